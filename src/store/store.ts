@@ -1,0 +1,178 @@
+/**
+ * The storage port. Every backend (memory, SQLite, PostgreSQL) implements it and passes the
+ * shared contract suite in `store.contract.ts`.
+ *
+ * Tenant isolation is by construction: SCIM code only ever holds a `TenantStore` from
+ * `store.forTenant(tenantId)`, whose methods cannot name another tenant.
+ * "Not found" is `undefined`; protocol violations (a uniqueness clash) throw `ScimError`.
+ */
+import type { AttrPath, Filter } from '../scim/filter/ast.js';
+import type { ResourceTypeName } from '../scim/schema/types.js';
+
+/** A SCIM JSON object as stored: canonical body without `id`, `meta`, `members` or `groups`. */
+export type ScimObject = Record<string, unknown>;
+
+export interface StoredResource {
+  readonly id: string;
+  readonly resourceType: ResourceTypeName;
+  /** Starts at 1, +1 on every change (including membership changes of a group). */
+  readonly version: number;
+  /** ISO 8601 timestamps with milliseconds, UTC. */
+  readonly created: string;
+  readonly lastModified: string;
+  /** Canonical SCIM JSON: every attribute except id, meta, Group.members and User.groups. */
+  readonly body: ScimObject;
+}
+
+export interface MemberRef {
+  readonly value: string;
+  readonly type: 'User' | 'Group';
+}
+
+/** A member as read back: the referenced resource's display name is joined in. */
+export interface MemberView extends MemberRef {
+  readonly display?: string;
+}
+
+/** A group a resource directly belongs to (the User `groups` attribute). */
+export interface GroupRef {
+  readonly value: string;
+  readonly display: string;
+}
+
+export type SortOrder = 'ascending' | 'descending';
+
+export interface ResourceQuery {
+  /** Already parsed and checked against the resource type's schema. */
+  readonly filter?: Filter;
+  readonly sortBy?: AttrPath;
+  readonly sortOrder?: SortOrder;
+  /** 1-based (RFC 7644 §3.4.2.4). */
+  readonly startIndex: number;
+  /** 0 returns only totalResults. */
+  readonly count: number;
+}
+
+export interface QueryResult {
+  readonly totalResults: number;
+  readonly resources: readonly StoredResource[];
+}
+
+export interface NewResource {
+  readonly id: string;
+  readonly resourceType: ResourceTypeName;
+  readonly body: ScimObject;
+  /** Sets both `created` and `lastModified`. */
+  readonly now: string;
+}
+
+/** Reads scoped to one tenant. */
+export interface TenantReader {
+  readonly tenantId: string;
+  getResource(type: ResourceTypeName, id: string): Promise<StoredResource | undefined>;
+  query(type: ResourceTypeName, query: ResourceQuery): Promise<QueryResult>;
+  /** Members of a group, ordered by insertion. */
+  listMembers(groupId: string): Promise<readonly MemberView[]>;
+  /** Groups that have `memberId` as a direct member, ordered by display name. */
+  listGroupsOf(memberId: string): Promise<readonly GroupRef[]>;
+  /** Which of `ids` exist in this tenant, and as what type. */
+  findTypes(ids: readonly string[]): Promise<ReadonlyMap<string, ResourceTypeName>>;
+}
+
+/** Writes, available only inside `TenantStore.transaction`. */
+export interface TenantWriter extends TenantReader {
+  /** Throws `uniqueness` when userName (User) or displayName (Group) clashes ignoring case. */
+  insertResource(resource: NewResource): Promise<StoredResource>;
+  /**
+   * Replaces the body, bumps the version and lastModified. Returns undefined when absent.
+   * Throws `uniqueness` like insertResource.
+   */
+  replaceResource(
+    type: ResourceTypeName,
+    id: string,
+    body: ScimObject,
+    now: string,
+  ): Promise<StoredResource | undefined>;
+  /** Bumps version and lastModified without changing the body (e.g. after a membership change). */
+  touchResource(type: ResourceTypeName, id: string, now: string): Promise<StoredResource | undefined>;
+  /** Deletes the resource and every membership row naming it (as group or as member). */
+  deleteResource(type: ResourceTypeName, id: string): Promise<boolean>;
+  /** Adds members that are not yet present; returns how many were added. O(added), not O(group size). */
+  addMembers(groupId: string, members: readonly MemberRef[]): Promise<number>;
+  /** Removes the given member ids; returns how many were removed. */
+  removeMembers(groupId: string, memberIds: readonly string[]): Promise<number>;
+  /** Removes every member of the group; returns how many were removed. */
+  clearMembers(groupId: string): Promise<number>;
+}
+
+export interface TenantStore extends TenantReader {
+  /**
+   * One unit of work: everything `fn` writes commits together or not at all. Writes to one
+   * tenant are serialised, so read-modify-write inside `fn` is safe.
+   */
+  transaction<T>(fn: (tx: TenantWriter) => Promise<T>): Promise<T>;
+}
+
+export type TenantStatus = 'active' | 'disabled';
+
+export interface TenantRecord {
+  readonly id: string;
+  /** URL-safe handle, unique: `/t/<slug>/scim/v2`. */
+  readonly slug: string;
+  readonly name: string;
+  readonly status: TenantStatus;
+  readonly created: string;
+}
+
+export interface TokenRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly label: string | null;
+  /** Hex SHA-256 of the whole token; the token itself is never stored. */
+  readonly hash: string;
+  /** The recognisable start and last characters, for lists: `scimd_…a1b2`. */
+  readonly hint: string;
+  readonly created: string;
+  readonly expiresAt: string | null;
+  readonly revokedAt: string | null;
+  readonly lastUsedAt: string | null;
+}
+
+export interface TenantRepository {
+  /** Throws `conflict` (409) when the slug is taken. */
+  create(tenant: TenantRecord): Promise<TenantRecord>;
+  getById(id: string): Promise<TenantRecord | undefined>;
+  getBySlug(slug: string): Promise<TenantRecord | undefined>;
+  list(): Promise<readonly TenantRecord[]>;
+  setStatus(id: string, status: TenantStatus): Promise<TenantRecord | undefined>;
+  /** Removes the tenant and all of its data (resources, members, tokens). */
+  delete(id: string): Promise<boolean>;
+}
+
+export interface TokenRepository {
+  insert(token: TokenRecord): Promise<TokenRecord>;
+  findByHash(hash: string): Promise<TokenRecord | undefined>;
+  listForTenant(tenantId: string): Promise<readonly TokenRecord[]>;
+  /** Returns the revoked token, or undefined when it does not exist in that tenant. */
+  revoke(tenantId: string, tokenId: string, now: string): Promise<TokenRecord | undefined>;
+  /** Records use; implementations may coarsen writes (at most one per minute per token). */
+  touch(tokenId: string, now: string): Promise<void>;
+}
+
+/** What a backend can do; callers branch on these, never on a dialect's name. */
+export interface StoreCapabilities {
+  /** Several processes may share the database (PostgreSQL): caches must not assume exclusivity. */
+  readonly sharedAcrossProcesses: boolean;
+  /** Data survives a restart. */
+  readonly durable: boolean;
+}
+
+export interface Store {
+  readonly capabilities: StoreCapabilities;
+  readonly tenants: TenantRepository;
+  readonly tokens: TokenRepository;
+  forTenant(tenantId: string): TenantStore;
+  /** Throws when the database cannot answer (used by /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
