@@ -1,0 +1,146 @@
+/**
+ * `scimd tenants create|list|show|disable|enable|delete`: parse, call the tenancy use cases,
+ * format. The `--json` shapes are documented in docs/cli.md and must stay stable.
+ */
+import type { TenantRecord } from '../store/store.js';
+import {
+  checkSlug,
+  createTenant,
+  deleteTenant,
+  getTenant,
+  listTenants,
+  listTokens,
+  scimUrlFor,
+  setTenantStatus,
+} from '../tenancy/tenants.js';
+import { type CliIo, EXIT, type OpenContext, parseCommand, UsageError, write, writeJson } from './context.js';
+import { formatFields, formatTable } from './format.js';
+
+export const TENANTS_USAGE = [
+  'scimd tenants create <slug> [--name <name>] [--json]',
+  'scimd tenants list [--json]',
+  'scimd tenants show <slug> [--json]',
+  'scimd tenants disable <slug> [--json]',
+  'scimd tenants enable <slug> [--json]',
+  'scimd tenants delete <slug> --yes [--json]',
+] as const;
+
+/** The `--json` shape of a tenant. */
+export interface TenantJson {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly status: string;
+  readonly created: string;
+  readonly scimUrl: string;
+}
+
+export function tenantJson(tenant: TenantRecord, baseUrl: string): TenantJson {
+  return {
+    id: tenant.id,
+    slug: tenant.slug,
+    name: tenant.name,
+    status: tenant.status,
+    created: tenant.created,
+    scimUrl: scimUrlFor(baseUrl, tenant.slug),
+  };
+}
+
+function tenantFields(json: TenantJson, extra: readonly (readonly [string, string])[] = []): string {
+  return formatFields([
+    ['id', json.id],
+    ['slug', json.slug],
+    ['name', json.name],
+    ['status', json.status],
+    ['created', json.created],
+    ['SCIM URL', json.scimUrl],
+    ...extra,
+  ]);
+}
+
+const JSON_FLAG = { json: { type: 'boolean' } } as const;
+
+export async function runTenantsCommand(args: readonly string[], io: CliIo, open: OpenContext): Promise<number> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'create': {
+      const { values, positionals } = parseCommand(
+        rest,
+        { ...JSON_FLAG, name: { type: 'string' } },
+        ['<slug>'],
+        TENANTS_USAGE[0],
+      );
+      const slug = checkSlug(positionals[0]!);
+      const ctx = await open();
+      const json = tenantJson(await createTenant(ctx.store, { slug, name: values.name }, ctx.now), ctx.baseUrl);
+      if (values.json) writeJson(io.stdout, json);
+      else {
+        write(io.stdout, `Created tenant "${slug}".\n\n${tenantFields(json)}\n`);
+        write(io.stdout, `Next: issue its SCIM token with "scimd tokens issue ${slug}".`);
+      }
+      return EXIT.ok;
+    }
+    case 'list': {
+      const { values } = parseCommand(rest, JSON_FLAG, [], TENANTS_USAGE[1]);
+      const ctx = await open();
+      const tenants = (await listTenants(ctx.store)).map((t) => tenantJson(t, ctx.baseUrl));
+      if (values.json) writeJson(io.stdout, tenants);
+      else if (tenants.length === 0) write(io.stdout, 'No tenants yet. Create one with "scimd tenants create <slug>".');
+      else {
+        const rows = tenants.map((t) => [t.slug, t.name, t.status, t.created, t.scimUrl]);
+        write(io.stdout, formatTable(['SLUG', 'NAME', 'STATUS', 'CREATED', 'SCIM URL'], rows));
+      }
+      return EXIT.ok;
+    }
+    case 'show': {
+      const { values, positionals } = parseCommand(rest, JSON_FLAG, ['<slug>'], TENANTS_USAGE[2]);
+      const slug = checkSlug(positionals[0]!);
+      const ctx = await open();
+      const json = tenantJson(await getTenant(ctx.store, slug), ctx.baseUrl);
+      if (values.json) writeJson(io.stdout, json);
+      else {
+        const tokens = await listTokens(ctx.store, slug, ctx.now);
+        const active = tokens.filter((t) => t.status === 'active').length;
+        const summary = `${active} active of ${tokens.length} (see "scimd tokens list ${slug}")`;
+        write(io.stdout, tenantFields(json, [['tokens', summary]]));
+      }
+      return EXIT.ok;
+    }
+    case 'disable':
+    case 'enable': {
+      const usage = sub === 'disable' ? TENANTS_USAGE[3] : TENANTS_USAGE[4];
+      const { values, positionals } = parseCommand(rest, JSON_FLAG, ['<slug>'], usage);
+      const slug = checkSlug(positionals[0]!);
+      const ctx = await open();
+      const tenant = await setTenantStatus(ctx.store, slug, sub === 'disable' ? 'disabled' : 'active');
+      if (values.json) writeJson(io.stdout, tenantJson(tenant, ctx.baseUrl));
+      else if (sub === 'disable')
+        write(io.stdout, `Tenant "${slug}" is disabled: its tokens are refused until enabled.`);
+      else write(io.stdout, `Tenant "${slug}" is enabled.`);
+      return EXIT.ok;
+    }
+    case 'delete': {
+      const { values, positionals } = parseCommand(
+        rest,
+        { ...JSON_FLAG, yes: { type: 'boolean' } },
+        ['<slug>'],
+        TENANTS_USAGE[5],
+      );
+      const slug = checkSlug(positionals[0]!);
+      if (!values.yes) {
+        throw new UsageError(
+          `refusing to delete tenant "${slug}" and all its data (users, groups, tokens) without --yes`,
+        );
+      }
+      const ctx = await open();
+      const tenant = await deleteTenant(ctx.store, slug);
+      if (values.json) writeJson(io.stdout, tenantJson(tenant, ctx.baseUrl));
+      else write(io.stdout, `Deleted tenant "${slug}" and all its data.`);
+      return EXIT.ok;
+    }
+    case undefined:
+      throw new UsageError('missing tenants command (create, list, show, disable, enable or delete)');
+    default:
+      throw new UsageError(`unknown tenants command "${sub}" (expected create, list, show, disable, enable or delete)`);
+  }
+}

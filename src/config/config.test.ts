@@ -1,0 +1,247 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.js';
+
+function problemsOf(env: Record<string, string>): readonly { variable: string; message: string }[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+function messageFor(name: string, value: string): string {
+  const problems = problemsOf({ [name]: value });
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0]!.variable, name);
+  return problems[0]!.message;
+}
+
+describe('loadConfig defaults', () => {
+  it('returns every default for an empty environment', () => {
+    assert.deepEqual(
+      { ...loadConfig({}) },
+      {
+        port: 8080,
+        host: '0.0.0.0',
+        databaseUrl: 'file:./data/scimd.db',
+        publicUrl: undefined,
+        logLevel: 'info',
+        maxBodyBytes: 1048576,
+        listMaxResults: 200,
+        trustProxy: false,
+        entraClientIdTest: undefined,
+        entraClientIdProd: undefined,
+      },
+    );
+  });
+
+  it('treats empty and blank values as unset', () => {
+    const config = loadConfig({ SCIMD_PORT: '', SCIMD_PUBLIC_URL: '   ', SCIMD_LOG_LEVEL: '' });
+    assert.equal(config.port, 8080);
+    assert.equal(config.publicUrl, undefined);
+    assert.equal(config.logLevel, 'info');
+  });
+
+  it('ignores variables it does not know', () => {
+    assert.equal(loadConfig({ SCIMD_NOPE: 'x', PATH: '/bin' }).port, 8080);
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({});
+    assert.ok(Object.isFrozen(config));
+    assert.throws(() => {
+      (config as { port: number }).port = 1;
+    }, TypeError);
+  });
+
+  it('documents every variable with its default', () => {
+    assert.deepEqual(
+      CONFIG_VARIABLES.map((v) => [v.name, v.default]),
+      [
+        ['SCIMD_PORT', '8080'],
+        ['SCIMD_HOST', '0.0.0.0'],
+        ['SCIMD_DATABASE_URL', 'file:./data/scimd.db'],
+        ['SCIMD_PUBLIC_URL', null],
+        ['SCIMD_LOG_LEVEL', 'info'],
+        ['SCIMD_MAX_BODY_BYTES', '1048576'],
+        ['SCIMD_LIST_MAX_RESULTS', '200'],
+        ['SCIMD_TRUST_PROXY', 'false'],
+        ['SCIMD_ENTRA_CLIENT_ID_TEST', null],
+        ['SCIMD_ENTRA_CLIENT_ID_PROD', null],
+      ],
+    );
+    for (const v of CONFIG_VARIABLES) assert.ok(v.description.length > 20, v.name);
+    assert.ok(Object.isFrozen(CONFIG_VARIABLES) && Object.isFrozen(CONFIG_VARIABLES[0]));
+  });
+});
+
+describe('loadConfig good values', () => {
+  it('parses every variable', () => {
+    const config = loadConfig({
+      SCIMD_PORT: ' 0 ',
+      SCIMD_HOST: '127.0.0.1',
+      SCIMD_DATABASE_URL: 'file:/var/lib/scimd/x.db',
+      SCIMD_PUBLIC_URL: 'https://Scim.Example.com/base/',
+      SCIMD_LOG_LEVEL: 'silent',
+      SCIMD_MAX_BODY_BYTES: '1024',
+      SCIMD_LIST_MAX_RESULTS: '10000',
+      SCIMD_TRUST_PROXY: 'YES',
+      SCIMD_ENTRA_CLIENT_ID_TEST: 'AAAAAAAA-bbbb-4ccc-8ddd-0123456789EF',
+      SCIMD_ENTRA_CLIENT_ID_PROD: '00000000-0000-0000-0000-000000000001',
+    });
+    assert.deepEqual(
+      { ...config },
+      {
+        port: 0,
+        host: '127.0.0.1',
+        databaseUrl: 'file:/var/lib/scimd/x.db',
+        publicUrl: 'https://scim.example.com/base',
+        logLevel: 'silent',
+        maxBodyBytes: 1024,
+        listMaxResults: 10000,
+        trustProxy: true,
+        entraClientIdTest: 'aaaaaaaa-bbbb-4ccc-8ddd-0123456789ef',
+        entraClientIdProd: '00000000-0000-0000-0000-000000000001',
+      },
+    );
+  });
+
+  it('accepts each database form', () => {
+    for (const url of ['memory:', 'sqlite::memory:', 'file:./data/scimd.db', 'file:x.db']) {
+      assert.equal(loadConfig({ SCIMD_DATABASE_URL: url }).databaseUrl, url);
+    }
+  });
+
+  it('strips trailing slashes from the public URL and keeps a port', () => {
+    assert.equal(loadConfig({ SCIMD_PUBLIC_URL: 'http://localhost:3000//' }).publicUrl, 'http://localhost:3000');
+    assert.equal(loadConfig({ SCIMD_PUBLIC_URL: 'https://x.example' }).publicUrl, 'https://x.example');
+  });
+
+  it('reads booleans in several spellings', () => {
+    for (const [raw, value] of [
+      ['true', true],
+      ['1', true],
+      ['on', true],
+      ['False', false],
+      ['0', false],
+      ['no', false],
+      ['off', false],
+    ] as const) {
+      assert.equal(loadConfig({ SCIMD_TRUST_PROXY: raw }).trustProxy, value, raw);
+    }
+  });
+
+  it('accepts every log level', () => {
+    for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) {
+      assert.equal(loadConfig({ SCIMD_LOG_LEVEL: level }).logLevel, level);
+    }
+  });
+});
+
+describe('loadConfig bad values', () => {
+  const PORT = '"x" must be an integer from 0 to 65535';
+  it('rejects bad ports', () => {
+    assert.equal(messageFor('SCIMD_PORT', 'x'), PORT);
+    assert.equal(messageFor('SCIMD_PORT', '65536'), '"65536" must be an integer from 0 to 65535');
+    assert.equal(messageFor('SCIMD_PORT', '-1'), '"-1" must be an integer from 0 to 65535');
+    assert.equal(messageFor('SCIMD_PORT', '80.5'), '"80.5" must be an integer from 0 to 65535');
+    assert.equal(messageFor('SCIMD_PORT', '0x50'), '"0x50" must be an integer from 0 to 65535');
+  });
+
+  it('rejects a host with spaces or slashes', () => {
+    assert.match(messageFor('SCIMD_HOST', 'a b'), /^"a b" must be a host name or IP address/);
+    assert.match(messageFor('SCIMD_HOST', 'http://x'), /must be a host name or IP address/);
+  });
+
+  it('rejects unknown database URLs without echoing them', () => {
+    const message = messageFor('SCIMD_DATABASE_URL', 'mysql://user:secret@db/x');
+    assert.match(message, /^the value must be file:<path> \(e\.g\. file:\.\/data\/scimd\.db/);
+    assert.match(message, /sqlite::memory: or memory:$/);
+    assert.ok(!message.includes('secret'));
+    assert.match(messageFor('SCIMD_DATABASE_URL', 'file:'), /must be file:<path>/);
+  });
+
+  it('rejects bad public URLs with the reason', () => {
+    assert.match(messageFor('SCIMD_PUBLIC_URL', 'scim.example.com'), /^"scim\.example\.com" must be an http\(s\) URL/);
+    assert.match(messageFor('SCIMD_PUBLIC_URL', 'ftp://x.example'), /must use http or https/);
+    assert.match(messageFor('SCIMD_PUBLIC_URL', 'https://x.example/?a=1'), /must not have a query or fragment/);
+    assert.match(messageFor('SCIMD_PUBLIC_URL', 'https://x.example/?'), /must not have a query or fragment/);
+    assert.match(messageFor('SCIMD_PUBLIC_URL', 'https://x.example/#top'), /must not have a query or fragment/);
+    assert.match(messageFor('SCIMD_PUBLIC_URL', 'https://u:p@x.example'), /must not contain credentials/);
+  });
+
+  it('rejects an unknown log level and lists the allowed ones', () => {
+    assert.equal(
+      messageFor('SCIMD_LOG_LEVEL', 'verbose'),
+      '"verbose" must be one of fatal, error, warn, info, debug, trace, silent',
+    );
+    assert.match(messageFor('SCIMD_LOG_LEVEL', 'INFO'), /must be one of/);
+  });
+
+  it('rejects body limits out of range', () => {
+    const form = 'must be an integer number of bytes from 1024 to 1073741824';
+    assert.equal(messageFor('SCIMD_MAX_BODY_BYTES', '1023'), `"1023" ${form}`);
+    assert.equal(messageFor('SCIMD_MAX_BODY_BYTES', '1073741825'), `"1073741825" ${form}`);
+    assert.equal(messageFor('SCIMD_MAX_BODY_BYTES', '1mb'), `"1mb" ${form}`);
+  });
+
+  it('rejects list limits out of range', () => {
+    assert.equal(messageFor('SCIMD_LIST_MAX_RESULTS', '0'), '"0" must be an integer from 1 to 10000');
+    assert.equal(messageFor('SCIMD_LIST_MAX_RESULTS', '10001'), '"10001" must be an integer from 1 to 10000');
+  });
+
+  it('rejects a non-boolean trust proxy', () => {
+    assert.equal(
+      messageFor('SCIMD_TRUST_PROXY', 'maybe'),
+      '"maybe" must be true or false (also accepted: 1/0, yes/no, on/off)',
+    );
+  });
+
+  it('rejects client IDs that are not GUIDs', () => {
+    for (const name of ['SCIMD_ENTRA_CLIENT_ID_TEST', 'SCIMD_ENTRA_CLIENT_ID_PROD']) {
+      assert.match(
+        messageFor(name, 'not-a-guid'),
+        /^"not-a-guid" must be a GUID like 00000000-0000-0000-0000-000000000000/,
+      );
+      assert.match(messageFor(name, '{00000000-0000-0000-0000-000000000000}'), /must be a GUID/);
+    }
+  });
+
+  it('lists every bad variable in one error', () => {
+    let caught: unknown;
+    try {
+      loadConfig({
+        SCIMD_PORT: 'abc',
+        SCIMD_LOG_LEVEL: 'loud',
+        SCIMD_TRUST_PROXY: 'maybe',
+        SCIMD_HOST: 'fine.example',
+        SCIMD_ENTRA_CLIENT_ID_PROD: 'x',
+      });
+    } catch (error) {
+      caught = error;
+    }
+    assert.ok(caught instanceof ConfigError);
+    assert.deepEqual(
+      caught.problems.map((p) => p.variable),
+      ['SCIMD_PORT', 'SCIMD_LOG_LEVEL', 'SCIMD_TRUST_PROXY', 'SCIMD_ENTRA_CLIENT_ID_PROD'],
+    );
+    const lines = caught.message.split('\n');
+    assert.equal(lines[0], 'invalid configuration (4 problems):');
+    assert.equal(lines[1], '  SCIMD_PORT: "abc" must be an integer from 0 to 65535');
+    assert.equal(lines[2], '  SCIMD_LOG_LEVEL: "loud" must be one of fatal, error, warn, info, debug, trace, silent');
+    assert.match(lines[3]!, /^ {2}SCIMD_TRUST_PROXY: "maybe" must be true or false/);
+    assert.match(lines[4]!, /^ {2}SCIMD_ENTRA_CLIENT_ID_PROD: "x" must be a GUID/);
+    assert.equal(lines.length, 5);
+    assert.equal(caught.name, 'ConfigError');
+  });
+
+  it('says "1 problem" for a single problem', () => {
+    assert.throws(() => loadConfig({ SCIMD_PORT: 'x' }), {
+      name: 'ConfigError',
+      message: `invalid configuration (1 problem):\n  SCIMD_PORT: ${PORT}`,
+    });
+  });
+});

@@ -1,0 +1,260 @@
+/**
+ * scimd's configuration: environment variables parsed and validated once, at start, into a
+ * frozen `Config`. Every variable is described in `CONFIG_VARIABLES` (the README mirrors that
+ * table; a test keeps the two in sync).
+ *
+ * An empty or whitespace-only value counts as unset (so `SCIMD_PUBLIC_URL=` in a compose file
+ * means "use the default"). A bad value never falls back silently: `loadConfig` throws one
+ * `ConfigError` naming every bad variable, what is wrong and the accepted form.
+ */
+import { z } from 'zod';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface Config {
+  /** TCP port to listen on; 0 picks a free port. */
+  readonly port: number;
+  /** Interface to bind. */
+  readonly host: string;
+  /** Where data lives: `file:<path>`, `sqlite::memory:` or `memory:`. */
+  readonly databaseUrl: string;
+  /**
+   * Public base URL (scheme, host, optional path; no trailing slash, query or fragment), used
+   * for `meta.location` and the SCIM URL given to customers. Undefined: derive from the request.
+   */
+  readonly publicUrl: string | undefined;
+  readonly logLevel: LogLevel;
+  /** Largest accepted request body, in bytes. */
+  readonly maxBodyBytes: number;
+  /** Upper bound for `count` on list/search requests (RFC 7644 §3.4.2.4). */
+  readonly listMaxResults: number;
+  /** Honour X-Forwarded-* headers from a reverse proxy. */
+  readonly trustProxy: boolean;
+  /** Application (client) IDs of the Entra app registrations, lower-case GUIDs. */
+  readonly entraClientIdTest: string | undefined;
+  readonly entraClientIdProd: string | undefined;
+}
+
+export interface ConfigVariable {
+  readonly name: string;
+  /** The value used when the variable is unset or empty; null when there is none. */
+  readonly default: string | null;
+  readonly description: string;
+}
+
+/** One bad variable: its name and what is wrong with it, including the accepted form. */
+export interface ConfigProblem {
+  readonly variable: string;
+  readonly message: string;
+}
+
+/** Thrown by `loadConfig`; `message` lists every problem, one per line. */
+export class ConfigError extends Error {
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: readonly ConfigProblem[]) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    const lines = problems.map((p) => `  ${p.variable}: ${p.message}`);
+    super(`invalid configuration (${count}):\n${lines.join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = Object.freeze([...problems]);
+  }
+}
+
+/** A variable's documentation and parser; `D` is `null` for variables without a default. */
+interface Spec<T, D extends string | null = string> extends ConfigVariable {
+  readonly default: D;
+  readonly schema: z.ZodType<T, string>;
+  /** Do not echo the bad value in the error message (it may hold credentials). */
+  readonly sensitive?: boolean;
+}
+
+const integer = (min: number, max: number, form: string): z.ZodType<number, string> =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `must be ${form}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `must be ${form}` })
+        .max(max, { error: `must be ${form}` }),
+    );
+
+const TRUE_WORDS = ['true', '1', 'yes', 'on'];
+const FALSE_WORDS = ['false', '0', 'no', 'off'];
+const boolean: z.ZodType<boolean, string> = z
+  .string()
+  .transform((s) => s.toLowerCase())
+  .refine((s) => TRUE_WORDS.includes(s) || FALSE_WORDS.includes(s), {
+    error: 'must be true or false (also accepted: 1/0, yes/no, on/off)',
+  })
+  .transform((s) => TRUE_WORDS.includes(s));
+
+const guid: z.ZodType<string, string> = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
+    error: 'must be a GUID like 00000000-0000-0000-0000-000000000000 (the Application (client) ID)',
+  })
+  .transform((s) => s.toLowerCase());
+
+const DATABASE_FORMS =
+  'file:<path> (e.g. file:./data/scimd.db or file:/var/lib/scimd/scimd.db), sqlite::memory: or memory:';
+const databaseUrl: z.ZodType<string, string> = z
+  .string()
+  .refine((s) => s === 'memory:' || s === 'sqlite::memory:' || (s.startsWith('file:') && s.length > 'file:'.length), {
+    error: `must be ${DATABASE_FORMS}`,
+  });
+
+const PUBLIC_URL_FORM = 'an http(s) URL without query or fragment, e.g. https://scim.example.com';
+const publicUrl: z.ZodType<string, string> = z.string().transform((s, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `must be ${PUBLIC_URL_FORM}` });
+    return z.NEVER;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: `must use http or https: ${PUBLIC_URL_FORM}` });
+    return z.NEVER;
+  }
+  if (s.includes('?') || s.includes('#')) {
+    ctx.addIssue({ code: 'custom', message: `must not have a query or fragment: ${PUBLIC_URL_FORM}` });
+    return z.NEVER;
+  }
+  if (url.username !== '' || url.password !== '') {
+    ctx.addIssue({ code: 'custom', message: `must not contain credentials: ${PUBLIC_URL_FORM}` });
+    return z.NEVER;
+  }
+  return (url.origin + url.pathname).replace(/\/+$/, '');
+});
+
+const host: z.ZodType<string, string> = z
+  .string()
+  .regex(/^[^\s/]+$/, { error: 'must be a host name or IP address, e.g. 0.0.0.0, 127.0.0.1 or ::' });
+
+const logLevel: z.ZodType<LogLevel, string> = z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]], {
+  error: `must be one of ${LOG_LEVELS.join(', ')}`,
+});
+
+const PORT: Spec<number> = {
+  name: 'SCIMD_PORT',
+  default: '8080',
+  description: 'TCP port to listen on (0 picks a free port).',
+  schema: integer(0, 65535, 'an integer from 0 to 65535'),
+};
+const HOST: Spec<string> = {
+  name: 'SCIMD_HOST',
+  default: '0.0.0.0',
+  description:
+    'Interface to bind. The default listens on every interface (right for containers); use 127.0.0.1 to accept local connections only.',
+  schema: host,
+};
+const DATABASE_URL: Spec<string> = {
+  name: 'SCIMD_DATABASE_URL',
+  default: 'file:./data/scimd.db',
+  description: `Where data lives: ${DATABASE_FORMS}. The directory of a file database is created when missing.`,
+  schema: databaseUrl,
+  sensitive: true,
+};
+const PUBLIC_URL: Spec<string, null> = {
+  name: 'SCIMD_PUBLIC_URL',
+  default: null,
+  description:
+    'Public base URL, e.g. https://scim.example.com, used for meta.location and the SCIM URL shown to customers. Unset: derived from each request (and http://localhost:<port> in CLI output).',
+  schema: publicUrl,
+};
+const LOG_LEVEL: Spec<LogLevel> = {
+  name: 'SCIMD_LOG_LEVEL',
+  default: 'info',
+  description: `Log level: ${LOG_LEVELS.join(', ')}.`,
+  schema: logLevel,
+};
+const MAX_BODY_BYTES: Spec<number> = {
+  name: 'SCIMD_MAX_BODY_BYTES',
+  default: '1048576',
+  description: 'Largest accepted request body in bytes (1024 to 1073741824); larger requests get 413.',
+  schema: integer(1024, 1073741824, 'an integer number of bytes from 1024 to 1073741824'),
+};
+const LIST_MAX_RESULTS: Spec<number> = {
+  name: 'SCIMD_LIST_MAX_RESULTS',
+  default: '200',
+  description: 'Largest page a list or search returns; a larger count is lowered to this (1 to 10000).',
+  schema: integer(1, 10000, 'an integer from 1 to 10000'),
+};
+const TRUST_PROXY: Spec<boolean> = {
+  name: 'SCIMD_TRUST_PROXY',
+  default: 'false',
+  description: 'true behind a reverse proxy: client address and scheme are taken from X-Forwarded-* headers.',
+  schema: boolean,
+};
+const ENTRA_CLIENT_ID_TEST: Spec<string, null> = {
+  name: 'SCIMD_ENTRA_CLIENT_ID_TEST',
+  default: null,
+  description: 'Application (client) ID (GUID) of the test Entra app registration, used in setup guides.',
+  schema: guid,
+};
+const ENTRA_CLIENT_ID_PROD: Spec<string, null> = {
+  name: 'SCIMD_ENTRA_CLIENT_ID_PROD',
+  default: null,
+  description: 'Application (client) ID (GUID) of the production Entra app registration, used in setup guides.',
+  schema: guid,
+};
+
+const SPECS = [
+  PORT,
+  HOST,
+  DATABASE_URL,
+  PUBLIC_URL,
+  LOG_LEVEL,
+  MAX_BODY_BYTES,
+  LIST_MAX_RESULTS,
+  TRUST_PROXY,
+  ENTRA_CLIENT_ID_TEST,
+  ENTRA_CLIENT_ID_PROD,
+] as const;
+
+/** Every variable scimd reads, in documentation order. */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze(
+  SPECS.map((s) => Object.freeze({ name: s.name, default: s.default, description: s.description })),
+);
+
+/**
+ * Parses and validates `env` (normally `process.env`). Returns a frozen `Config`; throws a
+ * `ConfigError` listing every bad variable. Variables not named in `CONFIG_VARIABLES` are ignored.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const problems: ConfigProblem[] = [];
+
+  // Returns undefined for a bad value too; the problem is recorded and the config never returned.
+  function read<T>(spec: Spec<T, string>): T;
+  function read<T>(spec: Spec<T, null>): T | undefined;
+  function read<T>(spec: Spec<T, string | null>): T | undefined {
+    const raw = env[spec.name]?.trim();
+    const value = raw === undefined || raw === '' ? spec.default : raw;
+    if (value === null) return undefined;
+    const result = spec.schema.safeParse(value);
+    if (result.success) return result.data;
+    const what = spec.sensitive ? 'the value' : JSON.stringify(value);
+    problems.push({ variable: spec.name, message: `${what} ${result.error.issues[0]?.message ?? 'is invalid'}` });
+    return undefined;
+  }
+
+  const config: Config = {
+    port: read(PORT),
+    host: read(HOST),
+    databaseUrl: read(DATABASE_URL),
+    publicUrl: read(PUBLIC_URL),
+    logLevel: read(LOG_LEVEL),
+    maxBodyBytes: read(MAX_BODY_BYTES),
+    listMaxResults: read(LIST_MAX_RESULTS),
+    trustProxy: read(TRUST_PROXY),
+    entraClientIdTest: read(ENTRA_CLIENT_ID_TEST),
+    entraClientIdProd: read(ENTRA_CLIENT_ID_PROD),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

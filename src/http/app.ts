@@ -1,0 +1,130 @@
+/**
+ * Builds the Fastify application: SCIM under `/scim/v2` and `/t/<slug>/scim/v2`, health
+ * probes, JSON and SCIM+JSON bodies, SCIM errors for everything that goes wrong.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Config } from '../config/config.js';
+import { invalidSyntax, notFound } from '../scim/errors.js';
+import type { RequestContext } from '../service/context.js';
+import type { Store } from '../store/store.js';
+import { authenticateRequest } from './auth.js';
+import { handleError, sendScimError } from './errors.js';
+import { registerScimRoutes } from './scim-routes.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    scimContext: RequestContext | null;
+  }
+}
+
+export type AppConfig = Pick<Config, 'publicUrl' | 'maxBodyBytes' | 'listMaxResults' | 'trustProxy' | 'logLevel'>;
+
+export interface AppOptions {
+  readonly config: AppConfig;
+  readonly store: Store;
+  /** `false` for no logs, or pino options merged over JSON logs at `config.logLevel`. */
+  readonly logger?: false | Record<string, unknown>;
+  /** The clock; tests pass a fixed one. */
+  readonly clock?: () => Date;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Keeps a caller's X-Request-Id when it is safe to log, otherwise mints one. */
+function requestId(request: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+function parseJson(_request: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void): void {
+  if (body.trim() === '') {
+    done(null, undefined);
+    return;
+  }
+  try {
+    done(null, JSON.parse(body));
+  } catch (error) {
+    done(invalidSyntax(`The request body is not valid JSON: ${(error as Error).message}.`));
+  }
+}
+
+function scimBaseUrl(config: AppConfig, request: FastifyRequest, slug: string | undefined): string {
+  const origin = config.publicUrl ?? `${request.protocol}://${request.host}`;
+  return slug === undefined ? `${origin}/scim/v2` : `${origin}/t/${encodeURIComponent(slug)}/scim/v2`;
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, store } = options;
+  const clock = options.clock ?? (() => new Date());
+  const app = Fastify({
+    logger:
+      options.logger === false
+        ? false
+        : {
+            level: config.logLevel,
+            ...options.logger,
+            // Bearer tokens must never reach a log line, whatever the caller configured.
+            redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
+          },
+    bodyLimit: config.maxBodyBytes,
+    trustProxy: config.trustProxy,
+    genReqId: requestId,
+    requestIdHeader: false,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'string' }, parseJson);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    sendScimError(reply, notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}.`)),
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await store.ping();
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', detail: 'The database does not answer.' });
+    }
+  });
+
+  const contextFor =
+    (slugOf: (request: FastifyRequest) => string | undefined) =>
+    async (request: FastifyRequest): Promise<RequestContext> => {
+      const now = clock();
+      const slug = slugOf(request);
+      const tenant = await authenticateRequest(store, request, slug, now);
+      const log = request.log.child({ tenant: tenant.slug });
+      return {
+        tenantId: tenant.id,
+        store: store.forTenant(tenant.id),
+        now,
+        requestId: request.id,
+        log,
+        baseUrl: scimBaseUrl(config, request, slug),
+        maxResults: config.listMaxResults,
+      };
+    };
+
+  const mount = (prefix: string, slugOf: (request: FastifyRequest) => string | undefined) =>
+    app.register(
+      async (scim) => {
+        const buildContext = contextFor(slugOf);
+        // Authenticate before the body is even parsed: strangers get a 401, never a 400.
+        scim.decorateRequest('scimContext', null);
+        scim.addHook('onRequest', async (request) => {
+          request.scimContext = await buildContext(request);
+        });
+        registerScimRoutes(scim, async (request) => request.scimContext!);
+      },
+      { prefix },
+    );
+  await mount('/scim/v2', () => undefined);
+  await mount('/t/:slug/scim/v2', (request) => (request.params as { slug?: string }).slug);
+  return app;
+}

@@ -1,0 +1,187 @@
+/**
+ * The SCIM endpoints (RFC 7644 §3, §4), registered under both URL forms:
+ * `/scim/v2` (tenant = the token's tenant) and `/t/<slug>/scim/v2` (token must be that tenant's).
+ * Routes are a few lines each: parse the request, call a use case, send the result.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { allSchemas, resourceTypeDocument, schemaDocument, serviceProviderConfig } from '../scim/discovery.js';
+import { invalidSyntax, methodNotAllowed, notFound } from '../scim/errors.js';
+import { listResponse } from '../scim/messages.js';
+import { parseProjection } from '../scim/resource/project.js';
+import { RESOURCE_TYPES, resourceType } from '../scim/schema/registry.js';
+import type { ResourceTypeName } from '../scim/schema/types.js';
+import type { RequestContext } from '../service/context.js';
+import { type ListParameters, listResources } from '../service/list.js';
+import { patchResource } from '../service/patch.js';
+import { etagMatches } from '../service/preconditions.js';
+import type { Rendered } from '../service/render.js';
+import { createResource, deleteResource, getResource, replaceResource } from '../service/resources.js';
+import { SCIM_CONTENT_TYPE, sendScimError } from './errors.js';
+
+export type ContextFactory = (request: FastifyRequest) => Promise<RequestContext>;
+
+type Query = Record<string, string | undefined>;
+type Params = { id: string };
+
+function query(request: FastifyRequest): Query {
+  return request.query as Query;
+}
+
+function projectionOf(typeName: ResourceTypeName, q: Query) {
+  return parseProjection(resourceType(typeName), q.attributes, q.excludedAttributes);
+}
+
+function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return reply.code(status).type(SCIM_CONTENT_TYPE).send(body);
+}
+
+function sendResource(reply: FastifyReply, status: number, rendered: Rendered): FastifyReply {
+  reply.header('ETag', rendered.etag);
+  if (status === 201) reply.header('Location', rendered.location);
+  return send(reply, status, rendered.resource);
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** Registers one method → 405 route per path, so a wrong method is a SCIM 405 with `Allow`. */
+function disallow(app: FastifyInstance, url: string, allowed: readonly string[]): void {
+  const all = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+  const others = all.filter((m) => !allowed.includes(m));
+  app.route({
+    method: others,
+    url,
+    handler: async (_request, reply) => {
+      reply.header('Allow', allowed.join(', '));
+      return sendScimError(reply, methodNotAllowed(`Method not allowed here; use ${allowed.join(', ')}.`));
+    },
+  });
+}
+
+function searchParameters(body: unknown): ListParameters & { attributes?: string; excludedAttributes?: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalidSyntax('A SearchRequest body must be a JSON object.');
+  }
+  const b = body as Record<string, unknown>;
+  const list = (v: unknown) => (Array.isArray(v) ? v.join(',') : typeof v === 'string' ? v : undefined);
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const num = (v: unknown) => (typeof v === 'number' || typeof v === 'string' ? v : undefined);
+  const attributes = list(b.attributes);
+  const excludedAttributes = list(b.excludedAttributes);
+  const filter = text(b.filter);
+  const sortBy = text(b.sortBy);
+  const sortOrder = text(b.sortOrder);
+  const startIndex = num(b.startIndex);
+  const count = num(b.count);
+  return {
+    ...(attributes !== undefined ? { attributes } : {}),
+    ...(excludedAttributes !== undefined ? { excludedAttributes } : {}),
+    ...(filter !== undefined ? { filter } : {}),
+    ...(sortBy !== undefined ? { sortBy } : {}),
+    ...(sortOrder !== undefined ? { sortOrder } : {}),
+    ...(startIndex !== undefined ? { startIndex } : {}),
+    ...(count !== undefined ? { count } : {}),
+  };
+}
+
+function registerResourceRoutes(app: FastifyInstance, typeName: ResourceTypeName, context: ContextFactory): void {
+  const base = resourceType(typeName).endpoint;
+  app.get(base, async (request, reply) => {
+    const ctx = await context(request);
+    const q = query(request);
+    return send(reply, 200, await listResources(ctx, typeName, q, projectionOf(typeName, q)));
+  });
+  app.post(base, async (request, reply) => {
+    const ctx = await context(request);
+    const rendered = await createResource(ctx, typeName, request.body, projectionOf(typeName, query(request)));
+    return sendResource(reply, 201, rendered);
+  });
+  app.post(`${base}/.search`, async (request, reply) => {
+    const ctx = await context(request);
+    const params = searchParameters(request.body);
+    const projection = projectionOf(typeName, params as Query);
+    return send(reply, 200, await listResources(ctx, typeName, params, projection));
+  });
+  app.get<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
+    const ctx = await context(request);
+    const rendered = await getResource(ctx, typeName, request.params.id, projectionOf(typeName, query(request)));
+    const ifNoneMatch = header(request, 'if-none-match');
+    if (ifNoneMatch && etagMatches(ifNoneMatch, rendered.version)) {
+      return reply.code(304).header('ETag', rendered.etag).send();
+    }
+    return sendResource(reply, 200, rendered);
+  });
+  app.put<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
+    const ctx = await context(request);
+    const projection = projectionOf(typeName, query(request));
+    const ifMatch = header(request, 'if-match');
+    return sendResource(
+      reply,
+      200,
+      await replaceResource(ctx, typeName, request.params.id, request.body, ifMatch, projection),
+    );
+  });
+  app.patch<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
+    const ctx = await context(request);
+    const q = query(request);
+    // Groups answer 204 unless the client asks for attributes (RFC 7644 §3.5.2 allows either;
+    // Entra advises 204), so a PATCH never reads a 100,000-member list just to echo it.
+    const noContent = typeName === 'Group' && !q.attributes && !q.excludedAttributes;
+    const projection = noContent
+      ? projectionOf(typeName, { excludedAttributes: 'members' })
+      : projectionOf(typeName, q);
+    const ifMatch = header(request, 'if-match');
+    const { rendered } = await patchResource(ctx, typeName, request.params.id, request.body, ifMatch, projection);
+    if (noContent) return reply.code(204).header('ETag', rendered.etag).send();
+    return sendResource(reply, 200, rendered);
+  });
+  app.delete<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
+    const ctx = await context(request);
+    await deleteResource(ctx, typeName, request.params.id, header(request, 'if-match'));
+    return reply.code(204).send();
+  });
+  disallow(app, base, ['GET', 'POST']);
+  disallow(app, `${base}/.search`, ['POST']);
+  disallow(app, `${base}/:id`, ['GET', 'PUT', 'PATCH', 'DELETE']);
+}
+
+function registerDiscoveryRoutes(app: FastifyInstance, context: ContextFactory): void {
+  app.get('/ServiceProviderConfig', async (request, reply) => {
+    const ctx = await context(request);
+    const features = { maxResults: ctx.maxResults, etag: true, sort: true };
+    return send(reply, 200, serviceProviderConfig(features, `${ctx.baseUrl}/ServiceProviderConfig`));
+  });
+  app.get('/ResourceTypes', async (request, reply) => {
+    const ctx = await context(request);
+    const docs = RESOURCE_TYPES.map((t) => resourceTypeDocument(t, ctx.baseUrl));
+    return send(reply, 200, listResponse(docs, docs.length, { startIndex: 1, itemsPerPage: docs.length }));
+  });
+  app.get<{ Params: Params }>('/ResourceTypes/:id', async (request, reply) => {
+    const ctx = await context(request);
+    const type = RESOURCE_TYPES.find((t) => t.id === request.params.id);
+    if (!type) throw notFound(`ResourceType "${request.params.id}" not found.`);
+    return send(reply, 200, resourceTypeDocument(type, ctx.baseUrl));
+  });
+  app.get('/Schemas', async (request, reply) => {
+    const ctx = await context(request);
+    const docs = allSchemas().map((s) => schemaDocument(s, ctx.baseUrl));
+    return send(reply, 200, listResponse(docs, docs.length, { startIndex: 1, itemsPerPage: docs.length }));
+  });
+  app.get<{ Params: Params }>('/Schemas/:id', async (request, reply) => {
+    const ctx = await context(request);
+    const schema = allSchemas().find((s) => s.id === request.params.id);
+    if (!schema) throw notFound(`Schema "${request.params.id}" not found.`);
+    return send(reply, 200, schemaDocument(schema, ctx.baseUrl));
+  });
+  for (const url of ['/ServiceProviderConfig', '/ResourceTypes', '/ResourceTypes/:id', '/Schemas', '/Schemas/:id']) {
+    disallow(app, url, ['GET']);
+  }
+}
+
+/** Registers every SCIM route on `app` (already prefixed with the SCIM base path). */
+export function registerScimRoutes(app: FastifyInstance, context: ContextFactory): void {
+  registerDiscoveryRoutes(app, context);
+  for (const type of RESOURCE_TYPES) registerResourceRoutes(app, type.name, context);
+}

@@ -1,0 +1,95 @@
+/**
+ * Test harness: the real Fastify app on a fresh store, with two tenants and a token each.
+ * Requests go through `app.inject`, i.e. the whole HTTP stack without a socket.
+ */
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { openStore } from '../../store/open.js';
+import type { Store } from '../../store/store.js';
+import { createTenant, issueToken } from '../../tenancy/tenants.js';
+import { type AppConfig, buildApp } from '../app.js';
+
+export const NOW = new Date('2026-01-15T10:00:00.000Z');
+
+export interface Harness {
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  /** Token of tenant `acme`. */
+  readonly token: string;
+  /** Token of tenant `globex`. */
+  readonly otherToken: string;
+  /** Sends a request with acme's token unless `headers.authorization` overrides it. */
+  request(
+    method: string,
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse & { json<T = Record<string, unknown>>(): T }>;
+  close(): Promise<void>;
+}
+
+export const TEST_CONFIG: AppConfig = {
+  publicUrl: 'https://scim.example.com',
+  maxBodyBytes: 64 * 1024,
+  listMaxResults: 50,
+  trustProxy: false,
+  logLevel: 'silent',
+};
+
+export async function startHarness(
+  options: { databaseUrl?: string; config?: Partial<AppConfig>; logger?: Record<string, unknown> } = {},
+): Promise<Harness> {
+  const store = await openStore(options.databaseUrl ?? process.env.SCIMD_TEST_DATABASE_URL ?? 'sqlite::memory:');
+  await createTenant(store, { slug: 'acme', name: 'Acme Corp' }, NOW);
+  await createTenant(store, { slug: 'globex', name: 'Globex' }, NOW);
+  const { token } = await issueToken(store, 'acme', {}, NOW);
+  const { token: otherToken } = await issueToken(store, 'globex', {}, NOW);
+  const app = await buildApp({
+    config: { ...TEST_CONFIG, ...options.config },
+    store,
+    logger: options.logger ?? false,
+    clock: () => new Date(),
+  });
+  return {
+    app,
+    store,
+    token,
+    otherToken,
+    request: async (method, url, body, headers = {}) => {
+      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+      const response = await app.inject({
+        method: method as 'GET',
+        url,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(payload !== undefined ? { 'content-type': 'application/scim+json' } : {}),
+          ...headers,
+        },
+        ...(payload !== undefined ? { payload } : {}),
+      });
+      return response as LightMyRequestResponse & { json<T = Record<string, unknown>>(): T };
+    },
+    close: async () => {
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+export const ENTRA_USER = {
+  schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+  externalId: 'jdoe',
+  userName: 'jdoe@contoso.com',
+  active: true,
+  emails: [{ primary: true, type: 'work', value: 'jdoe@contoso.com' }],
+  meta: { resourceType: 'User' },
+  roles: [],
+};
+
+export function scimError(status: number, scimType: string | undefined, detail: string) {
+  return {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+    status: String(status),
+    ...(scimType ? { scimType } : {}),
+    detail,
+  };
+}

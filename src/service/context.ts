@@ -1,0 +1,30 @@
+/**
+ * What every use case receives explicitly: the tenant-bound store, the clock reading, the
+ * request id and a logger. No global state (ARCHITECTURE.md principle 8).
+ */
+import type { TenantStore } from '../store/store.js';
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface RequestContext {
+  readonly tenantId: string;
+  /** Scoped to `tenantId` by construction: it cannot name another tenant. */
+  readonly store: TenantStore;
+  readonly now: Date;
+  readonly requestId: string;
+  readonly log: Logger;
+  /** Absolute SCIM base URL the client used, e.g. `https://x/t/acme/scim/v2` (no trailing slash). */
+  readonly baseUrl: string;
+  /** Largest page a list returns (advertised as filter.maxResults). */
+  readonly maxResults: number;
+}
+
+/** ISO 8601 with milliseconds, UTC: the one timestamp format stored and returned. */
+export function timestamp(ctx: RequestContext): string {
+  return ctx.now.toISOString();
+}

@@ -1,0 +1,101 @@
+/**
+ * The SCIM use cases for Users and Groups: create, get, replace, delete (RFC 7644 §3.3–§3.6).
+ * List/search is in list.ts and PATCH in patch.ts. Every write runs in one store transaction.
+ */
+import { notFound } from '../scim/errors.js';
+import type { Projection } from '../scim/resource/project.js';
+import { prepareResourceBody } from '../scim/resource/validate.js';
+import { resourceType } from '../scim/schema/registry.js';
+import type { ResourceTypeName } from '../scim/schema/types.js';
+import type { StoredResource, TenantWriter } from '../store/store.js';
+import { type RequestContext, timestamp } from './context.js';
+import { resolveMembers } from './members.js';
+import { checkIfMatch } from './preconditions.js';
+import { type Rendered, render } from './render.js';
+
+function missing(type: ResourceTypeName, id: string) {
+  return notFound(`${type} "${id}" not found.`);
+}
+
+/** Reads a resource inside a transaction or throws 404. */
+export async function loadOrThrow(tx: TenantWriter, type: ResourceTypeName, id: string): Promise<StoredResource> {
+  const stored = await tx.getResource(type, id);
+  if (!stored) throw missing(type, id);
+  return stored;
+}
+
+export async function createResource(
+  ctx: RequestContext,
+  typeName: ResourceTypeName,
+  input: unknown,
+  projection: Projection,
+): Promise<Rendered> {
+  const prepared = prepareResourceBody(resourceType(typeName), input);
+  return ctx.store.transaction(async (tx) => {
+    const id = crypto.randomUUID();
+    let stored = await tx.insertResource({ id, resourceType: typeName, body: prepared.body, now: timestamp(ctx) });
+    if (prepared.members && prepared.members.length > 0) {
+      await tx.addMembers(id, await resolveMembers(tx, id, prepared.members));
+      stored = (await tx.getResource(typeName, id)) ?? stored;
+    }
+    return render(ctx, tx, stored, projection);
+  });
+}
+
+export async function getResource(
+  ctx: RequestContext,
+  typeName: ResourceTypeName,
+  id: string,
+  projection: Projection,
+): Promise<Rendered> {
+  const stored = await ctx.store.getResource(typeName, id);
+  if (!stored) throw missing(typeName, id);
+  return render(ctx, ctx.store, stored, projection);
+}
+
+/**
+ * PUT: replaces every writable attribute (RFC 7644 §3.5.1). For Groups, `members` in the body
+ * replaces the membership; a body without `members` leaves memberships as they are, since
+ * clients that omit the attribute (Entra, Okta) do not mean "remove everyone".
+ */
+export async function replaceResource(
+  ctx: RequestContext,
+  typeName: ResourceTypeName,
+  id: string,
+  input: unknown,
+  ifMatch: string | undefined,
+  projection: Projection,
+): Promise<Rendered> {
+  return ctx.store.transaction(async (tx) => {
+    const current = await loadOrThrow(tx, typeName, id);
+    checkIfMatch(ifMatch, current.version);
+    const prepared = prepareResourceBody(resourceType(typeName), input, current.body);
+    const now = timestamp(ctx);
+    let stored = (await tx.replaceResource(typeName, id, prepared.body, now)) ?? current;
+    if (prepared.members) {
+      const members = await resolveMembers(tx, id, prepared.members);
+      await tx.clearMembers(id);
+      await tx.addMembers(id, members);
+      stored = (await tx.getResource(typeName, id)) ?? stored;
+    }
+    return render(ctx, tx, stored, projection);
+  });
+}
+
+/** DELETE: removes the resource and every membership naming it; a second DELETE is 404. */
+export async function deleteResource(
+  ctx: RequestContext,
+  typeName: ResourceTypeName,
+  id: string,
+  ifMatch: string | undefined,
+): Promise<void> {
+  await ctx.store.transaction(async (tx) => {
+    const current = await loadOrThrow(tx, typeName, id);
+    checkIfMatch(ifMatch, current.version);
+    const groups = await tx.listGroupsOf(id);
+    await tx.deleteResource(typeName, id);
+    // The groups it belonged to changed: bump their versions so ETags stay truthful.
+    const now = timestamp(ctx);
+    for (const group of groups) await tx.touchResource('Group', group.value, now);
+  });
+}

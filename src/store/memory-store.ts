@@ -1,0 +1,130 @@
+/**
+ * The memory store: the whole port in Maps, used as the test oracle and for `memory:` runs.
+ * Units of work are serialised by one mutex per store (as SQLite's single connection does) and
+ * roll back on throw through an undo log. Reads also queue behind the mutex, so they never see
+ * a half-done unit of work; inside `transaction`, read through the writer, never the outer store.
+ */
+import { conflict } from '../scim/errors.js';
+import { MemoryTenantState } from './memory-state.js';
+import { createMemoryReader, createMemoryWriter } from './memory-tenant.js';
+import { createMutex } from './mutex.js';
+import { normalizeTimestamp } from './project-columns.js';
+import type { Store, TenantRecord, TenantStore, TokenRecord } from './store.js';
+import { isTouchDue } from './token-touch.js';
+
+export function createMemoryStore(): Store {
+  const tenants = new Map<string, TenantRecord>();
+  const states = new Map<string, MemoryTenantState>();
+  const tokens = new Map<string, TokenRecord>();
+  const mutex = createMutex();
+  let closed = false;
+
+  const locked = <T>(fn: () => T | Promise<T>): Promise<T> => mutex.run(async () => fn());
+
+  function forTenant(tenantId: string): TenantStore {
+    const reader = createMemoryReader(tenantId, () => states.get(tenantId));
+    return {
+      tenantId,
+      getResource: (type, id) => locked(() => reader.getResource(type, id)),
+      query: (type, query) => locked(() => reader.query(type, query)),
+      listMembers: (groupId) => locked(() => reader.listMembers(groupId)),
+      listGroupsOf: (memberId) => locked(() => reader.listGroupsOf(memberId)),
+      findTypes: (ids) => locked(() => reader.findTypes(ids)),
+      transaction(fn) {
+        return mutex.run(async () => {
+          const state = states.get(tenantId);
+          if (!state) throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
+          state.begin();
+          try {
+            const result = await fn(createMemoryWriter(tenantId, state));
+            state.commit();
+            return result;
+          } catch (error) {
+            state.rollback();
+            throw error;
+          }
+        });
+      },
+    };
+  }
+
+  return {
+    capabilities: { sharedAcrossProcesses: false, durable: false },
+    tenants: {
+      create: (tenant) =>
+        locked(() => {
+          if (tenants.has(tenant.id)) throw conflict(`tenant id ${JSON.stringify(tenant.id)} already exists`);
+          for (const t of tenants.values()) {
+            if (t.slug === tenant.slug) throw conflict(`tenant slug ${JSON.stringify(tenant.slug)} is already taken`);
+          }
+          const record = { ...tenant, created: normalizeTimestamp(tenant.created) };
+          tenants.set(record.id, record);
+          states.set(record.id, new MemoryTenantState());
+          return record;
+        }),
+      getById: (id) => locked(() => tenants.get(id)),
+      getBySlug: (slug) => locked(() => [...tenants.values()].find((t) => t.slug === slug)),
+      list: () => locked(() => [...tenants.values()].sort(byCreatedThenId)),
+      setStatus: (id, status) =>
+        locked(() => {
+          const tenant = tenants.get(id);
+          if (!tenant) return undefined;
+          const updated = { ...tenant, status };
+          tenants.set(id, updated);
+          return updated;
+        }),
+      delete: (id) =>
+        locked(() => {
+          for (const token of [...tokens.values()]) if (token.tenantId === id) tokens.delete(token.id);
+          states.delete(id);
+          return tenants.delete(id);
+        }),
+    },
+    tokens: {
+      insert: (token) =>
+        locked(() => {
+          if (!tenants.has(token.tenantId)) throw new Error(`tenant ${JSON.stringify(token.tenantId)} does not exist`);
+          if (tokens.has(token.id)) throw conflict(`token id ${JSON.stringify(token.id)} already exists`);
+          for (const t of tokens.values()) if (t.hash === token.hash) throw conflict('token hash already exists');
+          const record: TokenRecord = {
+            ...token,
+            created: normalizeTimestamp(token.created),
+            expiresAt: token.expiresAt === null ? null : normalizeTimestamp(token.expiresAt),
+            revokedAt: token.revokedAt === null ? null : normalizeTimestamp(token.revokedAt),
+            lastUsedAt: token.lastUsedAt === null ? null : normalizeTimestamp(token.lastUsedAt),
+          };
+          tokens.set(record.id, record);
+          return record;
+        }),
+      findByHash: (hash) => locked(() => [...tokens.values()].find((t) => t.hash === hash)),
+      listForTenant: (tenantId) =>
+        locked(() => [...tokens.values()].filter((t) => t.tenantId === tenantId).sort(byCreatedThenId)),
+      revoke: (tenantId, tokenId, now) =>
+        locked(() => {
+          const token = tokens.get(tokenId);
+          if (token?.tenantId !== tenantId) return undefined;
+          const revoked = { ...token, revokedAt: token.revokedAt ?? normalizeTimestamp(now) };
+          tokens.set(tokenId, revoked);
+          return revoked;
+        }),
+      touch: (tokenId, now) =>
+        locked(() => {
+          const token = tokens.get(tokenId);
+          const at = normalizeTimestamp(now);
+          if (!token || !isTouchDue(token.lastUsedAt, at)) return;
+          tokens.set(tokenId, { ...token, lastUsedAt: at });
+        }),
+    },
+    forTenant,
+    async ping() {
+      if (closed) throw new Error('memory store is closed');
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}
+
+function byCreatedThenId(a: { created: string; id: string }, b: { created: string; id: string }): number {
+  return a.created < b.created ? -1 : a.created > b.created ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

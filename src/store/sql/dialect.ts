@@ -1,0 +1,59 @@
+/**
+ * What the dialect-independent SQL store needs from a database: a few SQL fragments and some
+ * capability flags. `sqlite.ts` (and later `postgres.ts`) export one of these as `dialect`;
+ * the store branches on capabilities, never on a dialect's name (ARCHITECTURE.md principle 5).
+ */
+import type { Expression, Kysely, RawBuilder, SqlBool } from 'kysely';
+import type { AttributeType } from '../../scim/schema/types.js';
+import type { Database, UniqueConstraintName } from './tables.js';
+
+/** Object keys from the JSON root, e.g. `['name', 'givenName']` or `[URN, 'manager', 'value']`. */
+export type JsonPath = readonly string[];
+
+export interface SqlDialectCapabilities {
+  /** `resources.body` holds a native JSON value, not JSON text to parse. */
+  readonly nativeJson: boolean;
+  /** Bound parameters allowed in one statement; bulk statements are chunked below this. */
+  readonly maxParameters: number;
+}
+
+/** The rows of a JSON array as a FROM item with its element and its position. */
+export interface JsonElements {
+  /** The FROM item, aliased. */
+  readonly from: RawBuilder<unknown>;
+  /** The element's JSON value (for `jsonScalar`). */
+  readonly element: RawBuilder<unknown>;
+  /** The element's position, ascending in array order. */
+  readonly position: RawBuilder<unknown>;
+}
+
+export interface SqlDialect {
+  readonly capabilities: SqlDialectCapabilities;
+  /** Column types used by the migrations. */
+  readonly columnTypes: { readonly json: string; readonly boolean: string };
+  /**
+   * Opens a unit of work on `conn` that serialises writers of one tenant (SQLite:
+   * `BEGIN IMMEDIATE`, which takes the write lock up front).
+   */
+  begin(conn: Kysely<Database>, tenantId: string): Promise<void>;
+  encodeJson(value: unknown): unknown;
+  decodeJson(raw: unknown): Record<string, unknown>;
+  /** A boolean as a bound parameter or column value. */
+  encodeBoolean(value: boolean): unknown;
+  /** The scalar at `path` inside `json`, typed so that it compares with encoded parameters. */
+  jsonScalar(json: Expression<unknown>, path: JsonPath, type: AttributeType): RawBuilder<unknown>;
+  /** The elements of the array at `path` inside `json`, as FROM item `alias`. */
+  jsonElements(json: Expression<unknown>, path: JsonPath, alias: string): JsonElements;
+  /**
+   * Whether the value at `path` is assigned in the sense of `isPresent` (src/scim/filter/values.ts):
+   * some leaf under it is neither null nor "" (so `{}`, `[]` and `[{"a": ""}]` are not).
+   */
+  jsonHasValue(json: Expression<unknown>, path: JsonPath): RawBuilder<SqlBool>;
+  /** `fold(x)`: JavaScript's toLowerCase, never the database's ASCII-only lower(). */
+  fold(value: Expression<unknown>): RawBuilder<unknown>;
+  contains(haystack: Expression<unknown>, needle: Expression<unknown>): RawBuilder<SqlBool>;
+  startsWith(haystack: Expression<unknown>, prefix: Expression<unknown>): RawBuilder<SqlBool>;
+  endsWith(haystack: Expression<unknown>, suffix: Expression<unknown>): RawBuilder<SqlBool>;
+  /** Which named unique constraint `error` violates, if it is such a violation. */
+  uniqueViolation(error: unknown): UniqueConstraintName | undefined;
+}

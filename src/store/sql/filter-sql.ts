@@ -1,0 +1,222 @@
+/**
+ * Compiles a checked filter (`checkFilter`, src/scim/filter/check.ts) into a SQL condition on
+ * the resources row aliased `r`, with every value bound as a parameter. It mirrors the memory
+ * evaluator (src/scim/filter/evaluate.ts) exactly; the differential property test holds both
+ * to the same ids. Rules:
+ * - indexed columns where they exist (`id`, `externalId`, `userName`, `displayName`, `active`,
+ *   `meta.created`, `meta.lastModified`), JSON functions on the body elsewhere, `exists` over
+ *   JSON arrays and `group_members` for multi-valued attributes (any value matches);
+ * - `caseExact:false` compares `fold(column)` (folded once in JavaScript) with `fold(value)`;
+ * - "" is not a value (RFC 7643 §2.5), so comparisons that "" could satisfy exclude it;
+ * - `not`, `ne` and `eq null` stay two-valued: SQL NULL never leaks through a negation
+ *   (`x is not true` instead of `not x` when x may be NULL);
+ * - dateTime parameters are normalised to `toISOString()` form, the form stored, so that
+ *   lexical order is time order.
+ */
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
+import { invalidFilter } from '../../scim/errors.js';
+import type { CompareOperator, Filter, FilterValue } from '../../scim/filter/ast.js';
+import { printAttrPath } from '../../scim/filter/print.js';
+import { fold, parseDateTime } from '../../scim/filter/values.js';
+import type { AttributeDefinition, ResourceTypeDefinition } from '../../scim/schema/types.js';
+import type { SqlDialect } from './dialect.js';
+import { type ElementRows, elementRows, elementSource, resourceSource, type Source } from './sources.js';
+
+/** A condition and whether it can evaluate to SQL NULL (which a negation must not see). */
+interface Predicate {
+  readonly sql: RawBuilder<SqlBool>;
+  readonly nullable: boolean;
+}
+
+const TRUE: Predicate = { sql: sql<SqlBool>`true`, nullable: false };
+const FALSE: Predicate = { sql: sql<SqlBool>`false`, nullable: false };
+
+function not(p: Predicate): Predicate {
+  if (p === TRUE) return FALSE;
+  if (p === FALSE) return TRUE;
+  return { sql: p.nullable ? sql<SqlBool>`(${p.sql}) is not true` : sql<SqlBool>`not ${p.sql}`, nullable: false };
+}
+
+function someValue(rows: ElementRows | undefined, p: Predicate): Predicate {
+  if (!rows || p === FALSE) return p;
+  return { sql: rows.exists(p === TRUE ? undefined : p.sql), nullable: false };
+}
+
+const isText = (def: AttributeDefinition) => def.type === 'string' || def.type === 'reference' || def.type === 'binary';
+
+/** Whether one value of `def` is present (`isPresent`): "" is not a value. */
+function presentValue(value: RawBuilder<unknown>, def: AttributeDefinition): Predicate {
+  return isText(def)
+    ? { sql: sql<SqlBool>`${value} <> ''`, nullable: true }
+    : { sql: sql<SqlBool>`${value} is not null`, nullable: false };
+}
+
+function present(source: Source): Predicate {
+  switch (source.kind) {
+    case 'absent':
+      return FALSE;
+    case 'always':
+      return TRUE;
+    case 'complex':
+      return { sql: source.present, nullable: false };
+    case 'scalar':
+      return someValue(source.rows, presentValue(source.value, source.def));
+  }
+}
+
+const SQL_OPERATOR: Record<'eq' | 'gt' | 'ge' | 'lt' | 'le', string> = {
+  eq: '=',
+  gt: '>',
+  ge: '>=',
+  lt: '<',
+  le: '<=',
+};
+
+const isSubstring = (op: CompareOperator) => op === 'co' || op === 'sw' || op === 'ew';
+
+/** Whether the values of `def` are strings that fold for `op` (dateTimes are strings too). */
+function foldsFor(op: CompareOperator, def: AttributeDefinition): boolean {
+  return !def.caseExact && (isText(def) || (isSubstring(op) && def.type === 'dateTime'));
+}
+
+/**
+ * The bound parameter for `value` compared with values of `def`, or undefined when no value of
+ * `def` can satisfy the comparison (the evaluator's `compareTyped` returns undefined).
+ */
+function parameter(
+  op: CompareOperator,
+  value: string | number | boolean,
+  def: AttributeDefinition,
+  dialect: SqlDialect,
+) {
+  if (isSubstring(op)) {
+    const stringValued = isText(def) || def.type === 'dateTime';
+    return stringValued && typeof value === 'string' ? (foldsFor(op, def) ? fold(value) : value) : undefined;
+  }
+  switch (def.type) {
+    case 'string':
+    case 'reference':
+    case 'binary':
+      return typeof value === 'string' ? (foldsFor(op, def) ? fold(value) : value) : undefined;
+    case 'boolean':
+      return typeof value === 'boolean' ? dialect.encodeBoolean(value) : undefined;
+    case 'integer':
+    case 'decimal':
+      return typeof value === 'number' ? value : undefined;
+    case 'dateTime': {
+      const ms = typeof value === 'string' ? parseDateTime(value) : undefined;
+      return ms === undefined ? undefined : new Date(ms).toISOString();
+    }
+    case 'complex':
+      return undefined;
+  }
+}
+
+/** One value satisfies `op value` (never `ne`, never null): the evaluator's `satisfies`. */
+function satisfies(
+  source: Source & { kind: 'scalar' },
+  op: Exclude<CompareOperator, 'ne'>,
+  value: string | number | boolean,
+  dialect: SqlDialect,
+): Predicate {
+  const { def } = source;
+  const param = parameter(op, value, def, dialect);
+  if (param === undefined) return FALSE;
+  const x = foldsFor(op, def) && !source.folded ? dialect.fold(source.value) : source.value;
+  const p = sql.val(param);
+  const condition =
+    op === 'co'
+      ? dialect.contains(x, p)
+      : op === 'sw'
+        ? dialect.startsWith(x, p)
+        : op === 'ew'
+          ? dialect.endsWith(x, p)
+          : sql<SqlBool>`${x} ${sql.raw(SQL_OPERATOR[op])} ${p}`;
+  // "" is absent: exclude it wherever "" itself would satisfy the comparison.
+  const emptyMatches = isText(def) && (value === '' || op === 'lt' || op === 'le');
+  return { sql: emptyMatches ? sql<SqlBool>`(${x} <> '' and ${condition})` : condition, nullable: true };
+}
+
+function compare(source: Source, op: CompareOperator, value: FilterValue, dialect: SqlDialect): Predicate {
+  if (value === null) {
+    if (op === 'eq') return not(present(source));
+    if (op === 'ne') return present(source);
+    return FALSE;
+  }
+  if (source.kind !== 'scalar') return op === 'ne' ? TRUE : FALSE;
+  const matches = someValue(source.rows, satisfies(source, op === 'ne' ? 'eq' : op, value, dialect));
+  return op === 'ne' ? not(matches) : matches;
+}
+
+function combine(kind: 'and' | 'or', left: Predicate, right: Predicate): Predicate {
+  // Constants fold away: x and true = x, x or false = x, x and false = false, x or true = true.
+  const identity = kind === 'and' ? TRUE : FALSE;
+  if (left === identity) return right;
+  if (right === identity) return left;
+  if (left === not(identity) || right === not(identity)) return not(identity);
+  const nullable = left.nullable || right.nullable;
+  return {
+    sql: kind === 'and' ? sql<SqlBool>`(${left.sql} and ${right.sql})` : sql<SqlBool>`(${left.sql} or ${right.sql})`,
+    nullable,
+  };
+}
+
+/** Compiles `filter` where paths resolve with `resolve` (the resource, or one element of `attr[...]`). */
+function compileIn(
+  filter: Filter,
+  resolve: (path: Filter & { kind: 'compare' | 'present' }) => Source,
+  valuePath: (filter: Filter & { kind: 'valuePath' }) => Predicate,
+  dialect: SqlDialect,
+): Predicate {
+  const recurse = (f: Filter) => compileIn(f, resolve, valuePath, dialect);
+  switch (filter.kind) {
+    case 'and':
+    case 'or':
+      return combine(filter.kind, recurse(filter.left), recurse(filter.right));
+    case 'not':
+      return not(recurse(filter.filter));
+    case 'present':
+      return present(resolve(filter));
+    case 'compare':
+      return compare(resolve(filter), filter.op, filter.value, dialect);
+    case 'valuePath':
+      return valuePath(filter);
+  }
+}
+
+function compileValuePath(
+  filter: Filter & { kind: 'valuePath' },
+  type: ResourceTypeDefinition,
+  dialect: SqlDialect,
+): Predicate {
+  const found = elementRows(dialect, type, filter.path);
+  if (!found) {
+    if (resourceSource(dialect, type, filter.path).kind === 'absent') return FALSE;
+    throw invalidFilter(
+      `a value filter "[...]" needs a multi-valued complex attribute; ${printAttrPath(filter.path)} is not one`,
+    );
+  }
+  const inner = compileIn(
+    filter.filter,
+    (f) => elementSource(found.rows, found.parent, f.path),
+    () => {
+      throw invalidFilter(`a value filter "[...]" cannot be nested inside ${found.parent.name}[...]`);
+    },
+    dialect,
+  );
+  return someValue(found.rows, inner);
+}
+
+/**
+ * The SQL condition for a checked `filter` on resources of `type` (table aliased `r`). The
+ * caller adds `r.tenant_id` and `r.resource_type`. Throws `invalidFilter` for shapes
+ * `checkFilter` rejects (a `[...]` on a non-multi-valued attribute, nested `[...]`).
+ */
+export function compileFilter(filter: Filter, type: ResourceTypeDefinition, dialect: SqlDialect): RawBuilder<SqlBool> {
+  return compileIn(
+    filter,
+    (f) => resourceSource(dialect, type, f.path),
+    (f) => compileValuePath(f, type, dialect),
+    dialect,
+  ).sql;
+}

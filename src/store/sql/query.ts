@@ -1,0 +1,42 @@
+/**
+ * `TenantReader.query` in SQL: one COUNT and one page, both on one connection so they agree.
+ * Filtering and ordering happen in the database (filter-sql.ts, sort-sql.ts); no row is ever
+ * loaded to be filtered in JavaScript.
+ */
+import type { Kysely } from 'kysely';
+import { resourceType } from '../../scim/schema/registry.js';
+import type { ResourceTypeName } from '../../scim/schema/types.js';
+import type { QueryResult, ResourceQuery } from '../store.js';
+import { compileFilter } from './filter-sql.js';
+import { RESOURCE_COLUMNS, toStoredResource } from './resources.js';
+import type { SqlScope } from './scope.js';
+import { compileSort } from './sort-sql.js';
+import type { Database } from './tables.js';
+
+export async function queryResources(
+  { db, dialect, tenantId }: SqlScope,
+  typeName: ResourceTypeName,
+  query: ResourceQuery,
+): Promise<QueryResult> {
+  const type = resourceType(typeName);
+  const where = query.filter === undefined ? undefined : compileFilter(query.filter, type, dialect);
+  const order = compileSort(query.sortBy, query.sortOrder, type, dialect);
+  const base = (conn: Kysely<Database>) =>
+    conn
+      .selectFrom('resources as r')
+      .where('r.tenant_id', '=', tenantId)
+      .where('r.resource_type', '=', typeName)
+      .$if(where !== undefined, (qb) => qb.where(where!));
+  const start = Math.max(query.startIndex, 1) - 1;
+  const count = Math.max(query.count, 0);
+  return db.connection().execute(async (conn) => {
+    const total = await base(conn)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    if (count === 0) return { totalResults: Number(total.n), resources: [] };
+    let page = base(conn).select(RESOURCE_COLUMNS);
+    for (const [expression, direction] of order) page = page.orderBy(expression, direction);
+    const rows = await page.limit(count).offset(start).execute();
+    return { totalResults: Number(total.n), resources: rows.map((row) => toStoredResource(row, dialect)) };
+  });
+}

@@ -1,0 +1,191 @@
+/**
+ * Where the values of an attribute path live in SQL, for the filter and sort compilers: a
+ * projected column, a scalar inside the JSON body, the elements of a JSON array, or the rows of
+ * `group_members` (Group `members`, User `groups`). Every fragment refers to the resources row
+ * as `r`. The shapes mirror the full representation the memory evaluator reads
+ * (src/store/full-representation.ts), so both backends see the same values.
+ */
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
+import type { AttrPath } from '../../scim/filter/ast.js';
+import { resolveAttribute, resolveSubAttribute } from '../../scim/schema/registry.js';
+import type { AttributeDefinition, ResourceTypeDefinition } from '../../scim/schema/types.js';
+import type { JsonPath, SqlDialect } from './dialect.js';
+
+const BODY = sql.raw('r.body');
+
+/** The elements of a multi-valued attribute, as rows of a correlated subquery. */
+export interface ElementRows {
+  /** `exists (select 1 from <rows> where <condition>)`; without a condition, any element. */
+  exists(condition?: RawBuilder<SqlBool>): RawBuilder<SqlBool>;
+  /** The value of sub-attribute `def` in the current element row; undefined when never present. */
+  sub(def: AttributeDefinition): RawBuilder<unknown> | undefined;
+  /** Sub-attribute `def` of the primary element, else the first (RFC 7644 §3.4.2.3 sorting). */
+  first(def: AttributeDefinition): RawBuilder<unknown> | undefined;
+}
+
+export type Source =
+  /** Unknown, or known but never in the full representation (`meta.location`, `members.$ref`). */
+  | { readonly kind: 'absent' }
+  /** Always present and not comparable (`meta`). */
+  | { readonly kind: 'always' }
+  /** One scalar per element of `rows`, or one for the resource when `rows` is undefined. */
+  | {
+      readonly kind: 'scalar';
+      readonly def: AttributeDefinition;
+      readonly value: RawBuilder<unknown>;
+      /** Already folded by `projectColumns` (a `*_fold` column). */
+      readonly folded: boolean;
+      readonly rows?: ElementRows;
+    }
+  /** A complex value (or a whole multi-valued attribute): only its presence can be tested. */
+  | { readonly kind: 'complex'; readonly present: RawBuilder<SqlBool> };
+
+function jsonRows(dialect: SqlDialect, path: JsonPath): ElementRows {
+  const e = dialect.jsonElements(BODY, path, 'e');
+  return {
+    exists: (condition) =>
+      condition
+        ? sql<SqlBool>`exists (select 1 from ${e.from} where ${condition})`
+        : sql<SqlBool>`exists (select 1 from ${e.from})`,
+    sub: (def) => dialect.jsonScalar(e.element, [def.name], def.type),
+    first: (def) => {
+      const primary = sql`case when ${dialect.jsonScalar(e.element, ['primary'], 'boolean')} = ${dialect.encodeBoolean(true)} then 0 else 1 end`;
+      return sql`(select ${dialect.jsonScalar(e.element, [def.name], def.type)} from ${e.from} order by ${primary}, ${e.position} limit 1)`;
+    },
+  };
+}
+
+/** Group `members`: value, type and display (the member's display column); in insertion order. */
+function memberRows(): ElementRows {
+  const from = sql`group_members as gm inner join resources as m on m.tenant_id = gm.tenant_id and m.id = gm.member_id`;
+  const where = sql`gm.tenant_id = r.tenant_id and gm.group_id = r.id`;
+  const sub = (def: AttributeDefinition) =>
+    def.name === 'value'
+      ? sql.raw('gm.member_id')
+      : def.name === 'type'
+        ? sql.raw('gm.member_type')
+        : def.name === 'display'
+          ? sql.raw('m.display')
+          : undefined;
+  return {
+    exists: (condition) =>
+      sql<SqlBool>`exists (select 1 from ${from} where ${where}${condition ? sql` and ${condition}` : sql``})`,
+    sub,
+    first: (def) => {
+      const value = sub(def);
+      return value && sql`(select ${value} from ${from} where ${where} order by gm.added_seq limit 1)`;
+    },
+  };
+}
+
+/** User `groups`: value and display of the groups it directly belongs to, ordered by display. */
+function groupRows(): ElementRows {
+  const from = sql`group_members as gm inner join resources as g on g.tenant_id = gm.tenant_id and g.id = gm.group_id`;
+  const where = sql`gm.tenant_id = r.tenant_id and gm.member_id = r.id`;
+  const display = sql`coalesce(g.display, '')`;
+  const sub = (def: AttributeDefinition) =>
+    def.name === 'value' ? sql.raw('gm.group_id') : def.name === 'display' ? display : undefined;
+  return {
+    exists: (condition) =>
+      sql<SqlBool>`exists (select 1 from ${from} where ${where}${condition ? sql` and ${condition}` : sql``})`,
+    sub,
+    first: (def) => {
+      const value = sub(def);
+      return value && sql`(select ${value} from ${from} where ${where} order by ${display}, g.id limit 1)`;
+    },
+  };
+}
+
+/** Group `members` and User `groups` live in `group_members`, not in the body. */
+function derivedRows(type: ResourceTypeDefinition, attribute: AttributeDefinition): ElementRows | undefined {
+  if (type.name === 'Group' && attribute.name === 'members') return memberRows();
+  if (type.name === 'User' && attribute.name === 'groups') return groupRows();
+  return undefined;
+}
+
+function column(def: AttributeDefinition, name: string, folded = false): Source {
+  return { kind: 'scalar', def, value: sql.raw(name), folded };
+}
+
+/** Attributes the full representation takes from columns rather than from the body. */
+function columnSource(
+  type: ResourceTypeDefinition,
+  attribute: AttributeDefinition,
+  sub: AttributeDefinition | undefined,
+): Source | undefined {
+  switch (attribute.name) {
+    case 'id':
+      return column(attribute, 'r.id');
+    case 'externalId':
+      return column(attribute, 'r.external_id');
+    case 'userName':
+      return type.name === 'User' ? column(attribute, 'r.unique_name_fold', true) : undefined;
+    case 'displayName':
+      return column(attribute, 'r.display_name_fold', true);
+    case 'active':
+      return type.name === 'User' ? column(attribute, 'r.active') : undefined;
+    case 'meta':
+      if (!sub) return { kind: 'always' };
+      if (sub.name === 'created') return column(sub, 'r.created');
+      if (sub.name === 'lastModified') return column(sub, 'r.last_modified');
+      if (sub.name === 'resourceType') return column(sub, 'r.resource_type');
+      if (sub.name === 'version')
+        return { kind: 'scalar', def: sub, value: sql`'W/"' || r.version || '"'`, folded: false };
+      return { kind: 'absent' };
+    default:
+      return undefined;
+  }
+}
+
+/** Rows of a multi-valued complex attribute, or undefined when it is not one. */
+export function elementRows(
+  dialect: SqlDialect,
+  type: ResourceTypeDefinition,
+  path: AttrPath,
+): { rows: ElementRows; parent: AttributeDefinition } | undefined {
+  const resolved = resolveAttribute(type, path);
+  const parent = resolved?.attribute;
+  if (!resolved || resolved.subAttribute || parent?.type !== 'complex' || !parent.multiValued) return undefined;
+  const derived = !resolved.inExtension && derivedRows(type, parent);
+  if (derived) return { rows: derived, parent };
+  const json = resolved.inExtension ? [resolved.schema, parent.name] : [parent.name];
+  return { rows: jsonRows(dialect, json), parent };
+}
+
+/** The source of a path inside one element of `rows` (a bare sub-attribute name within `attr[...]`). */
+export function elementSource(rows: ElementRows, parent: AttributeDefinition, path: AttrPath): Source {
+  if (path.schema !== undefined || path.subAttribute !== undefined) return { kind: 'absent' };
+  const def = resolveSubAttribute(parent, path.attribute);
+  const value = def && rows.sub(def);
+  return def && value ? { kind: 'scalar', def, value, folded: false } : { kind: 'absent' };
+}
+
+/** The source of a path at the resource level (outside any `[...]`). */
+export function resourceSource(dialect: SqlDialect, type: ResourceTypeDefinition, path: AttrPath): Source {
+  const resolved = resolveAttribute(type, path);
+  if (!resolved) return { kind: 'absent' };
+  const { attribute, subAttribute } = resolved;
+  if (!resolved.inExtension) {
+    const fromColumn = columnSource(type, attribute, subAttribute);
+    if (fromColumn) return fromColumn;
+  }
+  const prefix = resolved.inExtension ? [resolved.schema, attribute.name] : [attribute.name];
+  if (attribute.multiValued && subAttribute) {
+    const found = elementRows(dialect, type, { ...path, subAttribute: undefined });
+    const value = found?.rows.sub(subAttribute);
+    if (!found || !value) return { kind: 'absent' };
+    return { kind: 'scalar', def: subAttribute, value, folded: false, rows: found.rows };
+  }
+  const json = subAttribute ? [...prefix, subAttribute.name] : prefix;
+  if (resolved.target.type === 'complex') {
+    // A derived list (members, groups) is present when it has a row: every row has a value.
+    const rows = !resolved.inExtension && derivedRows(type, attribute);
+    return { kind: 'complex', present: rows ? rows.exists() : dialect.jsonHasValue(BODY, json) };
+  }
+  return {
+    kind: 'scalar',
+    def: resolved.target,
+    value: dialect.jsonScalar(BODY, json, resolved.target.type),
+    folded: false,
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The SQL Store, dialect-independent: Kysely statements plus the fragments and capabilities of
+ * a `SqlDialect`. Every statement on tenant data is built from a `SqlScope` that closes over
+ * the tenant id, and every write runs inside `TenantStore.transaction`.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Store, StoreCapabilities, TenantReader, TenantStore, TenantWriter } from '../store.js';
+import type { SqlDialect } from './dialect.js';
+import { addMembers, clearMembers, listGroupsOf, listMembers, removeMembers } from './members.js';
+import { migrateToLatest } from './migrations/migrate.js';
+import { queryResources } from './query.js';
+import { deleteResource, findTypes, getResource, insertResource, updateResource } from './resources.js';
+import type { SqlScope } from './scope.js';
+import type { Database } from './tables.js';
+import { createTenantRepository } from './tenants.js';
+import { createTokenRepository } from './tokens.js';
+
+export interface SqlStoreOptions {
+  readonly db: Kysely<Database>;
+  readonly dialect: SqlDialect;
+  readonly capabilities: StoreCapabilities;
+}
+
+function createReader(scope: SqlScope): TenantReader {
+  return {
+    tenantId: scope.tenantId,
+    getResource: (type, id) => getResource(scope, type, id),
+    query: (type, query) => queryResources(scope, type, query),
+    listMembers: (groupId) => listMembers(scope, groupId),
+    listGroupsOf: (memberId) => listGroupsOf(scope, memberId),
+    findTypes: (ids) => findTypes(scope, ids),
+  };
+}
+
+function createWriter(scope: SqlScope): TenantWriter {
+  return {
+    ...createReader(scope),
+    insertResource: (resource) => insertResource(scope, resource),
+    replaceResource: (type, id, body, now) => updateResource(scope, type, id, body, now),
+    touchResource: (type, id, now) => updateResource(scope, type, id, undefined, now),
+    deleteResource: (type, id) => deleteResource(scope, type, id),
+    addMembers: (groupId, members) => addMembers(scope, groupId, members),
+    removeMembers: (groupId, memberIds) => removeMembers(scope, groupId, memberIds),
+    clearMembers: (groupId) => clearMembers(scope, groupId),
+  };
+}
+
+/**
+ * Runs `fn` as one unit of work on a single connection: BEGIN (the dialect's, which serialises
+ * the tenant's writers), then COMMIT, or ROLLBACK and rethrow when `fn` throws.
+ */
+async function runTransaction<T>(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  tenantId: string,
+  fn: (tx: TenantWriter) => Promise<T>,
+): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await dialect.begin(conn, tenantId);
+    try {
+      const tenant = await conn.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst();
+      if (!tenant) throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
+      const result = await fn(createWriter({ db: conn, dialect, tenantId }));
+      await sql`commit`.execute(conn);
+      return result;
+    } catch (error) {
+      // The original error matters more than a failed rollback (SQLite may already have rolled
+      // back, e.g. on SQLITE_FULL); the connection is left outside any transaction either way.
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+/** A Store over an open Kysely instance; `close()` destroys it. Does not migrate. */
+export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): Store {
+  return {
+    capabilities,
+    tenants: createTenantRepository(db, dialect),
+    tokens: createTokenRepository(db, dialect),
+    forTenant(tenantId): TenantStore {
+      return {
+        ...createReader({ db, dialect, tenantId }),
+        transaction: (fn) => runTransaction(db, dialect, tenantId, fn),
+      };
+    },
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+/** Applies pending migrations, then returns the store. */
+export async function openSqlStore(options: SqlStoreOptions): Promise<Store> {
+  await migrateToLatest(options.db, options.dialect);
+  return createSqlStore(options);
+}

@@ -1,0 +1,97 @@
+/**
+ * SQLite through better-sqlite3: opening the database and the SQLite SQL fragments.
+ * PostgreSQL will get a `postgres.ts` exporting the same names (`connect`, `dialect`).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { type Expression, Kysely, type SqlBool, SqliteDialect, sql } from 'kysely';
+import type { JsonElements, JsonPath, SqlDialect } from './dialect.js';
+import { type Database, UNIQUE_CONSTRAINTS, type UniqueConstraintName } from './tables.js';
+
+/** Milliseconds a writer waits for another process's write lock before failing. */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/** Path of the in-memory database (each connection gets its own, empty). */
+export const MEMORY = ':memory:';
+
+/**
+ * Opens (creating it and its parent directory if needed) the SQLite database at `filename`,
+ * or an in-memory one for `MEMORY`, and registers `scim_fold`.
+ */
+export function openDatabase(filename: string): BetterSqlite3.Database {
+  if (filename !== MEMORY) mkdirSync(dirname(filename), { recursive: true });
+  const db = new BetterSqlite3(filename);
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  db.pragma('synchronous = NORMAL');
+  // Deterministic so it may appear in indexes; JavaScript's Unicode lower-casing, unlike lower().
+  db.function('scim_fold', { deterministic: true }, (value: unknown) =>
+    typeof value === 'string' ? value.toLowerCase() : value,
+  );
+  return db;
+}
+
+/** A Kysely instance over one better-sqlite3 connection (Kysely serialises its use). */
+export function connect(filename: string): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: openDatabase(filename) }) });
+}
+
+/** `$.a."b:c".d`: keys that are not plain identifiers are quoted. */
+export function jsonPathText(path: JsonPath): string {
+  return (
+    '$' + path.map((key) => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `.${key}` : `.${JSON.stringify(key)}`)).join('')
+  );
+}
+
+function elements(json: Expression<unknown>, path: JsonPath, alias: string): JsonElements {
+  const from =
+    path.length === 0
+      ? sql`json_each(${json}) as ${sql.raw(alias)}`
+      : sql`json_each(${json}, ${sql.lit(jsonPathText(path))}) as ${sql.raw(alias)}`;
+  return { from, element: sql.raw(`${alias}.value`), position: sql.raw(`${alias}.key`) };
+}
+
+/** Maps better-sqlite3's "UNIQUE constraint failed: t.a, t.b" to the constraint's name. */
+function uniqueViolation(error: unknown): UniqueConstraintName | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== 'SQLITE_CONSTRAINT_UNIQUE' && code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return undefined;
+  const match = /constraint failed: (.*)$/.exec(String((error as Error).message));
+  if (!match) return undefined;
+  const failed = match[1]!.split(',').map((s) => s.trim());
+  for (const [name, c] of Object.entries(UNIQUE_CONSTRAINTS)) {
+    const expected = c.columns.map((column) => `${c.table}.${column}`);
+    if (expected.length === failed.length && expected.every((e, i) => e === failed[i])) {
+      return name as UniqueConstraintName;
+    }
+  }
+  return undefined;
+}
+
+export const dialect: SqlDialect = {
+  // SQLITE_MAX_VARIABLE_NUMBER is 32766 in the bundled build; stay well below.
+  capabilities: { nativeJson: false, maxParameters: 30000 },
+  columnTypes: { json: 'text', boolean: 'integer' },
+  async begin(conn) {
+    // One connection per process already serialises writers; IMMEDIATE makes other processes
+    // wait (busy_timeout) at BEGIN instead of failing with SQLITE_BUSY at the first write.
+    await sql`begin immediate`.execute(conn);
+  },
+  encodeJson: (value) => JSON.stringify(value),
+  decodeJson: (raw) => JSON.parse(String(raw)) as Record<string, unknown>,
+  encodeBoolean: (value) => (value ? 1 : 0),
+  // json_extract already yields SQL text, integer (booleans as 1/0) or real.
+  jsonScalar: (json, path) => sql`json_extract(${json}, ${sql.lit(jsonPathText(path))})`,
+  jsonElements: elements,
+  // json_tree walks every node under path; atoms are null for containers and JSON null.
+  jsonHasValue: (json, path) =>
+    sql<SqlBool>`exists (select 1 from json_tree(${json}, ${sql.lit(jsonPathText(path))}) as t where t.atom is not null and t.atom <> '')`,
+  fold: (value) => sql`scim_fold(${value})`,
+  contains: (haystack, needle) => sql<SqlBool>`instr(${haystack}, ${needle}) > 0`,
+  // instr() finds the first occurrence, so a prefix is exactly an occurrence at 1.
+  startsWith: (haystack, prefix) => sql<SqlBool>`instr(${haystack}, ${prefix}) = 1`,
+  endsWith: (haystack, suffix) =>
+    sql<SqlBool>`substr(${haystack}, length(${haystack}) - length(${suffix}) + 1) = ${suffix}`,
+  uniqueViolation,
+};

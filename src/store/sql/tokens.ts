@@ -1,0 +1,116 @@
+/**
+ * The SQL TokenRepository. `touch` is coarsened twice: an in-process memo skips the statement
+ * entirely, and the UPDATE's own condition keeps several processes to one write per interval.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import { conflict } from '../../scim/errors.js';
+import { normalizeTimestamp } from '../project-columns.js';
+import type { TokenRecord, TokenRepository } from '../store.js';
+import { isTouchDue, touchThreshold } from '../token-touch.js';
+import type { SqlDialect } from './dialect.js';
+import type { Database, TokensTable } from './tables.js';
+import { mapUniqueViolations } from './unique.js';
+
+const COLUMNS = [
+  'id',
+  'tenant_id',
+  'label',
+  'hash',
+  'hint',
+  'created',
+  'expires_at',
+  'revoked_at',
+  'last_used_at',
+] as const;
+
+function toRecord(row: Selectable<TokensTable>): TokenRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    label: row.label,
+    hash: row.hash,
+    hint: row.hint,
+    created: row.created,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+const optionalTimestamp = (value: string | null) => (value === null ? null : normalizeTimestamp(value));
+
+export function createTokenRepository(db: Kysely<Database>, dialect: SqlDialect): TokenRepository {
+  /** tokenId → the last `lastUsedAt` this process wrote or saw. */
+  const touched = new Map<string, string>();
+  return {
+    async insert(token) {
+      const record: TokenRecord = {
+        ...token,
+        created: normalizeTimestamp(token.created),
+        expiresAt: optionalTimestamp(token.expiresAt),
+        revokedAt: optionalTimestamp(token.revokedAt),
+        lastUsedAt: optionalTimestamp(token.lastUsedAt),
+      };
+      await mapUniqueViolations(
+        dialect,
+        {
+          tokens_pkey: () => conflict(`token id ${JSON.stringify(token.id)} already exists`),
+          tokens_hash: () => conflict('token hash already exists'),
+        },
+        () =>
+          db
+            .insertInto('tokens')
+            .values({
+              id: record.id,
+              tenant_id: record.tenantId,
+              label: record.label,
+              hash: record.hash,
+              hint: record.hint,
+              created: record.created,
+              expires_at: record.expiresAt,
+              revoked_at: record.revokedAt,
+              last_used_at: record.lastUsedAt,
+            })
+            .execute(),
+      );
+      return record;
+    },
+    async findByHash(hash) {
+      const row = await db.selectFrom('tokens').select(COLUMNS).where('hash', '=', hash).executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async listForTenant(tenantId) {
+      const rows = await db
+        .selectFrom('tokens')
+        .select(COLUMNS)
+        .where('tenant_id', '=', tenantId)
+        .orderBy('created')
+        .orderBy('id')
+        .execute();
+      return rows.map(toRecord);
+    },
+    async revoke(tenantId, tokenId, now) {
+      const at = normalizeTimestamp(now);
+      const row = await db
+        .updateTable('tokens')
+        .set((eb) => ({ revoked_at: eb.fn.coalesce('revoked_at', eb.val(at)) }))
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', tokenId)
+        .returning(COLUMNS)
+        .executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async touch(tokenId, now) {
+      const at = normalizeTimestamp(now);
+      const last = touched.get(tokenId);
+      if (last !== undefined && !isTouchDue(last, at)) return;
+      await db
+        .updateTable('tokens')
+        .set({ last_used_at: at })
+        .where('id', '=', tokenId)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', touchThreshold(at))]))
+        .execute();
+      touched.set(tokenId, at);
+    },
+  };
+}

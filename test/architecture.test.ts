@@ -1,0 +1,87 @@
+/**
+ * Keeps the import table of docs/architecture.md (after shared ARCHITECTURE.md) true:
+ * each production file under src/ may import only the layers listed for its folder.
+ * Test files are free to import fixtures from anywhere.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { describe, it } from 'node:test';
+
+const SRC = 'src';
+
+/** Layer → internal targets it may import (path prefixes under src/) and whether node:/npm imports are allowed. */
+const RULES: Record<string, { internal: string[]; external: boolean }> = {
+  scim: { internal: ['scim/'], external: false },
+  store: { internal: ['scim/', 'store/'], external: true },
+  tenancy: { internal: ['scim/', 'store/store.ts', 'tenancy/'], external: true },
+  events: { internal: ['scim/', 'store/store.ts', 'events/'], external: true },
+  service: { internal: ['scim/', 'store/store.ts', 'tenancy/', 'events/', 'service/'], external: false },
+  http: {
+    internal: ['scim/', 'store/store.ts', 'tenancy/', 'service/', 'config/config.ts', 'http/'],
+    external: true,
+  },
+  // The CLI is a second composition root: it opens the configured store and may start the server.
+  cli: {
+    internal: ['scim/', 'store/store.ts', 'store/open.ts', 'tenancy/', 'service/', 'config/', 'cli/', 'server.ts'],
+    external: true,
+  },
+  config: { internal: ['config/'], external: true },
+};
+
+function sourceFiles(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) sourceFiles(path, out);
+    else if (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.contract.ts')) out.push(path);
+  }
+  return out;
+}
+
+const IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(IMPORT)].map((m) => (m[1] ?? m[2]) as string);
+}
+
+function violations(): string[] {
+  const found: string[] = [];
+  for (const file of sourceFiles(SRC)) {
+    const rel = relative(SRC, file);
+    const layer = rel.includes('/') ? rel.split('/')[0]! : undefined;
+    if (layer === undefined) continue; // server.ts: the composition root
+    const rule = RULES[layer];
+    if (!rule) {
+      found.push(`${rel}: folder "${layer}" has no rule in the import table`);
+      continue;
+    }
+    // Test-only helpers (fast-check arbitraries) never ship; see tsconfig.build.json.
+    if (rel.endsWith('arbitraries.ts') || rel.includes('/test-support/')) continue;
+    for (const spec of importsOf(file)) {
+      if (spec.startsWith('.')) {
+        const target = relative(SRC, normalize(join(dirname(file), spec))).replace(/\.js$/, '.ts');
+        if (!rule.internal.some((allowed) => target === allowed || target.startsWith(allowed))) {
+          found.push(`${rel} imports ${target}`);
+        }
+      } else if (!rule.external) {
+        found.push(`${rel} imports external module "${spec}"`);
+      }
+    }
+  }
+  return found;
+}
+
+describe('architecture: the import table', () => {
+  it('every production import follows the layer rules', () => {
+    assert.deepEqual(violations(), []);
+  });
+
+  it('the rules cover every folder under src/', () => {
+    const folders = readdirSync(SRC).filter((name) => statSync(join(SRC, name)).isDirectory());
+    assert.deepEqual(
+      folders.filter((f) => !(f in RULES)),
+      [],
+    );
+  });
+});
