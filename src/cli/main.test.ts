@@ -335,7 +335,9 @@ describe('scimd serve', () => {
     assert.equal(response.status, 401);
     controller.abort();
     assert.equal(await running, 0);
-    assert.equal(stdout, '');
+    assert.match(stdout, new RegExp(`scimd is serving SCIM on ${url}/scim/v2 \\(database memory:\\)`));
+    assert.match(stdout, /npx scimd tenants create acme/);
+    assert.match(stdout, /shutting down/);
     await assert.rejects(fetch(`${url}/scim/v2/Users`));
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ERROR_CATALOGUE, ScimError, invalidFilter, unauthorized, uniqueness } from './errors.js';
+import { ERROR_CATALOGUE, invalidFilter, ScimError, unauthorized, uniqueness } from './errors.js';
 import { errorMessage } from './messages.js';
 
 describe('error catalogue', () => {
@@ -10,7 +10,9 @@ describe('error catalogue', () => {
       .split('\n')
       .filter((line) => /^\| [a-zA-Z]+ \| \d{3} \|/.test(line))
       .map((line) => line.split('|').map((cell) => cell.trim()));
-    const documented = Object.fromEntries(rows.map((r) => [r[1], { status: Number(r[2]), scimType: r[3] || undefined }]));
+    const documented = Object.fromEntries(
+      rows.map((r) => [r[1], { status: Number(r[2]), scimType: r[3] || undefined }]),
+    );
     assert.deepEqual(documented, ERROR_CATALOGUE);
   });
 

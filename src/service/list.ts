@@ -7,9 +7,10 @@ import { invalidValue } from '../scim/errors.js';
 import type { AttrPath, Filter } from '../scim/filter/ast.js';
 import { checkFilter } from '../scim/filter/check.js';
 import { parseAttrPath, parseFilter } from '../scim/filter/parse.js';
+import { checkSortBy } from '../scim/filter/sort.js';
 import { type ListResponse, listResponse } from '../scim/messages.js';
 import type { Projection } from '../scim/resource/project.js';
-import { resolveAttribute, resourceType } from '../scim/schema/registry.js';
+import { resourceType } from '../scim/schema/registry.js';
 import type { ResourceTypeName } from '../scim/schema/types.js';
 import type { SortOrder } from '../store/store.js';
 import type { RequestContext } from './context.js';
@@ -38,21 +39,10 @@ function sortOrderParam(value: string | undefined): SortOrder | undefined {
   throw invalidValue(`"sortOrder" must be "ascending" or "descending", got ${JSON.stringify(value)}.`);
 }
 
+/** RFC 7644 §3.4.2.3: any attribute; a multi-valued one sorts by its primary (else first) value. */
 function sortByParam(typeName: ResourceTypeName, value: string | undefined): AttrPath | undefined {
   if (value === undefined || value.trim() === '') return undefined;
-  const type = resourceType(typeName);
-  const path = parseAttrPath(value.trim());
-  const resolved = resolveAttribute(type, path);
-  if (!resolved) throw invalidValue(`"sortBy" names an unknown attribute "${value}".`);
-  const target = resolved.target;
-  if (target.multiValued || target.type === 'complex' || (resolved.subAttribute && resolved.attribute.multiValued)) {
-    throw invalidValue(`"sortBy" must name a singular simple attribute; "${value}" is not.`);
-  }
-  return {
-    ...(resolved.inExtension ? { schema: resolved.schema } : {}),
-    attribute: resolved.attribute.name,
-    ...(resolved.subAttribute ? { subAttribute: resolved.subAttribute.name } : {}),
-  };
+  return checkSortBy(parseAttrPath(value.trim()), resourceType(typeName));
 }
 
 export function parseListFilter(typeName: ResourceTypeName, text: string | undefined): Filter | undefined {

@@ -57,7 +57,7 @@ export async function patchResource(
   projection: Projection,
 ): Promise<PatchOutcome> {
   const type = resourceType(typeName);
-  const operations = parsePatchRequest(normalizePatchRequest(type, input));
+  const operations = parsePatchRequest(normalizePatchRequest(type, input, id));
   return ctx.store.transaction(async (tx) => {
     const current = await loadOrThrow(tx, typeName, id);
     checkIfMatch(ifMatch, current.version);

@@ -2,6 +2,8 @@
  * The SCIM use cases for Users and Groups: create, get, replace, delete (RFC 7644 §3.3–§3.6).
  * List/search is in list.ts and PATCH in patch.ts. Every write runs in one store transaction.
  */
+
+import { normalizeResourceBody } from '../scim/compat/normalize.js';
 import { notFound } from '../scim/errors.js';
 import type { Projection } from '../scim/resource/project.js';
 import { prepareResourceBody } from '../scim/resource/validate.js';
@@ -30,7 +32,8 @@ export async function createResource(
   input: unknown,
   projection: Projection,
 ): Promise<Rendered> {
-  const prepared = prepareResourceBody(resourceType(typeName), input);
+  const type = resourceType(typeName);
+  const prepared = prepareResourceBody(type, normalizeResourceBody(type, input));
   return ctx.store.transaction(async (tx) => {
     const id = crypto.randomUUID();
     let stored = await tx.insertResource({ id, resourceType: typeName, body: prepared.body, now: timestamp(ctx) });
@@ -69,7 +72,8 @@ export async function replaceResource(
   return ctx.store.transaction(async (tx) => {
     const current = await loadOrThrow(tx, typeName, id);
     checkIfMatch(ifMatch, current.version);
-    const prepared = prepareResourceBody(resourceType(typeName), input, current.body);
+    const type = resourceType(typeName);
+    const prepared = prepareResourceBody(type, normalizeResourceBody(type, input), current.body);
     const now = timestamp(ctx);
     let stored = (await tx.replaceResource(typeName, id, prepared.body, now)) ?? current;
     if (prepared.members) {

@@ -45,6 +45,7 @@ export type SortOrder = 'ascending' | 'descending';
 export interface ResourceQuery {
   /** Already parsed and checked against the resource type's schema. */
   readonly filter?: Filter;
+  /** Checked with `checkSortBy` (the stores apply it again; it is idempotent). */
   readonly sortBy?: AttrPath;
   readonly sortOrder?: SortOrder;
   /** 1-based (RFC 7644 §3.4.2.4). */
@@ -97,7 +98,11 @@ export interface TenantWriter extends TenantReader {
   touchResource(type: ResourceTypeName, id: string, now: string): Promise<StoredResource | undefined>;
   /** Deletes the resource and every membership row naming it (as group or as member). */
   deleteResource(type: ResourceTypeName, id: string): Promise<boolean>;
-  /** Adds members that are not yet present; returns how many were added. O(added), not O(group size). */
+  /**
+   * Adds members that are not yet present; returns how many were added. O(added), not O(group
+   * size). Every id must exist in the tenant (validate with `findTypes` first): an unknown id
+   * throws a plain Error.
+   */
   addMembers(groupId: string, members: readonly MemberRef[]): Promise<number>;
   /** Removes the given member ids; returns how many were removed. */
   removeMembers(groupId: string, memberIds: readonly string[]): Promise<number>;
@@ -109,6 +114,9 @@ export interface TenantStore extends TenantReader {
   /**
    * One unit of work: everything `fn` writes commits together or not at all. Writes to one
    * tenant are serialised, so read-modify-write inside `fn` is safe.
+   * Inside `fn`, read only through `tx`: reading through this outer store waits for the
+   * transaction to end, so it would never return. Let errors propagate (a uniqueness clash
+   * aborts the whole transaction on PostgreSQL; catching it and carrying on cannot work).
    */
   transaction<T>(fn: (tx: TenantWriter) => Promise<T>): Promise<T>;
 }

@@ -25,28 +25,13 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Drops readOnly sub-attributes from a client value (e.g. `manager.displayName` or a member's
- * `display` echoed back): RFC 7643 §2.2 lets the server alone set them, so they are ignored
- * inside values. A path that targets one explicitly is rejected by the caller instead.
- */
-function dropReadOnly(def: AttributeDefinition, value: unknown): unknown {
-  if (def.type !== 'complex') return value;
-  if (Array.isArray(value)) return value.map((v) => dropReadOnly(def, v));
-  if (!isObject(value)) return value;
-  const out: Json = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (findAttribute(def.subAttributes ?? [], key)?.mutability !== 'readOnly') out[key] = v;
-  }
-  return out;
-}
-
-/**
  * Coerces a whole attribute value (an array for multi-valued attributes; a lone element is
- * accepted as a one-element array). Returns undefined when the value is unassigned (null, "",
+ * accepted as a one-element array). readOnly sub-attributes a client echoes back (a member's
+ * `display`, `manager.displayName`) are dropped by the coercer (RFC 7643 §7). Returns undefined when the value is unassigned (null, "",
  * [], {}: RFC 7643 §2.5). Wrong types → 400 invalidValue naming `where`.
  */
 export function coerceValue(def: AttributeDefinition, value: unknown, where: string): unknown {
-  return coerceAttributeValue(def, dropReadOnly(def, value), where);
+  return coerceAttributeValue(def, value, where);
 }
 
 /** Coerces ONE element of a multi-valued attribute (a one-element array is unwrapped). */
@@ -56,7 +41,7 @@ export function coerceElement(def: AttributeDefinition, value: unknown, where: s
     if (value.length !== 1) throw invalidValue(`${where} selects elements: "value" must be one element, not an array.`);
     single = value[0];
   }
-  return coerceAttributeValue({ ...def, multiValued: false }, dropReadOnly(def, single), where);
+  return coerceAttributeValue({ ...def, multiValued: false }, single, where);
 }
 
 function sameScalar(def: AttributeDefinition | undefined, a: unknown, b: unknown): boolean {

@@ -32,6 +32,12 @@ export interface SqlDialect {
   /** Column types used by the migrations. */
   readonly columnTypes: { readonly json: string; readonly boolean: string };
   /**
+   * Runs at every open, after the migrations: whatever the query planner needs before the data
+   * exists (SQLite: starting statistics, so that selective indexes win over the `created`
+   * order index; see sqlite.ts).
+   */
+  prepare(db: Kysely<Database>): Promise<void>;
+  /**
    * Opens a unit of work on `conn` that serialises writers of one tenant (SQLite:
    * `BEGIN IMMEDIATE`, which takes the write lock up front).
    */

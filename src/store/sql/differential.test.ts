@@ -18,7 +18,7 @@ import type { ResourceTypeName } from '../../scim/schema/types.js';
 import { URN } from '../../scim/schema/urns.js';
 import { createMemoryStore } from '../memory-store.js';
 import { openStore } from '../open.js';
-import type { ResourceQuery, Store } from '../store.js';
+import type { MemberRef, ResourceQuery, Store } from '../store.js';
 import { groupBody, ids, tenantRecord } from '../test-support/fixtures.js';
 
 const GROUP_NAMES = ['Sales', 'sales-EU', 'Admins', 'ÄÖÜ', 'x😀y', ''];
@@ -140,10 +140,10 @@ async function load(store: Store, tenantId: string, s: Scenario): Promise<void> 
         body: groupBody(group.name),
         now: DATE_POOL[i % 2]!,
       });
-      const members = group.members
+      const members: MemberRef[] = group.members
         .filter((m) => m < s.users.length)
-        .map((m) => ({ value: `u${(m * 7) % 10}${m}`, type: 'User' as const }));
-      if (i > 0) members.push({ value: `g${i - 1}`, type: 'Group' as const } as never);
+        .map((m) => ({ value: `u${(m * 7) % 10}${m}`, type: 'User' }));
+      if (i > 0) members.push({ value: `g${i - 1}`, type: 'Group' });
       await tx.addMembers(`g${i}`, members);
     }
   });

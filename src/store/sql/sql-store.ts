@@ -93,8 +93,14 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
   };
 }
 
-/** Applies pending migrations, then returns the store. */
+/** Applies pending migrations and the dialect's preparation, then returns the store. */
 export async function openSqlStore(options: SqlStoreOptions): Promise<Store> {
-  await migrateToLatest(options.db, options.dialect);
+  try {
+    await migrateToLatest(options.db, options.dialect);
+    await options.dialect.prepare(options.db);
+  } catch (error) {
+    await options.db.destroy();
+    throw error;
+  }
   return createSqlStore(options);
 }

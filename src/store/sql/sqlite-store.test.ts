@@ -3,11 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { CompiledQuery, sql } from 'kysely';
+import { resourceType } from '../../scim/schema/registry.js';
 import { openStore } from '../open.js';
 import { runStoreContract } from '../store.contract.js';
-import { tenantRecord, userBody } from '../test-support/fixtures.js';
-import { MIGRATION_TABLE } from './migrations/migrate.js';
-import { connect } from './sqlite.js';
+import { checkedFilter, tenantRecord, userBody } from '../test-support/fixtures.js';
+import { compileFilter } from './filter-sql.js';
+import { MIGRATION_TABLE, migrateToLatest } from './migrations/migrate.js';
+import { connect, dialect } from './sqlite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scimd-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,7 +53,6 @@ describe('SQLite store', () => {
     await (await openStore(`file:${file}`)).close();
     const db = connect(file);
     const pragma = async (name: string) => {
-      const { sql } = await import('kysely');
       const rows = await sql<Record<string, unknown>>`${sql.raw(`pragma ${name}`)}`.execute(db);
       return Object.values(rows.rows[0] ?? {})[0];
     };
@@ -63,12 +65,62 @@ describe('SQLite store', () => {
 
   it('folds Unicode in SQL exactly as JavaScript does', async () => {
     const db = connect(':memory:');
-    const { sql } = await import('kysely');
     const words = ['ÄLICE', 'ΣΊΣΥΦΟΣ', 'İstanbul', 'STRAẞE', 'ǅemal'];
     for (const word of words) {
       const result = await sql<{ f: string }>`select scim_fold(${word}) as f`.execute(db);
       assert.equal(result.rows[0]?.f, word.toLowerCase());
     }
+    await db.destroy();
+  });
+
+  it('plans selective filters, memberships and the default page on indexes', async () => {
+    const db = connect(':memory:');
+    await migrateToLatest(db, dialect);
+    await dialect.prepare(db);
+    const plan = async (query: { compile(): { sql: string; parameters: readonly unknown[] } }) => {
+      const compiled = query.compile();
+      const explain = CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]);
+      const result = await db.executeQuery<{ detail: string }>(explain);
+      return result.rows.map((row) => row.detail).join(' | ');
+    };
+    const users = (filter: string) =>
+      db
+        .selectFrom('resources as r')
+        .select('r.id')
+        .where('r.tenant_id', '=', 't')
+        .where('r.resource_type', '=', 'User')
+        .where(compileFilter(checkedFilter('User', filter), resourceType('User'), dialect))
+        .orderBy(sql`r.created`)
+        .orderBy(sql`r.id`)
+        .limit(10);
+    assert.match(
+      await plan(users('userName eq "x"')),
+      /USING INDEX resources_unique_name \(tenant_id=\? AND resource_type=\? AND unique_name_fold=\?\)/,
+    );
+    assert.match(await plan(users('externalId eq "x"')), /USING INDEX resources_external_id \(.*external_id=\?\)/);
+    assert.match(
+      await plan(users('displayName eq "x"')),
+      /USING INDEX resources_display_name \(.*display_name_fold=\?\)/,
+    );
+    assert.match(
+      await plan(
+        db
+          .selectFrom('resources as r')
+          .select('r.id')
+          .where('r.tenant_id', '=', 't')
+          .where('r.resource_type', '=', 'User')
+          .orderBy('r.created')
+          .orderBy('r.id')
+          .limit(10),
+      ),
+      /^SEARCH r USING COVERING INDEX resources_created \(tenant_id=\? AND resource_type=\?\)$/,
+    );
+    assert.match(
+      await plan(
+        db.selectFrom('group_members').select('group_id').where('tenant_id', '=', 't').where('member_id', '=', 'u'),
+      ),
+      /USING COVERING INDEX group_members_by_member \(tenant_id=\? AND member_id=\?\)/,
+    );
     await db.destroy();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The initial storage shape: tenants, tokens, resources with projected columns, group members.
  * Every table is keyed by tenant and cascades from `tenants`, so deleting a tenant deletes all
- * of its data. Unique constraints carry the names in `UNIQUE_CONSTRAINTS`.
+ * of its data. Unique keys other than primary keys are unique indexes named as in
+ * `UNIQUE_CONSTRAINTS` (index names are stable in every dialect, SQLite's autoindexes are not).
  */
 import { type Kysely, type Migration, sql } from 'kysely';
 import type { SqlDialect } from '../dialect.js';
@@ -19,8 +20,8 @@ export function initialMigration(dialect: SqlDialect): Migration {
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('created', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('tenants_pkey', ['id'])
-        .addUniqueConstraint('tenants_slug', ['slug'])
         .execute();
+      await db.schema.createIndex('tenants_slug').unique().on('tenants').column('slug').execute();
 
       await db.schema
         .createTable('tokens')
@@ -34,8 +35,8 @@ export function initialMigration(dialect: SqlDialect): Migration {
         .addColumn('revoked_at', 'text')
         .addColumn('last_used_at', 'text')
         .addPrimaryKeyConstraint('tokens_pkey', ['id'])
-        .addUniqueConstraint('tokens_hash', ['hash'])
         .execute();
+      await db.schema.createIndex('tokens_hash').unique().on('tokens').column('hash').execute();
       await db.schema.createIndex('tokens_tenant').on('tokens').columns(['tenant_id', 'created', 'id']).execute();
 
       await db.schema
@@ -53,7 +54,12 @@ export function initialMigration(dialect: SqlDialect): Migration {
         .addColumn('external_id', 'text')
         .addColumn('active', boolean)
         .addPrimaryKeyConstraint('resources_pkey', ['tenant_id', 'id'])
-        .addUniqueConstraint('resources_unique_name', ['tenant_id', 'resource_type', 'unique_name_fold'])
+        .execute();
+      await db.schema
+        .createIndex('resources_unique_name')
+        .unique()
+        .on('resources')
+        .columns(['tenant_id', 'resource_type', 'unique_name_fold'])
         .execute();
       const indexes: [string, string[]][] = [
         ['resources_display_name', ['tenant_id', 'resource_type', 'display_name_fold']],
@@ -74,14 +80,14 @@ export function initialMigration(dialect: SqlDialect): Migration {
         .addColumn('added_seq', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint('group_members_pkey', ['tenant_id', 'group_id', 'member_id'])
         .addForeignKeyConstraint(
-          'group_members_group',
+          'group_members_group_fk',
           ['tenant_id', 'group_id'],
           'resources',
           ['tenant_id', 'id'],
           (c) => c.onDelete('cascade'),
         )
         .addForeignKeyConstraint(
-          'group_members_member',
+          'group_members_member_fk',
           ['tenant_id', 'member_id'],
           'resources',
           ['tenant_id', 'id'],
@@ -89,9 +95,9 @@ export function initialMigration(dialect: SqlDialect): Migration {
         )
         .execute();
       await db.schema
-        .createIndex('group_members_member_idx')
+        .createIndex('group_members_by_member')
         .on('group_members')
-        .columns(['tenant_id', 'member_id'])
+        .columns(['tenant_id', 'member_id', 'group_id'])
         .execute();
       await db.schema
         .createIndex('group_members_order')
