@@ -34,6 +34,9 @@ describe('loadConfig defaults', () => {
         trustProxy: false,
         entraClientIdTest: undefined,
         entraClientIdProd: undefined,
+        databasePoolSize: 10,
+        adminTokenHash: undefined,
+        schemaExtensionsPath: undefined,
       },
     );
   });
@@ -71,6 +74,9 @@ describe('loadConfig defaults', () => {
         ['SCIMD_TRUST_PROXY', 'false'],
         ['SCIMD_ENTRA_CLIENT_ID_TEST', null],
         ['SCIMD_ENTRA_CLIENT_ID_PROD', null],
+        ['SCIMD_DATABASE_POOL_SIZE', '10'],
+        ['SCIMD_ADMIN_TOKEN_HASH', null],
+        ['SCIMD_SCHEMA_EXTENSIONS', null],
       ],
     );
     for (const v of CONFIG_VARIABLES) assert.ok(v.description.length > 20, v.name);
@@ -91,6 +97,9 @@ describe('loadConfig good values', () => {
       SCIMD_TRUST_PROXY: 'YES',
       SCIMD_ENTRA_CLIENT_ID_TEST: 'AAAAAAAA-bbbb-4ccc-8ddd-0123456789EF',
       SCIMD_ENTRA_CLIENT_ID_PROD: '00000000-0000-0000-0000-000000000001',
+      SCIMD_DATABASE_POOL_SIZE: '25',
+      SCIMD_ADMIN_TOKEN_HASH: `sha256:${'AB'.repeat(32)}`,
+      SCIMD_SCHEMA_EXTENSIONS: './extensions.json',
     });
     assert.deepEqual(
       { ...config },
@@ -105,12 +114,22 @@ describe('loadConfig good values', () => {
         trustProxy: true,
         entraClientIdTest: 'aaaaaaaa-bbbb-4ccc-8ddd-0123456789ef',
         entraClientIdProd: '00000000-0000-0000-0000-000000000001',
+        databasePoolSize: 25,
+        adminTokenHash: 'ab'.repeat(32),
+        schemaExtensionsPath: './extensions.json',
       },
     );
   });
 
   it('accepts each database form', () => {
-    for (const url of ['memory:', 'sqlite::memory:', 'file:./data/scimd.db', 'file:x.db']) {
+    for (const url of [
+      'memory:',
+      'sqlite::memory:',
+      'file:./data/scimd.db',
+      'file:x.db',
+      'postgres://scimd:secret@localhost:5432/scimd',
+      'postgresql://localhost/scimd',
+    ]) {
       assert.equal(loadConfig({ SCIMD_DATABASE_URL: url }).databaseUrl, url);
     }
   });
@@ -159,9 +178,17 @@ describe('loadConfig bad values', () => {
   it('rejects unknown database URLs without echoing them', () => {
     const message = messageFor('SCIMD_DATABASE_URL', 'mysql://user:secret@db/x');
     assert.match(message, /^the value must be file:<path> \(e\.g\. file:\.\/data\/scimd\.db/);
-    assert.match(message, /sqlite::memory: or memory:$/);
+    assert.match(message, /sqlite::memory:, memory:, or postgres:\/\/user:password@host:5432\/database$/);
     assert.ok(!message.includes('secret'));
     assert.match(messageFor('SCIMD_DATABASE_URL', 'file:'), /must be file:<path>/);
+    assert.match(messageFor('SCIMD_DATABASE_URL', 'postgres://'), /must be file:<path>/);
+  });
+
+  it('rejects an admin token hash that is not sha256:<64 hex>, without echoing it', () => {
+    const message = messageFor('SCIMD_ADMIN_TOKEN_HASH', 'scimd_admin_plaintext');
+    assert.match(message, /^the value must be sha256:<64 hex digits>/);
+    assert.ok(!message.includes('plaintext'));
+    assert.match(messageFor('SCIMD_DATABASE_POOL_SIZE', '0'), /must be an integer from 1 to 500/);
   });
 
   it('rejects bad public URLs with the reason', () => {

@@ -18,7 +18,7 @@ export interface Config {
   readonly port: number;
   /** Interface to bind. */
   readonly host: string;
-  /** Where data lives: `file:<path>`, `sqlite::memory:` or `memory:`. */
+  /** Where data lives: `file:<path>`, `sqlite::memory:`, `memory:` or `postgres://…`. */
   readonly databaseUrl: string;
   /**
    * Public base URL (scheme, host, optional path; no trailing slash, query or fragment), used
@@ -35,6 +35,12 @@ export interface Config {
   /** Application (client) IDs of the Entra app registrations, lower-case GUIDs. */
   readonly entraClientIdTest: string | undefined;
   readonly entraClientIdProd: string | undefined;
+  /** PostgreSQL connections per process. */
+  readonly databasePoolSize: number;
+  /** Lower-case hex SHA-256 of the admin API token; undefined turns the admin API off. */
+  readonly adminTokenHash: string | undefined;
+  /** JSON file declaring extra schema extensions; undefined: none. */
+  readonly schemaExtensionsPath: string | undefined;
 }
 
 export interface ConfigVariable {
@@ -101,12 +107,25 @@ const guid: z.ZodType<string, string> = z
   .transform((s) => s.toLowerCase());
 
 const DATABASE_FORMS =
-  'file:<path> (e.g. file:./data/scimd.db or file:/var/lib/scimd/scimd.db), sqlite::memory: or memory:';
+  'file:<path> (e.g. file:./data/scimd.db or file:/var/lib/scimd/scimd.db), sqlite::memory:, memory:, or postgres://user:password@host:5432/database';
 const databaseUrl: z.ZodType<string, string> = z
   .string()
-  .refine((s) => s === 'memory:' || s === 'sqlite::memory:' || (s.startsWith('file:') && s.length > 'file:'.length), {
-    error: `must be ${DATABASE_FORMS}`,
-  });
+  .refine(
+    (s) =>
+      s === 'memory:' ||
+      s === 'sqlite::memory:' ||
+      (s.startsWith('file:') && s.length > 'file:'.length) ||
+      /^postgres(ql)?:\/\/./.test(s),
+    { error: `must be ${DATABASE_FORMS}` },
+  );
+
+const ADMIN_TOKEN_HASH_FORM = 'sha256:<64 hex digits> (print one with: scimd admin-token)';
+const adminTokenHash: z.ZodType<string, string> = z
+  .string()
+  .regex(/^sha256:[0-9a-fA-F]{64}$/, { error: `must be ${ADMIN_TOKEN_HASH_FORM}` })
+  .transform((s) => s.slice('sha256:'.length).toLowerCase());
+
+const filePath: z.ZodType<string, string> = z.string().min(1, { error: 'must be a file path' });
 
 const PUBLIC_URL_FORM = 'an http(s) URL without query or fragment, e.g. https://scim.example.com';
 const publicUrl: z.ZodType<string, string> = z.string().transform((s, ctx) => {
@@ -204,6 +223,26 @@ const ENTRA_CLIENT_ID_PROD: Spec<string, null> = {
   schema: guid,
 };
 
+const DATABASE_POOL_SIZE: Spec<number> = {
+  name: 'SCIMD_DATABASE_POOL_SIZE',
+  default: '10',
+  description: 'PostgreSQL only: connections per scimd process (1 to 500).',
+  schema: integer(1, 500, 'an integer from 1 to 500'),
+};
+const ADMIN_TOKEN_HASH: Spec<string, null> = {
+  name: 'SCIMD_ADMIN_TOKEN_HASH',
+  default: null,
+  description: `SHA-256 of the admin API token, as ${ADMIN_TOKEN_HASH_FORM}. Unset: the admin HTTP API is off.`,
+  schema: adminTokenHash,
+  sensitive: true,
+};
+const SCHEMA_EXTENSIONS: Spec<string, null> = {
+  name: 'SCIMD_SCHEMA_EXTENSIONS',
+  default: null,
+  description: 'Path of a JSON file declaring extra schema extensions for Users or Groups (docs/extensions.md).',
+  schema: filePath,
+};
+
 const SPECS = [
   PORT,
   HOST,
@@ -215,6 +254,9 @@ const SPECS = [
   TRUST_PROXY,
   ENTRA_CLIENT_ID_TEST,
   ENTRA_CLIENT_ID_PROD,
+  DATABASE_POOL_SIZE,
+  ADMIN_TOKEN_HASH,
+  SCHEMA_EXTENSIONS,
 ] as const;
 
 /** Every variable scimd reads, in documentation order. */
@@ -254,6 +296,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     trustProxy: read(TRUST_PROXY),
     entraClientIdTest: read(ENTRA_CLIENT_ID_TEST),
     entraClientIdProd: read(ENTRA_CLIENT_ID_PROD),
+    databasePoolSize: read(DATABASE_POOL_SIZE),
+    adminTokenHash: read(ADMIN_TOKEN_HASH),
+    schemaExtensionsPath: read(SCHEMA_EXTENSIONS),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

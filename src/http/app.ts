@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import { invalidSyntax, notFound } from '../scim/errors.js';
+import { BUILT_IN_REGISTRY, type SchemaRegistry } from '../scim/schema/registry.js';
 import type { RequestContext } from '../service/context.js';
 import type { Store } from '../store/store.js';
 import { authenticateRequest } from './auth.js';
@@ -27,6 +28,8 @@ export interface AppOptions {
   readonly logger?: false | Record<string, unknown>;
   /** The clock; tests pass a fixed one. */
   readonly clock?: () => Date;
+  /** Resource types with operator-declared extensions; defaults to the built-in ones. */
+  readonly registry?: SchemaRegistry;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -57,6 +60,7 @@ function scimBaseUrl(config: AppConfig, request: FastifyRequest, slug: string | 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, store } = options;
   const clock = options.clock ?? (() => new Date());
+  const registry = options.registry ?? BUILT_IN_REGISTRY;
   const app = Fastify({
     logger:
       options.logger === false
@@ -107,6 +111,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         requestId: request.id,
         log,
         baseUrl: scimBaseUrl(config, request, slug),
+        registry,
         maxResults: config.listMaxResults,
       };
     };
@@ -120,7 +125,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         scim.addHook('onRequest', async (request) => {
           request.scimContext = await buildContext(request);
         });
-        registerScimRoutes(scim, async (request) => request.scimContext!);
+        registerScimRoutes(scim, registry, async (request) => request.scimContext!);
       },
       { prefix },
     );

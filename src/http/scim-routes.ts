@@ -4,12 +4,12 @@
  * Routes are a few lines each: parse the request, call a use case, send the result.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { allSchemas, resourceTypeDocument, schemaDocument, serviceProviderConfig } from '../scim/discovery.js';
+import { resourceTypeDocument, schemaDocument, serviceProviderConfig } from '../scim/discovery.js';
 import { invalidSyntax, methodNotAllowed, notFound } from '../scim/errors.js';
 import { listResponse } from '../scim/messages.js';
 import { parseProjection } from '../scim/resource/project.js';
-import { RESOURCE_TYPES, resourceType } from '../scim/schema/registry.js';
-import type { ResourceTypeName } from '../scim/schema/types.js';
+import type { SchemaRegistry } from '../scim/schema/registry.js';
+import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
 import type { RequestContext } from '../service/context.js';
 import { type ListParameters, listResources } from '../service/list.js';
 import { patchResource } from '../service/patch.js';
@@ -27,8 +27,8 @@ function query(request: FastifyRequest): Query {
   return request.query as Query;
 }
 
-function projectionOf(typeName: ResourceTypeName, q: Query) {
-  return parseProjection(resourceType(typeName), q.attributes, q.excludedAttributes);
+function projectionOf(ctx: RequestContext, typeName: ResourceTypeName, q: Query) {
+  return parseProjection(ctx.registry.resourceType(typeName), q.attributes, q.excludedAttributes);
 }
 
 function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
@@ -86,27 +86,28 @@ function searchParameters(body: unknown): ListParameters & { attributes?: string
   };
 }
 
-function registerResourceRoutes(app: FastifyInstance, typeName: ResourceTypeName, context: ContextFactory): void {
-  const base = resourceType(typeName).endpoint;
+function registerResourceRoutes(app: FastifyInstance, type: ResourceTypeDefinition, context: ContextFactory): void {
+  const typeName = type.name;
+  const base = type.endpoint;
   app.get(base, async (request, reply) => {
     const ctx = await context(request);
     const q = query(request);
-    return send(reply, 200, await listResources(ctx, typeName, q, projectionOf(typeName, q)));
+    return send(reply, 200, await listResources(ctx, typeName, q, projectionOf(ctx, typeName, q)));
   });
   app.post(base, async (request, reply) => {
     const ctx = await context(request);
-    const rendered = await createResource(ctx, typeName, request.body, projectionOf(typeName, query(request)));
+    const rendered = await createResource(ctx, typeName, request.body, projectionOf(ctx, typeName, query(request)));
     return sendResource(reply, 201, rendered);
   });
   app.post(`${base}/.search`, async (request, reply) => {
     const ctx = await context(request);
     const params = searchParameters(request.body);
-    const projection = projectionOf(typeName, params as Query);
+    const projection = projectionOf(ctx, typeName, params as Query);
     return send(reply, 200, await listResources(ctx, typeName, params, projection));
   });
   app.get<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
     const ctx = await context(request);
-    const rendered = await getResource(ctx, typeName, request.params.id, projectionOf(typeName, query(request)));
+    const rendered = await getResource(ctx, typeName, request.params.id, projectionOf(ctx, typeName, query(request)));
     const ifNoneMatch = header(request, 'if-none-match');
     if (ifNoneMatch && etagMatches(ifNoneMatch, rendered.version)) {
       return reply.code(304).header('ETag', rendered.etag).send();
@@ -115,7 +116,7 @@ function registerResourceRoutes(app: FastifyInstance, typeName: ResourceTypeName
   });
   app.put<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
     const ctx = await context(request);
-    const projection = projectionOf(typeName, query(request));
+    const projection = projectionOf(ctx, typeName, query(request));
     const ifMatch = header(request, 'if-match');
     return sendResource(
       reply,
@@ -130,8 +131,8 @@ function registerResourceRoutes(app: FastifyInstance, typeName: ResourceTypeName
     // Entra advises 204), so a PATCH never reads a 100,000-member list just to echo it.
     const noContent = typeName === 'Group' && !q.attributes && !q.excludedAttributes;
     const projection = noContent
-      ? projectionOf(typeName, { excludedAttributes: 'members' })
-      : projectionOf(typeName, q);
+      ? projectionOf(ctx, typeName, { excludedAttributes: 'members' })
+      : projectionOf(ctx, typeName, q);
     const ifMatch = header(request, 'if-match');
     const { rendered } = await patchResource(ctx, typeName, request.params.id, request.body, ifMatch, projection);
     if (noContent) return reply.code(204).header('ETag', rendered.etag).send();
@@ -147,7 +148,7 @@ function registerResourceRoutes(app: FastifyInstance, typeName: ResourceTypeName
   disallow(app, `${base}/:id`, ['GET', 'PUT', 'PATCH', 'DELETE']);
 }
 
-function registerDiscoveryRoutes(app: FastifyInstance, context: ContextFactory): void {
+function registerDiscoveryRoutes(app: FastifyInstance, registry: SchemaRegistry, context: ContextFactory): void {
   app.get('/ServiceProviderConfig', async (request, reply) => {
     const ctx = await context(request);
     const features = { maxResults: ctx.maxResults, etag: true, sort: true };
@@ -155,23 +156,23 @@ function registerDiscoveryRoutes(app: FastifyInstance, context: ContextFactory):
   });
   app.get('/ResourceTypes', async (request, reply) => {
     const ctx = await context(request);
-    const docs = RESOURCE_TYPES.map((t) => resourceTypeDocument(t, ctx.baseUrl));
+    const docs = registry.resourceTypes.map((t) => resourceTypeDocument(t, ctx.baseUrl));
     return send(reply, 200, listResponse(docs, docs.length, { startIndex: 1, itemsPerPage: docs.length }));
   });
   app.get<{ Params: Params }>('/ResourceTypes/:id', async (request, reply) => {
     const ctx = await context(request);
-    const type = RESOURCE_TYPES.find((t) => t.id === request.params.id);
+    const type = registry.resourceTypes.find((t) => t.id === request.params.id);
     if (!type) throw notFound(`ResourceType "${request.params.id}" not found.`);
     return send(reply, 200, resourceTypeDocument(type, ctx.baseUrl));
   });
   app.get('/Schemas', async (request, reply) => {
     const ctx = await context(request);
-    const docs = allSchemas().map((s) => schemaDocument(s, ctx.baseUrl));
+    const docs = registry.schemas.map((s) => schemaDocument(s, ctx.baseUrl));
     return send(reply, 200, listResponse(docs, docs.length, { startIndex: 1, itemsPerPage: docs.length }));
   });
   app.get<{ Params: Params }>('/Schemas/:id', async (request, reply) => {
     const ctx = await context(request);
-    const schema = allSchemas().find((s) => s.id === request.params.id);
+    const schema = registry.schemas.find((s) => s.id === request.params.id);
     if (!schema) throw notFound(`Schema "${request.params.id}" not found.`);
     return send(reply, 200, schemaDocument(schema, ctx.baseUrl));
   });
@@ -181,7 +182,7 @@ function registerDiscoveryRoutes(app: FastifyInstance, context: ContextFactory):
 }
 
 /** Registers every SCIM route on `app` (already prefixed with the SCIM base path). */
-export function registerScimRoutes(app: FastifyInstance, context: ContextFactory): void {
-  registerDiscoveryRoutes(app, context);
-  for (const type of RESOURCE_TYPES) registerResourceRoutes(app, type.name, context);
+export function registerScimRoutes(app: FastifyInstance, registry: SchemaRegistry, context: ContextFactory): void {
+  registerDiscoveryRoutes(app, registry, context);
+  for (const type of registry.resourceTypes) registerResourceRoutes(app, type, context);
 }

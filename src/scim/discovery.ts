@@ -2,7 +2,6 @@
  * Discovery documents (RFC 7644 §4, RFC 7643 §5–§7), generated from the schema declarations so
  * they can never disagree with what the server does.
  */
-import { RESOURCE_TYPES } from './schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from './schema/types.js';
 import { URN } from './schema/urns.js';
 
@@ -76,14 +75,4 @@ export function schemaDocument(schema: SchemaDefinition, baseUrl: string): Recor
     attributes: schema.attributes.map(attributeDocument),
     meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${schema.id}` },
   };
-}
-
-/** Every schema offered, core schemas first, each once. */
-export function allSchemas(): SchemaDefinition[] {
-  const seen = new Map<string, SchemaDefinition>();
-  for (const type of RESOURCE_TYPES) {
-    seen.set(type.schema.id, type.schema);
-    for (const ext of type.extensions) seen.set(ext.schema.id, ext.schema);
-  }
-  return [...seen.values()];
 }

@@ -2,6 +2,7 @@
  * What every use case receives explicitly: the tenant-bound store, the clock reading, the
  * request id and a logger. No global state (ARCHITECTURE.md principle 8).
  */
+import type { SchemaRegistry } from '../scim/schema/registry.js';
 import type { TenantStore } from '../store/store.js';
 
 export interface Logger {
@@ -20,6 +21,8 @@ export interface RequestContext {
   readonly log: Logger;
   /** Absolute SCIM base URL the client used, e.g. `https://x/t/acme/scim/v2` (no trailing slash). */
   readonly baseUrl: string;
+  /** Resource types and schemas, with any operator-declared extensions. */
+  readonly registry: SchemaRegistry;
   /** Largest page a list returns (advertised as filter.maxResults). */
   readonly maxResults: number;
 }

@@ -10,8 +10,7 @@ import { parseAttrPath, parseFilter } from '../scim/filter/parse.js';
 import { checkSortBy } from '../scim/filter/sort.js';
 import { type ListResponse, listResponse } from '../scim/messages.js';
 import type { Projection } from '../scim/resource/project.js';
-import { resourceType } from '../scim/schema/registry.js';
-import type { ResourceTypeName } from '../scim/schema/types.js';
+import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
 import type { SortOrder } from '../store/store.js';
 import type { RequestContext } from './context.js';
 import { render } from './render.js';
@@ -40,14 +39,14 @@ function sortOrderParam(value: string | undefined): SortOrder | undefined {
 }
 
 /** RFC 7644 §3.4.2.3: any attribute; a multi-valued one sorts by its primary (else first) value. */
-function sortByParam(typeName: ResourceTypeName, value: string | undefined): AttrPath | undefined {
+function sortByParam(type: ResourceTypeDefinition, value: string | undefined): AttrPath | undefined {
   if (value === undefined || value.trim() === '') return undefined;
-  return checkSortBy(parseAttrPath(value.trim()), resourceType(typeName));
+  return checkSortBy(parseAttrPath(value.trim()), type);
 }
 
-export function parseListFilter(typeName: ResourceTypeName, text: string | undefined): Filter | undefined {
+export function parseListFilter(type: ResourceTypeDefinition, text: string | undefined): Filter | undefined {
   if (text === undefined || text.trim() === '') return undefined;
-  return checkFilter(parseFilter(text), resourceType(typeName));
+  return checkFilter(parseFilter(text), type);
 }
 
 export async function listResources(
@@ -56,13 +55,15 @@ export async function listResources(
   params: ListParameters,
   projection: Projection,
 ): Promise<ListResponse> {
-  const filter = parseListFilter(typeName, params.filter);
-  const sortBy = sortByParam(typeName, params.sortBy);
+  const type = ctx.registry.resourceType(typeName);
+  const filter = parseListFilter(type, params.filter);
+  const sortBy = sortByParam(type, params.sortBy);
   const sortOrder = sortOrderParam(params.sortOrder);
   // RFC 7644 §3.4.2.4: startIndex < 1 is treated as 1, a negative count as 0.
   const startIndex = Math.max(1, integerParam('startIndex', params.startIndex) ?? 1);
   const count = Math.min(ctx.maxResults, Math.max(0, integerParam('count', params.count) ?? ctx.maxResults));
   const result = await ctx.store.query(typeName, {
+    resourceType: type,
     ...(filter ? { filter } : {}),
     ...(sortBy ? { sortBy } : {}),
     ...(sortOrder ? { sortOrder } : {}),

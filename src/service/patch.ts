@@ -12,7 +12,7 @@ import { applyPatch } from '../scim/patch/apply.js';
 import { parsePatchRequest } from '../scim/patch/parse.js';
 import type { MemberChange } from '../scim/patch/types.js';
 import type { Projection } from '../scim/resource/project.js';
-import { GROUP_RESOURCE_TYPE, resourceType } from '../scim/schema/registry.js';
+import { GROUP_RESOURCE_TYPE } from '../scim/schema/registry.js';
 import type { ResourceTypeName } from '../scim/schema/types.js';
 import type { TenantWriter } from '../store/store.js';
 import { type RequestContext, timestamp } from './context.js';
@@ -56,7 +56,7 @@ export async function patchResource(
   ifMatch: string | undefined,
   projection: Projection,
 ): Promise<PatchOutcome> {
-  const type = resourceType(typeName);
+  const type = ctx.registry.resourceType(typeName);
   const operations = parsePatchRequest(normalizePatchRequest(type, input, id));
   return ctx.store.transaction(async (tx) => {
     const current = await loadOrThrow(tx, typeName, id);

@@ -5,7 +5,6 @@
  */
 import { applyProjection, type Projection, projectionIncludes } from '../scim/resource/project.js';
 import { toRepresentation, versionTag } from '../scim/resource/represent.js';
-import { resourceType } from '../scim/schema/registry.js';
 import type { StoredResource, TenantReader } from '../store/store.js';
 import type { RequestContext } from './context.js';
 
@@ -18,7 +17,7 @@ export interface Rendered {
 }
 
 export function locationOf(ctx: RequestContext, stored: Pick<StoredResource, 'id' | 'resourceType'>): string {
-  return `${ctx.baseUrl}${resourceType(stored.resourceType).endpoint}/${encodeURIComponent(stored.id)}`;
+  return `${ctx.baseUrl}${ctx.registry.resourceType(stored.resourceType).endpoint}/${encodeURIComponent(stored.id)}`;
 }
 
 export async function render(
@@ -27,7 +26,7 @@ export async function render(
   stored: StoredResource,
   projection: Projection,
 ): Promise<Rendered> {
-  const type = resourceType(stored.resourceType);
+  const type = ctx.registry.resourceType(stored.resourceType);
   const location = locationOf(ctx, stored);
   const derived =
     stored.resourceType === 'Group'

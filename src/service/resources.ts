@@ -7,7 +7,6 @@ import { normalizeResourceBody } from '../scim/compat/normalize.js';
 import { notFound } from '../scim/errors.js';
 import type { Projection } from '../scim/resource/project.js';
 import { prepareResourceBody } from '../scim/resource/validate.js';
-import { resourceType } from '../scim/schema/registry.js';
 import type { ResourceTypeName } from '../scim/schema/types.js';
 import type { StoredResource, TenantWriter } from '../store/store.js';
 import { type RequestContext, timestamp } from './context.js';
@@ -32,7 +31,7 @@ export async function createResource(
   input: unknown,
   projection: Projection,
 ): Promise<Rendered> {
-  const type = resourceType(typeName);
+  const type = ctx.registry.resourceType(typeName);
   const prepared = prepareResourceBody(type, normalizeResourceBody(type, input));
   return ctx.store.transaction(async (tx) => {
     const id = crypto.randomUUID();
@@ -72,7 +71,7 @@ export async function replaceResource(
   return ctx.store.transaction(async (tx) => {
     const current = await loadOrThrow(tx, typeName, id);
     checkIfMatch(ifMatch, current.version);
-    const type = resourceType(typeName);
+    const type = ctx.registry.resourceType(typeName);
     const prepared = prepareResourceBody(type, normalizeResourceBody(type, input), current.body);
     const now = timestamp(ctx);
     let stored = (await tx.replaceResource(typeName, id, prepared.body, now)) ?? current;

@@ -27,7 +27,7 @@ export function queryMemory(
   typeName: ResourceTypeName,
   query: ResourceQuery,
 ): QueryResult {
-  const type = resourceType(typeName);
+  const type = query.resourceType ?? resourceType(typeName);
   const candidates: { resource: StoredResource; full: Record<string, unknown> }[] = [];
   for (const { resource } of state?.rows.values() ?? []) {
     if (resource.resourceType !== typeName) continue;

@@ -7,7 +7,7 @@
  * "Not found" is `undefined`; protocol violations (a uniqueness clash) throw `ScimError`.
  */
 import type { AttrPath, Filter } from '../scim/filter/ast.js';
-import type { ResourceTypeName } from '../scim/schema/types.js';
+import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
 
 /** A SCIM JSON object as stored: canonical body without `id`, `meta`, `members` or `groups`. */
 export type ScimObject = Record<string, unknown>;
@@ -43,6 +43,11 @@ export interface GroupRef {
 export type SortOrder = 'ascending' | 'descending';
 
 export interface ResourceQuery {
+  /**
+   * The resource type's definition including operator-declared extensions, which filters and
+   * sortBy resolve against; defaults to the built-in definition of the queried type.
+   */
+  readonly resourceType?: ResourceTypeDefinition;
   /** Already parsed and checked against the resource type's schema. */
   readonly filter?: Filter;
   /** Checked with `checkSortBy` (the stores apply it again; it is idempotent). */

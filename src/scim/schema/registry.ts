@@ -29,9 +29,53 @@ export const GROUP_RESOURCE_TYPE: ResourceTypeDefinition = {
 
 export const RESOURCE_TYPES: readonly ResourceTypeDefinition[] = [USER_RESOURCE_TYPE, GROUP_RESOURCE_TYPE];
 
+/** The built-in definition of a resource type (core schema + Enterprise User extension). */
 export function resourceType(name: ResourceTypeName): ResourceTypeDefinition {
   return name === 'User' ? USER_RESOURCE_TYPE : GROUP_RESOURCE_TYPE;
 }
+
+/** An extra schema extension an operator declares for a resource type. */
+export interface ExtensionDeclaration {
+  readonly resourceType: ResourceTypeName;
+  readonly schema: SchemaDefinition;
+  readonly required: boolean;
+}
+
+/**
+ * The resource types a server offers: the built-in ones plus operator-declared extensions.
+ * Built once at start-up and passed down (RequestContext.registry), never global.
+ */
+export interface SchemaRegistry {
+  readonly resourceTypes: readonly ResourceTypeDefinition[];
+  resourceType(name: ResourceTypeName): ResourceTypeDefinition;
+  /** Every schema offered, core schemas first, each once (`/Schemas`). */
+  readonly schemas: readonly SchemaDefinition[];
+}
+
+export function createRegistry(extensions: readonly ExtensionDeclaration[] = []): SchemaRegistry {
+  const resourceTypes = RESOURCE_TYPES.map((type) => ({
+    ...type,
+    extensions: [
+      ...type.extensions,
+      ...extensions
+        .filter((e) => e.resourceType === type.name)
+        .map((e) => ({ schema: e.schema, required: e.required })),
+    ],
+  }));
+  const byName = new Map(resourceTypes.map((t) => [t.name, t]));
+  const schemas = new Map<string, SchemaDefinition>();
+  for (const type of resourceTypes) {
+    schemas.set(type.schema.id, type.schema);
+    for (const ext of type.extensions) schemas.set(ext.schema.id, ext.schema);
+  }
+  return {
+    resourceTypes,
+    resourceType: (name) => byName.get(name)!,
+    schemas: [...schemas.values()],
+  };
+}
+
+export const BUILT_IN_REGISTRY: SchemaRegistry = createRegistry();
 
 /** Every schema a resource type can carry: the core schema first, then its extensions. */
 export function schemasOf(type: ResourceTypeDefinition): readonly SchemaDefinition[] {

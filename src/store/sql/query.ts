@@ -18,7 +18,7 @@ export async function queryResources(
   typeName: ResourceTypeName,
   query: ResourceQuery,
 ): Promise<QueryResult> {
-  const type = resourceType(typeName);
+  const type = query.resourceType ?? resourceType(typeName);
   const where = query.filter === undefined ? undefined : compileFilter(query.filter, type, dialect);
   const order = compileSort(query.sortBy, query.sortOrder, type, dialect);
   const base = (conn: Kysely<Database>) =>
