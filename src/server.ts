@@ -2,8 +2,12 @@
  * The composition root: picks the concrete store from configuration, builds the HTTP app and
  * starts listening. Everything else receives its collaborators as parameters.
  */
-import type { Config } from './config/config.js';
+import { readFile } from 'node:fs/promises';
+import { type Config, ConfigError } from './config/config.js';
+import { startEventServices } from './events/event-services.js';
 import { buildApp } from './http/app.js';
+import { ExtensionFileError, parseExtensionFileText } from './scim/schema/extension-file.js';
+import { BUILT_IN_REGISTRY, createRegistry, type SchemaRegistry } from './scim/schema/registry.js';
 import { openStore } from './store/open.js';
 
 export interface RunningServer {
@@ -13,19 +17,50 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config): Promise<RunningServer> {
-  const store = await openStore(config.databaseUrl);
+/**
+ * The schema registry: the built-in resource types plus the extensions declared in the file
+ * SCIMD_SCHEMA_EXTENSIONS names (docs/extensions.md). An unreadable or invalid file is a
+ * `ConfigError` listing every problem, so `scimd serve` exits 78 before opening the database.
+ */
+export async function loadRegistry(config: Pick<Config, 'schemaExtensionsPath'>): Promise<SchemaRegistry> {
+  const path = config.schemaExtensionsPath;
+  if (path === undefined) return BUILT_IN_REGISTRY;
+  const problem = (message: string) => new ConfigError([{ variable: 'SCIMD_SCHEMA_EXTENSIONS', message }]);
+  let text: string;
   try {
-    const app = await buildApp({ config, store });
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw problem(`cannot read ${JSON.stringify(path)}: ${(error as Error).message}`);
+  }
+  try {
+    return createRegistry(parseExtensionFileText(text));
+  } catch (error) {
+    if (!(error instanceof ExtensionFileError)) throw error;
+    throw new ConfigError(
+      error.problems.map((p) => ({ variable: 'SCIMD_SCHEMA_EXTENSIONS', message: `${JSON.stringify(path)} ${p}` })),
+    );
+  }
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const registry = await loadRegistry(config);
+  const store = await openStore(config.databaseUrl, { poolSize: config.databasePoolSize });
+  try {
+    const app = await buildApp({ config, store, registry });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    // Webhook delivery and retention (docs/webhooks.md); stopped before the database closes.
+    const events = startEventServices(store, config, app.log);
     let closing: Promise<void> | undefined;
     return {
       url: `http://${host}:${port}`,
       close: () => {
-        closing ??= app.close().finally(() => store.close());
+        closing ??= events
+          .stop()
+          .finally(() => app.close())
+          .finally(() => store.close());
         return closing;
       },
     };

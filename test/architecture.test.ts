@@ -16,14 +16,26 @@ const RULES: Record<string, { internal: string[]; external: boolean }> = {
   store: { internal: ['scim/', 'store/'], external: true },
   tenancy: { internal: ['scim/', 'store/store.ts', 'tenancy/'], external: true },
   events: { internal: ['scim/', 'store/store.ts', 'events/'], external: true },
+  // The setup guide: built from tenancy values and rendered without I/O of its own.
+  guide: { internal: ['scim/', 'store/store.ts', 'tenancy/', 'guide/'], external: false },
   service: { internal: ['scim/', 'store/store.ts', 'tenancy/', 'events/', 'service/'], external: false },
   http: {
-    internal: ['scim/', 'store/store.ts', 'tenancy/', 'service/', 'config/config.ts', 'http/'],
+    internal: ['scim/', 'store/store.ts', 'tenancy/', 'service/', 'config/config.ts', 'http/', 'guide/'],
     external: true,
   },
   // The CLI is a second composition root: it opens the configured store and may start the server.
   cli: {
-    internal: ['scim/', 'store/store.ts', 'store/open.ts', 'tenancy/', 'service/', 'config/', 'cli/', 'server.ts'],
+    internal: [
+      'scim/',
+      'store/store.ts',
+      'store/open.ts',
+      'tenancy/',
+      'service/',
+      'config/',
+      'cli/',
+      'server.ts',
+      'guide/',
+    ],
     external: true,
   },
   config: { internal: ['config/'], external: true },

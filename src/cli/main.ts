@@ -10,9 +10,17 @@ import { readFileSync } from 'node:fs';
 import { CONFIG_VARIABLES, type Config, ConfigError, loadConfig } from '../config/config.js';
 import { isScimError } from '../scim/errors.js';
 import type { Store } from '../store/store.js';
+import { ADMIN_TOKEN_USAGE, runAdminTokenCommand } from './admin-token-command.js';
 import { type CliIo, type CommandContext, EXIT, UsageError, write } from './context.js';
+import { DOCTOR_USAGE, runDoctorCommand } from './doctor-command.js';
+import { EVENTS_USAGE, runEventsCommand } from './events-command.js';
+import { GUIDE_USAGE, runGuideCommand } from './guide-command.js';
+import { LOG_USAGE, runLogCommand } from './log-command.js';
+import { MIGRATE_USAGE, runMigrateCommand } from './migrate-command.js';
+import { ROLES_USAGE, runRolesCommand } from './roles-command.js';
 import { runTenantsCommand, TENANTS_USAGE } from './tenants-command.js';
 import { runTokensCommand, TOKENS_USAGE } from './tokens-command.js';
+import { runWebhooksCommand, WEBHOOKS_USAGE } from './webhooks-command.js';
 
 export type { CliIo } from './context.js';
 
@@ -24,6 +32,9 @@ function usage(): string {
     'Usage:',
     '  scimd serve',
     ...[...TENANTS_USAGE, ...TOKENS_USAGE].map((line) => `  ${line}`),
+    ...[...ROLES_USAGE, ...GUIDE_USAGE, ...ADMIN_TOKEN_USAGE].map((line) => `  ${line}`),
+    ...[...MIGRATE_USAGE, ...DOCTOR_USAGE].map((line) => `  ${line}`),
+    ...[...EVENTS_USAGE, ...WEBHOOKS_USAGE, ...LOG_USAGE].map((line) => `  ${line}`),
     '  scimd version',
     '  scimd help',
     '',
@@ -127,7 +138,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const open = async (): Promise<CommandContext> => {
     const config = loadConfig(io.env);
     const { openStore } = await import('../store/open.js');
-    const opened = await openStore(config.databaseUrl);
+    const opened = await openStore(config.databaseUrl, { poolSize: config.databasePoolSize });
     store = opened;
     return { config, store: opened, now: io.now?.() ?? new Date(), baseUrl: baseUrlOf(config) };
   };
@@ -143,6 +154,30 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         break;
       case 'tokens':
         code = await runTokensCommand(rest, io, open);
+        break;
+      case 'events':
+        code = await runEventsCommand(rest, io, open);
+        break;
+      case 'webhooks':
+        code = await runWebhooksCommand(rest, io, open);
+        break;
+      case 'log':
+        code = await runLogCommand(rest, io, open);
+        break;
+      case 'roles':
+        code = await runRolesCommand(rest, io, open);
+        break;
+      case 'guide':
+        code = await runGuideCommand(rest, io, open);
+        break;
+      case 'migrate':
+        code = await runMigrateCommand(rest, io);
+        break;
+      case 'doctor':
+        code = await runDoctorCommand(rest, io);
+        break;
+      case 'admin-token':
+        code = runAdminTokenCommand(rest, io);
         break;
       case undefined:
         write(io.stderr, usage());

@@ -3,6 +3,7 @@
  * format. The `--json` shapes are documented in docs/cli.md and must stay stable.
  */
 import type { TenantRecord } from '../store/store.js';
+import { setTenantRoles, tenantAssignableRoles } from '../tenancy/role-catalogue.js';
 import {
   checkSlug,
   createTenant,
@@ -23,6 +24,7 @@ export const TENANTS_USAGE = [
   'scimd tenants disable <slug> [--json]',
   'scimd tenants enable <slug> [--json]',
   'scimd tenants delete <slug> --yes [--json]',
+  'scimd tenants roles <slug> [--allow <value,value,...> | --all] [--json]',
 ] as const;
 
 /** The `--json` shape of a tenant. */
@@ -138,9 +140,57 @@ export async function runTenantsCommand(args: readonly string[], io: CliIo, open
       else write(io.stdout, `Deleted tenant "${slug}" and all its data.`);
       return EXIT.ok;
     }
+    case 'roles':
+      return runTenantRoles(rest, io, open);
     case undefined:
       throw new UsageError('missing tenants command (create, list, show, disable, enable or delete)');
     default:
       throw new UsageError(`unknown tenants command "${sub}" (expected create, list, show, disable, enable or delete)`);
   }
+}
+
+/**
+ * `tenants roles <slug>`: shows, narrows (`--allow a,b`) or widens again (`--all`) the app roles
+ * the tenant may assign (docs/roles.md).
+ */
+async function runTenantRoles(args: readonly string[], io: CliIo, open: OpenContext): Promise<number> {
+  const usage = TENANTS_USAGE[6];
+  const { values, positionals } = parseCommand(
+    args,
+    { ...JSON_FLAG, allow: { type: 'string' }, all: { type: 'boolean' } },
+    ['<slug>'],
+    usage,
+  );
+  const slug = checkSlug(positionals[0]!);
+  if (values.allow !== undefined && values.all) throw new UsageError(`give either --allow or --all\nusage: ${usage}`);
+  const allow = values.allow
+    ?.split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  if (allow !== undefined && allow.length === 0) {
+    throw new UsageError(`--allow needs at least one role value, e.g. --allow sales.editor,admin\nusage: ${usage}`);
+  }
+  const ctx = await open();
+  const tenant =
+    allow !== undefined || values.all
+      ? await setTenantRoles(ctx.store, slug, allow ?? null)
+      : await getTenant(ctx.store, slug);
+  const assignable = await tenantAssignableRoles(ctx.store, tenant);
+  if (values.json) {
+    writeJson(io.stdout, {
+      ...tenantJson(tenant, ctx.baseUrl),
+      allowedRoles: tenant.allowedRoles ?? null,
+      assignableRoles: assignable.map((r) => r.value),
+    });
+    return EXIT.ok;
+  }
+  const scope =
+    tenant.allowedRoles === undefined
+      ? 'every enabled app role'
+      : tenant.allowedRoles.length === 0
+        ? 'no app roles'
+        : `only ${tenant.allowedRoles.map((v) => `"${v}"`).join(', ')}`;
+  const now = assignable.length === 0 ? 'none' : assignable.map((r) => r.value).join(', ');
+  write(io.stdout, `Tenant "${slug}" may assign ${scope}.\nAssignable now (enabled): ${now}.`);
+  return EXIT.ok;
 }

@@ -5,11 +5,13 @@
 import { checkSlug, issueToken, listTokens, revokeToken, scimUrlFor, type TokenView } from '../tenancy/tenants.js';
 import { type CliIo, EXIT, type OpenContext, parseCommand, UsageError, write, writeJson } from './context.js';
 import { formatFields, formatTable, formatWhen } from './format.js';
+import { guideFormat, guideText } from './guide-command.js';
 
 export const TOKENS_USAGE = [
   'scimd tokens issue <slug> [--expires-in <30m|12h|90d|1y|never>] [--label <text>] [--json]',
   'scimd tokens list <slug> [--json]',
   'scimd tokens revoke <slug> <token-id> [--json]',
+  'scimd tokens issue <slug> --with-guide [--format md|html|json] [--expires-in <…>] [--label <text>]',
 ] as const;
 
 /** The `--json` shape of `tokens issue`. */
@@ -45,14 +47,33 @@ export async function runTokensCommand(args: readonly string[], io: CliIo, open:
     case 'issue': {
       const { values, positionals } = parseCommand(
         rest,
-        { ...JSON_FLAG, 'expires-in': { type: 'string' }, label: { type: 'string' } },
+        {
+          ...JSON_FLAG,
+          'expires-in': { type: 'string' },
+          label: { type: 'string' },
+          'with-guide': { type: 'boolean' },
+          format: { type: 'string' },
+        },
         ['<slug>'],
         TOKENS_USAGE[0],
       );
       const slug = checkSlug(positionals[0]!);
+      const withGuide = values['with-guide'] === true;
+      if (!withGuide && values.format !== undefined) {
+        throw new UsageError(`--format needs --with-guide\nusage: ${TOKENS_USAGE[3]}`);
+      }
+      if (withGuide && values.json) {
+        throw new UsageError(`use --format json instead of --json with --with-guide\nusage: ${TOKENS_USAGE[3]}`);
+      }
+      const format = withGuide ? guideFormat(values.format, TOKENS_USAGE[3]) : undefined;
       const ctx = await open();
       const input = { expiresIn: values['expires-in'], label: values.label };
       const { token, record } = await issueToken(ctx.store, slug, input, ctx.now);
+      if (format !== undefined) {
+        // The guide carries the token (once); it is the only place it is printed.
+        io.stdout.write(await guideText(ctx, slug, format, token));
+        return EXIT.ok;
+      }
       const json: IssuedTokenJson = {
         id: record.id,
         token,

@@ -37,6 +37,13 @@ describe('loadConfig defaults', () => {
         databasePoolSize: 10,
         adminTokenHash: undefined,
         schemaExtensionsPath: undefined,
+        bulkMaxOperations: 1000,
+        bulkMaxPayloadBytes: 1048576,
+        eventRetentionMs: 30 * 86_400_000,
+        webhookMaxAttempts: 12,
+        logRetentionMs: 30 * 86_400_000,
+        logMaxEntries: 10000,
+        logMaxBodyBytes: 16384,
       },
     );
   });
@@ -77,6 +84,13 @@ describe('loadConfig defaults', () => {
         ['SCIMD_DATABASE_POOL_SIZE', '10'],
         ['SCIMD_ADMIN_TOKEN_HASH', null],
         ['SCIMD_SCHEMA_EXTENSIONS', null],
+        ['SCIMD_BULK_MAX_OPERATIONS', '1000'],
+        ['SCIMD_BULK_MAX_PAYLOAD_BYTES', '1048576'],
+        ['SCIMD_EVENT_RETENTION', '30d'],
+        ['SCIMD_WEBHOOK_MAX_ATTEMPTS', '12'],
+        ['SCIMD_LOG_RETENTION', '30d'],
+        ['SCIMD_LOG_MAX_ENTRIES', '10000'],
+        ['SCIMD_LOG_MAX_BODY_BYTES', '16384'],
       ],
     );
     for (const v of CONFIG_VARIABLES) assert.ok(v.description.length > 20, v.name);
@@ -100,6 +114,13 @@ describe('loadConfig good values', () => {
       SCIMD_DATABASE_POOL_SIZE: '25',
       SCIMD_ADMIN_TOKEN_HASH: `sha256:${'AB'.repeat(32)}`,
       SCIMD_SCHEMA_EXTENSIONS: './extensions.json',
+      SCIMD_BULK_MAX_OPERATIONS: '5',
+      SCIMD_BULK_MAX_PAYLOAD_BYTES: '2048',
+      SCIMD_EVENT_RETENTION: '12h',
+      SCIMD_WEBHOOK_MAX_ATTEMPTS: '3',
+      SCIMD_LOG_RETENTION: '2w',
+      SCIMD_LOG_MAX_ENTRIES: '100',
+      SCIMD_LOG_MAX_BODY_BYTES: '0',
     });
     assert.deepEqual(
       { ...config },
@@ -117,6 +138,13 @@ describe('loadConfig good values', () => {
         databasePoolSize: 25,
         adminTokenHash: 'ab'.repeat(32),
         schemaExtensionsPath: './extensions.json',
+        bulkMaxOperations: 5,
+        bulkMaxPayloadBytes: 2048,
+        eventRetentionMs: 12 * 3_600_000,
+        webhookMaxAttempts: 3,
+        logRetentionMs: 14 * 86_400_000,
+        logMaxEntries: 100,
+        logMaxBodyBytes: 0,
       },
     );
   });
@@ -235,6 +263,34 @@ describe('loadConfig bad values', () => {
       );
       assert.match(messageFor(name, '{00000000-0000-0000-0000-000000000000}'), /must be a GUID/);
     }
+  });
+
+  it('rejects retention durations and event limits out of range', () => {
+    const form = 'must be a duration: a whole number followed by m, h, d or w (e.g. 12h, 30d, 8w), from 1m to 3650d';
+    assert.equal(messageFor('SCIMD_EVENT_RETENTION', '30'), `"30" ${form}`);
+    assert.equal(messageFor('SCIMD_EVENT_RETENTION', '0d'), `"0d" ${form}`);
+    assert.equal(messageFor('SCIMD_LOG_RETENTION', '3651d'), `"3651d" ${form}`);
+    assert.equal(messageFor('SCIMD_LOG_RETENTION', '1y'), `"1y" ${form}`);
+    assert.equal(loadConfig({ SCIMD_LOG_RETENTION: '90m' }).logRetentionMs, 90 * 60_000);
+    assert.equal(messageFor('SCIMD_WEBHOOK_MAX_ATTEMPTS', '0'), '"0" must be an integer from 1 to 100');
+    assert.equal(messageFor('SCIMD_LOG_MAX_ENTRIES', '99'), '"99" must be an integer from 100 to 10000000');
+    assert.equal(
+      messageFor('SCIMD_LOG_MAX_BODY_BYTES', '1048577'),
+      '"1048577" must be an integer number of bytes from 0 to 1048576',
+    );
+  });
+
+  it('rejects bulk limits out of range', () => {
+    assert.equal(messageFor('SCIMD_BULK_MAX_OPERATIONS', '0'), '"0" must be an integer from 1 to 100000');
+    assert.equal(messageFor('SCIMD_BULK_MAX_OPERATIONS', '100001'), '"100001" must be an integer from 1 to 100000');
+    assert.equal(
+      messageFor('SCIMD_BULK_MAX_PAYLOAD_BYTES', '1023'),
+      '"1023" must be an integer number of bytes from 1024 to 1073741824',
+    );
+    assert.equal(
+      messageFor('SCIMD_BULK_MAX_PAYLOAD_BYTES', '1mb'),
+      '"1mb" must be an integer number of bytes from 1024 to 1073741824',
+    );
   });
 
   it('lists every bad variable in one error', () => {

@@ -41,6 +41,20 @@ export interface Config {
   readonly adminTokenHash: string | undefined;
   /** JSON file declaring extra schema extensions; undefined: none. */
   readonly schemaExtensionsPath: string | undefined;
+  /** Most operations one /Bulk request may carry (RFC 7644 §3.7.4 maxOperations). */
+  readonly bulkMaxOperations: number;
+  /** Largest /Bulk request body in bytes (RFC 7644 §3.7.4 maxPayloadSize). */
+  readonly bulkMaxPayloadBytes: number;
+  /** How long change events stay in the feed, in ms (undelivered ones stay until delivered). */
+  readonly eventRetentionMs: number;
+  /** Failed attempts before a webhook delivery is dead-lettered. */
+  readonly webhookMaxAttempts: number;
+  /** How long provisioning log entries are kept, in ms. */
+  readonly logRetentionMs: number;
+  /** Provisioning log entries kept per tenant (the newest). */
+  readonly logMaxEntries: number;
+  /** Largest request or response body stored in a provisioning log entry; longer ones are cut. */
+  readonly logMaxBodyBytes: number;
 }
 
 export interface ConfigVariable {
@@ -243,6 +257,63 @@ const SCHEMA_EXTENSIONS: Spec<string, null> = {
   schema: filePath,
 };
 
+const BULK_MAX_OPERATIONS: Spec<number> = {
+  name: 'SCIMD_BULK_MAX_OPERATIONS',
+  default: '1000',
+  description:
+    'Most operations one /Bulk request may carry (1 to 100000); more get 413. Advertised as bulk.maxOperations.',
+  schema: integer(1, 100000, 'an integer from 1 to 100000'),
+};
+const BULK_MAX_PAYLOAD_BYTES: Spec<number> = {
+  name: 'SCIMD_BULK_MAX_PAYLOAD_BYTES',
+  default: '1048576',
+  description:
+    'Largest /Bulk request body in bytes (1024 to 1073741824); larger ones get 413. Advertised as bulk.maxPayloadSize.',
+  schema: integer(1024, 1073741824, 'an integer number of bytes from 1024 to 1073741824'),
+};
+
+const DURATION_UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const DURATION_FORM = 'a duration: a whole number followed by m, h, d or w (e.g. 12h, 30d, 8w), from 1m to 3650d';
+const duration: z.ZodType<number, string> = z
+  .string()
+  .regex(/^[1-9]\d{0,6}[mhdw]$/, { error: `must be ${DURATION_FORM}` })
+  .transform((s) => Number(s.slice(0, -1)) * DURATION_UNIT_MS[s.slice(-1)]!)
+  .pipe(z.number().max(3650 * 86_400_000, { error: `must be ${DURATION_FORM}` }));
+
+const EVENT_RETENTION: Spec<number> = {
+  name: 'SCIMD_EVENT_RETENTION',
+  default: '30d',
+  description:
+    'How long change events stay readable in the feed (e.g. 7d, 30d, 12w); events a webhook has not received yet are kept until it does (docs/events.md).',
+  schema: duration,
+};
+const WEBHOOK_MAX_ATTEMPTS: Spec<number> = {
+  name: 'SCIMD_WEBHOOK_MAX_ATTEMPTS',
+  default: '12',
+  description:
+    'Failed attempts (with exponential backoff, about 10 s doubling to 2 h) before a webhook delivery becomes a dead letter (1 to 100).',
+  schema: integer(1, 100, 'an integer from 1 to 100'),
+};
+const LOG_RETENTION: Spec<number> = {
+  name: 'SCIMD_LOG_RETENTION',
+  default: '30d',
+  description: 'How long the provisioning log keeps each SCIM request (e.g. 7d, 30d); see docs/provisioning-log.md.',
+  schema: duration,
+};
+const LOG_MAX_ENTRIES: Spec<number> = {
+  name: 'SCIMD_LOG_MAX_ENTRIES',
+  default: '10000',
+  description: 'Provisioning log entries kept per tenant, newest first (100 to 10000000).',
+  schema: integer(100, 10_000_000, 'an integer from 100 to 10000000'),
+};
+const LOG_MAX_BODY_BYTES: Spec<number> = {
+  name: 'SCIMD_LOG_MAX_BODY_BYTES',
+  default: '16384',
+  description:
+    'Largest request or response body kept in a provisioning log entry (0 to 1048576 bytes); longer bodies are cut, 0 keeps none.',
+  schema: integer(0, 1_048_576, 'an integer number of bytes from 0 to 1048576'),
+};
+
 const SPECS = [
   PORT,
   HOST,
@@ -257,6 +328,13 @@ const SPECS = [
   DATABASE_POOL_SIZE,
   ADMIN_TOKEN_HASH,
   SCHEMA_EXTENSIONS,
+  BULK_MAX_OPERATIONS,
+  BULK_MAX_PAYLOAD_BYTES,
+  EVENT_RETENTION,
+  WEBHOOK_MAX_ATTEMPTS,
+  LOG_RETENTION,
+  LOG_MAX_ENTRIES,
+  LOG_MAX_BODY_BYTES,
 ] as const;
 
 /** Every variable scimd reads, in documentation order. */
@@ -299,6 +377,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     databasePoolSize: read(DATABASE_POOL_SIZE),
     adminTokenHash: read(ADMIN_TOKEN_HASH),
     schemaExtensionsPath: read(SCHEMA_EXTENSIONS),
+    bulkMaxOperations: read(BULK_MAX_OPERATIONS),
+    bulkMaxPayloadBytes: read(BULK_MAX_PAYLOAD_BYTES),
+    eventRetentionMs: read(EVENT_RETENTION),
+    webhookMaxAttempts: read(WEBHOOK_MAX_ATTEMPTS),
+    logRetentionMs: read(LOG_RETENTION),
+    logMaxEntries: read(LOG_MAX_ENTRIES),
+    logMaxBodyBytes: read(LOG_MAX_BODY_BYTES),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -9,8 +9,10 @@ import { invalidSyntax, notFound } from '../scim/errors.js';
 import { BUILT_IN_REGISTRY, type SchemaRegistry } from '../scim/schema/registry.js';
 import type { RequestContext } from '../service/context.js';
 import type { Store } from '../store/store.js';
+import { registerAdminApi } from './admin/admin-plugin.js';
 import { authenticateRequest } from './auth.js';
 import { handleError, sendScimError } from './errors.js';
+import { createProvisioningLog, DEFAULT_LOG_BODY_BYTES } from './provisioning-log.js';
 import { registerScimRoutes } from './scim-routes.js';
 
 declare module 'fastify' {
@@ -19,7 +21,10 @@ declare module 'fastify' {
   }
 }
 
-export type AppConfig = Pick<Config, 'publicUrl' | 'maxBodyBytes' | 'listMaxResults' | 'trustProxy' | 'logLevel'>;
+export type AppConfig = Pick<Config, 'publicUrl' | 'maxBodyBytes' | 'listMaxResults' | 'trustProxy' | 'logLevel'> &
+  Partial<Pick<Config, 'adminTokenHash' | 'entraClientIdTest' | 'entraClientIdProd'>> &
+  Partial<Pick<Config, 'logMaxBodyBytes'>> &
+  Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayloadBytes'>>;
 
 export interface AppOptions {
   readonly config: AppConfig;
@@ -116,20 +121,32 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       };
     };
 
+  // Every SCIM request goes to the provisioning log (docs/provisioning-log.md); flushed on close.
+  const maxBodyBytes = config.logMaxBodyBytes ?? DEFAULT_LOG_BODY_BYTES;
+  const provisioningLog = createProvisioningLog(store, { maxBodyBytes, clock }, app.log);
+  app.addHook('onClose', async () => provisioningLog.close());
+
   const mount = (prefix: string, slugOf: (request: FastifyRequest) => string | undefined) =>
     app.register(
       async (scim) => {
         const buildContext = contextFor(slugOf);
         // Authenticate before the body is even parsed: strangers get a 401, never a 400.
         scim.decorateRequest('scimContext', null);
+        provisioningLog.register(scim, slugOf);
         scim.addHook('onRequest', async (request) => {
           request.scimContext = await buildContext(request);
         });
-        registerScimRoutes(scim, registry, async (request) => request.scimContext!);
+        registerScimRoutes(scim, registry, async (request) => request.scimContext!, {
+          bulk: {
+            ...(config.bulkMaxOperations !== undefined ? { maxOperations: config.bulkMaxOperations } : {}),
+            ...(config.bulkMaxPayloadBytes !== undefined ? { maxPayloadBytes: config.bulkMaxPayloadBytes } : {}),
+          },
+        });
       },
       { prefix },
     );
   await mount('/scim/v2', () => undefined);
   await mount('/t/:slug/scim/v2', (request) => (request.params as { slug?: string }).slug);
+  await registerAdminApi(app, { store, config, clock });
   return app;
 }

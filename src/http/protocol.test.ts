@@ -37,6 +37,17 @@ describe('protocol basics through HTTP', () => {
     assert.match(String(res.json().detail), /not valid JSON/);
   });
 
+  it('NUL characters are refused with a 400, in bodies and in filters (no database stores them)', async () => {
+    const body = await h.request('POST', '/scim/v2/Users', { userName: 'nul\u0000@x.example' });
+    assert.equal(body.statusCode, 400);
+    assert.equal(body.json().scimType, 'invalidValue');
+    assert.match(String(body.json().detail), /userName must not contain the NUL character/);
+    const filter = await h.request('GET', `/scim/v2/Users?filter=${encodeURIComponent('userName eq "a\\u0000b"')}`);
+    assert.equal(filter.statusCode, 400);
+    assert.equal(filter.json().scimType, 'invalidFilter');
+    assert.match(String(filter.json().detail), /NUL character .* at column 13/);
+  });
+
   it('an empty body is 400 invalidSyntax', async () => {
     const res = await h.request('POST', '/scim/v2/Users', '');
     assert.equal(res.statusCode, 400);
@@ -77,6 +88,17 @@ describe('protocol basics through HTTP', () => {
     assert.deepEqual(body.etag, { supported: true });
     assert.deepEqual(body.sort, { supported: true });
     assert.deepEqual(body.changePassword, { supported: false });
+    // RFC 7644 §3.7.4: the limits /Bulk enforces (maxPayloadSize is the harness's body limit).
+    assert.deepEqual(body.bulk, { supported: true, maxOperations: 1000, maxPayloadSize: 64 * 1024 });
+    // RFC 9865 §4: both paging methods, index by default, pages up to filter.maxResults.
+    assert.deepEqual(body.pagination, {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: 50,
+      maxPageSize: 50,
+      cursorTimeout: 3600,
+    });
     assert.equal((body.authenticationSchemes as { type: string }[])[0]!.type, 'oauthbearertoken');
   });
 

@@ -3,22 +3,38 @@
  * `/scim/v2` (tenant = the token's tenant) and `/t/<slug>/scim/v2` (token must be that tenant's).
  * Routes are a few lines each: parse the request, call a use case, send the result.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type CursorSettings, DEFAULT_CURSOR_SETTINGS } from '../scim/cursor.js';
 import { resourceTypeDocument, schemaDocument, serviceProviderConfig } from '../scim/discovery.js';
-import { invalidSyntax, methodNotAllowed, notFound } from '../scim/errors.js';
+import { invalidSyntax, methodNotAllowed, notFound, payloadTooLarge } from '../scim/errors.js';
 import { listResponse } from '../scim/messages.js';
 import { parseProjection } from '../scim/resource/project.js';
 import type { SchemaRegistry } from '../scim/schema/registry.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
+import { type BulkLimits, DEFAULT_BULK_MAX_OPERATIONS, executeBulk } from '../service/bulk.js';
 import type { RequestContext } from '../service/context.js';
 import { type ListParameters, listResources } from '../service/list.js';
 import { patchResource } from '../service/patch.js';
 import { etagMatches } from '../service/preconditions.js';
 import type { Rendered } from '../service/render.js';
 import { createResource, deleteResource, getResource, replaceResource } from '../service/resources.js';
-import { SCIM_CONTENT_TYPE, sendScimError } from './errors.js';
+import { searchAll } from '../service/search.js';
+import { handleError, SCIM_CONTENT_TYPE, sendScimError } from './errors.js';
 
 export type ContextFactory = (request: FastifyRequest) => Promise<RequestContext>;
+
+/** Settings the composition root may pass; each defaults as documented. */
+export interface ScimRouteOptions {
+  /** `/Bulk` limits; maxOperations defaults to 1000, maxPayloadBytes to the server's body limit. */
+  readonly bulk?: Partial<BulkLimits>;
+  /** Cursor signing secret and lifetime (docs/pagination.md); defaults: no secret, 3600 s. */
+  readonly cursors?: Partial<CursorSettings>;
+}
+
+interface RouteSettings {
+  readonly bulk: BulkLimits;
+  readonly cursors: CursorSettings;
+}
 
 type Query = Record<string, string | undefined>;
 type Params = { id: string };
@@ -75,6 +91,8 @@ function searchParameters(body: unknown): ListParameters & { attributes?: string
   const sortOrder = text(b.sortOrder);
   const startIndex = num(b.startIndex);
   const count = num(b.count);
+  // RFC 9865 §3: the cursor travels in the SearchRequest body too; any value is checked later.
+  const cursor = b.cursor === null ? undefined : b.cursor;
   return {
     ...(attributes !== undefined ? { attributes } : {}),
     ...(excludedAttributes !== undefined ? { excludedAttributes } : {}),
@@ -83,16 +101,23 @@ function searchParameters(body: unknown): ListParameters & { attributes?: string
     ...(sortOrder !== undefined ? { sortOrder } : {}),
     ...(startIndex !== undefined ? { startIndex } : {}),
     ...(count !== undefined ? { count } : {}),
+    ...(cursor !== undefined ? { cursor } : {}),
   };
 }
 
-function registerResourceRoutes(app: FastifyInstance, type: ResourceTypeDefinition, context: ContextFactory): void {
+function registerResourceRoutes(
+  app: FastifyInstance,
+  type: ResourceTypeDefinition,
+  context: ContextFactory,
+  settings: RouteSettings,
+): void {
   const typeName = type.name;
   const base = type.endpoint;
   app.get(base, async (request, reply) => {
     const ctx = await context(request);
     const q = query(request);
-    return send(reply, 200, await listResources(ctx, typeName, q, projectionOf(ctx, typeName, q)));
+    const page = await listResources(ctx, typeName, q, projectionOf(ctx, typeName, q), settings.cursors);
+    return send(reply, 200, page);
   });
   app.post(base, async (request, reply) => {
     const ctx = await context(request);
@@ -103,7 +128,7 @@ function registerResourceRoutes(app: FastifyInstance, type: ResourceTypeDefiniti
     const ctx = await context(request);
     const params = searchParameters(request.body);
     const projection = projectionOf(ctx, typeName, params as Query);
-    return send(reply, 200, await listResources(ctx, typeName, params, projection));
+    return send(reply, 200, await listResources(ctx, typeName, params, projection, settings.cursors));
   });
   app.get<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
     const ctx = await context(request);
@@ -148,10 +173,59 @@ function registerResourceRoutes(app: FastifyInstance, type: ResourceTypeDefiniti
   disallow(app, `${base}/:id`, ['GET', 'PUT', 'PATCH', 'DELETE']);
 }
 
-function registerDiscoveryRoutes(app: FastifyInstance, registry: SchemaRegistry, context: ContextFactory): void {
+/**
+ * Search across all resource types at the root (RFC 7644 §3.4.2.1, §3.4.3; order and paging in
+ * src/service/search.ts) and `/Bulk` (RFC 7644 §3.7; the body limit is the bulk one, and a body
+ * over it is a 413 naming maxPayloadSize, as §3.7.4 requires).
+ */
+function registerRootRoutes(app: FastifyInstance, context: ContextFactory, settings: RouteSettings): void {
+  const search = async (ctx: RequestContext, params: ListParameters & Query) =>
+    searchAll(ctx, params, (typeName) => projectionOf(ctx, typeName, params), settings.cursors);
+  app.get('/', async (request, reply) => {
+    const ctx = await context(request);
+    return send(reply, 200, await search(ctx, query(request)));
+  });
+  app.post('/.search', async (request, reply) => {
+    const ctx = await context(request);
+    return send(reply, 200, await search(ctx, searchParameters(request.body) as ListParameters & Query));
+  });
+  const tooLarge = payloadTooLarge(
+    `The bulk request is larger than maxPayloadSize (${settings.bulk.maxPayloadBytes} bytes); split it into smaller requests.`,
+  );
+  app.post(
+    '/Bulk',
+    {
+      bodyLimit: settings.bulk.maxPayloadBytes,
+      errorHandler: (error: FastifyError, request, reply) =>
+        error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? sendScimError(reply, tooLarge)
+          : handleError(error, request, reply),
+    },
+    async (request, reply) => {
+      const ctx = await context(request);
+      return send(reply, 200, await executeBulk(ctx, request.body, settings.bulk));
+    },
+  );
+  disallow(app, '/', ['GET']);
+  disallow(app, '/.search', ['POST']);
+  disallow(app, '/Bulk', ['POST']);
+}
+
+function registerDiscoveryRoutes(
+  app: FastifyInstance,
+  registry: SchemaRegistry,
+  context: ContextFactory,
+  settings: RouteSettings,
+): void {
   app.get('/ServiceProviderConfig', async (request, reply) => {
     const ctx = await context(request);
-    const features = { maxResults: ctx.maxResults, etag: true, sort: true };
+    const features = {
+      maxResults: ctx.maxResults,
+      etag: true,
+      sort: true,
+      bulk: { maxOperations: settings.bulk.maxOperations, maxPayloadSize: settings.bulk.maxPayloadBytes },
+      cursorTimeout: settings.cursors.timeoutSeconds,
+    };
     return send(reply, 200, serviceProviderConfig(features, `${ctx.baseUrl}/ServiceProviderConfig`));
   });
   app.get('/ResourceTypes', async (request, reply) => {
@@ -182,7 +256,20 @@ function registerDiscoveryRoutes(app: FastifyInstance, registry: SchemaRegistry,
 }
 
 /** Registers every SCIM route on `app` (already prefixed with the SCIM base path). */
-export function registerScimRoutes(app: FastifyInstance, registry: SchemaRegistry, context: ContextFactory): void {
-  registerDiscoveryRoutes(app, registry, context);
-  for (const type of registry.resourceTypes) registerResourceRoutes(app, type, context);
+export function registerScimRoutes(
+  app: FastifyInstance,
+  registry: SchemaRegistry,
+  context: ContextFactory,
+  options: ScimRouteOptions = {},
+): void {
+  const settings: RouteSettings = {
+    bulk: {
+      maxOperations: options.bulk?.maxOperations ?? DEFAULT_BULK_MAX_OPERATIONS,
+      maxPayloadBytes: options.bulk?.maxPayloadBytes ?? app.initialConfig.bodyLimit ?? 1048576,
+    },
+    cursors: { ...DEFAULT_CURSOR_SETTINGS, ...options.cursors },
+  };
+  registerDiscoveryRoutes(app, registry, context, settings);
+  registerRootRoutes(app, context, settings);
+  for (const type of registry.resourceTypes) registerResourceRoutes(app, type, context, settings);
 }

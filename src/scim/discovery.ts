@@ -7,9 +7,14 @@ import { URN } from './schema/urns.js';
 
 /** What the server supports; every flag here must be true of the running code. */
 export interface ServiceProviderFeatures {
+  /** Largest page (filter.maxResults, and pagination.defaultPageSize / maxPageSize). */
   readonly maxResults: number;
   readonly etag: boolean;
   readonly sort: boolean;
+  /** `/Bulk` limits (RFC 7644 §3.7.4). */
+  readonly bulk: { readonly maxOperations: number; readonly maxPayloadSize: number };
+  /** Seconds a pagination cursor stays valid (RFC 9865 §4 `cursorTimeout`). */
+  readonly cursorTimeout: number;
   readonly documentationUri?: string;
 }
 
@@ -18,11 +23,20 @@ export function serviceProviderConfig(features: ServiceProviderFeatures, locatio
     schemas: [URN.serviceProviderConfig],
     ...(features.documentationUri ? { documentationUri: features.documentationUri } : {}),
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    bulk: { supported: true, maxOperations: features.bulk.maxOperations, maxPayloadSize: features.bulk.maxPayloadSize },
     filter: { supported: true, maxResults: features.maxResults },
     changePassword: { supported: false },
     sort: { supported: features.sort },
     etag: { supported: features.etag },
+    // RFC 9865 §4: both methods; index stays the default so existing clients see no change.
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: features.maxResults,
+      maxPageSize: features.maxResults,
+      cursorTimeout: features.cursorTimeout,
+    },
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',

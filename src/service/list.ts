@@ -1,17 +1,31 @@
 /**
- * List and search (RFC 7644 §3.4.2, §3.4.3): filter, sort, index paging.
+ * List and search (RFC 7644 §3.4.2, §3.4.3): filter, sort, and two ways to page.
+ * - Index paging (RFC 7644 §3.4.2.4, the default): `startIndex` and `count`.
+ * - Cursor paging (RFC 9865): `cursor` (empty for the first page) and `count`; each page but the
+ *   last carries `nextCursor`. Cursors are keyset positions (the last resource's sort key and
+ *   id), so resources created or deleted between pages never shift the rest: none is returned
+ *   twice and none that exists throughout is skipped.
  * Filters are parsed and checked against the schema here and compiled by the store; no rows
  * are loaded to be filtered in JavaScript.
  */
-import { invalidValue } from '../scim/errors.js';
+import {
+  type CursorContext,
+  type CursorSettings,
+  DEFAULT_CURSOR_SETTINGS,
+  decodeCursor,
+  encodeCursor,
+} from '../scim/cursor.js';
+import { invalidCursor, invalidValue } from '../scim/errors.js';
 import type { AttrPath, Filter } from '../scim/filter/ast.js';
 import { checkFilter } from '../scim/filter/check.js';
 import { parseAttrPath, parseFilter } from '../scim/filter/parse.js';
+import { printAttrPath, printFilter } from '../scim/filter/print.js';
 import { checkSortBy } from '../scim/filter/sort.js';
 import { type ListResponse, listResponse } from '../scim/messages.js';
 import type { Projection } from '../scim/resource/project.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
-import type { SortOrder } from '../store/store.js';
+import { URN } from '../scim/schema/urns.js';
+import type { KeysetPosition, ResourceQuery, SortOrder, StoredResource } from '../store/store.js';
 import type { RequestContext } from './context.js';
 import { render } from './render.js';
 
@@ -22,7 +36,12 @@ export interface ListParameters {
   readonly sortOrder?: string;
   readonly startIndex?: string | number;
   readonly count?: string | number;
+  /** RFC 9865: present (possibly empty) selects cursor paging. */
+  readonly cursor?: unknown;
 }
+
+/** A ListResponse page; cursor pages carry `nextCursor` and no `startIndex` (RFC 9865 §2). */
+export type ListPage = ListResponse & { nextCursor?: string };
 
 function integerParam(name: string, value: string | number | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
@@ -49,28 +68,147 @@ export function parseListFilter(type: ResourceTypeDefinition, text: string | und
   return checkFilter(parseFilter(text), type);
 }
 
+/** What to select and in which order, checked against one resource type. */
+export interface TypeQuery {
+  readonly type: ResourceTypeDefinition;
+  readonly filter?: Filter;
+  readonly sortBy?: AttrPath;
+  readonly sortOrder?: SortOrder;
+}
+
+export function parseTypeQuery(type: ResourceTypeDefinition, params: ListParameters): TypeQuery {
+  const filter = parseListFilter(type, params.filter);
+  const sortBy = sortByParam(type, params.sortBy);
+  const sortOrder = sortOrderParam(params.sortOrder);
+  return { type, ...(filter ? { filter } : {}), ...(sortBy ? { sortBy } : {}), ...(sortOrder ? { sortOrder } : {}) };
+}
+
+/** The store query for `q`, without paging. */
+export function storeQuery(q: TypeQuery): Omit<ResourceQuery, 'startIndex' | 'count'> {
+  return {
+    resourceType: q.type,
+    ...(q.filter ? { filter: q.filter } : {}),
+    ...(q.sortBy ? { sortBy: q.sortBy } : {}),
+    ...(q.sortOrder ? { sortOrder: q.sortOrder } : {}),
+  };
+}
+
+export type Paging =
+  | { readonly method: 'index'; readonly startIndex: number; readonly count: number }
+  | { readonly method: 'cursor'; readonly cursor: string; readonly count: number };
+
+/**
+ * The paging a request asks for. Without `cursor` it is index paging (the default method):
+ * startIndex < 1 counts as 1 and a negative count as 0 (RFC 7644 §3.4.2.4). With `cursor`,
+ * `count` must be positive (RFC 9865 §2) and `startIndex` is refused. Either way `count`
+ * defaults to, and is lowered to, `maxResults`.
+ */
+export function parsePaging(ctx: RequestContext, params: ListParameters): Paging {
+  const count = integerParam('count', params.count);
+  if (params.cursor === undefined) {
+    const startIndex = Math.max(1, integerParam('startIndex', params.startIndex) ?? 1);
+    return { method: 'index', startIndex, count: Math.min(ctx.maxResults, Math.max(0, count ?? ctx.maxResults)) };
+  }
+  if (typeof params.cursor !== 'string') throw invalidCursor('"cursor" must be one string.');
+  if (params.startIndex !== undefined && params.startIndex !== '') {
+    throw invalidValue('"startIndex" and "cursor" cannot be used together: choose index or cursor paging.');
+  }
+  if (count !== undefined && count < 1) {
+    throw invalidValue(`"count" must be a positive integer with cursor paging, got ${count}.`);
+  }
+  return { method: 'cursor', cursor: params.cursor, count: Math.min(ctx.maxResults, count ?? ctx.maxResults) };
+}
+
+/** Canonical text of a query for cursor binding: resource types, filters and sort, never the page. */
+export function queryText(queries: readonly TypeQuery[]): string {
+  return queries
+    .map((q) =>
+      [
+        q.type.name,
+        q.filter ? printFilter(q.filter) : '',
+        q.sortBy ? printAttrPath(q.sortBy) : '',
+        q.sortBy ? (q.sortOrder ?? 'ascending') : '',
+      ].join('\u0000'),
+    )
+    .join('\u0001');
+}
+
+export function cursorContext(
+  ctx: RequestContext,
+  settings: CursorSettings,
+  queries: readonly TypeQuery[],
+): CursorContext {
+  return { settings, tenantId: ctx.tenantId, query: queryText(queries), now: ctx.now };
+}
+
+/** A position as cursor state: `{k, i}`. */
+export function positionState(position: KeysetPosition): { k: unknown; i: string } {
+  return { k: position.key, i: position.id };
+}
+
+/** Reads `{k, i}` back; the state is authenticated, so a wrong shape is a server bug or a replay across versions. */
+export function readPosition(state: unknown): KeysetPosition {
+  const s = state as { k?: unknown; i?: unknown } | null;
+  const k = s?.k;
+  const scalar = k === null || typeof k === 'string' || typeof k === 'number' || typeof k === 'boolean';
+  if (typeof s?.i !== 'string' || !scalar)
+    throw invalidCursor('The cursor is not valid here; request the first page again.');
+  return { key: k, id: s.i };
+}
+
+/** A page of resources of mixed or single type, rendered with each type's projection. */
+export function pageResponse(
+  resources: unknown[],
+  totalResults: number,
+  paging: Paging,
+  nextCursor?: string,
+): ListPage {
+  if (paging.method === 'index') {
+    return listResponse(resources, totalResults, { startIndex: paging.startIndex, itemsPerPage: resources.length });
+  }
+  return {
+    schemas: [URN.listResponse],
+    totalResults,
+    itemsPerPage: resources.length,
+    ...(nextCursor !== undefined ? { nextCursor } : {}),
+    Resources: resources,
+  };
+}
+
 export async function listResources(
   ctx: RequestContext,
   typeName: ResourceTypeName,
   params: ListParameters,
   projection: Projection,
-): Promise<ListResponse> {
-  const type = ctx.registry.resourceType(typeName);
-  const filter = parseListFilter(type, params.filter);
-  const sortBy = sortByParam(type, params.sortBy);
-  const sortOrder = sortOrderParam(params.sortOrder);
-  // RFC 7644 §3.4.2.4: startIndex < 1 is treated as 1, a negative count as 0.
-  const startIndex = Math.max(1, integerParam('startIndex', params.startIndex) ?? 1);
-  const count = Math.min(ctx.maxResults, Math.max(0, integerParam('count', params.count) ?? ctx.maxResults));
+  cursors: CursorSettings = DEFAULT_CURSOR_SETTINGS,
+): Promise<ListPage> {
+  const q = parseTypeQuery(ctx.registry.resourceType(typeName), params);
+  const paging = parsePaging(ctx, params);
+  const renderAll = async (stored: readonly StoredResource[]) => {
+    const out: unknown[] = [];
+    for (const s of stored) out.push((await render(ctx, ctx.store, s, projection)).resource);
+    return out;
+  };
+  if (paging.method === 'index') {
+    const result = await ctx.store.query(typeName, {
+      ...storeQuery(q),
+      startIndex: paging.startIndex,
+      count: paging.count,
+    });
+    return pageResponse(await renderAll(result.resources), result.totalResults, paging);
+  }
+  const context = cursorContext(ctx, cursors, [q]);
+  const after = paging.cursor === '' ? undefined : readPosition(await decodeCursor(context, paging.cursor));
+  // One extra row tells whether another page exists, so the last page carries no nextCursor.
   const result = await ctx.store.query(typeName, {
-    resourceType: type,
-    ...(filter ? { filter } : {}),
-    ...(sortBy ? { sortBy } : {}),
-    ...(sortOrder ? { sortOrder } : {}),
-    startIndex,
-    count,
+    ...storeQuery(q),
+    ...(after ? { after } : {}),
+    startIndex: 1,
+    count: paging.count + 1,
+    withPositions: true,
   });
-  const resources: unknown[] = [];
-  for (const stored of result.resources) resources.push((await render(ctx, ctx.store, stored, projection)).resource);
-  return listResponse(resources, result.totalResults, { startIndex, itemsPerPage: resources.length });
+  const page = result.resources.slice(0, paging.count);
+  const more = result.resources.length > paging.count;
+  const next = more ? await encodeCursor(context, positionState(result.positions![paging.count - 1]!)) : undefined;
+  return pageResponse(await renderAll(page), result.totalResults, paging, next);
 }

@@ -11,15 +11,18 @@ import { matchesFilter } from '../scim/filter/evaluate.js';
 import { applyPatch } from '../scim/patch/apply.js';
 import { parsePatchRequest } from '../scim/patch/parse.js';
 import type { MemberChange } from '../scim/patch/types.js';
+import { deepEqual } from '../scim/patch/values.js';
 import type { Projection } from '../scim/resource/project.js';
 import { GROUP_RESOURCE_TYPE } from '../scim/schema/registry.js';
 import type { ResourceTypeName } from '../scim/schema/types.js';
 import type { TenantWriter } from '../store/store.js';
 import { type RequestContext, timestamp } from './context.js';
 import { resolveMembers } from './members.js';
+import { recordChange } from './outbox.js';
 import { checkIfMatch } from './preconditions.js';
 import { type Rendered, render } from './render.js';
 import { loadOrThrow } from './resources.js';
+import { loadRoleCatalogue, touchesRoles, withResolvedRoles } from './roles.js';
 
 /** Members matching a filter relative to one member element (`type eq "Group"`). */
 async function membersWhere(tx: TenantWriter, groupId: string, filter: Filter): Promise<string[]> {
@@ -58,17 +61,24 @@ export async function patchResource(
 ): Promise<PatchOutcome> {
   const type = ctx.registry.resourceType(typeName);
   const operations = parsePatchRequest(normalizePatchRequest(type, input, id));
+  const catalogue = await loadRoleCatalogue(ctx, typeName, touchesRoles(operations));
   return ctx.store.transaction(async (tx) => {
     const current = await loadOrThrow(tx, typeName, id);
     checkIfMatch(ifMatch, current.version);
     const result = applyPatch(type, current.body, operations);
+    const body = withResolvedRoles(result.body, catalogue, current.body);
     const now = timestamp(ctx);
-    const bodyChanged = result.changedAttributes.some((name) => name !== 'members');
+    // Resolved roles may equal the stored ones although the engine saw a change (a role sent by
+    // its display name): compare the bodies so a repeated PATCH keeps the version.
+    const bodyChanged =
+      result.changedAttributes.some((name) => name !== 'members') &&
+      (catalogue === undefined || !deepEqual(body, current.body));
     let stored = current;
-    if (bodyChanged) stored = (await tx.replaceResource(typeName, id, result.body, now)) ?? current;
+    if (bodyChanged) stored = (await tx.replaceResource(typeName, id, body, now)) ?? current;
     let memberRows = 0;
     for (const change of result.memberChanges) memberRows += await executeMemberChange(tx, id, change);
     if (memberRows > 0 && !bodyChanged) stored = (await tx.touchResource(typeName, id, now)) ?? current;
+    await recordChange(ctx, tx, { resourceType: typeName, before: current, after: stored });
     return { rendered: await render(ctx, tx, stored, projection), changed: bodyChanged || memberRows > 0 };
   });
 }

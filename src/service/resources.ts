@@ -11,8 +11,10 @@ import type { ResourceTypeName } from '../scim/schema/types.js';
 import type { StoredResource, TenantWriter } from '../store/store.js';
 import { type RequestContext, timestamp } from './context.js';
 import { resolveMembers } from './members.js';
+import { recordChange, recordDeletion } from './outbox.js';
 import { checkIfMatch } from './preconditions.js';
 import { type Rendered, render } from './render.js';
+import { loadRoleCatalogue, mentionsRoles, withResolvedRoles } from './roles.js';
 
 function missing(type: ResourceTypeName, id: string) {
   return notFound(`${type} "${id}" not found.`);
@@ -33,13 +35,16 @@ export async function createResource(
 ): Promise<Rendered> {
   const type = ctx.registry.resourceType(typeName);
   const prepared = prepareResourceBody(type, normalizeResourceBody(type, input));
+  const catalogue = await loadRoleCatalogue(ctx, typeName, mentionsRoles(prepared.body));
+  const body = withResolvedRoles(prepared.body, catalogue, undefined);
   return ctx.store.transaction(async (tx) => {
     const id = crypto.randomUUID();
-    let stored = await tx.insertResource({ id, resourceType: typeName, body: prepared.body, now: timestamp(ctx) });
+    let stored = await tx.insertResource({ id, resourceType: typeName, body, now: timestamp(ctx) });
     if (prepared.members && prepared.members.length > 0) {
       await tx.addMembers(id, await resolveMembers(tx, id, prepared.members));
       stored = (await tx.getResource(typeName, id)) ?? stored;
     }
+    await recordChange(ctx, tx, { resourceType: typeName, after: stored });
     return render(ctx, tx, stored, projection);
   });
 }
@@ -68,19 +73,23 @@ export async function replaceResource(
   ifMatch: string | undefined,
   projection: Projection,
 ): Promise<Rendered> {
+  const type = ctx.registry.resourceType(typeName);
+  const normalized = normalizeResourceBody(type, input);
+  const catalogue = await loadRoleCatalogue(ctx, typeName, mentionsRoles(normalized));
   return ctx.store.transaction(async (tx) => {
     const current = await loadOrThrow(tx, typeName, id);
     checkIfMatch(ifMatch, current.version);
-    const type = ctx.registry.resourceType(typeName);
-    const prepared = prepareResourceBody(type, normalizeResourceBody(type, input), current.body);
+    const prepared = prepareResourceBody(type, normalized, current.body);
+    const body = withResolvedRoles(prepared.body, catalogue, current.body);
     const now = timestamp(ctx);
-    let stored = (await tx.replaceResource(typeName, id, prepared.body, now)) ?? current;
+    let stored = (await tx.replaceResource(typeName, id, body, now)) ?? current;
     if (prepared.members) {
       const members = await resolveMembers(tx, id, prepared.members);
       await tx.clearMembers(id);
       await tx.addMembers(id, members);
       stored = (await tx.getResource(typeName, id)) ?? stored;
     }
+    await recordChange(ctx, tx, { resourceType: typeName, before: current, after: stored });
     return render(ctx, tx, stored, projection);
   });
 }
@@ -99,6 +108,11 @@ export async function deleteResource(
     await tx.deleteResource(typeName, id);
     // The groups it belonged to changed: bump their versions so ETags stay truthful.
     const now = timestamp(ctx);
-    for (const group of groups) await tx.touchResource('Group', group.value, now);
+    const touched: StoredResource[] = [];
+    for (const group of groups) {
+      const after = await tx.touchResource('Group', group.value, now);
+      if (after) touched.push(after);
+    }
+    await recordDeletion(ctx, tx, current, touched);
   });
 }

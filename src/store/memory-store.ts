@@ -5,9 +5,14 @@
  * a half-done unit of work; inside `transaction`, read through the writer, never the outer store.
  */
 import { conflict } from '../scim/errors.js';
+import { createMemoryEndpointRepository } from './memory-endpoints.js';
+import { createMemoryEventRepository, MemoryOutbox, memoryMembersAmong } from './memory-events.js';
+import { createMemoryRequestLog } from './memory-request-log.js';
+import { createMemoryRoles } from './memory-roles.js';
 import { MemoryTenantState } from './memory-state.js';
 import { createMemoryReader, createMemoryWriter } from './memory-tenant.js';
 import { createMutex } from './mutex.js';
+import { withOutbox } from './outbox-writer.js';
 import { normalizeTimestamp } from './project-columns.js';
 import type { Store, TenantRecord, TenantStore, TokenRecord } from './store.js';
 import { isTouchDue } from './token-touch.js';
@@ -20,6 +25,8 @@ export function createMemoryStore(): Store {
   let closed = false;
 
   const locked = <T>(fn: () => T | Promise<T>): Promise<T> => mutex.run(async () => fn());
+  const roles = createMemoryRoles(locked);
+  const outbox = new MemoryOutbox();
 
   function forTenant(tenantId: string): TenantStore {
     const reader = createMemoryReader(tenantId, () => states.get(tenantId));
@@ -30,17 +37,26 @@ export function createMemoryStore(): Store {
       listMembers: (groupId) => locked(() => reader.listMembers(groupId)),
       listGroupsOf: (memberId) => locked(() => reader.listGroupsOf(memberId)),
       findTypes: (ids) => locked(() => reader.findTypes(ids)),
+      roleCatalogue: () =>
+        locked(() => ({ roles: roles.list(), allowedRoles: tenants.get(tenantId)?.allowedRoles ?? null })),
       transaction(fn) {
         return mutex.run(async () => {
           const state = states.get(tenantId);
           if (!state) throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
           state.begin();
+          const events = outbox.begin(tenantId);
           try {
-            const result = await fn(createMemoryWriter(tenantId, state));
+            const writer = withOutbox(createMemoryWriter(tenantId, state), {
+              appendEvents: async (list) => events.append(list),
+              membersAmong: async (groupId, ids) => memoryMembersAmong(state, groupId, ids),
+            });
+            const result = await fn(writer);
             state.commit();
+            events.commit();
             return result;
           } catch (error) {
             state.rollback();
+            events.rollback();
             throw error;
           }
         });
@@ -73,9 +89,19 @@ export function createMemoryStore(): Store {
           tenants.set(id, updated);
           return updated;
         }),
+      setAllowedRoles: (id, values) =>
+        locked(() => {
+          const tenant = tenants.get(id);
+          if (!tenant) return undefined;
+          const { allowedRoles: _previous, ...rest } = tenant;
+          const updated: TenantRecord = values === null ? rest : { ...rest, allowedRoles: [...values] };
+          tenants.set(id, updated);
+          return updated;
+        }),
       delete: (id) =>
         locked(() => {
           for (const token of [...tokens.values()]) if (token.tenantId === id) tokens.delete(token.id);
+          outbox.deleteTenant(id);
           states.delete(id);
           return tenants.delete(id);
         }),
@@ -115,6 +141,10 @@ export function createMemoryStore(): Store {
           tokens.set(tokenId, { ...token, lastUsedAt: at });
         }),
     },
+    roles: roles.repository,
+    events: createMemoryEventRepository(outbox, locked),
+    endpoints: createMemoryEndpointRepository(outbox, locked),
+    requestLog: createMemoryRequestLog(outbox, locked, (id) => tenants.has(id)),
     forTenant,
     async ping() {
       if (closed) throw new Error('memory store is closed');

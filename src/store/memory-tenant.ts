@@ -7,8 +7,9 @@ import type { ResourceTypeName } from '../scim/schema/types.js';
 import { queryMemory } from './memory-query.js';
 import { copyOut, listGroupsOfMember, listMembersOf } from './memory-read.js';
 import type { MemoryRow, MemoryTenantState } from './memory-state.js';
+import type { CoreTenantWriter } from './outbox-writer.js';
 import { normalizeTimestamp, projectColumns, uniquenessMessage } from './project-columns.js';
-import type { MemberRef, NewResource, ScimObject, StoredResource, TenantReader, TenantWriter } from './store.js';
+import type { MemberRef, NewResource, ScimObject, StoredResource, TenantReader } from './store.js';
 
 /** `state()` returns undefined once the tenant is deleted: reads then find nothing. */
 export type StateSource = () => MemoryTenantState | undefined;
@@ -42,7 +43,7 @@ export function createMemoryReader(tenantId: string, state: StateSource): Tenant
 }
 
 /** A writer over `state`, which the caller has put in a transaction (`state.begin()`). */
-export function createMemoryWriter(tenantId: string, state: MemoryTenantState): TenantWriter {
+export function createMemoryWriter(tenantId: string, state: MemoryTenantState): CoreTenantWriter {
   const reader = createMemoryReader(tenantId, () => state);
 
   function existing(type: ResourceTypeName, id: string): MemoryRow | undefined {

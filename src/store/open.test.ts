@@ -32,8 +32,9 @@ describe('openStore', () => {
   });
 
   it('rejects other schemes, listing the supported ones', async () => {
-    await assert.rejects(openStore('postgres://localhost/scimd'), {
-      message: 'unsupported SCIMD_DATABASE_URL scheme "postgres:"; supported: file:<path>, sqlite::memory:, memory:',
+    await assert.rejects(openStore('mysql://localhost/scimd'), {
+      message:
+        'unsupported SCIMD_DATABASE_URL scheme "mysql:"; supported: file:<path>, sqlite::memory:, postgres://…, memory:',
     });
     await assert.rejects(openStore('./scimd.db'), /unsupported SCIMD_DATABASE_URL scheme "\.\/scimd\.db"/);
   });

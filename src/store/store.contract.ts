@@ -8,6 +8,7 @@ import { isolationContract } from './contract/isolation.contract.js';
 import { membersContract } from './contract/members.contract.js';
 import { queryContract } from './contract/query.contract.js';
 import { resourcesContract } from './contract/resources.contract.js';
+import { rolesContract } from './contract/roles.contract.js';
 import { tenantsContract } from './contract/tenants.contract.js';
 import type { Store } from './store.js';
 
@@ -18,5 +19,6 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     membersContract(open);
     isolationContract(open);
     queryContract(open);
+    rolesContract(open);
   });
 }

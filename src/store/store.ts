@@ -8,6 +8,33 @@
  */
 import type { AttrPath, Filter } from '../scim/filter/ast.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
+import type { EndpointRepository, EventRepository, OutboxWriter, RequestLogRepository } from './events-port.js';
+
+export type {
+  ChangeEvent,
+  ClaimRequest,
+  DeadLetterFilter,
+  DeadLetterRecord,
+  DeadLetterState,
+  DeadLetterUpdate,
+  EndpointChanges,
+  EndpointKind,
+  EndpointRecord,
+  EndpointRepository,
+  EventMember,
+  EventPage,
+  EventRepository,
+  MemberChanges,
+  NewChangeEvent,
+  OutboxWriter,
+  RequestLogEntry,
+  RequestLogQuery,
+  RequestLogRepository,
+  SigningSecret,
+  StreamProgress,
+  StreamRecord,
+  StreamStart,
+} from './events-port.js';
 
 /** A SCIM JSON object as stored: canonical body without `id`, `meta`, `members` or `groups`. */
 export type ScimObject = Record<string, unknown>;
@@ -57,11 +84,32 @@ export interface ResourceQuery {
   readonly startIndex: number;
   /** 0 returns only totalResults. */
   readonly count: number;
+  /**
+   * Keyset paging (RFC 9865 cursors): only resources strictly after this position in the
+   * query's order, so rows inserted or deleted meanwhile neither shift nor repeat the rest.
+   * `startIndex` then counts from the first such resource; `totalResults` still counts every
+   * resource the filter matches.
+   */
+  readonly after?: KeysetPosition;
+  /** Also return the position of each returned resource (`QueryResult.positions`). */
+  readonly withPositions?: boolean;
+}
+
+/**
+ * A resource's place in a query's order: its sort key as the store compares it (null when it
+ * has none) and its id, the tie-breaker. JSON-serialisable and opaque: meaningful only to the
+ * store that produced it, for the same resource type, filter, sortBy and sortOrder.
+ */
+export interface KeysetPosition {
+  readonly key: unknown;
+  readonly id: string;
 }
 
 export interface QueryResult {
   readonly totalResults: number;
   readonly resources: readonly StoredResource[];
+  /** With `withPositions`: the position of each returned resource, in the same order. */
+  readonly positions?: readonly KeysetPosition[];
 }
 
 export interface NewResource {
@@ -85,8 +133,8 @@ export interface TenantReader {
   findTypes(ids: readonly string[]): Promise<ReadonlyMap<string, ResourceTypeName>>;
 }
 
-/** Writes, available only inside `TenantStore.transaction`. */
-export interface TenantWriter extends TenantReader {
+/** Writes, available only inside `TenantStore.transaction`; the outbox half is in events-port.ts. */
+export interface TenantWriter extends TenantReader, OutboxWriter {
   /** Throws `uniqueness` when userName (User) or displayName (Group) clashes ignoring case. */
   insertResource(resource: NewResource): Promise<StoredResource>;
   /**
@@ -124,6 +172,8 @@ export interface TenantStore extends TenantReader {
    * aborts the whole transaction on PostgreSQL; catching it and carrying on cannot work).
    */
   transaction<T>(fn: (tx: TenantWriter) => Promise<T>): Promise<T>;
+  /** The app role catalogue and this tenant's narrowing of it (read outside `transaction`). */
+  roleCatalogue(): Promise<RoleCatalogue>;
 }
 
 export type TenantStatus = 'active' | 'disabled';
@@ -135,6 +185,51 @@ export interface TenantRecord {
   readonly name: string;
   readonly status: TenantStatus;
   readonly created: string;
+  /**
+   * The app role values this tenant may assign, narrowing the catalogue; absent means every
+   * enabled role (stores omit the key rather than storing null).
+   */
+  readonly allowedRoles?: readonly string[];
+}
+
+/**
+ * One app role of the vendor's catalogue, declared once for the app (all tenants), exported as
+ * an `appRoles` entry of the Entra app manifest (docs/roles.md).
+ */
+export interface AppRoleRecord {
+  /** GUID minted once at creation and never changed: Entra keys the manifest entry on it. */
+  readonly id: string;
+  /** What the app keys on and Entra sends; unique ignoring case. */
+  readonly value: string;
+  readonly displayName: string;
+  readonly description: string;
+  /** Disabled roles stay in the manifest (`isEnabled: false`) and are refused for new assignments. */
+  readonly enabled: boolean;
+  readonly allowedMemberTypes: readonly 'User'[];
+  readonly created: string;
+}
+
+/** The catalogue as one tenant sees it: every declared role plus the tenant's narrowing. */
+export interface RoleCatalogue {
+  /** Every declared role, enabled or not, in catalogue order. */
+  readonly roles: readonly AppRoleRecord[];
+  /** `TenantRecord.allowedRoles`, or null when the tenant may assign every enabled role. */
+  readonly allowedRoles: readonly string[] | null;
+}
+
+export interface RoleRepository {
+  /** Throws `conflict` (409) when the value is taken ignoring case, or the id exists. */
+  create(role: AppRoleRecord): Promise<AppRoleRecord>;
+  /** Every role, ordered by creation then value (the manifest order). */
+  list(): Promise<readonly AppRoleRecord[]>;
+  /** Looks the value up ignoring case. */
+  getByValue(value: string): Promise<AppRoleRecord | undefined>;
+  /** Changes the display name and/or description of the role with this value (ignoring case). */
+  update(
+    value: string,
+    changes: { readonly displayName?: string; readonly description?: string },
+  ): Promise<AppRoleRecord | undefined>;
+  setEnabled(value: string, enabled: boolean): Promise<AppRoleRecord | undefined>;
 }
 
 export interface TokenRecord {
@@ -158,6 +253,8 @@ export interface TenantRepository {
   getBySlug(slug: string): Promise<TenantRecord | undefined>;
   list(): Promise<readonly TenantRecord[]>;
   setStatus(id: string, status: TenantStatus): Promise<TenantRecord | undefined>;
+  /** Narrows the roles the tenant may assign to `values`; null allows every enabled role. */
+  setAllowedRoles(id: string, values: readonly string[] | null): Promise<TenantRecord | undefined>;
   /** Removes the tenant and all of its data (resources, members, tokens). */
   delete(id: string): Promise<boolean>;
 }
@@ -184,6 +281,13 @@ export interface Store {
   readonly capabilities: StoreCapabilities;
   readonly tenants: TenantRepository;
   readonly tokens: TokenRepository;
+  /** The change-event outbox (events-port.ts). */
+  readonly events: EventRepository;
+  /** Webhook endpoints and in-process consumers, their delivery streams and dead letters. */
+  readonly endpoints: EndpointRepository;
+  /** The provisioning log: every SCIM request per tenant. */
+  readonly requestLog: RequestLogRepository;
+  readonly roles: RoleRepository;
   forTenant(tenantId: string): TenantStore;
   /** Throws when the database cannot answer (used by /readyz). */
   ping(): Promise<void>;

@@ -3,8 +3,8 @@
  * Requests go through `app.inject`, i.e. the whole HTTP stack without a socket.
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
+import { openTestStore } from '../../store/test-support/postgres.js';
 import { createTenant, issueToken } from '../../tenancy/tenants.js';
 import { type AppConfig, buildApp } from '../app.js';
 
@@ -38,7 +38,8 @@ export const TEST_CONFIG: AppConfig = {
 export async function startHarness(
   options: { databaseUrl?: string; config?: Partial<AppConfig>; logger?: Record<string, unknown> } = {},
 ): Promise<Harness> {
-  const store = await openStore(options.databaseUrl ?? process.env.SCIMD_TEST_DATABASE_URL ?? 'sqlite::memory:');
+  // A PostgreSQL URL gets a throwaway schema, so harnesses may share one test database.
+  const store = await openTestStore(options.databaseUrl ?? process.env.SCIMD_TEST_DATABASE_URL ?? 'sqlite::memory:');
   await createTenant(store, { slug: 'acme', name: 'Acme Corp' }, NOW);
   await createTenant(store, { slug: 'globex', name: 'Globex' }, NOW);
   const { token } = await issueToken(store, 'acme', {}, NOW);

@@ -119,6 +119,8 @@ export class Scanner {
       if (ch === '"') {
         out += this.text.slice(chunk, this.pos);
         this.pos++;
+        // No stored value can contain NUL (databases refuse it), so it can only be a mistake.
+        if (out.includes('\u0000')) throw this.error('NUL character (\\u0000) in the string starting', start);
         return out;
       }
       if (ch === '\\') {

@@ -22,6 +22,8 @@ function coerceSingle(def: AttributeDefinition, value: unknown, where: string): 
     case 'reference':
     case 'binary':
       if (typeof value !== 'string') throw wrong('a string');
+      // NUL is legal JSON but no database text type stores it (PostgreSQL rejects it outright).
+      if (value.includes('\u0000')) throw invalidValue(`${where} must not contain the NUL character (\\u0000).`);
       return value === '' ? undefined : value;
     case 'boolean':
       if (typeof value !== 'boolean') throw wrong('a boolean');

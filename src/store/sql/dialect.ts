@@ -15,6 +15,12 @@ export interface SqlDialectCapabilities {
   readonly nativeJson: boolean;
   /** Bound parameters allowed in one statement; bulk statements are chunked below this. */
   readonly maxParameters: number;
+  /**
+   * `SELECT … FOR UPDATE SKIP LOCKED` is available, so several processes can claim work rows
+   * (webhook deliveries) without blocking each other. Without it the claim is one atomic UPDATE,
+   * which is enough where writers are serialised (SQLite).
+   */
+  readonly rowLocking: boolean;
 }
 
 /** The rows of a JSON array as a FROM item with its element and its position. */
@@ -62,4 +68,15 @@ export interface SqlDialect {
   endsWith(haystack: Expression<unknown>, suffix: Expression<unknown>): RawBuilder<SqlBool>;
   /** Which named unique constraint `error` violates, if it is such a violation. */
   uniqueViolation(error: unknown): UniqueConstraintName | undefined;
+  /**
+   * Optional: runs `migrate` on one connection while holding a lock that every other process
+   * migrating the same database waits for (PostgreSQL: a session advisory lock), so that
+   * several processes may start at once. Without it, `migrate` runs directly on `db`.
+   */
+  withMigrationLock?<T>(db: Kysely<Database>, migrate: (conn: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Optional: the schema that unqualified table names resolve to (PostgreSQL: the first schema
+   * of `search_path`), where the migrator keeps its own tables. Throws when there is none.
+   */
+  currentSchema?(db: Kysely<Database>): Promise<string>;
 }

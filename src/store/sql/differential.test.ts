@@ -1,7 +1,7 @@
 /**
  * Differential property test: for generated users, group memberships, filters, sort orders and
- * pages, the SQLite store returns exactly what the memory store (the evaluator) returns: the
- * same totalResults and the same ids in the same order.
+ * pages, the SQLite and PostgreSQL stores return exactly what the memory store (the evaluator)
+ * returns: the same totalResults and the same ids in the same order.
  * Users and User filters come from src/scim/filter/arbitraries.ts; memberships, group filters
  * and sort/page parameters are generated locally below.
  */
@@ -20,6 +20,7 @@ import { createMemoryStore } from '../memory-store.js';
 import { openStore } from '../open.js';
 import type { MemberRef, ResourceQuery, Store } from '../store.js';
 import { groupBody, ids, tenantRecord } from '../test-support/fixtures.js';
+import { describePostgres, openPostgresTestStore } from '../test-support/postgres.js';
 
 const GROUP_NAMES = ['Sales', 'sales-EU', 'Admins', 'ÄÖÜ', 'x😀y', ''];
 const USER_SORTS = [
@@ -149,35 +150,42 @@ async function load(store: Store, tenantId: string, s: Scenario): Promise<void> 
   });
 }
 
-describe('differential: memory evaluator vs SQLite', () => {
-  let sqlite: Store;
-  const memory = createMemoryStore();
-  after(async () => {
-    await sqlite?.close();
-    await memory.close();
-  });
+/** Holds the store that `open` returns to the memory store's answers. */
+function runDifferential(name: string, open: () => Promise<Store>): void {
+  describe(`differential: memory evaluator vs ${name}`, () => {
+    let sql: Store;
+    const memory = createMemoryStore();
+    after(async () => {
+      await sql?.close();
+      await memory.close();
+    });
 
-  it('returns the same totalResults and ids, in the same order', async () => {
-    sqlite = await openStore('sqlite::memory:');
-    let run = 0;
-    await fc.assert(
-      fc.asyncProperty(scenario, async (s) => {
-        const tenantId = `t${++run}`;
-        await load(memory, tenantId, s);
-        await load(sqlite, tenantId, s);
-        for (const { type, query } of s.queries) {
-          const expected = await memory.forTenant(tenantId).query(type, query);
-          const actual = await sqlite.forTenant(tenantId).query(type, query);
-          assert.deepEqual(
-            { total: actual.totalResults, ids: ids(actual.resources) },
-            { total: expected.totalResults, ids: ids(expected.resources) },
-            `${type} ${query.filter ? printFilter(query.filter) : '(no filter)'} sortBy=${JSON.stringify(query.sortBy)} ${query.sortOrder ?? ''}`,
-          );
-        }
-        await memory.tenants.delete(tenantId);
-        await sqlite.tenants.delete(tenantId);
-      }),
-      { numRuns: 300 },
-    );
+    it('returns the same totalResults and ids, in the same order', async () => {
+      sql = await open();
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(scenario, async (s) => {
+          const tenantId = `t${++run}`;
+          await load(memory, tenantId, s);
+          await load(sql, tenantId, s);
+          for (const { type, query } of s.queries) {
+            const expected = await memory.forTenant(tenantId).query(type, query);
+            const actual = await sql.forTenant(tenantId).query(type, query);
+            assert.deepEqual(
+              { total: actual.totalResults, ids: ids(actual.resources) },
+              { total: expected.totalResults, ids: ids(expected.resources) },
+              `${type} ${query.filter ? printFilter(query.filter) : '(no filter)'} sortBy=${JSON.stringify(query.sortBy)} ${query.sortOrder ?? ''}`,
+            );
+          }
+          await memory.tenants.delete(tenantId);
+          await sql.tenants.delete(tenantId);
+        }),
+        { numRuns: 300 },
+      );
+    });
   });
-});
+}
+
+runDifferential('SQLite', () => openStore('sqlite::memory:'));
+// Unicode generators on PostgreSQL too: its fold (ICU) must agree with JavaScript's.
+describePostgres('PostgreSQL', (url) => runDifferential('PostgreSQL', () => openPostgresTestStore(url)));

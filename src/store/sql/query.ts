@@ -1,12 +1,13 @@
 /**
  * `TenantReader.query` in SQL: one COUNT and one page, both on one connection so they agree.
  * Filtering and ordering happen in the database (filter-sql.ts, sort-sql.ts); no row is ever
- * loaded to be filtered in JavaScript.
+ * loaded to be filtered in JavaScript. A keyset bound (`query.after`) narrows the page, never the
+ * count.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { resourceType } from '../../scim/schema/registry.js';
 import type { ResourceTypeName } from '../../scim/schema/types.js';
-import type { QueryResult, ResourceQuery } from '../store.js';
+import type { KeysetPosition, QueryResult, ResourceQuery } from '../store.js';
 import { compileFilter } from './filter-sql.js';
 import { RESOURCE_COLUMNS, toStoredResource } from './resources.js';
 import type { SqlScope } from './scope.js';
@@ -20,7 +21,8 @@ export async function queryResources(
 ): Promise<QueryResult> {
   const type = query.resourceType ?? resourceType(typeName);
   const where = query.filter === undefined ? undefined : compileFilter(query.filter, type, dialect);
-  const order = compileSort(query.sortBy, query.sortOrder, type, dialect);
+  const sort = compileSort(query.sortBy, query.sortOrder, type, dialect);
+  const after = query.after;
   const base = (conn: Kysely<Database>) =>
     conn
       .selectFrom('resources as r')
@@ -33,10 +35,17 @@ export async function queryResources(
     const total = await base(conn)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
-    if (count === 0) return { totalResults: Number(total.n), resources: [] };
-    let page = base(conn).select(RESOURCE_COLUMNS);
-    for (const [expression, direction] of order) page = page.orderBy(expression, direction);
+    const totalResults = Number(total.n);
+    if (count === 0) return { totalResults, resources: [], ...(query.withPositions ? { positions: [] } : {}) };
+    let page = base(conn)
+      .$if(after !== undefined, (qb) => qb.where(sort.after(after!)))
+      .select(RESOURCE_COLUMNS)
+      .$if(query.withPositions === true, (qb) => qb.select((sort.key ?? sql`null`).as('sort_key')));
+    for (const [expression, direction] of sort.order) page = page.orderBy(expression, direction);
     const rows = await page.limit(count).offset(start).execute();
-    return { totalResults: Number(total.n), resources: rows.map((row) => toStoredResource(row, dialect)) };
+    const resources = rows.map((row) => toStoredResource(row, dialect));
+    if (!query.withPositions) return { totalResults, resources };
+    const positions: KeysetPosition[] = rows.map((row) => ({ key: row.sort_key ?? null, id: row.id }));
+    return { totalResults, resources, positions };
   });
 }

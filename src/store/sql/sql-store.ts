@@ -4,12 +4,17 @@
  * the tenant id, and every write runs inside `TenantStore.transaction`.
  */
 import { type Kysely, sql } from 'kysely';
+import { type CoreTenantWriter, withOutbox } from '../outbox-writer.js';
 import type { Store, StoreCapabilities, TenantReader, TenantStore, TenantWriter } from '../store.js';
 import type { SqlDialect } from './dialect.js';
+import { createEndpointRepository } from './event-endpoints.js';
+import { appendEvents, listEvents, membersAmong, pruneEvents } from './events.js';
 import { addMembers, clearMembers, listGroupsOf, listMembers, removeMembers } from './members.js';
 import { migrateToLatest } from './migrations/migrate.js';
 import { queryResources } from './query.js';
+import { createRequestLogRepository } from './request-log.js';
 import { deleteResource, findTypes, getResource, insertResource, updateResource } from './resources.js';
+import { createRoleRepository, readRoleCatalogue } from './roles.js';
 import type { SqlScope } from './scope.js';
 import type { Database } from './tables.js';
 import { createTenantRepository } from './tenants.js';
@@ -33,7 +38,7 @@ function createReader(scope: SqlScope): TenantReader {
 }
 
 function createWriter(scope: SqlScope): TenantWriter {
-  return {
+  const core: CoreTenantWriter = {
     ...createReader(scope),
     insertResource: (resource) => insertResource(scope, resource),
     replaceResource: (type, id, body, now) => updateResource(scope, type, id, body, now),
@@ -43,6 +48,10 @@ function createWriter(scope: SqlScope): TenantWriter {
     removeMembers: (groupId, memberIds) => removeMembers(scope, groupId, memberIds),
     clearMembers: (groupId) => clearMembers(scope, groupId),
   };
+  return withOutbox(core, {
+    appendEvents: (events) => appendEvents(scope, events),
+    membersAmong: (groupId, ids) => membersAmong(scope, groupId, ids),
+  });
 }
 
 /**
@@ -78,10 +87,18 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
     capabilities,
     tenants: createTenantRepository(db, dialect),
     tokens: createTokenRepository(db, dialect),
+    events: {
+      list: (tenantId, after, limit) => listEvents(db, dialect, tenantId, after, limit),
+      prune: (before) => pruneEvents(db, dialect, before),
+    },
+    endpoints: createEndpointRepository(db, dialect),
+    requestLog: createRequestLogRepository(db, dialect),
+    roles: createRoleRepository(db, dialect),
     forTenant(tenantId): TenantStore {
       return {
         ...createReader({ db, dialect, tenantId }),
         transaction: (fn) => runTransaction(db, dialect, tenantId, fn),
+        roleCatalogue: () => readRoleCatalogue(db, dialect, tenantId),
       };
     },
     async ping() {

@@ -9,6 +9,23 @@ export interface TenantsTable {
   name: string;
   status: string;
   created: string;
+  /** JSON array of role values (migration 0002-roles); null: every enabled role. */
+  allowed_roles: unknown;
+}
+
+/** The app role catalogue (migration 0002-roles): one row per role, shared by every tenant. */
+export interface AppRolesTable {
+  id: string;
+  value: string;
+  /** `value` folded (JavaScript toLowerCase): the unique key. */
+  value_fold: string;
+  display_name: string;
+  description: string;
+  /** 1/0 or a boolean, as `SqlDialect.encodeBoolean` produced it. */
+  enabled: unknown;
+  /** JSON array, e.g. ["User"]. */
+  allowed_member_types: unknown;
+  created: string;
 }
 
 export interface TokensTable {
@@ -50,11 +67,104 @@ export interface GroupMembersTable {
   added_seq: number;
 }
 
+/** Per tenant: the last event sequence number allocated, and how far retention removed (0003-events). */
+export interface EventSequencesTable {
+  tenant_id: string;
+  last_seq: number;
+  pruned_through: number;
+}
+
+/** The outbox (0003-events): one row per change event, keyed by (tenant, seq). */
+export interface EventsTable {
+  tenant_id: string;
+  seq: number;
+  type: string;
+  resource_type: string;
+  resource_id: string;
+  /** JSON array of attribute names. */
+  changed_attributes: unknown;
+  /** JSON object: the resource after the change. */
+  snapshot: unknown;
+  member_id: string | null;
+  member_type: string | null;
+  time: string;
+  request_id: string | null;
+}
+
+export interface EventEndpointsTable {
+  id: string;
+  kind: string;
+  name: string | null;
+  tenant_id: string | null;
+  url: string | null;
+  description: string | null;
+  /** JSON array of signing secrets. */
+  secrets: unknown;
+  enabled: unknown;
+  created: string;
+}
+
+export interface EventStreamsTable {
+  /** `<endpoint id>:<tenant id>`. */
+  id: string;
+  endpoint_id: string;
+  tenant_id: string;
+  delivered_seq: number;
+  attempts: number;
+  next_attempt_at: string;
+  last_attempt_at: string | null;
+  last_error: string | null;
+  last_status: number | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+}
+
+export interface EventDeadLettersTable {
+  id: string;
+  endpoint_id: string;
+  tenant_id: string;
+  seq: number;
+  attempts: number;
+  last_error: string | null;
+  last_status: number | null;
+  dead_at: string;
+  state: string;
+  next_attempt_at: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+}
+
+/** The provisioning log (0003-events): one row per SCIM request, bodies redacted. */
+export interface RequestLogTable {
+  id: string;
+  tenant_id: string;
+  time: string;
+  method: string;
+  path: string;
+  status: number;
+  scim_type: string | null;
+  latency_ms: number;
+  resource_type: string | null;
+  resource_id: string | null;
+  idp: string | null;
+  user_agent: string | null;
+  request_id: string;
+  request_body: string | null;
+  response_body: string | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   tokens: TokensTable;
   resources: ResourcesTable;
   group_members: GroupMembersTable;
+  app_roles: AppRolesTable;
+  event_sequences: EventSequencesTable;
+  events: EventsTable;
+  event_endpoints: EventEndpointsTable;
+  event_streams: EventStreamsTable;
+  event_dead_letters: EventDeadLettersTable;
+  request_log: RequestLogTable;
 }
 
 /**
@@ -68,6 +178,9 @@ export const UNIQUE_CONSTRAINTS = {
   tokens_hash: { table: 'tokens', columns: ['hash'] },
   resources_pkey: { table: 'resources', columns: ['tenant_id', 'id'] },
   resources_unique_name: { table: 'resources', columns: ['tenant_id', 'resource_type', 'unique_name_fold'] },
+  app_roles_pkey: { table: 'app_roles', columns: ['id'] },
+  app_roles_value: { table: 'app_roles', columns: ['value_fold'] },
+  event_endpoints_name: { table: 'event_endpoints', columns: ['name'] },
 } as const;
 
 export type UniqueConstraintName = keyof typeof UNIQUE_CONSTRAINTS;

@@ -4,15 +4,28 @@ import { conflict } from '../../scim/errors.js';
 import { normalizeTimestamp } from '../project-columns.js';
 import type { TenantRecord, TenantRepository, TenantStatus } from '../store.js';
 import type { SqlDialect } from './dialect.js';
+import { decodeStringArray } from './roles.js';
 import type { Database, TenantsTable } from './tables.js';
 import { mapUniqueViolations } from './unique.js';
 
-function toRecord(row: Selectable<TenantsTable>): TenantRecord {
-  return { id: row.id, slug: row.slug, name: row.name, status: row.status as TenantStatus, created: row.created };
+const COLUMNS = ['id', 'slug', 'name', 'status', 'created', 'allowed_roles'] as const;
+
+function toRecord(dialect: SqlDialect, row: Selectable<TenantsTable>): TenantRecord {
+  const record = {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    status: row.status as TenantStatus,
+    created: row.created,
+  };
+  const allowedRoles = decodeStringArray(dialect, row.allowed_roles);
+  return allowedRoles === null ? record : { ...record, allowedRoles };
 }
 
 export function createTenantRepository(db: Kysely<Database>, dialect: SqlDialect): TenantRepository {
-  const select = () => db.selectFrom('tenants').select(['id', 'slug', 'name', 'status', 'created']);
+  const select = () => db.selectFrom('tenants').select(COLUMNS);
+  const encodeRoles = (values: readonly string[] | undefined | null) =>
+    values === undefined || values === null ? null : dialect.encodeJson([...values]);
   return {
     async create(tenant) {
       const record = { ...tenant, created: normalizeTimestamp(tenant.created) };
@@ -22,30 +35,50 @@ export function createTenantRepository(db: Kysely<Database>, dialect: SqlDialect
           tenants_pkey: () => conflict(`tenant id ${JSON.stringify(tenant.id)} already exists`),
           tenants_slug: () => conflict(`tenant slug ${JSON.stringify(tenant.slug)} is already taken`),
         },
-        () => db.insertInto('tenants').values(record).execute(),
+        () =>
+          db
+            .insertInto('tenants')
+            .values({
+              id: record.id,
+              slug: record.slug,
+              name: record.name,
+              status: record.status,
+              created: record.created,
+              allowed_roles: encodeRoles(record.allowedRoles),
+            })
+            .execute(),
       );
       return record;
     },
     async getById(id) {
       const row = await select().where('id', '=', id).executeTakeFirst();
-      return row && toRecord(row);
+      return row && toRecord(dialect, row);
     },
     async getBySlug(slug) {
       const row = await select().where('slug', '=', slug).executeTakeFirst();
-      return row && toRecord(row);
+      return row && toRecord(dialect, row);
     },
     async list() {
       const rows = await select().orderBy('created').orderBy('id').execute();
-      return rows.map(toRecord);
+      return rows.map((row) => toRecord(dialect, row));
     },
     async setStatus(id, status: TenantStatus) {
       const row = await db
         .updateTable('tenants')
         .set({ status })
         .where('id', '=', id)
-        .returning(['id', 'slug', 'name', 'status', 'created'])
+        .returning(COLUMNS)
         .executeTakeFirst();
-      return row && toRecord(row);
+      return row && toRecord(dialect, row);
+    },
+    async setAllowedRoles(id, values) {
+      const row = await db
+        .updateTable('tenants')
+        .set({ allowed_roles: encodeRoles(values) })
+        .where('id', '=', id)
+        .returning(COLUMNS)
+        .executeTakeFirst();
+      return row && toRecord(dialect, row);
     },
     async delete(id) {
       const result = await db.deleteFrom('tenants').where('id', '=', id).executeTakeFirst();

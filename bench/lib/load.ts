@@ -1,0 +1,106 @@
+/**
+ * One bounded load run: autocannon in this process (closed loop, fixed connections and
+ * duration) against one child, with the child's RSS sampled while it runs. Latencies are taken
+ * from autocannon's per-response event (sub-millisecond, every status), not its histogram
+ * (whole milliseconds, 2xx only).
+ */
+import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
+import { readCpuMs, sampleRss } from './child.js';
+
+export type { AutocannonRequest };
+
+export interface LoadSpec {
+  /** Origin of the server, e.g. `http://127.0.0.1:40123`. */
+  readonly origin: string;
+  readonly requests: AutocannonRequest[];
+  readonly connections: number;
+  readonly durationSeconds: number;
+  /**
+   * Slow workloads run past `durationSeconds` until this many responses arrived (in-flight
+   * requests are lost at the end, so a figure from a handful would be biased low)...
+   */
+  readonly minResponses: number;
+  /** ...but never past this. */
+  readonly maxSeconds: number;
+}
+
+export interface LoadResult {
+  /** Completed requests per second (every status). */
+  readonly throughput: number;
+  /** Milliseconds; undefined when no request completed. */
+  readonly p50: number | undefined;
+  readonly p99: number | undefined;
+  readonly requests: number;
+  /** Responses outside 2xx. */
+  readonly non2xx: number;
+  /** Connection errors and timeouts. */
+  readonly errors: number;
+  readonly statusCodes: Record<string, number>;
+  /** Peak RSS of the server during the run, bytes. */
+  readonly rssPeak: number | undefined;
+  /**
+   * CPU time the server spent per completed request, ms (10 ms clock ticks over the run). On a
+   * shared machine this is steadier than throughput: it does not count time the server waited.
+   */
+  readonly cpuMsPerRequest: number | undefined;
+}
+
+/** No request may hang past this, whatever the workload. */
+const REQUEST_TIMEOUT_SECONDS = 60;
+
+/** The value below which `fraction` of the sorted values lie (nearest rank). */
+export function percentile(sorted: readonly number[], fraction: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
+  return sorted[rank];
+}
+
+export async function runLoad(spec: LoadSpec, pid: number): Promise<LoadResult> {
+  const sampler = sampleRss(pid);
+  const cpuBefore = await readCpuMs(pid);
+  const latencies: number[] = [];
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const result = await new Promise<AutocannonResult>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: spec.origin,
+        connections: spec.connections,
+        duration: Math.max(spec.durationSeconds, spec.maxSeconds),
+        timeout: REQUEST_TIMEOUT_SECONDS,
+        requests: spec.requests,
+      },
+      (error, finished) => (error ? reject(error) : resolve(finished)),
+    );
+    const stopWhenDone = () => {
+      if (performance.now() - started >= spec.durationSeconds * 1000 && latencies.length >= spec.minResponses) {
+        instance.stop();
+      }
+    };
+    instance.on('response', (_client, _status, _bytes, ms) => {
+      latencies.push(ms);
+      stopWhenDone();
+    });
+    timer = setTimeout(stopWhenDone, spec.durationSeconds * 1000);
+  });
+  clearTimeout(timer);
+  const rssPeak = await sampler.stop();
+  const cpuAfter = await readCpuMs(pid);
+  const statusCodes: Record<string, number> = {};
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = Number(stat.count);
+  latencies.sort((a, b) => a - b);
+  return {
+    throughput: latencies.length / result.duration,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    requests: latencies.length,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    statusCodes,
+    rssPeak,
+    cpuMsPerRequest:
+      cpuBefore === undefined || cpuAfter === undefined || latencies.length === 0
+        ? undefined
+        : (cpuAfter - cpuBefore) / latencies.length,
+  };
+}

@@ -1,0 +1,24 @@
+/** Types of `directory.mjs` (plain JavaScript so the peer servers can import it). */
+export type GroupSet = 'g10' | 'g1k' | 'g100k';
+export declare const TENANT_SLUG: string;
+export declare const CORE_USER: string;
+export declare const CORE_GROUP: string;
+export declare const ENTERPRISE_USER: string;
+export declare const LIST_RESPONSE: string;
+export declare const PATCH_OP: string;
+export declare const SPARE_USERS: number;
+export declare const EPOCH_MS: number;
+export declare const GROUP_SETS: readonly GroupSet[];
+export declare const GROUP_SIZE: Readonly<Record<GroupSet, number>>;
+export declare function groupCount(set: GroupSet, size: number): number;
+export declare function memberRange(set: GroupSet, k: number): [number, number];
+export declare function groupName(set: GroupSet, k: number): string;
+export declare function userId(i: number): string;
+export declare function spareId(j: number): string;
+export declare function groupId(set: GroupSet, k: number): string;
+export declare function userName(i: number): string;
+export declare function spareUserName(j: number): string;
+export declare function title(i: number): string;
+export declare function userBody(i: number, name?: string): Record<string, unknown>;
+export declare function groupBody(set: GroupSet, k: number): Record<string, unknown>;
+export declare function seededAt(n: number): string;

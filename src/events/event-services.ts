@@ -1,0 +1,73 @@
+/**
+ * What a scimd server process runs besides HTTP: the webhook dispatcher and the retention of
+ * change events, dead letters and the provisioning log. Started and stopped by server.ts.
+ */
+import type { Store } from '../store/store.js';
+import { createDispatcher, type DispatchLog } from './dispatcher.js';
+import { sendWebhook } from './webhooks.js';
+
+export interface EventServiceSettings {
+  /** How long change events stay in the feed (undelivered ones stay longer). */
+  readonly eventRetentionMs: number;
+  readonly webhookMaxAttempts: number;
+  readonly logRetentionMs: number;
+  /** Provisioning log entries kept per tenant. */
+  readonly logMaxEntries: number;
+  /** Default 10 minutes. */
+  readonly retentionIntervalMs?: number;
+  readonly pollIntervalMs?: number;
+  readonly clock?: () => Date;
+}
+
+export interface RetentionResult {
+  readonly events: number;
+  readonly logEntries: number;
+}
+
+export interface EventServices {
+  stop(): Promise<void>;
+}
+
+/** One retention pass: events and dead letters older than their retention, then the provisioning log. */
+export async function applyRetention(
+  store: Store,
+  settings: Pick<EventServiceSettings, 'eventRetentionMs' | 'logRetentionMs' | 'logMaxEntries'>,
+  now: Date,
+): Promise<RetentionResult> {
+  const events = await store.events.prune(new Date(now.getTime() - settings.eventRetentionMs).toISOString());
+  const logEntries = await store.requestLog.prune(
+    new Date(now.getTime() - settings.logRetentionMs).toISOString(),
+    settings.logMaxEntries,
+  );
+  return { events, logEntries };
+}
+
+export function startEventServices(store: Store, settings: EventServiceSettings, log: DispatchLog): EventServices {
+  const clock = settings.clock ?? (() => new Date());
+  const dispatcher = createDispatcher({
+    store,
+    kind: 'webhook',
+    deliver: (endpoint, event, now) => sendWebhook(endpoint, event, now),
+    maxAttempts: settings.webhookMaxAttempts,
+    clock,
+    log,
+    ...(settings.pollIntervalMs === undefined ? {} : { pollIntervalMs: settings.pollIntervalMs }),
+  });
+  dispatcher.start();
+  let retention: Promise<unknown> = Promise.resolve();
+  const prune = () => {
+    retention = applyRetention(store, settings, clock()).catch((error: unknown) =>
+      log.error({ err: error }, 'retention pass failed'),
+    );
+  };
+  prune();
+  const timer = setInterval(prune, settings.retentionIntervalMs ?? 10 * 60 * 1000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await dispatcher.stop();
+      await retention;
+    },
+  };
+}

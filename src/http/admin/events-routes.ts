@@ -1,0 +1,60 @@
+/**
+ * The change feed over the admin API (docs/events.md):
+ * `GET /admin/v1/tenants/<slug>/events?after=<cursor>&limit=<n>&wait=<seconds>`. With `wait`
+ * the request long-polls: it answers as soon as an event follows the cursor, or empty at the
+ * deadline; a client that goes away or a server shutting down ends the wait.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { FEED_MAX_LIMIT, FEED_MAX_WAIT_SECONDS, readChangeFeed } from '../../service/change-feed.js';
+import type { AdminContext } from './admin-plugin.js';
+import { type AdminRoute, defineRoute, queryInteger, registerRoutes, slugParams } from './route-spec.js';
+import { feedPageSchema } from './schemas.js';
+
+export function eventRoutes(context: AdminContext, waits: Set<AbortController>): AdminRoute[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/tenants/:slug/events',
+      tag: 'events',
+      summary: "Read a tenant's change events after a cursor, in order",
+      description:
+        'Events are numbered per tenant without gaps. Keep `nextCursor` and pass it as `after` next time. A cursor older than SCIMD_EVENT_RETENTION is refused (400, "has expired") instead of skipping events.',
+      params: slugParams,
+      query: z.object({
+        after: z.string().optional().describe('A cursor; omitted: the oldest retained event'),
+        limit: queryInteger(1, FEED_MAX_LIMIT).optional().describe('Default 100'),
+        wait: queryInteger(0, FEED_MAX_WAIT_SECONDS).optional().describe('Long-poll up to this many seconds'),
+      }),
+      status: 200,
+      response: feedPageSchema,
+      errors: [400, 404],
+      handle: async ({ params, query, reply }) => {
+        const controller = new AbortController();
+        const abort = () => controller.abort();
+        reply.raw.on('close', abort);
+        waits.add(controller);
+        try {
+          return await readChangeFeed(
+            context.store,
+            params.slug,
+            { after: query.after, limit: query.limit, waitSeconds: query.wait },
+            { signal: controller.signal },
+          );
+        } finally {
+          waits.delete(controller);
+          reply.raw.off('close', abort);
+        }
+      },
+    }),
+  ];
+}
+
+export function registerEventRoutes(admin: FastifyInstance, context: AdminContext): void {
+  const waits = new Set<AbortController>();
+  // A long-poll must not hold up a shutdown for its whole wait.
+  admin.addHook('preClose', async () => {
+    for (const controller of waits) controller.abort();
+  });
+  registerRoutes(admin, eventRoutes(context, waits));
+}

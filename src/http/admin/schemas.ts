@@ -1,0 +1,134 @@
+/**
+ * The admin API's response shapes as zod schemas: documentation (OpenAPI) and, in tests, a
+ * check that what the routes send matches what is documented.
+ */
+import { z } from 'zod';
+
+const timestamp = z.string().describe('ISO 8601, UTC, with milliseconds');
+const nullableTimestamp = timestamp.nullable();
+
+export const tenantSchema = z.object({
+  id: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  status: z.enum(['active', 'disabled']),
+  created: timestamp,
+  scimUrl: z.string().describe('The SCIM base URL to give the customer (Entra: Tenant URL)'),
+});
+
+export const tokenSchema = z.object({
+  id: z.string(),
+  label: z.string().nullable(),
+  hint: z.string().describe('scimd_… and the last four characters'),
+  status: z.enum(['active', 'expired', 'revoked']),
+  created: timestamp,
+  expiresAt: nullableTimestamp,
+  lastUsedAt: nullableTimestamp,
+  revokedAt: nullableTimestamp,
+});
+
+export const issuedTokenSchema = z.object({
+  id: z.string(),
+  token: z.string().describe('The bearer token: returned once, stored only as a hash'),
+  tenant: z.string(),
+  label: z.string().nullable(),
+  hint: z.string(),
+  created: timestamp,
+  expiresAt: nullableTimestamp,
+  scimUrl: z.string(),
+});
+
+export const eventSchema = z.object({
+  id: z.string().describe('evt_<tenant id>_<seq>: stable across redeliveries (the webhook-id)'),
+  type: z.string().describe('user.created, user.updated, user.deactivated, user.reactivated, user.roles_changed, …'),
+  timestamp,
+  tenant: z.object({ id: z.string(), slug: z.string() }),
+  seq: z.number().int(),
+  cursor: z.string(),
+  requestId: z.string().nullable(),
+  data: z.object({
+    resourceType: z.string(),
+    id: z.string(),
+    changedAttributes: z.array(z.string()),
+    resource: z.record(z.string(), z.unknown()),
+    member: z.object({ value: z.string(), type: z.enum(['User', 'Group']) }).optional(),
+  }),
+});
+
+export const feedPageSchema = z.object({
+  events: z.array(eventSchema),
+  nextCursor: z.string(),
+  latestCursor: z.string(),
+  prunedThrough: z.string(),
+});
+
+export const webhookSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['webhook', 'consumer']),
+  name: z.string().nullable(),
+  tenant: z.string().nullable().describe('Tenant slug; null: every tenant'),
+  url: z.string().nullable(),
+  description: z.string().nullable(),
+  enabled: z.boolean(),
+  created: timestamp,
+  secrets: z.array(z.object({ hint: z.string(), created: timestamp, expiresAt: nullableTimestamp })),
+});
+
+export const createdWebhookSchema = z.object({
+  webhook: webhookSchema,
+  secret: z.string().describe('whsec_…: returned once; the receiver verifies signatures with it'),
+});
+
+export const streamSchema = z.object({
+  tenant: z.string(),
+  deliveredCursor: z.string(),
+  latestCursor: z.string(),
+  pending: z.number().int(),
+  attempts: z.number().int(),
+  nextAttemptAt: timestamp,
+  lastAttemptAt: nullableTimestamp,
+  lastStatus: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+});
+
+export const deadLetterSchema = z.object({
+  id: z.string(),
+  tenant: z.string(),
+  cursor: z.string(),
+  eventId: z.string(),
+  state: z.enum(['dead', 'retrying', 'delivered']),
+  attempts: z.number().int(),
+  lastStatus: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  deadAt: timestamp,
+  nextAttemptAt: nullableTimestamp,
+});
+
+export const replaySchema = z.object({
+  webhook: z.string(),
+  tenant: z.string(),
+  after: z.string(),
+  latestCursor: z.string(),
+});
+
+export const logEntrySchema = z.object({
+  id: z.string(),
+  time: timestamp,
+  method: z.string(),
+  path: z.string(),
+  status: z.number().int(),
+  scimType: z.string().nullable(),
+  latencyMs: z.number().int(),
+  resourceType: z.string().nullable(),
+  resourceId: z.string().nullable(),
+  idp: z.string().nullable().describe('Guessed from the User-Agent: entra, okta, onelogin, …'),
+  userAgent: z.string().nullable(),
+  requestId: z.string(),
+  requestBody: z.unknown().optional().describe('Redacted; JSON when it was JSON'),
+  responseBody: z.unknown().optional().describe('Redacted; JSON when it was JSON'),
+});
+
+export const logPageSchema = z.object({
+  entries: z.array(logEntrySchema),
+  next: z.string().nullable().describe('Pass as "before" for the next, older page'),
+});

@@ -1,0 +1,47 @@
+/**
+ * The service's side of the outbox (docs/events.md): every write use case calls one of these
+ * inside its unit of work, after the change, so the change's events commit with it or not at
+ * all (a failed write emits nothing).
+ */
+import { type ChangeContext, eventsForChange, memberEvents, type ResourceChange } from '../events/change-events.js';
+import type { MemberRef, StoredResource, TenantWriter } from '../store/store.js';
+import { type RequestContext, timestamp } from './context.js';
+
+function changeContext(ctx: RequestContext): ChangeContext {
+  return { time: timestamp(ctx), requestId: ctx.requestId };
+}
+
+/**
+ * Appends the events of a creation (`after` only), an update (`before` and `after`) or a
+ * deletion (`before` only). For a group, the membership changes made in this unit of work
+ * (`tx.takeMemberChanges`) become one event per member.
+ */
+export async function recordChange(
+  ctx: RequestContext,
+  tx: TenantWriter,
+  change: Omit<ResourceChange, 'members'>,
+): Promise<void> {
+  const resource = change.after ?? change.before;
+  if (resource === undefined) return;
+  const members = resource.resourceType === 'Group' ? tx.takeMemberChanges(resource.id) : undefined;
+  const events = eventsForChange({ ...change, members }, changeContext(ctx));
+  if (events.length > 0) await tx.appendEvents(events);
+}
+
+/**
+ * A deletion: `group.member_removed` for each group the resource belonged to (`groups`, as
+ * touched after the delete), then `user.deleted` / `group.deleted` with its last state.
+ */
+export async function recordDeletion(
+  ctx: RequestContext,
+  tx: TenantWriter,
+  deleted: StoredResource,
+  groups: readonly StoredResource[],
+): Promise<void> {
+  const member: MemberRef = { value: deleted.id, type: deleted.resourceType };
+  const events = [
+    ...groups.flatMap((group) => memberEvents(group, { added: [], removed: [member] }, changeContext(ctx))),
+    ...eventsForChange({ resourceType: deleted.resourceType, before: deleted }, changeContext(ctx)),
+  ];
+  if (events.length > 0) await tx.appendEvents(events);
+}

@@ -1,0 +1,73 @@
+/** Contract: the provisioning log: appends, newest-first queries, paging and retention. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RequestLogEntry } from '../store.js';
+import { at, type OpenStore, withTenants } from '../test-support/fixtures.js';
+
+export function logEntry(id: string, time: string, overrides: Partial<RequestLogEntry> = {}): RequestLogEntry {
+  return {
+    id,
+    tenantId: 'tenant-a',
+    time,
+    method: 'POST',
+    path: '/t/a/scim/v2/Users',
+    status: 201,
+    scimType: null,
+    latencyMs: 12.4,
+    resourceType: 'User',
+    resourceId: 'u1',
+    idp: 'entra',
+    userAgent: 'Azure AD SCIM provisioning',
+    requestId: `req-${id}`,
+    requestBody: '{"userName":"alice"}',
+    responseBody: '{"id":"u1"}',
+    ...overrides,
+  };
+}
+
+export function requestLogContract(open: OpenStore): void {
+  describe('provisioning log', () => {
+    it('returns entries newest first, filtered by time, status and resource, with paging', async () => {
+      await withTenants(open, async (_a, _b, store) => {
+        await store.requestLog.append([
+          logEntry('l1', at(1)),
+          logEntry('l2', at(2), { status: 409, scimType: 'uniqueness', resourceId: null }),
+          logEntry('l3', at(3), { method: 'PATCH', status: 200, resourceId: 'u2' }),
+          logEntry('l4', at(3), { status: 500, resourceId: 'u2' }),
+          logEntry('x1', at(2), { tenantId: 'tenant-b' }),
+        ]);
+        const ids = async (query: Parameters<typeof store.requestLog.list>[1]) =>
+          (await store.requestLog.list('tenant-a', query)).map((e) => e.id);
+        assert.deepEqual(await ids({ limit: 10 }), ['l4', 'l3', 'l2', 'l1']);
+        assert.deepEqual(await ids({ limit: 10, minStatus: 400 }), ['l4', 'l2']);
+        assert.deepEqual(await ids({ limit: 10, minStatus: 400, maxStatus: 499 }), ['l2']);
+        assert.deepEqual(await ids({ limit: 10, since: at(2), until: at(3) }), ['l2']);
+        assert.deepEqual(await ids({ limit: 10, resourceId: 'u2' }), ['l4', 'l3']);
+        assert.deepEqual(await ids({ limit: 2 }), ['l4', 'l3']);
+        assert.deepEqual(await ids({ limit: 2, before: 'l3' }), ['l2', 'l1']);
+        assert.deepEqual(await ids({ limit: 2, before: 'x1' }), []);
+        assert.deepEqual(await store.requestLog.get('tenant-a', 'l1'), { ...logEntry('l1', at(1)), latencyMs: 12 });
+        assert.equal(await store.requestLog.get('tenant-a', 'x1'), undefined);
+      });
+    });
+
+    it('drops entries of deleted tenants and prunes by age, then by count per tenant', async () => {
+      await withTenants(open, async (_a, _b, store) => {
+        await store.tenants.create({ id: 'tenant-c', slug: 'c', name: 'C', status: 'active', created: at(0) });
+        await store.requestLog.append([logEntry('c1', at(1), { tenantId: 'tenant-c' })]);
+        await store.tenants.delete('tenant-c');
+        await store.requestLog.append([
+          logEntry('gone', at(1), { tenantId: 'tenant-c' }),
+          ...[1, 2, 3, 4, 5].map((n) => logEntry(`a${n}`, at(n * 10))),
+          ...[1, 2].map((n) => logEntry(`b${n}`, at(n * 10), { tenantId: 'tenant-b' })),
+        ]);
+        assert.deepEqual(await store.requestLog.list('tenant-c', { limit: 10 }), []);
+        assert.equal(await store.requestLog.prune(at(15), 2), 4);
+        const ids = async (tenantId: string) => (await store.requestLog.list(tenantId, { limit: 10 })).map((e) => e.id);
+        assert.deepEqual(await ids('tenant-a'), ['a5', 'a4']);
+        assert.deepEqual(await ids('tenant-b'), ['b2']);
+        assert.equal(await store.requestLog.prune(at(0), 5), 0);
+      });
+    });
+  });
+}

@@ -1,0 +1,277 @@
+/**
+ * The storage port for handing changes to the vendor's app (re-exported by `store.ts`): the
+ * transactional outbox of change events, the endpoints that consume it (webhooks and in-process
+ * consumers) with their per-tenant delivery streams and dead letters, and the provisioning log.
+ *
+ * Every backend implements it and passes `contract/events.contract.ts`. Timestamps are ISO 8601
+ * strings with milliseconds (UTC), so they compare lexically.
+ */
+import type { ResourceTypeName } from '../scim/schema/types.js';
+
+/** A SCIM JSON object (same as `ScimObject` in store.ts, restated to avoid an import cycle). */
+type JsonObject = Record<string, unknown>;
+
+/** A member reference (same shape as `MemberRef` in store.ts). */
+export interface EventMember {
+  readonly value: string;
+  readonly type: 'User' | 'Group';
+}
+
+/** A change event as the service hands it to `TenantWriter.appendEvents` (no sequence yet). */
+export interface NewChangeEvent {
+  /** e.g. `user.created`, `group.member_added` (the vocabulary is `src/events/change-events.ts`). */
+  readonly type: string;
+  readonly resourceType: ResourceTypeName;
+  readonly resourceId: string;
+  /** Canonical names of the attributes this event reports as changed (may be empty). */
+  readonly changedAttributes: readonly string[];
+  /** The resource after the change; for a deletion, its last state before it. */
+  readonly snapshot: JsonObject;
+  /** Member events only: the member added or removed. */
+  readonly member: EventMember | null;
+  readonly time: string;
+  readonly requestId: string | null;
+}
+
+export interface ChangeEvent extends NewChangeEvent {
+  readonly tenantId: string;
+  /** Per tenant: 1, 2, 3… in commit order, without gaps. */
+  readonly seq: number;
+}
+
+/** Net membership changes of one group inside a unit of work (see `takeMemberChanges`). */
+export interface MemberChanges {
+  readonly added: readonly EventMember[];
+  readonly removed: readonly EventMember[];
+}
+
+/** The outbox half of `TenantWriter`. */
+export interface OutboxWriter {
+  /**
+   * Appends events to the tenant's outbox in the current unit of work: they commit with the
+   * change or not at all. Sequence numbers are allocated here, consecutively, after the
+   * tenant's last one (writers of a tenant are serialised, so they are gap-free).
+   */
+  appendEvents(events: readonly NewChangeEvent[]): Promise<readonly ChangeEvent[]>;
+  /**
+   * The net membership changes `addMembers` / `removeMembers` / `clearMembers` made to `groupId`
+   * since the unit of work began or since the last call for that group, which it resets.
+   * A member removed and added back (a PUT replacing members) is no change. The removals
+   * `deleteResource` cascades to are not included.
+   */
+  takeMemberChanges(groupId: string): MemberChanges;
+}
+
+export interface EventPage {
+  /** Ascending by `seq`. */
+  readonly events: readonly ChangeEvent[];
+  /** The tenant's latest sequence number; 0 before its first event. */
+  readonly lastSeq: number;
+  /** Every event with `seq <= prunedThrough` was removed by retention; 0 when none was. */
+  readonly prunedThrough: number;
+}
+
+export interface EventRepository {
+  /** Up to `limit` events of the tenant with `seq > after`. */
+  list(tenantId: string, after: number, limit: number): Promise<EventPage>;
+  /**
+   * Retention: removes events older than `before` that every stream of an enabled endpoint has
+   * passed (undelivered events are kept), and dead letters that died before `before`.
+   * Returns how many events were removed.
+   */
+  prune(before: string): Promise<number>;
+}
+
+export type EndpointKind = 'webhook' | 'consumer';
+
+/** A Standard Webhooks signing secret: `whsec_` + base64. */
+export interface SigningSecret {
+  readonly secret: string;
+  readonly created: string;
+  /** After a rotation the old secret keeps signing until then; null: no expiry. */
+  readonly expiresAt: string | null;
+}
+
+/** Where events go: a webhook URL or an in-process consumer, for one tenant or all of them. */
+export interface EndpointRecord {
+  readonly id: string;
+  readonly kind: EndpointKind;
+  /** Consumers: a unique name. Webhooks: null. */
+  readonly name: string | null;
+  /** null: every tenant. */
+  readonly tenantId: string | null;
+  /** Webhooks only. */
+  readonly url: string | null;
+  readonly description: string | null;
+  readonly secrets: readonly SigningSecret[];
+  readonly enabled: boolean;
+  readonly created: string;
+}
+
+export interface EndpointChanges {
+  readonly url?: string;
+  readonly description?: string | null;
+  readonly enabled?: boolean;
+  readonly secrets?: readonly SigningSecret[];
+}
+
+/** Where a new endpoint's streams start: after the latest event, or at the oldest retained one. */
+export type StreamStart = 'latest' | 'oldest';
+
+/** One endpoint × tenant delivery stream: its cursor and the state of its head event. */
+export interface StreamRecord {
+  readonly id: string;
+  readonly endpointId: string;
+  readonly tenantId: string;
+  /** Events up to this sequence number were delivered (or dead-lettered). */
+  readonly deliveredSeq: number;
+  /** Failed attempts at the head event (`deliveredSeq + 1`, or the next retained one). */
+  readonly attempts: number;
+  readonly nextAttemptAt: string;
+  readonly lastAttemptAt: string | null;
+  readonly lastError: string | null;
+  readonly lastStatus: number | null;
+  readonly leaseOwner: string | null;
+  readonly leaseUntil: string | null;
+}
+
+export interface StreamProgress {
+  readonly deliveredSeq: number;
+  readonly attempts: number;
+  readonly nextAttemptAt: string;
+  readonly lastAttemptAt: string | null;
+  readonly lastError: string | null;
+  readonly lastStatus: number | null;
+}
+
+export type DeadLetterState = 'dead' | 'retrying' | 'delivered';
+
+export interface DeadLetterRecord {
+  readonly id: string;
+  readonly endpointId: string;
+  readonly tenantId: string;
+  readonly seq: number;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly lastStatus: number | null;
+  readonly deadAt: string;
+  readonly state: DeadLetterState;
+  /** When a `retrying` dead letter is next attempted. */
+  readonly nextAttemptAt: string | null;
+  readonly leaseOwner: string | null;
+  readonly leaseUntil: string | null;
+}
+
+export interface DeadLetterUpdate {
+  readonly state: DeadLetterState;
+  readonly attempts: number;
+  readonly nextAttemptAt: string | null;
+  readonly lastError: string | null;
+  readonly lastStatus: number | null;
+}
+
+/** Which work a dispatcher leases: due, unleased (or expired) items of enabled endpoints. */
+export interface ClaimRequest {
+  readonly kind: EndpointKind;
+  /** Only this endpoint (an in-process consumer claims its own streams). */
+  readonly endpointId?: string;
+  readonly now: string;
+  /** The claiming dispatcher; later updates must name it (fencing). */
+  readonly owner: string;
+  readonly leaseUntil: string;
+  readonly limit: number;
+}
+
+export interface DeadLetterFilter {
+  readonly tenantId?: string;
+  readonly state?: DeadLetterState;
+  readonly limit: number;
+}
+
+export interface EndpointRepository {
+  /**
+   * Creates the endpoint with a stream for each tenant in its scope that has events, starting
+   * at `start`. Tenants without events get their stream with their first event. Throws
+   * `conflict` when a consumer's name is taken.
+   */
+  create(endpoint: EndpointRecord, start: StreamStart): Promise<EndpointRecord>;
+  get(id: string): Promise<EndpointRecord | undefined>;
+  getByName(name: string): Promise<EndpointRecord | undefined>;
+  /** Ordered by creation, then id. */
+  list(): Promise<readonly EndpointRecord[]>;
+  update(id: string, changes: EndpointChanges): Promise<EndpointRecord | undefined>;
+  /** Removes the endpoint with its streams and dead letters. */
+  delete(id: string): Promise<boolean>;
+  /** The endpoint's streams, ordered by tenant id. */
+  listStreams(endpointId: string): Promise<readonly StreamRecord[]>;
+  /**
+   * Leases up to `limit` streams that are due (`nextAttemptAt <= now`), not leased by a live
+   * lease, and behind their tenant's latest event. Several processes may call this at once:
+   * each stream is leased to one of them (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+   */
+  claimStreams(request: ClaimRequest): Promise<readonly StreamRecord[]>;
+  /**
+   * Records progress when `owner` still holds the lease (false otherwise: another dispatcher
+   * took over after the lease expired); `release` also ends the lease.
+   */
+  updateStream(streamId: string, owner: string, progress: StreamProgress, release: boolean): Promise<boolean>;
+  /**
+   * Replay: moves the endpoint's stream for the tenant to `deliveredSeq` (creating it when
+   * missing), clears its failures and makes it due at `now`.
+   */
+  setStreamPosition(endpointId: string, tenantId: string, deliveredSeq: number, now: string): Promise<StreamRecord>;
+  insertDeadLetter(deadLetter: DeadLetterRecord): Promise<void>;
+  /** Newest first. */
+  listDeadLetters(endpointId: string, filter: DeadLetterFilter): Promise<readonly DeadLetterRecord[]>;
+  getDeadLetter(endpointId: string, id: string): Promise<DeadLetterRecord | undefined>;
+  /** Makes a dead letter `retrying`, due at `now`, with no failed attempts. */
+  redeliver(endpointId: string, id: string, now: string): Promise<DeadLetterRecord | undefined>;
+  /** Like `claimStreams`, for `retrying` dead letters. */
+  claimDeadLetters(request: ClaimRequest): Promise<readonly DeadLetterRecord[]>;
+  /** Records the outcome of a redelivery attempt and ends the lease, if `owner` holds it. */
+  updateDeadLetter(id: string, owner: string, update: DeadLetterUpdate): Promise<boolean>;
+}
+
+/** One SCIM request as the provisioning log keeps it (bodies already redacted). */
+export interface RequestLogEntry {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly time: string;
+  readonly method: string;
+  /** Path and query as received, redacted. */
+  readonly path: string;
+  readonly status: number;
+  readonly scimType: string | null;
+  readonly latencyMs: number;
+  readonly resourceType: string | null;
+  readonly resourceId: string | null;
+  /** Guessed from the User-Agent: `entra`, `okta`, … or null. */
+  readonly idp: string | null;
+  readonly userAgent: string | null;
+  readonly requestId: string;
+  readonly requestBody: string | null;
+  readonly responseBody: string | null;
+}
+
+export interface RequestLogQuery {
+  /** Inclusive. */
+  readonly since?: string;
+  /** Exclusive. */
+  readonly until?: string;
+  readonly minStatus?: number;
+  readonly maxStatus?: number;
+  readonly resourceId?: string;
+  /** Entries older than this entry (paging, newest first). */
+  readonly before?: string;
+  readonly limit: number;
+}
+
+export interface RequestLogRepository {
+  /** Entries of tenants that no longer exist are dropped. */
+  append(entries: readonly RequestLogEntry[]): Promise<void>;
+  /** Newest first (time, then id, descending). */
+  list(tenantId: string, query: RequestLogQuery): Promise<readonly RequestLogEntry[]>;
+  get(tenantId: string, id: string): Promise<RequestLogEntry | undefined>;
+  /** Removes entries older than `before`, then all but the newest `maxPerTenant` of each tenant. */
+  prune(before: string, maxPerTenant: number): Promise<number>;
+}

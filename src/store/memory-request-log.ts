@@ -1,0 +1,67 @@
+/** The memory store's provisioning log (the test oracle for sql/request-log.ts). */
+import type { RequestLogEntry, RequestLogRepository } from './events-port.js';
+import type { MemoryOutbox } from './memory-events.js';
+
+type Locked = <T>(fn: () => T | Promise<T>) => Promise<T>;
+
+/** Newest first: time, then id, descending. */
+function newestFirst(a: RequestLogEntry, b: RequestLogEntry): number {
+  if (a.time !== b.time) return a.time > b.time ? -1 : 1;
+  return a.id > b.id ? -1 : a.id < b.id ? 1 : 0;
+}
+
+export function createMemoryRequestLog(
+  outbox: MemoryOutbox,
+  locked: Locked,
+  hasTenant: (tenantId: string) => boolean,
+): RequestLogRepository {
+  const log = outbox.requestLog;
+  return {
+    append: (entries) =>
+      locked(() => {
+        for (const entry of entries) {
+          if (hasTenant(entry.tenantId)) log.push({ ...entry, latencyMs: Math.round(entry.latencyMs) });
+        }
+      }),
+    list: (tenantId, q) =>
+      locked(() => {
+        const anchor =
+          q.before === undefined ? undefined : log.find((e) => e.tenantId === tenantId && e.id === q.before);
+        if (q.before !== undefined && anchor === undefined) return [];
+        return log
+          .filter(
+            (e) =>
+              e.tenantId === tenantId &&
+              (q.since === undefined || e.time >= q.since) &&
+              (q.until === undefined || e.time < q.until) &&
+              (q.minStatus === undefined || e.status >= q.minStatus) &&
+              (q.maxStatus === undefined || e.status <= q.maxStatus) &&
+              (q.resourceId === undefined || e.resourceId === q.resourceId) &&
+              (anchor === undefined || newestFirst(anchor, e) < 0),
+          )
+          .sort(newestFirst)
+          .slice(0, q.limit)
+          .map((e) => ({ ...e }));
+      }),
+    get: (tenantId, id) =>
+      locked(() => {
+        const entry = log.find((e) => e.tenantId === tenantId && e.id === id);
+        return entry && { ...entry };
+      }),
+    prune: (before, maxPerTenant) =>
+      locked(() => {
+        const kept: RequestLogEntry[] = [];
+        const counts = new Map<string, number>();
+        for (const entry of [...log].sort(newestFirst)) {
+          if (entry.time < before) continue;
+          const n = counts.get(entry.tenantId) ?? 0;
+          if (n >= maxPerTenant) continue;
+          counts.set(entry.tenantId, n + 1);
+          kept.push(entry);
+        }
+        const removed = log.length - kept.length;
+        log.splice(0, log.length, ...kept);
+        return removed;
+      }),
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * The outbox in SQL: appending a unit of work's events with their per-tenant sequence numbers,
+ * reading them back in order, and retention.
+ *
+ * Sequence numbers come from `event_sequences`, updated in the writing transaction: writers of
+ * a tenant are serialised (SQLite's write lock; on PostgreSQL the tenant lock the dialect's
+ * `begin` takes, and the row lock of this very upsert), so numbers are gap-free and follow
+ * commit order.
+ */
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { ResourceTypeName } from '../../scim/schema/types.js';
+import type { ChangeEvent, EventMember, EventPage, NewChangeEvent } from '../events-port.js';
+import type { SqlDialect } from './dialect.js';
+import { chunk, type SqlScope } from './scope.js';
+import type { Database, EventsTable } from './tables.js';
+
+/** A stream id: one per endpoint × tenant, derived so that concurrent creations agree. */
+export function streamId(endpointId: string, tenantId: string): string {
+  return `${endpointId}:${tenantId}`;
+}
+
+function toChangeEvent(row: Selectable<EventsTable>, dialect: SqlDialect): ChangeEvent {
+  const member: EventMember | null =
+    row.member_id === null ? null : { value: row.member_id, type: row.member_type as EventMember['type'] };
+  return {
+    tenantId: row.tenant_id,
+    seq: Number(row.seq),
+    type: row.type,
+    resourceType: row.resource_type as ResourceTypeName,
+    resourceId: row.resource_id,
+    changedAttributes: dialect.decodeJson(row.changed_attributes) as unknown as string[],
+    snapshot: dialect.decodeJson(row.snapshot),
+    member,
+    time: row.time,
+    requestId: row.request_id,
+  };
+}
+
+/**
+ * Allocates the next `events.length` sequence numbers of the tenant, inserts the events, and
+ * makes sure every endpoint whose scope includes the tenant has a stream for it (starting just
+ * before these events when it is new).
+ */
+export async function appendEvents(scope: SqlScope, events: readonly NewChangeEvent[]): Promise<ChangeEvent[]> {
+  const { db, dialect, tenantId } = scope;
+  if (events.length === 0) return [];
+  const n = events.length;
+  const allocated = await db
+    .insertInto('event_sequences')
+    .values({ tenant_id: tenantId, last_seq: n, pruned_through: 0 })
+    .onConflict((oc) =>
+      oc.column('tenant_id').doUpdateSet((eb) => ({ last_seq: eb(eb.ref('event_sequences.last_seq'), '+', n) })),
+    )
+    .returning('last_seq')
+    .executeTakeFirstOrThrow();
+  const first = Number(allocated.last_seq) - n + 1;
+  const stored: ChangeEvent[] = events.map((event, i) => ({ ...event, tenantId, seq: first + i }));
+  for (const part of chunk(stored, 11, dialect.capabilities.maxParameters)) {
+    await db
+      .insertInto('events')
+      .values(
+        part.map((e) => ({
+          tenant_id: tenantId,
+          seq: e.seq,
+          type: e.type,
+          resource_type: e.resourceType,
+          resource_id: e.resourceId,
+          changed_attributes: dialect.encodeJson(e.changedAttributes),
+          snapshot: dialect.encodeJson(e.snapshot),
+          member_id: e.member?.value ?? null,
+          member_type: e.member?.type ?? null,
+          time: e.time,
+          request_id: e.requestId,
+        })),
+      )
+      .execute();
+  }
+  await ensureStreams(db, tenantId, first - 1, events[0]!.time);
+  return stored;
+}
+
+/** Creates the missing streams of endpoints covering `tenantId`, positioned at `deliveredSeq`. */
+async function ensureStreams(db: Kysely<Database>, tenantId: string, deliveredSeq: number, now: string) {
+  await db
+    .insertInto('event_streams')
+    .columns(['id', 'endpoint_id', 'tenant_id', 'delivered_seq', 'attempts', 'next_attempt_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('event_endpoints as e')
+        .select((s) => [
+          sql<string>`${s.ref('e.id')} || cast(${`:${tenantId}`} as text)`.as('id'),
+          'e.id as endpoint_id',
+          sql<string>`cast(${tenantId} as text)`.as('tenant_id'),
+          sql<number>`cast(${deliveredSeq} as integer)`.as('delivered_seq'),
+          sql<number>`cast(0 as integer)`.as('attempts'),
+          sql<string>`cast(${now} as text)`.as('next_attempt_at'),
+        ])
+        .where((w) => w.or([w('e.tenant_id', '=', tenantId), w('e.tenant_id', 'is', null)])),
+    )
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+export async function listEvents(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  tenantId: string,
+  after: number,
+  limit: number,
+): Promise<EventPage> {
+  const sequence = await db
+    .selectFrom('event_sequences')
+    .select(['last_seq', 'pruned_through'])
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
+  const rows =
+    limit <= 0 || sequence === undefined
+      ? []
+      : await db
+          .selectFrom('events')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('seq', '>', after)
+          .orderBy('seq')
+          .limit(limit)
+          .execute();
+  return {
+    events: rows.map((row) => toChangeEvent(row, dialect)),
+    lastSeq: Number(sequence?.last_seq ?? 0),
+    prunedThrough: Number(sequence?.pruned_through ?? 0),
+  };
+}
+
+/** The highest sequence number retention may remove for one tenant (see `EventRepository.prune`). */
+async function pruneBound(db: Kysely<Database>, dialect: SqlDialect, tenantId: string, before: string) {
+  const old = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .where('tenant_id', '=', tenantId)
+    .where('time', '<', before)
+    .executeTakeFirst();
+  const pending = await db
+    .selectFrom('event_streams as s')
+    .innerJoin('event_endpoints as e', 'e.id', 's.endpoint_id')
+    .select((eb) => eb.fn.min('s.delivered_seq').as('seq'))
+    .where('s.tenant_id', '=', tenantId)
+    .where('e.enabled', '=', dialect.encodeBoolean(true))
+    .executeTakeFirst();
+  const oldest = old?.seq == null ? 0 : Number(old.seq);
+  return pending?.seq == null ? oldest : Math.min(oldest, Number(pending.seq));
+}
+
+export async function pruneEvents(db: Kysely<Database>, dialect: SqlDialect, before: string): Promise<number> {
+  const tenants = await db.selectFrom('event_sequences').select(['tenant_id', 'pruned_through']).execute();
+  let removed = 0;
+  for (const tenant of tenants) {
+    const bound = await pruneBound(db, dialect, tenant.tenant_id, before);
+    if (bound <= Number(tenant.pruned_through)) continue;
+    // Mark first, then delete, in one transaction: a reader never sees a gap it is not told about.
+    removed += await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('event_sequences')
+        .set({ pruned_through: bound })
+        .where('tenant_id', '=', tenant.tenant_id)
+        .where('pruned_through', '<', bound)
+        .execute();
+      const result = await trx
+        .deleteFrom('events')
+        .where('tenant_id', '=', tenant.tenant_id)
+        .where('seq', '<=', bound)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+  await db.deleteFrom('event_dead_letters').where('dead_at', '<', before).where('state', '<>', 'retrying').execute();
+  return removed;
+}
+
+/** Which of `ids` (every member when undefined) are members of the group, with their type. */
+export async function membersAmong(
+  { db, dialect, tenantId }: SqlScope,
+  groupId: string,
+  ids: readonly string[] | undefined,
+): Promise<Map<string, EventMember['type']>> {
+  const found = new Map<string, EventMember['type']>();
+  const base = () =>
+    db
+      .selectFrom('group_members')
+      .select(['member_id', 'member_type'])
+      .where('tenant_id', '=', tenantId)
+      .where('group_id', '=', groupId);
+  const parts = ids === undefined ? [undefined] : chunk(ids, 1, dialect.capabilities.maxParameters);
+  for (const part of parts) {
+    if (part?.length === 0) continue;
+    const rows = await (part === undefined ? base() : base().where('member_id', 'in', part)).execute();
+    for (const row of rows) found.set(row.member_id, row.member_type as EventMember['type']);
+  }
+  return found;
+}

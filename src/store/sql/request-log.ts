@@ -1,0 +1,137 @@
+/**
+ * The provisioning log in SQL: batched appends, newest-first queries on indexed columns, and
+ * retention by age and by count per tenant.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { RequestLogEntry, RequestLogRepository } from '../events-port.js';
+import type { SqlDialect } from './dialect.js';
+import { chunk } from './scope.js';
+import type { Database, RequestLogTable } from './tables.js';
+
+function toEntry(row: Selectable<RequestLogTable>): RequestLogEntry {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    time: row.time,
+    method: row.method,
+    path: row.path,
+    status: Number(row.status),
+    scimType: row.scim_type,
+    latencyMs: Number(row.latency_ms),
+    resourceType: row.resource_type,
+    resourceId: row.resource_id,
+    idp: row.idp,
+    userAgent: row.user_agent,
+    requestId: row.request_id,
+    requestBody: row.request_body,
+    responseBody: row.response_body,
+  };
+}
+
+function toRow(e: RequestLogEntry): Selectable<RequestLogTable> {
+  return {
+    id: e.id,
+    tenant_id: e.tenantId,
+    time: e.time,
+    method: e.method,
+    path: e.path,
+    status: e.status,
+    scim_type: e.scimType,
+    latency_ms: Math.round(e.latencyMs),
+    resource_type: e.resourceType,
+    resource_id: e.resourceId,
+    idp: e.idp,
+    user_agent: e.userAgent,
+    request_id: e.requestId,
+    request_body: e.requestBody,
+    response_body: e.responseBody,
+  };
+}
+
+export function createRequestLogRepository(db: Kysely<Database>, dialect: SqlDialect): RequestLogRepository {
+  async function insert(entries: readonly RequestLogEntry[]): Promise<void> {
+    for (const part of chunk(entries, 15, dialect.capabilities.maxParameters)) {
+      await db.insertInto('request_log').values(part.map(toRow)).execute();
+    }
+  }
+
+  return {
+    async append(entries) {
+      if (entries.length === 0) return;
+      try {
+        await insert(entries);
+      } catch (error) {
+        // Most likely a tenant deleted since its requests were recorded (foreign key): keep the
+        // entries of tenants that still exist, rethrow anything else.
+        const ids = [...new Set(entries.map((e) => e.tenantId))];
+        const rows = await db.selectFrom('tenants').select('id').where('id', 'in', ids).execute();
+        const live = new Set(rows.map((r) => r.id));
+        if (live.size === ids.length) throw error;
+        await insert(entries.filter((e) => live.has(e.tenantId)));
+      }
+    },
+    async list(tenantId, q) {
+      let query = db.selectFrom('request_log').selectAll().where('tenant_id', '=', tenantId);
+      if (q.since !== undefined) query = query.where('time', '>=', q.since);
+      if (q.until !== undefined) query = query.where('time', '<', q.until);
+      if (q.minStatus !== undefined) query = query.where('status', '>=', q.minStatus);
+      if (q.maxStatus !== undefined) query = query.where('status', '<=', q.maxStatus);
+      if (q.resourceId !== undefined) query = query.where('resource_id', '=', q.resourceId);
+      if (q.before !== undefined) {
+        const anchor = await db
+          .selectFrom('request_log')
+          .select(['time', 'id'])
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', q.before)
+          .executeTakeFirst();
+        if (anchor === undefined) return [];
+        query = query.where((eb) =>
+          eb.or([eb('time', '<', anchor.time), eb.and([eb('time', '=', anchor.time), eb('id', '<', anchor.id)])]),
+        );
+      }
+      const rows = await query.orderBy('time', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
+      return rows.map(toEntry);
+    },
+    async get(tenantId, id) {
+      const row = await db
+        .selectFrom('request_log')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && toEntry(row);
+    },
+    async prune(before, maxPerTenant) {
+      const old = await db.deleteFrom('request_log').where('time', '<', before).executeTakeFirst();
+      let removed = Number(old.numDeletedRows);
+      const crowded = await db
+        .selectFrom('request_log')
+        .select(['tenant_id', (eb) => eb.fn.countAll().as('n')])
+        .groupBy('tenant_id')
+        .having((eb) => eb.fn.countAll(), '>', maxPerTenant)
+        .execute();
+      for (const { tenant_id: tenantId } of crowded) {
+        // The newest entry to remove: everything from it on (in newest-first order) goes.
+        const first = await db
+          .selectFrom('request_log')
+          .select(['time', 'id'])
+          .where('tenant_id', '=', tenantId)
+          .orderBy('time', 'desc')
+          .orderBy('id', 'desc')
+          .offset(maxPerTenant)
+          .limit(1)
+          .executeTakeFirst();
+        if (first === undefined) continue;
+        const result = await db
+          .deleteFrom('request_log')
+          .where('tenant_id', '=', tenantId)
+          .where((eb) =>
+            eb.or([eb('time', '<', first.time), eb.and([eb('time', '=', first.time), eb('id', '<=', first.id)])]),
+          )
+          .executeTakeFirst();
+        removed += Number(result.numDeletedRows);
+      }
+      return removed;
+    },
+  };
+}
