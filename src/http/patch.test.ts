@@ -94,6 +94,16 @@ describe('PATCH through HTTP', () => {
     }
   });
 
+  it('adding one email twice in one value (other case, one primary) keeps one primary element', async () => {
+    const res = await h.request(
+      'PATCH',
+      `/scim/v2/Users/${managerId}`,
+      patch({ op: 'add', path: 'emails', value: [{ value: 'z@x.example', primary: true }, { value: 'Z@x.example' }] }),
+    );
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json().emails, [{ value: 'Z@x.example', primary: true }]);
+  });
+
   it('If-Match on PATCH: stale → 412', async () => {
     const res = await h.request(
       'PATCH',

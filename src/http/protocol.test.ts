@@ -48,6 +48,16 @@ describe('protocol basics through HTTP', () => {
     assert.match(String(filter.json().detail), /NUL character .* at column 13/);
   });
 
+  it('unpaired UTF-16 surrogates are refused with a 400 (they cannot be stored as UTF-8)', async () => {
+    const body = await h.request('POST', '/scim/v2/Users', '{"userName":"s@x.example","title":"a\\ud800b"}');
+    assert.equal(body.statusCode, 400, body.body);
+    assert.equal(body.json().scimType, 'invalidValue');
+    assert.match(String(body.json().detail), /title contains an unpaired UTF-16 surrogate/);
+    const filter = await h.request('GET', `/scim/v2/Users?filter=${encodeURIComponent('title eq "x\\udfffy"')}`);
+    assert.equal(filter.statusCode, 400);
+    assert.equal(filter.json().scimType, 'invalidFilter');
+  });
+
   it('an empty body is 400 invalidSyntax', async () => {
     const res = await h.request('POST', '/scim/v2/Users', '');
     assert.equal(res.statusCode, 400);

@@ -121,6 +121,7 @@ export class Scanner {
         this.pos++;
         // No stored value can contain NUL (databases refuse it), so it can only be a mistake.
         if (out.includes('\u0000')) throw this.error('NUL character (\\u0000) in the string starting', start);
+        if (!out.isWellFormed()) throw this.error('unpaired UTF-16 surrogate in the string starting', start);
         return out;
       }
       if (ch === '\\') {

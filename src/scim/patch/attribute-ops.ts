@@ -64,17 +64,24 @@ function assignElements(t: AttributeTarget, elements: unknown[]): void {
 /** Adds `incoming` elements to `elements`, merging into the same value instead of duplicating. */
 function mergeElements(def: AttributeDefinition, elements: unknown[], incoming: readonly unknown[]): unknown[] {
   const touched: unknown[] = [];
+  // Element index → its entry in `touched`: two incoming values naming one element (same value,
+  // other case) touch it once, so its primary flag is counted once.
+  const touchedAt = new Map<number, number>();
+  const touch = (index: number, element: unknown) => {
+    const at = touchedAt.get(index);
+    if (at === undefined) touchedAt.set(index, touched.push(element) - 1);
+    else touched[at] = element;
+  };
   for (const value of incoming) {
     const index = elements.findIndex((e) => sameElement(def, e, value));
     const existing = elements[index];
     if (index < 0) {
-      elements.push(value);
-      touched.push(value);
+      touch(elements.push(value) - 1, value);
       continue;
     }
     const merged = isObject(existing) && isObject(value) ? { ...existing, ...value } : value;
     elements[index] = merged;
-    touched.push(merged);
+    touch(index, merged);
   }
   return touched;
 }

@@ -24,6 +24,9 @@ function coerceSingle(def: AttributeDefinition, value: unknown, where: string): 
       if (typeof value !== 'string') throw wrong('a string');
       // NUL is legal JSON but no database text type stores it (PostgreSQL rejects it outright).
       if (value.includes('\u0000')) throw invalidValue(`${where} must not contain the NUL character (\\u0000).`);
+      // A lone UTF-16 surrogate is legal in JSON text but is not Unicode: it cannot be stored as UTF-8.
+      if (!value.isWellFormed())
+        throw invalidValue(`${where} contains an unpaired UTF-16 surrogate (\\uD800–\\uDFFF).`);
       return value === '' ? undefined : value;
     case 'boolean':
       if (typeof value !== 'boolean') throw wrong('a boolean');
