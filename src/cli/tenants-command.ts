@@ -2,7 +2,6 @@
  * `scimd tenants create|list|show|disable|enable|delete`: parse, call the tenancy use cases,
  * format. The `--json` shapes are documented in docs/cli.md and must stay stable.
  */
-import type { TenantRecord } from '../store/store.js';
 import { setTenantRoles, tenantAssignableRoles } from '../tenancy/role-catalogue.js';
 import {
   checkSlug,
@@ -11,8 +10,9 @@ import {
   getTenant,
   listTenants,
   listTokens,
-  scimUrlFor,
   setTenantStatus,
+  type TenantView,
+  viewTenant,
 } from '../tenancy/tenants.js';
 import { type CliIo, EXIT, type OpenContext, parseCommand, UsageError, write, writeJson } from './context.js';
 import { formatFields, formatTable } from './format.js';
@@ -27,28 +27,7 @@ export const TENANTS_USAGE = [
   'scimd tenants roles <slug> [--allow <value,value,...> | --all] [--json]',
 ] as const;
 
-/** The `--json` shape of a tenant. */
-export interface TenantJson {
-  readonly id: string;
-  readonly slug: string;
-  readonly name: string;
-  readonly status: string;
-  readonly created: string;
-  readonly scimUrl: string;
-}
-
-export function tenantJson(tenant: TenantRecord, baseUrl: string): TenantJson {
-  return {
-    id: tenant.id,
-    slug: tenant.slug,
-    name: tenant.name,
-    status: tenant.status,
-    created: tenant.created,
-    scimUrl: scimUrlFor(baseUrl, tenant.slug),
-  };
-}
-
-function tenantFields(json: TenantJson, extra: readonly (readonly [string, string])[] = []): string {
+function tenantFields(json: TenantView, extra: readonly (readonly [string, string])[] = []): string {
   return formatFields([
     ['id', json.id],
     ['slug', json.slug],
@@ -74,7 +53,7 @@ export async function runTenantsCommand(args: readonly string[], io: CliIo, open
       );
       const slug = checkSlug(positionals[0]!);
       const ctx = await open();
-      const json = tenantJson(await createTenant(ctx.store, { slug, name: values.name }, ctx.now), ctx.baseUrl);
+      const json = viewTenant(await createTenant(ctx.store, { slug, name: values.name }, ctx.now), ctx.baseUrl);
       if (values.json) writeJson(io.stdout, json);
       else {
         write(io.stdout, `Created tenant "${slug}".\n\n${tenantFields(json)}\n`);
@@ -85,7 +64,7 @@ export async function runTenantsCommand(args: readonly string[], io: CliIo, open
     case 'list': {
       const { values } = parseCommand(rest, JSON_FLAG, [], TENANTS_USAGE[1]);
       const ctx = await open();
-      const tenants = (await listTenants(ctx.store)).map((t) => tenantJson(t, ctx.baseUrl));
+      const tenants = (await listTenants(ctx.store)).map((t) => viewTenant(t, ctx.baseUrl));
       if (values.json) writeJson(io.stdout, tenants);
       else if (tenants.length === 0) write(io.stdout, 'No tenants yet. Create one with "scimd tenants create <slug>".');
       else {
@@ -98,7 +77,7 @@ export async function runTenantsCommand(args: readonly string[], io: CliIo, open
       const { values, positionals } = parseCommand(rest, JSON_FLAG, ['<slug>'], TENANTS_USAGE[2]);
       const slug = checkSlug(positionals[0]!);
       const ctx = await open();
-      const json = tenantJson(await getTenant(ctx.store, slug), ctx.baseUrl);
+      const json = viewTenant(await getTenant(ctx.store, slug), ctx.baseUrl);
       if (values.json) writeJson(io.stdout, json);
       else {
         const tokens = await listTokens(ctx.store, slug, ctx.now);
@@ -115,7 +94,7 @@ export async function runTenantsCommand(args: readonly string[], io: CliIo, open
       const slug = checkSlug(positionals[0]!);
       const ctx = await open();
       const tenant = await setTenantStatus(ctx.store, slug, sub === 'disable' ? 'disabled' : 'active');
-      if (values.json) writeJson(io.stdout, tenantJson(tenant, ctx.baseUrl));
+      if (values.json) writeJson(io.stdout, viewTenant(tenant, ctx.baseUrl));
       else if (sub === 'disable')
         write(io.stdout, `Tenant "${slug}" is disabled: its tokens are refused until enabled.`);
       else write(io.stdout, `Tenant "${slug}" is enabled.`);
@@ -136,7 +115,7 @@ export async function runTenantsCommand(args: readonly string[], io: CliIo, open
       }
       const ctx = await open();
       const tenant = await deleteTenant(ctx.store, slug);
-      if (values.json) writeJson(io.stdout, tenantJson(tenant, ctx.baseUrl));
+      if (values.json) writeJson(io.stdout, viewTenant(tenant, ctx.baseUrl));
       else write(io.stdout, `Deleted tenant "${slug}" and all its data.`);
       return EXIT.ok;
     }
@@ -178,7 +157,7 @@ async function runTenantRoles(args: readonly string[], io: CliIo, open: OpenCont
   const assignable = await tenantAssignableRoles(ctx.store, tenant);
   if (values.json) {
     writeJson(io.stdout, {
-      ...tenantJson(tenant, ctx.baseUrl),
+      ...viewTenant(tenant, ctx.baseUrl),
       allowedRoles: tenant.allowedRoles ?? null,
       assignableRoles: assignable.map((r) => r.value),
     });

@@ -70,6 +70,27 @@ export function scimUrlFor(baseUrl: string, slug: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/t/${slug}/scim/v2`;
 }
 
+/** A tenant as the CLI (`--json`) and the admin API show it: the record plus its SCIM URL. */
+export interface TenantView {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly status: string;
+  readonly created: string;
+  readonly scimUrl: string;
+}
+
+export function viewTenant(tenant: TenantRecord, baseUrl: string): TenantView {
+  return {
+    id: tenant.id,
+    slug: tenant.slug,
+    name: tenant.name,
+    status: tenant.status,
+    created: tenant.created,
+    scimUrl: scimUrlFor(baseUrl, tenant.slug),
+  };
+}
+
 /** Status of a token at `now`. Revoked wins over expired; a token expires at `expiresAt` exactly. */
 export function tokenStatus(token: TokenRecord, now: Date): TokenStatus {
   if (token.revokedAt !== null) return 'revoked';

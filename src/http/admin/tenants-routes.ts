@@ -10,8 +10,8 @@ import {
   deleteTenant,
   getTenant,
   listTenants,
-  scimUrlFor,
   setTenantStatus,
+  viewTenant,
 } from '../../tenancy/tenants.js';
 import type { AdminContext } from './admin-plugin.js';
 import { type AdminRoute, defineRoute, registerRoutes, slugParams } from './route-spec.js';
@@ -20,17 +20,6 @@ import { tenantSchema } from './schemas.js';
 /** The base of SCIM URLs: SCIMD_PUBLIC_URL, else the origin the admin request came to. */
 export function adminBaseUrl(context: AdminContext, request: FastifyRequest): string {
   return context.config.publicUrl ?? `${request.protocol}://${request.host}`;
-}
-
-export function viewTenant(tenant: TenantRecord, baseUrl: string): z.infer<typeof tenantSchema> {
-  return {
-    id: tenant.id,
-    slug: tenant.slug,
-    name: tenant.name,
-    status: tenant.status,
-    created: tenant.created,
-    scimUrl: scimUrlFor(baseUrl, tenant.slug),
-  };
 }
 
 export function tenantRoutes(context: AdminContext): AdminRoute[] {
