@@ -7,32 +7,24 @@
  *   --sizes=1000,100000     directory sizes for every system (default: per profile and system)
  *   --workloads=a,b         workload ids (default: all; see bench/lib/workloads.ts)
  *   --runs=N --duration=S --warmup=S --connections=N
+ *   --min-responses=N --max-seconds=S   a slow figure runs until N responses, at most S seconds
  *   --profile               run scimd with --cpu-prof and add the hottest functions to the report
  *   --no-build              use the existing dist/ instead of compiling scimd first
  *   --out=DIR               where the report goes (default bench/results)
+ *   --render=FILE.json      only rewrite FILE.md from an earlier run's JSON
  *
  * PostgreSQL is included when SCIMD_BENCH_PG_URL (or SCIMD_TEST_PG_URL) names a server where
  * the harness may create and drop databases.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { basename, join, resolve } from 'node:path';
-import { readRss } from './lib/child.js';
-import { EMPTY_DIRECTORY } from './lib/directory.js';
-import { runLoad } from './lib/load.js';
-import { profileFileOf, summariseProfile } from './lib/profile.js';
+import { join, resolve } from 'node:path';
+import { runPlan } from './lib/harness.js';
 import { renderMarkdown } from './lib/report.js';
-import {
-  type BenchReport,
-  type Measurement,
-  type ProfileSummary,
-  type Settings,
-  type SystemRun,
-  summarise,
-} from './lib/results.js';
+import type { BenchReport, Settings } from './lib/results.js';
 import type { RunningSystem, SystemId } from './lib/system.js';
-import { type HarnessContext, SYSTEMS, type SystemSpec } from './lib/systems.js';
+import { type HarnessContext, SYSTEMS } from './lib/systems.js';
 import { WORKLOADS, type Workload } from './lib/workloads.js';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
@@ -50,13 +42,13 @@ interface Options {
 
 const QUICK: Settings = {
   profile: 'quick',
-  warmupSeconds: 0.3,
+  warmupSeconds: 0.25,
   durationSeconds: 1,
   runs: 1,
   connections: 10,
-  minResponses: 10,
-  maxSeconds: 3,
-  prewalkSeconds: 3,
+  minResponses: 5,
+  maxSeconds: 2,
+  prewalkSeconds: 2,
   sizes: {
     floor: [0],
     'scimd-sqlite': [1000, 100000],
@@ -100,6 +92,8 @@ function parseOptions(argv: readonly string[]): Options {
     'duration',
     'warmup',
     'connections',
+    'min-responses',
+    'max-seconds',
     'profile',
     'no-build',
     'out',
@@ -165,58 +159,15 @@ function versions(): Record<string, string> {
   };
 }
 
-async function measure(
-  system: RunningSystem,
-  workload: Workload,
-  size: number,
-  settings: Settings,
-  log: (line: string) => void,
-): Promise<Measurement> {
-  const base = { system: system.id, size, workload: workload.id };
-  let prepared: Awaited<ReturnType<Workload['prepare']>>;
-  try {
-    prepared = await workload.prepare(system, system.directory ?? EMPTY_DIRECTORY, settings);
-  } catch (error) {
-    return { ...base, status: 'failed', reason: `probe failed: ${(error as Error).message}` };
-  }
-  if ('unavailable' in prepared) {
-    log(`    ${system.id} ${workload.id}: n/a (${prepared.unavailable})`);
-    return { ...base, status: 'unavailable', reason: prepared.unavailable };
-  }
-  const load = (durationSeconds: number, minResponses: number) =>
-    runLoad(
-      {
-        origin: system.origin,
-        requests: prepared.requests(),
-        connections: settings.connections,
-        durationSeconds,
-        minResponses,
-        maxSeconds: settings.maxSeconds,
-      },
-      system.pid,
-    );
-  try {
-    await load(settings.warmupSeconds, 0);
-    const runs = [];
-    for (let i = 0; i < settings.runs; i++) runs.push(await load(settings.durationSeconds, settings.minResponses));
-    const m = summarise(
-      {
-        ...base,
-        ...(prepared.note === undefined ? {} : { note: prepared.note }),
-        ...(prepared.requestsPerOperation === undefined ? {} : { requestsPerOperation: prepared.requestsPerOperation }),
-      },
-      runs,
-    );
-    log(
-      `    ${system.id} ${workload.id}: ${Math.round(m.throughput ?? 0)} req/s, p50 ${m.p50?.toFixed(2) ?? '–'} ms, p99 ${m.p99?.toFixed(2) ?? '–'} ms, CPU ${m.cpuMsPerRequest?.toFixed(3) ?? '?'} ms/req, RSS ${m.rssMb?.toFixed(0) ?? '?'} MB${m.reason ? ` (${m.reason})` : ''}`,
-    );
-    return m;
-  } catch (error) {
-    return { ...base, status: 'failed', reason: (error as Error).message };
-  }
+/** `--render=FILE.json`: writes FILE.md again from the JSON of an earlier run. */
+function render(file: string): void {
+  const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
+  writeFileSync(file.replace(/\.json$/, '.md'), renderMarkdown(report));
 }
 
 async function main(): Promise<void> {
+  const renderArg = process.argv.find((arg) => arg.startsWith('--render='));
+  if (renderArg !== undefined) return render(resolve(renderArg.slice('--render='.length)));
   const options = parseOptions(process.argv.slice(2));
   const { settings } = options;
   const started = Date.now();
@@ -256,87 +207,12 @@ async function main(): Promise<void> {
     });
   }
 
-  const systemRuns: SystemRun[] = [];
-  const measurements: Measurement[] = [];
-  const profiles: ProfileSummary[] = [];
-  const specs: SystemSpec[] = options.systems.map((id) => SYSTEMS.find((s) => s.id === id)!);
-  const available: SystemSpec[] = [];
-  for (const spec of specs) {
-    const unavailable = await spec.availability(context);
-    if (unavailable === undefined) {
-      available.push(spec);
-      continue;
-    }
-    log(`${spec.id}: ${unavailable}`);
-    for (const size of settings.sizes[spec.id] ?? []) {
-      systemRuns.push({ system: spec.id, label: spec.label, size, status: 'skipped', reason: unavailable });
-    }
-  }
-
-  const start = async (spec: SystemSpec, size: number): Promise<RunningSystem | undefined> => {
-    log(`${spec.id}${spec.id === 'floor' ? '' : ` with ${size.toLocaleString('en-US')} users`}: starting`);
-    let system: RunningSystem;
-    try {
-      system = await spec.start(size, context);
-    } catch (error) {
-      const reason = (error as Error).message.split('\n').slice(0, 6).join(' / ');
-      log(`${spec.id}: failed to start: ${reason}`);
-      systemRuns.push({ system: spec.id, label: spec.label, size, status: 'failed', reason });
-      return undefined;
-    }
-    running.add(system);
-    const idle = await readRss(system.pid);
-    systemRuns.push({
-      system: spec.id,
-      label: spec.label,
-      size,
-      status: 'ok',
-      seedSeconds: system.seedSeconds,
-      seedMethod: system.seedMethod,
-      ...(idle === undefined ? {} : { idleRssMb: idle / 1024 / 1024 }),
-    });
-    log(
-      `  ready in ${system.seedSeconds.toFixed(1)} s (${system.seedMethod}), RSS ${((idle ?? 0) / 1048576).toFixed(0)} MB`,
-    );
-    return system;
-  };
-  const stop = async (system: RunningSystem, size: number) => {
-    await system.stop();
-    running.delete(system);
-    const file = profileDir === undefined ? undefined : profileFileOf(profileDir, system.pid);
-    if (file) {
-      profiles.push({ system: system.id, size, top: summariseProfile(file, REPO_ROOT) });
-      const kept = join(KEPT_PROFILES, `${system.id}-${size}-${basename(file)}`);
-      mkdirSync(KEPT_PROFILES, { recursive: true });
-      copyFileSync(file, kept);
-      log(`  CPU profile kept as ${kept} (open it in Chrome DevTools or speedscope)`);
-    }
-  };
-
-  // The floor runs throughout and is measured next to the others at every size; the systems
-  // holding a size run together and take turns on each workload, so the figures compared in a
-  // ratio are measured minutes apart at most, whatever else the machine is doing.
-  const floorSpec = available.find((s) => s.id === 'floor');
-  const floorSystem = floorSpec === undefined ? undefined : await start(floorSpec, 0);
-  const others = available.filter((s) => s.id !== 'floor');
-  const sizes = [...new Set(others.flatMap((s) => settings.sizes[s.id] ?? []))].sort((a, b) => a - b);
-  for (const size of sizes) {
-    const group: RunningSystem[] = [];
-    for (const spec of others.filter((s) => (settings.sizes[s.id] ?? []).includes(size))) {
-      const system = await start(spec, size);
-      if (system) group.push(system);
-    }
-    log(`measuring ${group.map((s) => s.id).join(', ')} at ${size.toLocaleString('en-US')} users`);
-    for (const workload of options.workloads) {
-      const turn = workload.id === 'test-connection' && floorSystem ? [floorSystem, ...group] : group;
-      for (const system of turn) {
-        if (aborted) return;
-        measurements.push(await measure(system, workload, size, settings, log));
-      }
-    }
-    for (const system of group) await stop(system, size);
-  }
-  if (floorSystem) await stop(floorSystem, 0);
+  const result = await runPlan(
+    { settings, systems: options.systems, workloads: options.workloads, keptProfilesDir: KEPT_PROFILES },
+    context,
+    running,
+    () => aborted,
+  );
   rmSync(tmpDir, { recursive: true, force: true });
 
   const now = new Date();
@@ -352,9 +228,9 @@ async function main(): Promise<void> {
       loadAverage: [loadAtStart, loadavg()[0]!],
     },
     versions: versions(),
-    systems: systemRuns,
-    measurements,
-    profiles,
+    systems: result.systems,
+    measurements: result.measurements,
+    profiles: result.profiles,
     elapsedSeconds: (Date.now() - started) / 1000,
   };
   mkdirSync(options.outDir, { recursive: true });

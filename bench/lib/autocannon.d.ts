@@ -35,6 +35,7 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     timeout?: number;
+    sampleInt?: number;
     headers?: Record<string, string>;
     requests?: AutocannonRequest[];
     initialContext?: Record<string, unknown>;

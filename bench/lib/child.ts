@@ -128,3 +128,19 @@ export async function readCpuMs(pid: number): Promise<number | undefined> {
 
 /** USER_HZ: 100 on every Linux build Node supports. */
 const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * Waits until a process is no longer busy (at most `maxMs`): requests a
+ * load run abandoned are still being served, and must not spill into the next measurement.
+ */
+export async function waitForIdle(pid: number, quietMs = 60, maxMs = 30_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let before = await readCpuMs(pid);
+  while (before !== undefined && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    const after = await readCpuMs(pid);
+    // Busy means more than half a core: a timer or a log flush is not a request being served.
+    if (after === undefined || after - before <= quietMs / 2) return;
+    before = after;
+  }
+}

@@ -5,7 +5,7 @@
  * (whole milliseconds, 2xx only).
  */
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
-import { readCpuMs, sampleRss } from './child.js';
+import { readCpuMs, sampleRss, waitForIdle } from './child.js';
 
 export type { AutocannonRequest };
 
@@ -55,52 +55,75 @@ export function percentile(sorted: readonly number[], fraction: number): number 
   return sorted[rank];
 }
 
-export async function runLoad(spec: LoadSpec, pid: number): Promise<LoadResult> {
+/**
+ * Runs `spec` against the server `pid`. The first `warmupSeconds` of the run warm it up (JIT,
+ * caches, connections) and are not counted: latencies, status codes, CPU time and throughput
+ * cover only what follows, within the same connections.
+ */
+export async function runLoad(spec: LoadSpec, pid: number, warmupSeconds = 0): Promise<LoadResult> {
   const sampler = sampleRss(pid);
-  const cpuBefore = await readCpuMs(pid);
   const latencies: number[] = [];
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
+  const statusCodes: Record<string, number> = {};
+  let counting = warmupSeconds <= 0;
+  let cpuBefore: Promise<number | undefined> = counting ? readCpuMs(pid) : Promise.resolve(undefined);
+  let measuredFrom = performance.now();
+  const timers: NodeJS.Timeout[] = [];
   const result = await new Promise<AutocannonResult>((resolve, reject) => {
     const instance = autocannon(
       {
         url: spec.origin,
         connections: spec.connections,
-        duration: Math.max(spec.durationSeconds, spec.maxSeconds),
+        duration: warmupSeconds + Math.max(spec.durationSeconds, spec.maxSeconds),
         timeout: REQUEST_TIMEOUT_SECONDS,
         requests: spec.requests,
+        // autocannon notices stop() only when it samples (every second by default).
+        sampleInt: 20,
       },
       (error, finished) => (error ? reject(error) : resolve(finished)),
     );
     const stopWhenDone = () => {
-      if (performance.now() - started >= spec.durationSeconds * 1000 && latencies.length >= spec.minResponses) {
+      if (!counting) return;
+      if (performance.now() - measuredFrom >= spec.durationSeconds * 1000 && latencies.length >= spec.minResponses) {
         instance.stop();
       }
     };
-    instance.on('response', (_client, _status, _bytes, ms) => {
+    instance.on('response', (_client, status, _bytes, ms) => {
+      if (!counting) return;
       latencies.push(ms);
+      statusCodes[status] = (statusCodes[status] ?? 0) + 1;
       stopWhenDone();
     });
-    timer = setTimeout(stopWhenDone, spec.durationSeconds * 1000);
+    const beginCounting = () => {
+      counting = true;
+      measuredFrom = performance.now();
+      cpuBefore = readCpuMs(pid);
+      timers.push(setTimeout(stopWhenDone, spec.durationSeconds * 1000));
+    };
+    if (counting) timers.push(setTimeout(stopWhenDone, spec.durationSeconds * 1000));
+    else timers.push(setTimeout(beginCounting, warmupSeconds * 1000));
   });
-  clearTimeout(timer);
+  const measuredSeconds = (performance.now() - measuredFrom) / 1000;
+  for (const timer of timers) clearTimeout(timer);
   const rssPeak = await sampler.stop();
   const cpuAfter = await readCpuMs(pid);
-  const statusCodes: Record<string, number> = {};
-  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = Number(stat.count);
+  const cpuStart = await cpuBefore;
+  await waitForIdle(pid);
   latencies.sort((a, b) => a - b);
+  const non2xx = Object.entries(statusCodes)
+    .filter(([code]) => !code.startsWith('2'))
+    .reduce((sum, [, n]) => sum + n, 0);
   return {
-    throughput: latencies.length / result.duration,
+    throughput: latencies.length / measuredSeconds,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     requests: latencies.length,
-    non2xx: result.non2xx,
+    non2xx,
     errors: result.errors,
     statusCodes,
     rssPeak,
     cpuMsPerRequest:
-      cpuBefore === undefined || cpuAfter === undefined || latencies.length === 0
+      cpuStart === undefined || cpuAfter === undefined || latencies.length === 0
         ? undefined
-        : (cpuAfter - cpuBefore) / latencies.length,
+        : (cpuAfter - cpuStart) / latencies.length,
   };
 }

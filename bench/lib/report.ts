@@ -66,6 +66,13 @@ export function renderMarkdown(report: BenchReport): string {
       'Method and caveats: docs/benchmarks.md.',
     '',
   );
+  const measured = WORKLOADS.filter((w) => report.measurements.some((m) => m.workload === w.id));
+  if (measured.length < WORKLOADS.length) {
+    out.push(
+      `This run measured ${measured.length} of the ${WORKLOADS.length} workloads (${measured.map((w) => w.id).join(', ')}).`,
+      '',
+    );
+  }
 
   out.push('## Targets', '');
   out.push(
@@ -87,7 +94,7 @@ export function renderMarkdown(report: BenchReport): string {
       ['system', 'users', 'seeded by', 'seed time', 'RSS idle', 'RSS peak under load'],
       report.systems.map((s) => {
         const peaks = report.measurements
-          .filter((m) => m.system === s.system && m.size === s.size && m.rssMb !== undefined)
+          .filter((m) => m.system === s.system && (m.size === s.size || s.system === 'floor') && m.rssMb !== undefined)
           .map((m) => m.rssMb!);
         return [
           LABELS[s.system],

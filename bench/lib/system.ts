@@ -2,6 +2,8 @@
  * A system under test once started and seeded: where its SCIM endpoint is, how to authenticate,
  * which directory it holds, and how to stop it.
  */
+import { join } from 'node:path';
+import { type Child, startChild } from './child.js';
 import type { Directory } from './directory.js';
 
 export type SystemId = 'floor' | 'scimd-sqlite' | 'scimd-postgres' | 'scimmy' | 'better-auth';
@@ -72,4 +74,54 @@ export async function mapConcurrently<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return results;
+}
+
+export interface HarnessContext {
+  readonly repoRoot: string;
+  /** Scratch space of this run (databases), removed at the end. */
+  readonly tmpDir: string;
+  /** Kept between runs: seeded peer databases that take minutes to build over HTTP. */
+  readonly cacheDir: string;
+  /** When set, scimd children write V8 CPU profiles here. */
+  readonly profileDir: string | undefined;
+  /** `dist`: the compiled `bin/scimd.js` (benchmarks); `source`: the sources through tsx (smoke test). */
+  readonly scimdEntry: 'dist' | 'source';
+  /** PostgreSQL server URL for scimd-postgres (a database is created and dropped per size). */
+  readonly postgresUrl: string | undefined;
+  log(line: string): void;
+}
+
+export interface SystemSpec {
+  readonly id: SystemId;
+  readonly label: string;
+  /** Why the system cannot run here, or undefined. */
+  availability(context: HarnessContext): Promise<string | undefined>;
+  start(size: number, context: HarnessContext): Promise<RunningSystem>;
+}
+
+export const seconds = (since: number) => (Date.now() - since) / 1000;
+
+export function running(
+  fields: Omit<RunningSystem, 'pid' | 'origin' | 'stop'>,
+  child: Child,
+  cleanup: () => Promise<void> | void = () => undefined,
+): RunningSystem {
+  return {
+    ...fields,
+    pid: child.pid,
+    origin: child.url,
+    async stop() {
+      await child.stop();
+      await cleanup();
+    },
+  };
+}
+
+export function node(context: HarnessContext, script: string, env: Record<string, string>, cwd?: string) {
+  return startChild({
+    command: process.execPath,
+    args: [join(context.repoRoot, script)],
+    env: { ...env, BENCH_PORT: '0', NODE_ENV: 'production' },
+    cwd: cwd ?? context.repoRoot,
+  });
 }

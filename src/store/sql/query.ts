@@ -31,18 +31,29 @@ export async function queryResources(
       .$if(where !== undefined, (qb) => qb.where(where!));
   const start = Math.max(query.startIndex, 1) - 1;
   const count = Math.max(query.count, 0);
+  const countAll = async (conn: Kysely<Database>) =>
+    Number(
+      (
+        await base(conn)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   return db.connection().execute(async (conn) => {
-    const total = await base(conn)
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
-    const totalResults = Number(total.n);
-    if (count === 0) return { totalResults, resources: [], ...(query.withPositions ? { positions: [] } : {}) };
+    if (count === 0) {
+      const totalResults = await countAll(conn);
+      return { totalResults, resources: [], ...(query.withPositions ? { positions: [] } : {}) };
+    }
     let page = base(conn)
       .$if(after !== undefined, (qb) => qb.where(sort.after(after!)))
       .select(RESOURCE_COLUMNS)
       .$if(query.withPositions === true, (qb) => qb.select((sort.key ?? sql`null`).as('sort_key')));
     for (const [expression, direction] of sort.order) page = page.orderBy(expression, direction);
     const rows = await page.limit(count).offset(start).execute();
+    // A first page that is not full holds every match: no COUNT needed. This is the common case
+    // of an IdP's matching lookups (Entra's Test Connection and userName/externalId probes).
+    const firstPageHoldsAll = after === undefined && start === 0 && rows.length < count;
+    const totalResults = firstPageHoldsAll ? rows.length : await countAll(conn);
     const resources = rows.map((row) => toStoredResource(row, dialect));
     if (!query.withPositions) return { totalResults, resources };
     const positions: KeysetPosition[] = rows.map((row) => ({ key: row.sort_key ?? null, id: row.id }));

@@ -10,7 +10,7 @@ import { runStoreContract } from '../store.contract.js';
 import { checkedFilter, tenantRecord, userBody } from '../test-support/fixtures.js';
 import { compileFilter } from './filter-sql.js';
 import { listMigrations, MIGRATION_TABLE, migrateToLatest } from './migrations/migrate.js';
-import { connect, dialect } from './sqlite.js';
+import { connect, dialect, MEMORY, openDatabase, STATEMENT_CACHE_SIZE } from './sqlite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scimd-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -123,5 +123,22 @@ describe('SQLite store', () => {
       /USING COVERING INDEX group_members_by_member \(tenant_id=\? AND member_id=\?\)/,
     );
     await db.destroy();
+  });
+});
+
+describe('SQLite prepared-statement cache', () => {
+  it('reuses a statement for the same SQL and keeps at most STATEMENT_CACHE_SIZE', () => {
+    const database = openDatabase(MEMORY);
+    try {
+      const first = database.prepare('select 1 as n');
+      assert.equal(database.prepare('select 1 as n'), first);
+      assert.deepEqual(first.get(), { n: 1 });
+      for (let i = 0; i < STATEMENT_CACHE_SIZE; i++) database.prepare(`select ${i + 2} as n`);
+      // The first statement was least recently used: it has been evicted and is prepared anew.
+      assert.notEqual(database.prepare('select 1 as n'), first);
+      assert.deepEqual(database.prepare('select 1 as n').get(), { n: 1 });
+    } finally {
+      database.close();
+    }
   });
 });

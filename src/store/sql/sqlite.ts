@@ -30,7 +30,34 @@ export function openDatabase(filename: string): BetterSqlite3.Database {
   db.function('scim_fold', { deterministic: true }, (value: unknown) =>
     typeof value === 'string' ? value.toLowerCase() : value,
   );
+  cacheStatements(db, STATEMENT_CACHE_SIZE);
   return db;
+}
+
+/** Most prepared statements kept per connection (SQL texts vary with a filter's shape only). */
+export const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query anew, and compiling a statement costs 30–45 µs, about an eighth of
+ * a userName lookup (docs/benchmarks.md). Statements are kept by SQL text, least recently used
+ * out first. Safe because Kysely runs one statement at a time on this connection and runs each to
+ * completion (`all`/`run`, never a pending iterator), and SQLite re-prepares after schema changes.
+ */
+function cacheStatements(db: BetterSqlite3.Database, max: number): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  db.prepare = ((source: string) => {
+    const cached = cache.get(source);
+    if (cached !== undefined) {
+      cache.delete(source);
+      cache.set(source, cached);
+      return cached;
+    }
+    const statement = prepare(source);
+    cache.set(source, statement);
+    if (cache.size > max) cache.delete(cache.keys().next().value as string);
+    return statement;
+  }) as typeof db.prepare;
 }
 
 /** A Kysely instance over one better-sqlite3 connection (Kysely serialises its use). */
