@@ -118,11 +118,8 @@ export interface EndpointChanges {
 /** Where a new endpoint's streams start: after the latest event, or at the oldest retained one. */
 export type StreamStart = 'latest' | 'oldest';
 
-/** One endpoint × tenant delivery stream: its cursor and the state of its head event. */
-export interface StreamRecord {
-  readonly id: string;
-  readonly endpointId: string;
-  readonly tenantId: string;
+/** The delivery state of a stream's head event, as a claim holder records it. */
+export interface StreamProgress {
   /** Events up to this sequence number were delivered (or dead-lettered). */
   readonly deliveredSeq: number;
   /** Failed attempts at the head event (`deliveredSeq + 1`, or the next retained one). */
@@ -131,17 +128,15 @@ export interface StreamRecord {
   readonly lastAttemptAt: string | null;
   readonly lastError: string | null;
   readonly lastStatus: number | null;
-  readonly leaseOwner: string | null;
-  readonly leaseUntil: string | null;
 }
 
-export interface StreamProgress {
-  readonly deliveredSeq: number;
-  readonly attempts: number;
-  readonly nextAttemptAt: string;
-  readonly lastAttemptAt: string | null;
-  readonly lastError: string | null;
-  readonly lastStatus: number | null;
+/** One endpoint × tenant delivery stream: its cursor and the state of its head event. */
+export interface StreamRecord extends StreamProgress {
+  readonly id: string;
+  readonly endpointId: string;
+  readonly tenantId: string;
+  readonly leaseOwner: string | null;
+  readonly leaseUntil: string | null;
 }
 
 export type DeadLetterState = 'dead' | 'retrying' | 'delivered';

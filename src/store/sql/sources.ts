@@ -55,45 +55,53 @@ function jsonRows(dialect: SqlDialect, path: JsonPath): ElementRows {
   };
 }
 
-/** Group `members`: value, type and display (the member's display column); in insertion order. */
-function memberRows(): ElementRows {
-  const from = sql`group_members as gm inner join resources as m on m.tenant_id = gm.tenant_id and m.id = gm.member_id`;
-  const where = sql`gm.tenant_id = r.tenant_id and gm.group_id = r.id`;
-  const sub = (def: AttributeDefinition) =>
-    def.name === 'value'
-      ? sql.raw('gm.member_id')
-      : def.name === 'type'
-        ? sql.raw('gm.member_type')
-        : def.name === 'display'
-          ? sql.raw('m.display')
-          : undefined;
+/**
+ * Rows of `group_members` joined to the other side of the membership: `from` and `where`
+ * correlate them with `r`, `sub` maps a sub-attribute to a column, `order` picks the "first".
+ */
+function membershipRows(
+  from: RawBuilder<unknown>,
+  where: RawBuilder<unknown>,
+  sub: ElementRows['sub'],
+  order: RawBuilder<unknown>,
+): ElementRows {
   return {
     exists: (condition) =>
       sql<SqlBool>`exists (select 1 from ${from} where ${where}${condition ? sql` and ${condition}` : sql``})`,
     sub,
     first: (def) => {
       const value = sub(def);
-      return value && sql`(select ${value} from ${from} where ${where} order by gm.added_seq limit 1)`;
+      return value && sql`(select ${value} from ${from} where ${where} order by ${order} limit 1)`;
     },
   };
 }
 
+/** Group `members`: value, type and display (the member's display column); in insertion order. */
+function memberRows(): ElementRows {
+  return membershipRows(
+    sql`group_members as gm inner join resources as m on m.tenant_id = gm.tenant_id and m.id = gm.member_id`,
+    sql`gm.tenant_id = r.tenant_id and gm.group_id = r.id`,
+    (def) =>
+      def.name === 'value'
+        ? sql.raw('gm.member_id')
+        : def.name === 'type'
+          ? sql.raw('gm.member_type')
+          : def.name === 'display'
+            ? sql.raw('m.display')
+            : undefined,
+    sql`gm.added_seq`,
+  );
+}
+
 /** User `groups`: value and display of the groups it directly belongs to, ordered by display. */
 function groupRows(): ElementRows {
-  const from = sql`group_members as gm inner join resources as g on g.tenant_id = gm.tenant_id and g.id = gm.group_id`;
-  const where = sql`gm.tenant_id = r.tenant_id and gm.member_id = r.id`;
   const display = sql`coalesce(g.display, '')`;
-  const sub = (def: AttributeDefinition) =>
-    def.name === 'value' ? sql.raw('gm.group_id') : def.name === 'display' ? display : undefined;
-  return {
-    exists: (condition) =>
-      sql<SqlBool>`exists (select 1 from ${from} where ${where}${condition ? sql` and ${condition}` : sql``})`,
-    sub,
-    first: (def) => {
-      const value = sub(def);
-      return value && sql`(select ${value} from ${from} where ${where} order by ${display}, g.id limit 1)`;
-    },
-  };
+  return membershipRows(
+    sql`group_members as gm inner join resources as g on g.tenant_id = gm.tenant_id and g.id = gm.group_id`,
+    sql`gm.tenant_id = r.tenant_id and gm.member_id = r.id`,
+    (def) => (def.name === 'value' ? sql.raw('gm.group_id') : def.name === 'display' ? display : undefined),
+    sql`${display}, g.id`,
+  );
 }
 
 /** Group `members` and User `groups` live in `group_members`, not in the body. */
