@@ -3,11 +3,11 @@
  * probes, JSON and SCIM+JSON bodies, SCIM errors for everything that goes wrong.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import { invalidSyntax, notFound } from '../scim/errors.js';
 import { BUILT_IN_REGISTRY, type SchemaRegistry } from '../scim/schema/registry.js';
-import type { RequestContext } from '../service/context.js';
+import type { Logger, RequestContext } from '../service/context.js';
 import type { Store } from '../store/store.js';
 import { registerAdminApi } from './admin/admin-plugin.js';
 import { authenticateRequest } from './auth.js';
@@ -57,6 +57,24 @@ function parseJson(_request: FastifyRequest, body: string, done: (err: Error | n
   }
 }
 
+/**
+ * A child logger made when first used: most requests log nothing, and making a pino child costs
+ * more than a whole userName lookup's SQL.
+ */
+function childOnFirstUse(parent: FastifyBaseLogger, bindings: Record<string, unknown>): Logger {
+  let child: FastifyBaseLogger | undefined;
+  const log = () => {
+    child ??= parent.child(bindings);
+    return child;
+  };
+  return {
+    info: (obj, msg) => log().info(obj, msg),
+    warn: (obj, msg) => log().warn(obj, msg),
+    error: (obj, msg) => log().error(obj, msg),
+    debug: (obj, msg) => log().debug(obj, msg),
+  };
+}
+
 function scimBaseUrl(config: AppConfig, request: FastifyRequest, slug: string | undefined): string {
   const origin = config.publicUrl ?? `${request.protocol}://${request.host}`;
   return slug === undefined ? `${origin}/scim/v2` : `${origin}/t/${encodeURIComponent(slug)}/scim/v2`;
@@ -84,8 +102,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'string' }, parseJson);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
+    done();
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
@@ -108,7 +127,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const now = clock();
       const slug = slugOf(request);
       const tenant = await authenticateRequest(store, request, slug, now);
-      const log = request.log.child({ tenant: tenant.slug });
+      const log = childOnFirstUse(request.log, { tenant: tenant.slug });
       return {
         tenantId: tenant.id,
         store: store.forTenant(tenant.id),

@@ -15,8 +15,15 @@ const SECRET_NAME = /pass(word|phrase)|secret|token|credential|api[-_]?key|priva
 /** scimd tokens (SCIM and admin), Standard Webhooks secrets and bearer credentials inside any text. */
 const SECRET_TEXT = /scimd_(admin_)?[0-9A-Za-z]{10,}|whsec_[A-Za-z0-9+/=]{10,}|\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/gi;
 
+/** SECRET_TEXT without the `g` flag, for `.test` (on a global regex `.test` carries lastIndex over). */
+const SECRET_TEXT_ANYWHERE = new RegExp(SECRET_TEXT.source, 'i');
+
+/** SECRET_NAME or SECRET_TEXT, anywhere: one scan of a text instead of two. Not global. */
+const ANY_SECRET = new RegExp(`${SECRET_NAME.source}|${SECRET_TEXT.source}`, 'i');
+
 export function redactText(text: string): string {
-  return text.replace(SECRET_TEXT, REDACTED);
+  // Most texts hold no secret: one scan says so, without the replace machinery.
+  return SECRET_TEXT_ANYWHERE.test(text) ? text.replace(SECRET_TEXT, REDACTED) : text;
 }
 
 /** The attribute a PATCH path ends with: `password`, `urn:…:User:password`, `emails[type eq "x"].value` → value. */
@@ -47,31 +54,90 @@ export function redactValue(value: unknown): unknown {
 
 /** Cuts `text` to at most `maxBytes` UTF-8 bytes, saying how much was cut. */
 export function truncate(text: string, maxBytes: number): string {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes (a surrogate pair, two units, is 4; a lone
+  // surrogate becomes U+FFFD, 3), so a text of at most maxBytes / 3 units fits: no counting.
+  if (text.length * 3 <= maxBytes) return text;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes <= maxBytes) return text;
-  const cut = Buffer.from(text, 'utf8')
+  // Every code unit is at least one byte, so the first maxBytes bytes come from the first
+  // maxBytes units: only those are encoded, not a whole long body. Should the last of them be
+  // the first half of a surrogate pair, it starts at byte maxBytes - 1 or later, so at most one
+  // byte of it is kept either way, which decodes to U+FFFD and is dropped as a cut character.
+  const head = maxBytes > 0 && text.length > maxBytes ? text.slice(0, maxBytes) : text;
+  const cut = Buffer.from(head, 'utf8')
     .subarray(0, maxBytes)
     .toString('utf8')
     .replace(/\uFFFD$/, '');
   return `${cut}…[truncated ${bytes - Buffer.byteLength(cut, 'utf8')} bytes]`;
 }
 
+// The fast path of bodyForLog: telling from a body's text alone that redacting it would change
+// nothing, without parsing it.
+//
+// It suffices that, in the text itself, neither SECRET_NAME nor SECRET_TEXT matches anywhere,
+// every escape is `\"` or `\\` (onlyQuoteEscapes), no `"path"` member has a string value holding
+// `[`, and there is no `__proto__` key. Why: with only those two escapes, every character of a
+// decoded key or string value stands for itself in the text, in the same order, except `"` and
+// `\`, which neither pattern can match; before a string the text has its opening `"` and before
+// an escaped character a `\`, non-word characters both, so `\b` in SECRET_TEXT finds the same
+// boundaries in the text as in the string. So a SECRET_NAME match in a key, or a SECRET_TEXT
+// match in a string value, would be a match in the text. A PATCH operation's path is tested on
+// its last attribute, once `[filters]` are cut out, which can join two pieces (`pass[x]word`);
+// without `[` that piece is a plain substring of the path. redactValue's copy would drop a
+// `__proto__` key, so such text goes the slow way too. Text that is not JSON is only ever
+// redacted by SECRET_TEXT, over the text itself.
+
+/** A `"path"` member whose string value holds `[`. */
+const FILTERED_PATH = /"path"\s*:\s*"(?:[^"\\[]|\\.)*\[/;
+
+/**
+ * Whether every backslash in `text` starts a `\"` or a `\\` escape. Any other escape could hide
+ * what redaction looks for: `\uXXXX` spells any character (`p\u0061ssword`), `\/` a character
+ * of a token, `\t` `\n` `\f` `\r` the whitespace after `Bearer`, and `\b` `\f` `\n` `\r` `\t`
+ * stand for non-word characters with a word character in the text, which moves a `\b`.
+ */
+function onlyQuoteEscapes(text: string): boolean {
+  for (let at = text.indexOf('\\'); at !== -1; at = text.indexOf('\\', at + 2)) {
+    const next = text.charCodeAt(at + 1);
+    if (next !== 0x22 && next !== 0x5c) return false;
+  }
+  return true;
+}
+
+/** Whether redacting the body whose JSON (or other) text this is would change nothing. */
+function redactionChangesNothing(text: string): boolean {
+  return !ANY_SECRET.test(text) && onlyQuoteEscapes(text) && !FILTERED_PATH.test(text) && !text.includes('__proto__');
+}
+
+/** The slow path: JSON parsed, copied with secrets replaced and serialised; other text redacted. */
+function redactedText(raw: string): string {
+  try {
+    return JSON.stringify(redactValue(JSON.parse(raw)));
+  } catch {
+    return redactText(raw);
+  }
+}
+
 /**
  * A body as the log stores it: JSON redacted then serialised, other text redacted; cut to
  * `maxBytes`. Null when there is no body or `maxBytes` is 0.
+ *
+ * Most bodies hold nothing to redact, and the text alone can show it (redactionChangesNothing):
+ * such a body is stored as it came, without parsing or copying it. That is the very text the
+ * slow path would store for what JSON.stringify writes (scimd's responses, and request bodies,
+ * which are serialised here); any other JSON text is stored with its own spacing, the same value.
+ * Either way the text stored is the text tested, so nothing either pattern matches is stored.
  */
 export function bodyForLog(body: unknown, maxBytes: number): string | null {
   if (body === undefined || body === null || body === '' || maxBytes <= 0) return null;
   let text: string;
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
     const raw = String(body);
-    try {
-      text = JSON.stringify(redactValue(JSON.parse(raw)));
-    } catch {
-      text = redactText(raw);
-    }
+    text = redactionChangesNothing(raw) ? raw : redactedText(raw);
   } else {
-    text = JSON.stringify(redactValue(body));
+    // Request bodies are what JSON.parse made of the text sent, so JSON.stringify is their text.
+    const json: string | undefined = JSON.stringify(body);
+    text = json !== undefined && redactionChangesNothing(json) ? json : JSON.stringify(redactValue(body));
   }
   return truncate(text, maxBytes);
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { RequestLogEntry } from '../store/store.js';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { RequestLogEntry, Store } from '../store/store.js';
+import { createProvisioningLog, timeOrderedId } from './provisioning-log.js';
 import { ENTRA_USER, type Harness, startHarness } from './test-support/harness.js';
 
 const ENTRA_UA = 'Microsoft Azure AD SCIM provisioning 1.0.0';
@@ -102,5 +104,121 @@ describe('provisioning log', () => {
     } finally {
       await small.close();
     }
+  });
+
+  it("stores scimd's responses exactly as they were sent", async () => {
+    const before = (await entries(h, 0)).length;
+    const list = await h.request(
+      'GET',
+      '/t/acme/scim/v2/Users?filter=userName%20eq%20%22jdoe%40contoso.com%22',
+      undefined,
+      {
+        'x-request-id': 'sent-list',
+      },
+    );
+    const id = list.json<{ Resources: { id: string }[] }>().Resources[0]!.id;
+    const user = await h.request('GET', `/t/acme/scim/v2/Users/${id}`, undefined, { 'x-request-id': 'sent-user' });
+    assert.deepEqual([list.statusCode, user.statusCode], [200, 200]);
+    assert.match(user.body, /"version":"W\/\\"\d+\\""/, 'a rendered resource holds escaped quotes');
+    const recorded = new Map((await entries(h, before + 2)).map((e) => [e.requestId, e]));
+    assert.equal(recorded.get('sent-list')!.responseBody, list.body);
+    assert.equal(recorded.get('sent-user')!.responseBody, user.body);
+  });
+
+  it('tells each route its resource type, and each User-Agent its identity provider, however many there are', async () => {
+    const before = (await entries(h, 0)).length;
+    const group = await h.request('POST', '/t/acme/scim/v2/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'Sales',
+    });
+    assert.equal(group.statusCode, 201);
+    const urls = ['/t/acme/scim/v2/Users', '/t/acme/scim/v2/Groups', '/t/acme/scim/v2/ServiceProviderConfig'];
+    const agent = (i: number) =>
+      [`Okta SCIM Client ${i}`, `Azure AD SCIM ${i}`, `curl/${i} scimd_${'Q'.repeat(43)}`][i % 3]!;
+    for (let i = 0; i < 130; i++) {
+      await h.request('GET', urls[i % 3]!, undefined, { 'user-agent': agent(i), 'x-request-id': `agent-${i}` });
+    }
+    const recorded = new Map((await entries(h, before + 131)).map((e) => [e.requestId, e]));
+    for (let i = 0; i < 130; i++) {
+      const entry = recorded.get(`agent-${i}`)!;
+      assert.equal(entry.resourceType, ['User', 'Group', null][i % 3]);
+      assert.equal(entry.idp, ['okta', 'entra', null][i % 3]);
+      assert.equal(entry.userAgent, i % 3 === 2 ? `curl/${i} [redacted]` : agent(i));
+    }
+  });
+});
+
+describe('provisioning log failures', () => {
+  function capture() {
+    const errors: string[] = [];
+    const log = { error: (_detail: unknown, message: string) => errors.push(message) } as unknown as FastifyBaseLogger;
+    return { errors, log };
+  }
+
+  it('logs a request it cannot record, and answers it all the same', async () => {
+    const lines: string[] = [];
+    const app = Fastify({ logger: { level: 'error', stream: { write: (line: string) => lines.push(line) } } });
+    const { log } = capture();
+    const appended: RequestLogEntry[] = [];
+    const store = {
+      tenants: { getBySlug: async () => ({ id: 'tenant-1' }) },
+      requestLog: { append: async (batch: RequestLogEntry[]) => void appended.push(...batch) },
+    } as unknown as Store;
+    const provisioningLog = createProvisioningLog(store, { maxBodyBytes: 1000 }, log);
+    await app.register(async (scope) => {
+      provisioningLog.register(scope, (request) => {
+        if (request.url.startsWith('/boom')) throw new Error('no slug');
+        return 'acme';
+      });
+      scope.get('/ok', async () => ({ ok: true }));
+      scope.get('/boom', async () => ({ ok: 'still' }));
+    });
+    const boom = await app.inject({ method: 'GET', url: '/boom' });
+    const ok = await app.inject({ method: 'GET', url: '/ok' });
+    assert.deepEqual([boom.statusCode, boom.json(), ok.statusCode], [200, { ok: 'still' }, 200]);
+    await provisioningLog.close();
+    assert.deepEqual(
+      appended.map((e) => [e.path, e.tenantId, e.responseBody]),
+      [['/ok', 'tenant-1', '{"ok":true}']],
+    );
+    assert.ok(lines.some((line) => line.includes('could not record the request in the provisioning log')));
+    await app.close();
+  });
+
+  it('logs a batch it cannot write, and goes on', async () => {
+    const app = Fastify();
+    const { errors, log } = capture();
+    let calls = 0;
+    const store = {
+      tenants: { getBySlug: async () => ({ id: 'tenant-1' }) },
+      requestLog: {
+        append: async () => {
+          calls++;
+          throw new Error('disk full');
+        },
+      },
+    } as unknown as Store;
+    const provisioningLog = createProvisioningLog(store, { maxBodyBytes: 1000, maxBatch: 1 }, log);
+    await app.register(async (scope) => {
+      provisioningLog.register(scope, () => 'acme');
+      scope.get('/ok', async () => ({ ok: true }));
+    });
+    for (let i = 0; i < 2; i++) assert.equal((await app.inject({ method: 'GET', url: '/ok' })).statusCode, 200);
+    await provisioningLog.close();
+    assert.equal(calls, 2);
+    assert.deepEqual(errors, ['could not write the provisioning log', 'could not write the provisioning log']);
+    await app.close();
+  });
+});
+
+describe('provisioning log entry ids', () => {
+  it('are UUIDv7: the millisecond first, so later entries sort after earlier ones', () => {
+    const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const t = Date.parse('2026-01-15T10:00:00.000Z');
+    const ids = [t, t, t + 1, t + 1000, t + 86_400_000].map((ms) => timeOrderedId(ms));
+    for (const id of ids) assert.match(id, UUID_V7);
+    assert.equal(ids[0]!.replace(/-/g, '').slice(0, 12), t.toString(16).padStart(12, '0'));
+    assert.notEqual(ids[0], ids[1], 'the same millisecond still gives distinct ids');
+    for (let i = 2; i < ids.length; i++) assert.ok(ids[i]! > ids[i - 1]!, `${ids[i]} sorts after ${ids[i - 1]}`);
   });
 });

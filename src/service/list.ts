@@ -27,7 +27,7 @@ import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/ty
 import { URN } from '../scim/schema/urns.js';
 import type { KeysetPosition, ResourceQuery, SortOrder, StoredResource } from '../store/store.js';
 import type { RequestContext } from './context.js';
-import { render } from './render.js';
+import { renderPage } from './render.js';
 
 /** List parameters as they arrive (query string or SearchRequest body), not yet checked. */
 export interface ListParameters {
@@ -184,11 +184,7 @@ export async function listResources(
 ): Promise<ListPage> {
   const q = parseTypeQuery(ctx.registry.resourceType(typeName), params);
   const paging = parsePaging(ctx, params);
-  const renderAll = async (stored: readonly StoredResource[]) => {
-    const out: unknown[] = [];
-    for (const s of stored) out.push((await render(ctx, ctx.store, s, projection)).resource);
-    return out;
-  };
+  const renderAll = (stored: readonly StoredResource[]) => renderPage(ctx, ctx.store, stored, () => projection);
   if (paging.method === 'index') {
     const result = await ctx.store.query(typeName, {
       ...storeQuery(q),

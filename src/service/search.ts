@@ -31,7 +31,7 @@ import {
   storeQuery,
   type TypeQuery,
 } from './list.js';
-import { render } from './render.js';
+import { renderPage } from './render.js';
 
 /** Each resource type's projection (the same attribute names, resolved per type). */
 export type ProjectionOf = (typeName: ResourceTypeName) => Projection;
@@ -118,9 +118,6 @@ export async function searchAll(
     page = await cursorPage(ctx, queries, from, paging.count);
     if (page.next !== undefined) nextCursor = await encodeCursor(context, page.next);
   }
-  const resources: unknown[] = [];
-  for (const stored of page.found) {
-    resources.push((await render(ctx, ctx.store, stored, projectionOf(stored.resourceType))).resource);
-  }
+  const resources = await renderPage(ctx, ctx.store, page.found, projectionOf);
   return pageResponse(resources, page.total, paging, nextCursor);
 }

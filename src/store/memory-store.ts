@@ -36,6 +36,7 @@ export function createMemoryStore(): Store {
       query: (type, query) => locked(() => reader.query(type, query)),
       listMembers: (groupId) => locked(() => reader.listMembers(groupId)),
       listGroupsOf: (memberId) => locked(() => reader.listGroupsOf(memberId)),
+      listGroupsOfEach: (memberIds) => locked(() => reader.listGroupsOfEach(memberIds)),
       findTypes: (ids) => locked(() => reader.findTypes(ids)),
       roleCatalogue: () =>
         locked(() => ({ roles: roles.list(), allowedRoles: tenants.get(tenantId)?.allowedRoles ?? null })),

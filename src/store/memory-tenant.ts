@@ -30,6 +30,9 @@ export function createMemoryReader(tenantId: string, state: StateSource): Tenant
     async listGroupsOf(memberId) {
       return listGroupsOfMember(state(), memberId);
     },
+    async listGroupsOfEach(memberIds) {
+      return new Map(memberIds.map((id) => [id, listGroupsOfMember(state(), id)]));
+    },
     async findTypes(ids) {
       const found = new Map<string, ResourceTypeName>();
       const rows = state()?.rows;

@@ -129,6 +129,8 @@ export interface TenantReader {
   listMembers(groupId: string): Promise<readonly MemberView[]>;
   /** Groups that have `memberId` as a direct member, ordered by display name. */
   listGroupsOf(memberId: string): Promise<readonly GroupRef[]>;
+  /** `listGroupsOf` of each of `memberIds` (every one a key), in one read: a page of users. */
+  listGroupsOfEach(memberIds: readonly string[]): Promise<ReadonlyMap<string, readonly GroupRef[]>>;
   /** Which of `ids` exist in this tenant, and as what type. */
   findTypes(ids: readonly string[]): Promise<ReadonlyMap<string, ResourceTypeName>>;
 }

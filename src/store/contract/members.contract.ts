@@ -101,6 +101,14 @@ export function membersContract(open: OpenStore): void {
         ]);
         assert.deepEqual(await a.listGroupsOf('g1'), [{ value: 'g2', display: 'admins' }]);
         assert.deepEqual(await a.listGroupsOf('u2'), []);
+        // The same for several members at once, each in its own order; unknown ids map to [].
+        const each = await a.listGroupsOfEach(['u2', 'g1', 'u1', 'nobody', 'u1']);
+        assert.deepEqual([...each.keys()], ['u2', 'g1', 'u1', 'nobody']);
+        assert.deepEqual(each.get('u1'), await a.listGroupsOf('u1'));
+        assert.deepEqual(each.get('g1'), [{ value: 'g2', display: 'admins' }]);
+        assert.deepEqual(each.get('u2'), []);
+        assert.deepEqual(each.get('nobody'), []);
+        assert.deepEqual(await a.listGroupsOfEach([]), new Map());
       });
     });
 

@@ -11,8 +11,10 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ResourceTypeName } from '../../scim/schema/types.js';
 import type { ChangeEvent, EventMember, EventPage, NewChangeEvent } from '../events-port.js';
 import type { SqlDialect } from './dialect.js';
+import { idValues } from './resources.js';
 import { chunk, type SqlScope } from './scope.js';
 import type { Database, EventsTable } from './tables.js';
+import { SMALL_LISTS, template, templateFamily } from './template.js';
 
 /** A stream id: one per endpoint × tenant, derived so that concurrent creations agree. */
 export function streamId(endpointId: string, tenantId: string): string {
@@ -41,65 +43,103 @@ function toChangeEvent(row: Selectable<EventsTable>, dialect: SqlDialect): Chang
  * makes sure every endpoint whose scope includes the tenant has a stream for it (starting just
  * before these events when it is new).
  */
+// Every SCIM write appends events: the statements of appendEvents are templates (template.ts).
+
+const allocate = template<'tenant' | 'n', { last_seq: number | string }>((db, slot) =>
+  db
+    .insertInto('event_sequences')
+    .values({ tenant_id: slot('tenant'), last_seq: slot('n'), pruned_through: 0 })
+    .onConflict((oc) =>
+      oc
+        .column('tenant_id')
+        .doUpdateSet((eb) => ({ last_seq: eb(eb.ref('event_sequences.last_seq'), '+', slot('n')) })),
+    )
+    .returning('last_seq'),
+);
+
+const EVENT_COLUMNS = [
+  'seq',
+  'type',
+  'resource_type',
+  'resource_id',
+  'changed_attributes',
+  'snapshot',
+  'member_id',
+  'member_type',
+  'time',
+  'request_id',
+] as const;
+
+/** INSERT of `n` events of one tenant, each column bound as `<column><i>`. */
+const insertEvents = templateFamily<number, string, never>(
+  (n, db, slot) =>
+    db.insertInto('events').values(
+      Array.from({ length: n }, (_, i) => ({
+        tenant_id: slot('tenant'),
+        ...Object.fromEntries(EVENT_COLUMNS.map((column) => [column, slot(`${column}${i}`)])),
+      })) as never,
+    ),
+  SMALL_LISTS,
+);
+
+/**
+ * Allocates the next `events.length` sequence numbers of the tenant, inserts the events, and
+ * makes sure every endpoint whose scope includes the tenant has a stream for it (starting just
+ * before these events when it is new).
+ */
 export async function appendEvents(scope: SqlScope, events: readonly NewChangeEvent[]): Promise<ChangeEvent[]> {
   const { db, dialect, tenantId } = scope;
   if (events.length === 0) return [];
   const n = events.length;
-  const allocated = await db
-    .insertInto('event_sequences')
-    .values({ tenant_id: tenantId, last_seq: n, pruned_through: 0 })
-    .onConflict((oc) =>
-      oc.column('tenant_id').doUpdateSet((eb) => ({ last_seq: eb(eb.ref('event_sequences.last_seq'), '+', n) })),
-    )
-    .returning('last_seq')
-    .executeTakeFirstOrThrow();
+  const allocated = await allocate.first(db, { tenant: tenantId, n });
+  if (allocated === undefined) throw new Error('event sequence upsert returned no row');
   const first = Number(allocated.last_seq) - n + 1;
   const stored: ChangeEvent[] = events.map((event, i) => ({ ...event, tenantId, seq: first + i }));
   for (const part of chunk(stored, 11, dialect.capabilities.maxParameters)) {
-    await db
-      .insertInto('events')
-      .values(
-        part.map((e) => ({
-          tenant_id: tenantId,
-          seq: e.seq,
-          type: e.type,
-          resource_type: e.resourceType,
-          resource_id: e.resourceId,
-          changed_attributes: dialect.encodeJson(e.changedAttributes),
-          snapshot: dialect.encodeJson(e.snapshot),
-          member_id: e.member?.value ?? null,
-          member_type: e.member?.type ?? null,
-          time: e.time,
-          request_id: e.requestId,
-        })),
-      )
-      .execute();
+    const values: Record<string, unknown> = { tenant: tenantId };
+    part.forEach((e, i) => {
+      values[`seq${i}`] = e.seq;
+      values[`type${i}`] = e.type;
+      values[`resource_type${i}`] = e.resourceType;
+      values[`resource_id${i}`] = e.resourceId;
+      values[`changed_attributes${i}`] = dialect.encodeJson(e.changedAttributes);
+      values[`snapshot${i}`] = dialect.encodeJson(e.snapshot);
+      values[`member_id${i}`] = e.member?.value ?? null;
+      values[`member_type${i}`] = e.member?.type ?? null;
+      values[`time${i}`] = e.time;
+      values[`request_id${i}`] = e.requestId;
+    });
+    await insertEvents(part.length).execute(db, values);
   }
-  await ensureStreams(db, tenantId, first - 1, events[0]!.time);
+  await ensureStreams.execute(db, {
+    tenant: tenantId,
+    streamSuffix: `:${tenantId}`,
+    delivered: first - 1,
+    now: events[0]!.time,
+  });
   return stored;
 }
 
-/** Creates the missing streams of endpoints covering `tenantId`, positioned at `deliveredSeq`. */
-async function ensureStreams(db: Kysely<Database>, tenantId: string, deliveredSeq: number, now: string) {
-  await db
+/** Creates the missing streams of endpoints covering the tenant, positioned at `delivered`. */
+const ensureStreams = template<'tenant' | 'streamSuffix' | 'delivered' | 'now', never>((db, slot) =>
+  db
     .insertInto('event_streams')
     .columns(['id', 'endpoint_id', 'tenant_id', 'delivered_seq', 'attempts', 'next_attempt_at'])
     .expression((eb) =>
       eb
         .selectFrom('event_endpoints as e')
         .select((s) => [
-          sql<string>`${s.ref('e.id')} || cast(${`:${tenantId}`} as text)`.as('id'),
+          sql<string>`${s.ref('e.id')} || cast(${slot('streamSuffix')} as text)`.as('id'),
           'e.id as endpoint_id',
-          sql<string>`cast(${tenantId} as text)`.as('tenant_id'),
-          sql<number>`cast(${deliveredSeq} as integer)`.as('delivered_seq'),
+          sql<string>`cast(${slot('tenant')} as text)`.as('tenant_id'),
+          sql<number>`cast(${slot('delivered')} as integer)`.as('delivered_seq'),
           sql<number>`cast(0 as integer)`.as('attempts'),
-          sql<string>`cast(${now} as text)`.as('next_attempt_at'),
+          sql<string>`cast(${slot('now')} as text)`.as('next_attempt_at'),
         ])
-        .where((w) => w.or([w('e.tenant_id', '=', tenantId), w('e.tenant_id', 'is', null)])),
+        .where((w) => w.or([w('e.tenant_id', '=', slot('tenant')), w('e.tenant_id', 'is', null)])),
     )
-    .onConflict((oc) => oc.doNothing())
-    .execute();
-}
+    .onConflict((oc) => oc.doNothing()),
+);
 
 export async function listEvents(
   db: Kysely<Database>,
@@ -183,17 +223,40 @@ export async function membersAmong(
   ids: readonly string[] | undefined,
 ): Promise<Map<string, EventMember['type']>> {
   const found = new Map<string, EventMember['type']>();
-  const base = () =>
-    db
-      .selectFrom('group_members')
-      .select(['member_id', 'member_type'])
-      .where('tenant_id', '=', tenantId)
-      .where('group_id', '=', groupId);
+  const key = { tenant: tenantId, group: groupId };
   const parts = ids === undefined ? [undefined] : chunk(ids, 1, dialect.capabilities.maxParameters);
   for (const part of parts) {
     if (part?.length === 0) continue;
-    const rows = await (part === undefined ? base() : base().where('member_id', 'in', part)).execute();
+    const rows =
+      part === undefined
+        ? await allMembers.execute(db, key)
+        : await membersIn(part.length).execute(db, { ...idValues(tenantId, part), group: groupId });
     for (const row of rows) found.set(row.member_id, row.member_type as EventMember['type']);
   }
   return found;
 }
+
+type MemberRow = { member_id: string; member_type: string };
+
+const allMembers = template<'tenant' | 'group', MemberRow>((db, slot) =>
+  db
+    .selectFrom('group_members')
+    .select(['member_id', 'member_type'])
+    .where('tenant_id', '=', slot('tenant'))
+    .where('group_id', '=', slot('group')),
+);
+
+const membersIn = templateFamily<number, string, MemberRow>(
+  (n, db, slot) =>
+    db
+      .selectFrom('group_members')
+      .select(['member_id', 'member_type'])
+      .where('tenant_id', '=', slot('tenant'))
+      .where('group_id', '=', slot('group'))
+      .where(
+        'member_id',
+        'in',
+        Array.from({ length: n }, (_, i) => slot(`id${i}`)),
+      ),
+  SMALL_LISTS,
+);

@@ -2,41 +2,114 @@
  * Group memberships: one `group_members` row per (group, member), so a change costs O(changed
  * members), never O(group size). Displays are joined from the member's `display` column.
  */
+import { sql } from 'kysely';
 import type { GroupRef, MemberRef, MemberView } from '../store.js';
+import { idValues } from './resources.js';
 import { chunk, type SqlScope } from './scope.js';
+import { SMALL_LISTS, template, templateFamily } from './template.js';
+
+// The statements of member reads and changes run on hot paths: templates (template.ts).
+
+const membersOf = template<'tenant' | 'group', { member_id: string; member_type: string; display: string | null }>(
+  (db, slot) =>
+    db
+      .selectFrom('group_members as gm')
+      .innerJoin('resources as m', (join) =>
+        join.onRef('m.tenant_id', '=', 'gm.tenant_id').onRef('m.id', '=', 'gm.member_id'),
+      )
+      .select(['gm.member_id', 'gm.member_type', 'm.display'])
+      .where('gm.tenant_id', '=', slot('tenant'))
+      .where('gm.group_id', '=', slot('group'))
+      .orderBy('gm.added_seq'),
+);
+
+/** The groups of `n` members (bound as id0, id1, …). */
+const groupsOf = templateFamily<number, string, { member_id: string; id: string; display: string }>(
+  (n, db, slot) =>
+    db
+      .selectFrom('group_members as gm')
+      .innerJoin('resources as g', (join) =>
+        join.onRef('g.tenant_id', '=', 'gm.tenant_id').onRef('g.id', '=', 'gm.group_id'),
+      )
+      .select((eb) => ['gm.member_id', 'g.id', eb.fn.coalesce('g.display', sql.lit('')).as('display')])
+      .where('gm.tenant_id', '=', slot('tenant'))
+      .where(
+        'gm.member_id',
+        'in',
+        Array.from({ length: n }, (_, i) => slot(`id${i}`)),
+      )
+      .orderBy('display')
+      .orderBy('g.id'),
+  SMALL_LISTS,
+);
+
+const lastSeq = template<'tenant' | 'group', { seq: number | string | null }>((db, slot) =>
+  db
+    .selectFrom('group_members')
+    .select((eb) => eb.fn.max('added_seq').as('seq'))
+    .where('tenant_id', '=', slot('tenant'))
+    .where('group_id', '=', slot('group')),
+);
+
+/** INSERT of `n` members, skipping those already present. */
+const insertMembers = templateFamily<number, string, never>(
+  (n, db, slot) =>
+    db
+      .insertInto('group_members')
+      .values(
+        Array.from({ length: n }, (_, i) => ({
+          tenant_id: slot('tenant'),
+          group_id: slot('group'),
+          member_id: slot(`member${i}`),
+          member_type: slot(`type${i}`),
+          added_seq: slot(`seq${i}`),
+        })),
+      )
+      .onConflict((oc) => oc.columns(['tenant_id', 'group_id', 'member_id']).doNothing()),
+  SMALL_LISTS,
+);
+
+/** DELETE of `n` members (bound as id0, id1, …). */
+const deleteMembers = templateFamily<number, string, never>(
+  (n, db, slot) =>
+    db
+      .deleteFrom('group_members')
+      .where('tenant_id', '=', slot('tenant'))
+      .where('group_id', '=', slot('group'))
+      .where(
+        'member_id',
+        'in',
+        Array.from({ length: n }, (_, i) => slot(`id${i}`)),
+      ),
+  SMALL_LISTS,
+);
+
+const deleteAllMembers = template<'tenant' | 'group', never>((db, slot) =>
+  db.deleteFrom('group_members').where('tenant_id', '=', slot('tenant')).where('group_id', '=', slot('group')),
+);
 
 /** Members of `groupId` in insertion order, each with its display joined in. */
 export async function listMembers({ db, tenantId }: SqlScope, groupId: string): Promise<MemberView[]> {
-  const rows = await db
-    .selectFrom('group_members as gm')
-    .innerJoin('resources as m', (join) =>
-      join.onRef('m.tenant_id', '=', 'gm.tenant_id').onRef('m.id', '=', 'gm.member_id'),
-    )
-    .select(['gm.member_id', 'gm.member_type', 'm.display'])
-    .where('gm.tenant_id', '=', tenantId)
-    .where('gm.group_id', '=', groupId)
-    .orderBy('gm.added_seq')
-    .execute();
+  const rows = await membersOf.execute(db, { tenant: tenantId, group: groupId });
   return rows.map((row) => {
     const type = row.member_type as MemberRef['type'];
     return row.display === null ? { value: row.member_id, type } : { value: row.member_id, type, display: row.display };
   });
 }
 
-/** Groups `memberId` directly belongs to, ordered by display (code point order) then id. */
-export async function listGroupsOf({ db, tenantId }: SqlScope, memberId: string): Promise<GroupRef[]> {
-  const rows = await db
-    .selectFrom('group_members as gm')
-    .innerJoin('resources as g', (join) =>
-      join.onRef('g.tenant_id', '=', 'gm.tenant_id').onRef('g.id', '=', 'gm.group_id'),
-    )
-    .select((eb) => ['g.id', eb.fn.coalesce('g.display', eb.val('')).as('display')])
-    .where('gm.tenant_id', '=', tenantId)
-    .where('gm.member_id', '=', memberId)
-    .orderBy('display')
-    .orderBy('g.id')
-    .execute();
-  return rows.map((row) => ({ value: row.id, display: String(row.display) }));
+/** The groups each of `memberIds` directly belongs to, ordered by display (code point order) then id. */
+export async function listGroupsOfEach(
+  { db, dialect, tenantId }: SqlScope,
+  memberIds: readonly string[],
+): Promise<Map<string, GroupRef[]>> {
+  const groups = new Map<string, GroupRef[]>(memberIds.map((id) => [id, []]));
+  for (const part of chunk([...groups.keys()], 1, dialect.capabilities.maxParameters)) {
+    // Rows come in (display, id) order; bucketing keeps that order within each member.
+    for (const row of await groupsOf(part.length).execute(db, idValues(tenantId, part))) {
+      groups.get(row.member_id)?.push({ value: row.id, display: String(row.display) });
+    }
+  }
+  return groups;
 }
 
 /**
@@ -50,29 +123,17 @@ export async function addMembers(
   members: readonly MemberRef[],
 ): Promise<number> {
   if (members.length === 0) return 0;
-  const last = await db
-    .selectFrom('group_members')
-    .select((eb) => eb.fn.max('added_seq').as('seq'))
-    .where('tenant_id', '=', tenantId)
-    .where('group_id', '=', groupId)
-    .executeTakeFirst();
+  const last = await lastSeq.first(db, { tenant: tenantId, group: groupId });
   let seq = Number(last?.seq ?? 0);
   let added = 0;
   for (const part of chunk(members, 5, dialect.capabilities.maxParameters)) {
-    const result = await db
-      .insertInto('group_members')
-      .values(
-        part.map((m) => ({
-          tenant_id: tenantId,
-          group_id: groupId,
-          member_id: m.value,
-          member_type: m.type,
-          added_seq: ++seq,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['tenant_id', 'group_id', 'member_id']).doNothing())
-      .executeTakeFirst();
-    added += Number(result.numInsertedOrUpdatedRows ?? 0);
+    const values: Record<string, unknown> = { tenant: tenantId, group: groupId };
+    part.forEach((m, i) => {
+      values[`member${i}`] = m.value;
+      values[`type${i}`] = m.type;
+      values[`seq${i}`] = ++seq;
+    });
+    added += await insertMembers(part.length).changes(db, values);
   }
   return added;
 }
@@ -84,22 +145,11 @@ export async function removeMembers(
 ): Promise<number> {
   let removed = 0;
   for (const part of chunk([...new Set(memberIds)], 1, dialect.capabilities.maxParameters)) {
-    const result = await db
-      .deleteFrom('group_members')
-      .where('tenant_id', '=', tenantId)
-      .where('group_id', '=', groupId)
-      .where('member_id', 'in', part)
-      .executeTakeFirst();
-    removed += Number(result.numDeletedRows);
+    removed += await deleteMembers(part.length).changes(db, { ...idValues(tenantId, part), group: groupId });
   }
   return removed;
 }
 
 export async function clearMembers({ db, tenantId }: SqlScope, groupId: string): Promise<number> {
-  const result = await db
-    .deleteFrom('group_members')
-    .where('tenant_id', '=', tenantId)
-    .where('group_id', '=', groupId)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  return deleteAllMembers.changes(db, { tenant: tenantId, group: groupId });
 }

@@ -3,16 +3,68 @@
  * Filtering and ordering happen in the database (filter-sql.ts, sort-sql.ts); no row is ever
  * loaded to be filtered in JavaScript. A keyset bound (`query.after`) narrows the page, never the
  * count.
+ *
+ * Statements are compiled once per shape (template.ts): the filter is compiled on its own, which
+ * is cheap, and its SQL text (with placeholders) keys the statement, together with the sort, the
+ * paging form and the LIMIT. The LIMIT is written into the SQL as a literal: SQLite plans a bound
+ * LIMIT on every run, which costs more than the lookup itself (docs/benchmarks.md).
  */
-import { type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
+import { printAttrPath } from '../../scim/filter/print.js';
 import { resourceType } from '../../scim/schema/registry.js';
-import type { ResourceTypeName } from '../../scim/schema/types.js';
+import type { ResourceTypeDefinition, ResourceTypeName } from '../../scim/schema/types.js';
 import type { KeysetPosition, QueryResult, ResourceQuery } from '../store.js';
 import { compileFilter } from './filter-sql.js';
 import { RESOURCE_COLUMNS, toStoredResource } from './resources.js';
 import type { SqlScope } from './scope.js';
 import { compileSort } from './sort-sql.js';
 import type { Database } from './tables.js';
+import { Slot, statementCache } from './template.js';
+
+/** Page and count statements by shape, per dialect (filters in use are few per deployment). */
+const statements = statementCache(1000);
+
+const TENANT = new Slot('tenant');
+const TYPE = new Slot('type');
+const OFFSET = new Slot('offset');
+const AFTER: KeysetPosition = { key: new Slot('afterKey'), id: new Slot('afterId') as unknown as string };
+
+/** A number per resource type definition: operator extensions make two `User`s differ. */
+const typeIds = new WeakMap<ResourceTypeDefinition, number>();
+let typesSeen = 0;
+function typeId(type: ResourceTypeDefinition): number {
+  let id = typeIds.get(type);
+  if (id === undefined) {
+    id = ++typesSeen;
+    typeIds.set(type, id);
+  }
+  return id;
+}
+
+/**
+ * The statement for `key`, built by `build` when new, and its parameters for this call: slots
+ * take their value from `values`; every other parameter is one of the filter's, in order.
+ * A statement whose other parameters are not exactly the filter's (something else in it bound
+ * a value) is not kept, so a cached statement can never bind a stale value.
+ */
+function statementFor(
+  db: Kysely<Database>,
+  key: string,
+  build: () => { compile(): CompiledQuery },
+  filterValues: readonly unknown[],
+  values: Readonly<Record<string, unknown>>,
+): CompiledQuery {
+  const cached = statements(db, key, build);
+  const own = cached.parameters.filter((p) => !(p instanceof Slot));
+  // Built now from this call's filter, a statement's own parameters are this call's values.
+  const compiled = own.length === filterValues.length ? cached : build().compile();
+  let next = 0;
+  const parameters = compiled.parameters.map((p) => {
+    if (p instanceof Slot) return values[p.name];
+    return compiled === cached ? filterValues[next++] : p;
+  });
+  return { ...compiled, parameters };
+}
 
 export async function queryResources(
   { db, dialect, tenantId }: SqlScope,
@@ -20,36 +72,72 @@ export async function queryResources(
   query: ResourceQuery,
 ): Promise<QueryResult> {
   const type = query.resourceType ?? resourceType(typeName);
-  const where = query.filter === undefined ? undefined : compileFilter(query.filter, type, dialect);
+  const where: RawBuilder<SqlBool> | undefined =
+    query.filter === undefined ? undefined : compileFilter(query.filter, type, dialect);
+  const filter = where?.compile(db);
   const sort = compileSort(query.sortBy, query.sortOrder, type, dialect);
   const after = query.after;
+  const start = Math.max(query.startIndex, 1) - 1;
+  const count = Math.max(query.count, 0);
+  const filterValues = filter?.parameters ?? [];
+  const values = {
+    tenant: tenantId,
+    type: typeName,
+    offset: start,
+    afterKey: after?.key ?? null,
+    afterId: after?.id ?? null,
+  };
+  const shape = [
+    typeName,
+    typeId(type),
+    filter?.sql ?? '',
+    query.sortBy === undefined ? '' : printAttrPath(query.sortBy),
+    query.sortOrder ?? '',
+  ].join('\u0000');
+
   const base = (conn: Kysely<Database>) =>
     conn
       .selectFrom('resources as r')
-      .where('r.tenant_id', '=', tenantId)
-      .where('r.resource_type', '=', typeName)
+      .where('r.tenant_id', '=', TENANT as never)
+      .where('r.resource_type', '=', TYPE as never)
       .$if(where !== undefined, (qb) => qb.where(where!));
-  const start = Math.max(query.startIndex, 1) - 1;
-  const count = Math.max(query.count, 0);
-  const countAll = async (conn: Kysely<Database>) =>
-    Number(
-      (
-        await base(conn)
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
+  const countAll = async (conn: Kysely<Database>) => {
+    const statement = statementFor(
+      conn,
+      `count\u0000${shape}`,
+      () => base(conn).select((eb) => eb.fn.countAll<number>().as('n')),
+      filterValues,
+      values,
     );
+    const { rows } = await conn.executeQuery<{ n: number | string }>(statement);
+    return Number(rows[0]?.n ?? 0);
+  };
+
   return db.connection().execute(async (conn) => {
     if (count === 0) {
       const totalResults = await countAll(conn);
       return { totalResults, resources: [], ...(query.withPositions ? { positions: [] } : {}) };
     }
-    let page = base(conn)
-      .$if(after !== undefined, (qb) => qb.where(sort.after(after!)))
-      .select(RESOURCE_COLUMNS)
-      .$if(query.withPositions === true, (qb) => qb.select((sort.key ?? sql`null`).as('sort_key')));
-    for (const [expression, direction] of sort.order) page = page.orderBy(expression, direction);
-    const rows = await page.limit(count).offset(start).execute();
+    // A keyset position with a null key is a different condition (sort-sql.ts), hence its own shape.
+    const afterForm = after === undefined ? 'first' : after.key === null || after.key === undefined ? 'null' : 'key';
+    const page = () => {
+      let qb = base(conn)
+        .$if(after !== undefined, (q) => q.where(sort.after(afterForm === 'null' ? { ...AFTER, key: null } : AFTER)))
+        .select(RESOURCE_COLUMNS)
+        .$if(query.withPositions === true, (q) => q.select((sort.key ?? sql`null`).as('sort_key')));
+      for (const [expression, direction] of sort.order) qb = qb.orderBy(expression, direction);
+      return qb.limit(sql.lit(count)).offset(OFFSET as never);
+    };
+    const statement = statementFor(
+      conn,
+      ['page', shape, afterForm, query.withPositions === true, count].join('\u0000'),
+      page,
+      filterValues,
+      values,
+    );
+    const { rows } = await conn.executeQuery<Parameters<typeof toStoredResource>[0] & { sort_key?: unknown }>(
+      statement,
+    );
     // A first page that is not full holds every match: no COUNT needed. This is the common case
     // of an IdP's matching lookups (Entra's Test Connection and userName/externalId probes).
     const firstPageHoldsAll = after === undefined && start === 0 && rows.length < count;

@@ -3,14 +3,15 @@
  * columns `projectColumns` derives (uniqueness of userName / Group displayName is the
  * `resources_unique_name` constraint, mapped to the `uniqueness` SCIM error).
  */
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { conflict, uniqueness } from '../../scim/errors.js';
 import type { ResourceTypeName } from '../../scim/schema/types.js';
 import { normalizeTimestamp, projectColumns, uniquenessMessage } from '../project-columns.js';
 import type { NewResource, ScimObject, StoredResource } from '../store.js';
 import type { SqlDialect } from './dialect.js';
 import { chunk, type SqlScope } from './scope.js';
-import type { ResourcesTable } from './tables.js';
+import type { Database, ResourcesTable } from './tables.js';
+import { SMALL_LISTS, template, templateFamily } from './template.js';
 import { mapUniqueViolations } from './unique.js';
 
 /** The columns a StoredResource is read from, qualified by the alias `r`. */
@@ -60,19 +61,47 @@ function uniquenessErrors(type: ResourceTypeName, id: string, body: ScimObject) 
   };
 }
 
+// Every statement below runs on a request's hot path, so each is a template (template.ts).
+
+const selectById = template<'tenant' | 'id' | 'type', ResourceRow>((db, slot) =>
+  db
+    .selectFrom('resources as r')
+    .select(RESOURCE_COLUMNS)
+    .where('r.tenant_id', '=', slot('tenant'))
+    .where('r.id', '=', slot('id'))
+    .where('r.resource_type', '=', slot('type')),
+);
+
 export async function getResource(
   { db, dialect, tenantId }: SqlScope,
   type: ResourceTypeName,
   id: string,
 ): Promise<StoredResource | undefined> {
-  const row = await db
-    .selectFrom('resources as r')
-    .select(RESOURCE_COLUMNS)
-    .where('r.tenant_id', '=', tenantId)
-    .where('r.id', '=', id)
-    .where('r.resource_type', '=', type)
-    .executeTakeFirst();
+  const row = await selectById.first(db, { tenant: tenantId, id, type });
   return row && toStoredResource(row, dialect);
+}
+
+const typesAmong = templateFamily<number, `id${number}` | 'tenant', { id: string; resource_type: string }>(
+  (n, db, slot) =>
+    db
+      .selectFrom('resources')
+      .select(['id', 'resource_type'])
+      .where('tenant_id', '=', slot('tenant'))
+      .where(
+        'id',
+        'in',
+        Array.from({ length: n }, (_, i) => slot(`id${i}`)),
+      ),
+  SMALL_LISTS,
+);
+
+/** `{tenant, id0, id1, …}`: the values of a statement binding a list of ids one by one. */
+export function idValues(tenantId: string, ids: readonly string[]): Record<'tenant' | `id${number}`, string> {
+  const values: Record<string, string> = { tenant: tenantId };
+  ids.forEach((id, i) => {
+    values[`id${i}`] = id;
+  });
+  return values;
 }
 
 export async function findTypes(
@@ -81,36 +110,71 @@ export async function findTypes(
 ): Promise<ReadonlyMap<string, ResourceTypeName>> {
   const found = new Map<string, ResourceTypeName>();
   for (const part of chunk([...new Set(ids)], 1, dialect.capabilities.maxParameters)) {
-    const rows = await db
-      .selectFrom('resources')
-      .select(['id', 'resource_type'])
-      .where('tenant_id', '=', tenantId)
-      .where('id', 'in', part)
-      .execute();
+    const rows = await typesAmong(part.length).execute(db, idValues(tenantId, part));
     for (const row of rows) found.set(row.id, row.resource_type as ResourceTypeName);
   }
   return found;
 }
 
+type BodyColumn = 'body' | 'unique_name_fold' | 'display_name_fold' | 'display' | 'external_id' | 'active';
+
+/** Slots for every column `bodyColumns` fills. */
+function bodySlots(slot: (name: BodyColumn) => never) {
+  return {
+    body: slot('body'),
+    unique_name_fold: slot('unique_name_fold'),
+    display_name_fold: slot('display_name_fold'),
+    display: slot('display'),
+    external_id: slot('external_id'),
+    active: slot('active'),
+  };
+}
+
+const insertRow = template<'tenant' | 'id' | 'type' | 'now' | BodyColumn, ResourceRow>((db, slot) =>
+  db
+    .insertInto('resources')
+    .values({
+      tenant_id: slot('tenant'),
+      id: slot('id'),
+      resource_type: slot('type'),
+      version: 1,
+      created: slot('now'),
+      last_modified: slot('now'),
+      ...bodySlots(slot),
+    })
+    .returning(RETURNED),
+);
+
 export async function insertResource({ db, dialect, tenantId }: SqlScope, input: NewResource): Promise<StoredResource> {
   const now = normalizeTimestamp(input.now);
   const row = await mapUniqueViolations(dialect, uniquenessErrors(input.resourceType, input.id, input.body), () =>
-    db
-      .insertInto('resources')
-      .values({
-        tenant_id: tenantId,
-        id: input.id,
-        resource_type: input.resourceType,
-        version: 1,
-        created: now,
-        last_modified: now,
-        ...bodyColumns(dialect, input.resourceType, input.body),
-      })
-      .returning(RETURNED)
-      .executeTakeFirstOrThrow(),
+    insertRow.first(db, {
+      tenant: tenantId,
+      id: input.id,
+      type: input.resourceType,
+      now,
+      ...bodyColumns(dialect, input.resourceType, input.body),
+    }),
   );
+  if (row === undefined) throw new Error('INSERT … RETURNING returned no row');
   return toStoredResource(row, dialect);
 }
+
+type Key = 'tenant' | 'id' | 'type' | 'now';
+
+/** The UPDATE that bumps version and lastModified, and sets `columns` too. */
+function updateWith(db: Kysely<Database>, slot: (name: Key) => never, columns: Record<string, never>) {
+  return db
+    .updateTable('resources')
+    .set((eb) => ({ version: eb('version', '+', 1), last_modified: slot('now'), ...columns }))
+    .where('tenant_id', '=', slot('tenant'))
+    .where('id', '=', slot('id'))
+    .where('resource_type', '=', slot('type'))
+    .returning(RETURNED);
+}
+
+const replaceRow = template<Key | BodyColumn, ResourceRow>((db, slot) => updateWith(db, slot, bodySlots(slot)));
+const touchRow = template<Key, ResourceRow>((db, slot) => updateWith(db, slot, {}));
 
 /** Bumps version and lastModified, replacing the body (and its columns) when one is given. */
 export async function updateResource(
@@ -120,31 +184,23 @@ export async function updateResource(
   body: ScimObject | undefined,
   now: string,
 ): Promise<StoredResource | undefined> {
-  const at = normalizeTimestamp(now);
+  const key = { tenant: tenantId, id, type, now: normalizeTimestamp(now) };
   const row = await mapUniqueViolations(dialect, uniquenessErrors(type, id, body ?? {}), () =>
-    db
-      .updateTable('resources')
-      .set((eb) => ({
-        version: eb('version', '+', 1),
-        last_modified: at,
-        ...(body === undefined ? {} : bodyColumns(dialect, type, body)),
-      }))
-      .where('tenant_id', '=', tenantId)
-      .where('id', '=', id)
-      .where('resource_type', '=', type)
-      .returning(RETURNED)
-      .executeTakeFirst(),
+    body === undefined
+      ? touchRow.first(db, key)
+      : replaceRow.first(db, { ...key, ...bodyColumns(dialect, type, body) }),
   );
   return row && toStoredResource(row, dialect);
 }
 
-/** Deletes the row; the foreign keys of `group_members` cascade to its memberships both ways. */
-export async function deleteResource({ db, tenantId }: SqlScope, type: ResourceTypeName, id: string): Promise<boolean> {
-  const result = await db
+const deleteRow = template<'tenant' | 'id' | 'type', never>((db, slot) =>
+  db
     .deleteFrom('resources')
-    .where('tenant_id', '=', tenantId)
-    .where('id', '=', id)
-    .where('resource_type', '=', type)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+    .where('tenant_id', '=', slot('tenant'))
+    .where('id', '=', slot('id'))
+    .where('resource_type', '=', slot('type')),
+);
+
+export async function deleteResource({ db, tenantId }: SqlScope, type: ResourceTypeName, id: string): Promise<boolean> {
+  return (await deleteRow.changes(db, { tenant: tenantId, id, type })) > 0;
 }

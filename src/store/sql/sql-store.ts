@@ -9,7 +9,7 @@ import type { Store, StoreCapabilities, TenantReader, TenantStore, TenantWriter 
 import type { SqlDialect } from './dialect.js';
 import { createEndpointRepository } from './event-endpoints.js';
 import { appendEvents, listEvents, membersAmong, pruneEvents } from './events.js';
-import { addMembers, clearMembers, listGroupsOf, listMembers, removeMembers } from './members.js';
+import { addMembers, clearMembers, listGroupsOfEach, listMembers, removeMembers } from './members.js';
 import { migrateToLatest } from './migrations/migrate.js';
 import { queryResources } from './query.js';
 import { createRequestLogRepository } from './request-log.js';
@@ -17,6 +17,7 @@ import { deleteResource, findTypes, getResource, insertResource, updateResource 
 import { createRoleRepository, readRoleCatalogue } from './roles.js';
 import type { SqlScope } from './scope.js';
 import type { Database } from './tables.js';
+import { template } from './template.js';
 import { createTenantRepository } from './tenants.js';
 import { createTokenRepository } from './tokens.js';
 
@@ -32,7 +33,8 @@ function createReader(scope: SqlScope): TenantReader {
     getResource: (type, id) => getResource(scope, type, id),
     query: (type, query) => queryResources(scope, type, query),
     listMembers: (groupId) => listMembers(scope, groupId),
-    listGroupsOf: (memberId) => listGroupsOf(scope, memberId),
+    listGroupsOf: async (memberId) => (await listGroupsOfEach(scope, [memberId])).get(memberId)!,
+    listGroupsOfEach: (memberIds) => listGroupsOfEach(scope, memberIds),
     findTypes: (ids) => findTypes(scope, ids),
   };
 }
@@ -54,6 +56,10 @@ function createWriter(scope: SqlScope): TenantWriter {
   });
 }
 
+const tenantExists = template<'id', { id: string }>((db, slot) =>
+  db.selectFrom('tenants').select('id').where('id', '=', slot('id')),
+);
+
 /**
  * Runs `fn` as one unit of work on a single connection: BEGIN (the dialect's, which serialises
  * the tenant's writers), then COMMIT, or ROLLBACK and rethrow when `fn` throws.
@@ -67,7 +73,7 @@ async function runTransaction<T>(
   return db.connection().execute(async (conn) => {
     await dialect.begin(conn, tenantId);
     try {
-      const tenant = await conn.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst();
+      const tenant = await tenantExists.first(conn, { id: tenantId });
       if (!tenant) throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
       const result = await fn(createWriter({ db: conn, dialect, tenantId }));
       await sql`commit`.execute(conn);
@@ -81,8 +87,12 @@ async function runTransaction<T>(
   });
 }
 
+/** Tenant handles kept at most; past that they are made anew (they are cheap, just not free). */
+const MAX_HANDLES = 10_000;
+
 /** A Store over an open Kysely instance; `close()` destroys it. Does not migrate. */
 export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): Store {
+  const handles = new Map<string, TenantStore>();
   return {
     capabilities,
     tenants: createTenantRepository(db, dialect),
@@ -95,11 +105,18 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
     requestLog: createRequestLogRepository(db, dialect),
     roles: createRoleRepository(db, dialect),
     forTenant(tenantId): TenantStore {
-      return {
-        ...createReader({ db, dialect, tenantId }),
-        transaction: (fn) => runTransaction(db, dialect, tenantId, fn),
-        roleCatalogue: () => readRoleCatalogue(db, dialect, tenantId),
-      };
+      // Every request asks for its tenant's handle; it holds nothing but the id, so one serves all.
+      let handle = handles.get(tenantId);
+      if (handle === undefined) {
+        handle = {
+          ...createReader({ db, dialect, tenantId }),
+          transaction: (fn) => runTransaction(db, dialect, tenantId, fn),
+          roleCatalogue: () => readRoleCatalogue(db, dialect, tenantId),
+        };
+        if (handles.size >= MAX_HANDLES) handles.clear();
+        handles.set(tenantId, handle);
+      }
+      return handle;
     },
     async ping() {
       await sql`select 1`.execute(db);

@@ -3,13 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CompiledQuery, sql } from 'kysely';
 import { resourceType } from '../../scim/schema/registry.js';
 import { openStore } from '../open.js';
 import { runStoreContract } from '../store.contract.js';
-import { checkedFilter, tenantRecord, userBody } from '../test-support/fixtures.js';
+import { checkedFilter, T0, tenantRecord, tokenRecord, userBody } from '../test-support/fixtures.js';
 import { compileFilter } from './filter-sql.js';
 import { listMigrations, MIGRATION_TABLE, migrateToLatest } from './migrations/migrate.js';
+import { CREDENTIAL_CACHE_MS } from './read-cache.js';
 import { connect, dialect, MEMORY, openDatabase, STATEMENT_CACHE_SIZE } from './sqlite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scimd-sqlite-'));
@@ -123,6 +125,37 @@ describe('SQLite store', () => {
       /USING COVERING INDEX group_members_by_member \(tenant_id=\? AND member_id=\?\)/,
     );
     await db.destroy();
+  });
+});
+
+describe('credential rows another process changes', () => {
+  it('are seen at once when changed through this store and within CREDENTIAL_CACHE_MS otherwise', async () => {
+    const file = freshFile();
+    const server = await openStore(`file:${file}`);
+    const cli = await openStore(`file:${file}`); // as `scimd tokens revoke` would, in its own process
+    try {
+      await server.tenants.create(tenantRecord('t1'));
+      await server.tokens.insert(tokenRecord('k1', 't1'));
+      await server.tokens.insert(tokenRecord('k2', 't1'));
+      assert.equal((await server.tokens.findByHash('hash-k1'))?.revokedAt, null);
+      assert.equal((await server.tenants.getById('t1'))?.status, 'active');
+
+      await server.tokens.revoke('t1', 'k2', T0);
+      assert.equal((await server.tokens.findByHash('hash-k2'))?.revokedAt, T0, 'own change: at once');
+
+      await cli.tokens.revoke('t1', 'k1', T0);
+      await cli.tenants.setStatus('t1', 'disabled');
+      await sleep(CREDENTIAL_CACHE_MS + 50);
+      assert.equal((await server.tokens.findByHash('hash-k1'))?.revokedAt, T0);
+      assert.equal((await server.tenants.getById('t1'))?.status, 'disabled');
+      await cli.tenants.delete('t1');
+      await sleep(CREDENTIAL_CACHE_MS + 50);
+      assert.equal(await server.tenants.getById('t1'), undefined);
+      assert.equal(await server.tokens.findByHash('hash-k1'), undefined);
+    } finally {
+      await server.close();
+      await cli.close();
+    }
   });
 });
 

@@ -4,8 +4,10 @@ import { conflict } from '../../scim/errors.js';
 import { normalizeTimestamp } from '../project-columns.js';
 import type { TenantRecord, TenantRepository, TenantStatus } from '../store.js';
 import type { SqlDialect } from './dialect.js';
+import { createReadCache } from './read-cache.js';
 import { decodeStringArray } from './roles.js';
 import type { Database, TenantsTable } from './tables.js';
+import { template } from './template.js';
 import { mapUniqueViolations } from './unique.js';
 
 const COLUMNS = ['id', 'slug', 'name', 'status', 'created', 'allowed_roles'] as const;
@@ -22,10 +24,28 @@ function toRecord(dialect: SqlDialect, row: Selectable<TenantsTable>): TenantRec
   return allowedRoles === null ? record : { ...record, allowedRoles };
 }
 
+/** Authentication reads the tenant of every request: templates (template.ts). */
+const byId = template<'id', Selectable<TenantsTable>>((db, slot) =>
+  db.selectFrom('tenants').select(COLUMNS).where('id', '=', slot('id')),
+);
+const bySlug = template<'slug', Selectable<TenantsTable>>((db, slot) =>
+  db.selectFrom('tenants').select(COLUMNS).where('slug', '=', slot('slug')),
+);
+
 export function createTenantRepository(db: Kysely<Database>, dialect: SqlDialect): TenantRepository {
   const select = () => db.selectFrom('tenants').select(COLUMNS);
   const encodeRoles = (values: readonly string[] | undefined | null) =>
     values === undefined || values === null ? null : dialect.encodeJson([...values]);
+  /** id → tenant, read by every request's authentication (read-cache.ts); cleared by every change. */
+  const found = createReadCache<TenantRecord>();
+  /** Runs a change, then forgets what the cache holds. */
+  const changing = async <T>(change: Promise<T>): Promise<T> => {
+    try {
+      return await change;
+    } finally {
+      found.clear();
+    }
+  };
   return {
     async create(tenant) {
       const record = { ...tenant, created: normalizeTimestamp(tenant.created) };
@@ -51,11 +71,13 @@ export function createTenantRepository(db: Kysely<Database>, dialect: SqlDialect
       return record;
     },
     async getById(id) {
-      const row = await select().where('id', '=', id).executeTakeFirst();
-      return row && toRecord(dialect, row);
+      return found.read(id, async () => {
+        const row = await byId.first(db, { id });
+        return row && toRecord(dialect, row);
+      });
     },
     async getBySlug(slug) {
-      const row = await select().where('slug', '=', slug).executeTakeFirst();
+      const row = await bySlug.first(db, { slug });
       return row && toRecord(dialect, row);
     },
     async list() {
@@ -63,25 +85,24 @@ export function createTenantRepository(db: Kysely<Database>, dialect: SqlDialect
       return rows.map((row) => toRecord(dialect, row));
     },
     async setStatus(id, status: TenantStatus) {
-      const row = await db
-        .updateTable('tenants')
-        .set({ status })
-        .where('id', '=', id)
-        .returning(COLUMNS)
-        .executeTakeFirst();
+      const row = await changing(
+        db.updateTable('tenants').set({ status }).where('id', '=', id).returning(COLUMNS).executeTakeFirst(),
+      );
       return row && toRecord(dialect, row);
     },
     async setAllowedRoles(id, values) {
-      const row = await db
-        .updateTable('tenants')
-        .set({ allowed_roles: encodeRoles(values) })
-        .where('id', '=', id)
-        .returning(COLUMNS)
-        .executeTakeFirst();
+      const row = await changing(
+        db
+          .updateTable('tenants')
+          .set({ allowed_roles: encodeRoles(values) })
+          .where('id', '=', id)
+          .returning(COLUMNS)
+          .executeTakeFirst(),
+      );
       return row && toRecord(dialect, row);
     },
     async delete(id) {
-      const result = await db.deleteFrom('tenants').where('id', '=', id).executeTakeFirst();
+      const result = await changing(db.deleteFrom('tenants').where('id', '=', id).executeTakeFirst());
       return Number(result.numDeletedRows) > 0;
     },
   };

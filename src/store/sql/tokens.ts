@@ -8,7 +8,9 @@ import { normalizeTimestamp } from '../project-columns.js';
 import type { TokenRecord, TokenRepository } from '../store.js';
 import { isTouchDue, touchThreshold } from '../token-touch.js';
 import type { SqlDialect } from './dialect.js';
+import { createReadCache } from './read-cache.js';
 import type { Database, TokensTable } from './tables.js';
+import { template } from './template.js';
 import { mapUniqueViolations } from './unique.js';
 
 const COLUMNS = [
@@ -37,11 +39,18 @@ function toRecord(row: Selectable<TokensTable>): TokenRecord {
   };
 }
 
+/** Every SCIM request looks its token up: a template (template.ts). */
+const byHash = template<'hash', Selectable<TokensTable>>((db, slot) =>
+  db.selectFrom('tokens').select(COLUMNS).where('hash', '=', slot('hash')),
+);
+
 const optionalTimestamp = (value: string | null) => (value === null ? null : normalizeTimestamp(value));
 
 export function createTokenRepository(db: Kysely<Database>, dialect: SqlDialect): TokenRepository {
   /** tokenId → the last `lastUsedAt` this process wrote or saw. */
   const touched = new Map<string, string>();
+  /** hash → token, read on every request (read-cache.ts); cleared by every change here. */
+  const found = createReadCache<TokenRecord>();
   return {
     async insert(token) {
       const record: TokenRecord = {
@@ -76,8 +85,10 @@ export function createTokenRepository(db: Kysely<Database>, dialect: SqlDialect)
       return record;
     },
     async findByHash(hash) {
-      const row = await db.selectFrom('tokens').select(COLUMNS).where('hash', '=', hash).executeTakeFirst();
-      return row && toRecord(row);
+      return found.read(hash, async () => {
+        const row = await byHash.first(db, { hash });
+        return row && toRecord(row);
+      });
     },
     async listForTenant(tenantId) {
       const rows = await db
@@ -98,6 +109,7 @@ export function createTokenRepository(db: Kysely<Database>, dialect: SqlDialect)
         .where('id', '=', tokenId)
         .returning(COLUMNS)
         .executeTakeFirst();
+      found.clear();
       return row && toRecord(row);
     },
     async touch(tokenId, now) {
@@ -111,6 +123,7 @@ export function createTokenRepository(db: Kysely<Database>, dialect: SqlDialect)
         .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', touchThreshold(at))]))
         .execute();
       touched.set(tokenId, at);
+      found.clear();
     },
   };
 }

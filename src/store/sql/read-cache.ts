@@ -1,0 +1,45 @@
+/**
+ * A short-lived memo of rows that every request reads and that change rarely: the token a
+ * bearer credential hashes to, and its tenant. Writes through the same repository clear it at
+ * once; a write by another process (the `scimd` CLI on the same SQLite file, another server on
+ * PostgreSQL) is seen within `CREDENTIAL_CACHE_MS`. Only rows found are kept: a token issued a
+ * moment ago elsewhere works at its first use.
+ */
+
+/** How long a process may keep using a credential row another process has since changed. */
+export const CREDENTIAL_CACHE_MS = 1000;
+
+/** Most rows kept; past that the memo starts over (it is a cache, not a store). */
+const MAX_ENTRIES = 10_000;
+
+export interface ReadCache<V> {
+  /** The value kept for `key`, else what `load` finds (kept unless undefined). */
+  read(key: string, load: () => Promise<V | undefined>): Promise<V | undefined>;
+  /** Forgets everything, including what reads still under way will find. Call it after a write. */
+  clear(): void;
+}
+
+/** Entries expire `ttlMs` after they were loaded, on a monotonic clock (wall-clock jumps do not matter). */
+export function createReadCache<V>(ttlMs = CREDENTIAL_CACHE_MS): ReadCache<V> {
+  const entries = new Map<string, { value: V; until: number }>();
+  // A read that began before a clear() may return the row as it was before the write: it must
+  // not be kept. Each clear() starts a new generation; only reads of the current one are kept.
+  let generation = 0;
+  return {
+    async read(key, load) {
+      const entry = entries.get(key);
+      if (entry !== undefined && entry.until > performance.now()) return entry.value;
+      const started = generation;
+      const value = await load();
+      if (value !== undefined && started === generation) {
+        if (entries.size >= MAX_ENTRIES) entries.clear();
+        entries.set(key, { value, until: performance.now() + ttlMs });
+      }
+      return value;
+    },
+    clear() {
+      entries.clear();
+      generation++;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+import { connect, MEMORY } from './sqlite.js';
+import type { Database } from './tables.js';
+import { bind, Slot, template, templateFamily } from './template.js';
+
+const db = connect(MEMORY);
+after(() => db.destroy());
+
+const tenantName = template<'id', { name: string }>((k, slot) =>
+  k.selectFrom('tenants').select('name').where('id', '=', slot('id')),
+);
+
+/** A Kysely that compiles PostgreSQL and answers every statement with no rows. */
+function postgresCompiler(): Kysely<Database> {
+  return new Kysely<Database>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (k) => new PostgresIntrospector(k),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  });
+}
+
+describe('statement templates', () => {
+  it('runs one compiled statement with the values of each call', async () => {
+    await db.schema.createTable('tenants').addColumn('id', 'text').addColumn('name', 'text').execute();
+    await db
+      .insertInto('tenants')
+      .values([
+        { id: 'a', name: 'Alpha' },
+        { id: 'b', name: 'Beta' },
+      ] as never)
+      .execute();
+    assert.deepEqual(await tenantName.execute(db, { id: 'a' }), [{ name: 'Alpha' }]);
+    assert.deepEqual(await tenantName.first(db, { id: 'b' }), { name: 'Beta' });
+    assert.equal(await tenantName.first(db, { id: 'c' }), undefined);
+    // The same statement on a connection derived from db (as inside a unit of work).
+    const viaConnection = await db.connection().execute((conn) => tenantName.first(conn, { id: 'a' }));
+    assert.deepEqual(viaConnection, { name: 'Alpha' });
+  });
+
+  it('counts the rows a statement changed', async () => {
+    const rename = template<'id' | 'name', never>((k, slot) =>
+      k
+        .updateTable('tenants')
+        .set({ name: slot('name') })
+        .where('id', '=', slot('id')),
+    );
+    assert.equal(await rename.changes(db, { id: 'a', name: 'Alef' }), 1);
+    assert.equal(await rename.changes(db, { id: 'zz', name: 'Nobody' }), 0);
+    assert.deepEqual(await tenantName.first(db, { id: 'a' }), { name: 'Alef' });
+  });
+
+  it('refuses to run with a value missing rather than binding NULL', async () => {
+    await assert.rejects(() => tenantName.first(db, {} as { id: string }), /no value for slot "id"/);
+  });
+
+  it('binds slots by name wherever they occur and leaves other parameters alone', () => {
+    const compiled = {
+      query: {} as never,
+      queryId: { queryId: 'q' },
+      sql: 'select ? , ?, ?',
+      parameters: [new Slot('b'), 7, new Slot('a')],
+    };
+    assert.deepEqual(bind(compiled, { a: 'A', b: null }).parameters, [null, 7, 'A']);
+    assert.equal(compiled.parameters[0] instanceof Slot, true, 'the template itself is untouched');
+  });
+
+  it('compiles separately for each dialect', async () => {
+    const pg = postgresCompiler();
+    const seen: string[] = [];
+    const spy = template<'id', unknown>((k, slot) => {
+      const q = k.selectFrom('tenants').select('name').where('id', '=', slot('id'));
+      seen.push(q.compile().sql);
+      return q;
+    });
+    await spy.first(db, { id: 'a' });
+    assert.equal(await spy.first(pg, { id: 'a' }), undefined);
+    await spy.first(db, { id: 'b' });
+    assert.deepEqual(seen, [
+      'select "name" from "tenants" where "id" = ?',
+      'select "name" from "tenants" where "id" = $1',
+    ]);
+  });
+
+  it('builds one template per shape in a family', async () => {
+    const built: number[] = [];
+    const firstN = templateFamily<number, 'from', { id: string }>((n, k, slot) => {
+      built.push(n);
+      return k.selectFrom('tenants').select('id').where('id', '>=', slot('from')).orderBy('id').limit(n);
+    });
+    assert.deepEqual(await firstN(1).execute(db, { from: 'a' }), [{ id: 'a' }]);
+    assert.deepEqual(await firstN(2).execute(db, { from: 'a' }), [{ id: 'a' }, { id: 'b' }]);
+    assert.deepEqual(await firstN(1).execute(db, { from: 'b' }), [{ id: 'b' }]);
+    assert.deepEqual(built, [1, 2]);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * Statement templates: a Kysely statement built and compiled once, then run any number of times
+ * with new values. Building and compiling a statement costs 15–20 µs, several times what SQLite
+ * takes to answer a point lookup (docs/benchmarks.md, "Where the time goes"), so the statements
+ * of every request's hot path are templates.
+ *
+ * A template's values are `Slot`s: markers that Kysely binds like any value and that `bind`
+ * replaces, position by position, with the values of one call. The SQL text therefore never
+ * depends on the values, which is also what lets SQLite's statement cache (sqlite.ts) reuse the
+ * prepared statement.
+ */
+import type { CompiledQuery, Kysely } from 'kysely';
+import type { Database } from './tables.js';
+
+/** A value to be given at run time, by name. */
+export class Slot {
+  constructor(readonly name: string) {}
+}
+
+/** Anything Kysely can compile: a query builder or a `sql` template. */
+interface Compilable<R> {
+  compile(): CompiledQuery<R>;
+}
+
+/** Replaces every `Slot` among `compiled`'s parameters with its value in `values`. */
+export function bind<R>(compiled: CompiledQuery<R>, values: Readonly<Record<string, unknown>>): CompiledQuery<R> {
+  const parameters = compiled.parameters.map((p) => {
+    if (!(p instanceof Slot)) return p;
+    const value = values[p.name];
+    // A missing value is a bug in the caller, never something to send to the database as NULL.
+    if (value === undefined) throw new Error(`statement template: no value for slot "${p.name}"`);
+    return value;
+  });
+  return { ...compiled, parameters };
+}
+
+export interface Template<V extends string, R> {
+  /** Runs the statement on `db` (the store's Kysely or a unit of work's connection). */
+  execute(db: Kysely<Database>, values: Readonly<Record<V, unknown>>): Promise<R[]>;
+  /** The first row, if any. */
+  first(db: Kysely<Database>, values: Readonly<Record<V, unknown>>): Promise<R | undefined>;
+  /** Rows changed (INSERT, UPDATE, DELETE without RETURNING). */
+  changes(db: Kysely<Database>, values: Readonly<Record<V, unknown>>): Promise<number>;
+}
+
+/**
+ * A template of the statement `build` makes with `slot(name)` in place of every value; built and
+ * compiled on first use for each dialect. Values that decide the statement's shape (a list's
+ * length, a LIMIT) cannot be slots: build one template per shape (`templateFamily`).
+ */
+export function template<V extends string, R>(
+  build: (db: Kysely<Database>, slot: (name: V) => never) => Compilable<R>,
+): Template<V, R> {
+  const compiled = statementCache(1);
+  const slot = (name: V) => new Slot(name) as never;
+  const run = (db: Kysely<Database>, values: Readonly<Record<V, unknown>>) =>
+    db.executeQuery(bind(compiled(db, '', () => build(db, slot)) as CompiledQuery<R>, values));
+  return {
+    execute: async (db, values) => (await run(db, values)).rows,
+    first: async (db, values) => (await run(db, values)).rows[0],
+    changes: async (db, values) => Number((await run(db, values)).numAffectedRows ?? 0),
+  };
+}
+
+/**
+ * Compiled statements by a shape key, kept for each dialect: the SQL depends on the dialect
+ * only. A Kysely and every instance derived from it (a unit of work's connection) share one
+ * adapter object, and one process may hold stores of different dialects (the differential
+ * tests do), so statements are kept per adapter. At most `maxShapes` are kept per dialect (the
+ * oldest go first); the bound only keeps a misbehaving caller from growing it without end.
+ */
+export function statementCache(maxShapes: number) {
+  const byAdapter = new WeakMap<object, Map<string, CompiledQuery>>();
+  return (db: Kysely<Database>, key: string, build: () => Compilable<unknown>): CompiledQuery => {
+    const adapter = db.getExecutor().adapter;
+    let shapes = byAdapter.get(adapter);
+    if (shapes === undefined) {
+      shapes = new Map();
+      byAdapter.set(adapter, shapes);
+    }
+    let statement = shapes.get(key);
+    if (statement === undefined) {
+      statement = build().compile();
+      if (shapes.size >= maxShapes) shapes.delete(shapes.keys().next().value as string);
+      shapes.set(key, statement);
+    }
+    return statement;
+  };
+}
+
+export interface FamilyOptions<K> {
+  /** Whether to keep the template of `key` for later calls (default: always). */
+  readonly keep?: (key: K) => boolean;
+}
+
+/**
+ * Templates that differ by a shape key (a list's length, a literal LIMIT), each built once. A
+ * shape that `keep` refuses (a statement binding thousands of rows, whose text alone is large)
+ * is built for the one call.
+ */
+export function templateFamily<K, V extends string, R>(
+  build: (key: K, db: Kysely<Database>, slot: (name: V) => never) => Compilable<R>,
+  options: FamilyOptions<K> = {},
+): (key: K) => Template<V, R> {
+  const made = new Map<K, Template<V, R>>();
+  const maker = (key: K) => template<V, R>((db, slot) => build(key, db, slot));
+  return (key) => {
+    if (options.keep?.(key) === false) return maker(key);
+    let t = made.get(key);
+    if (t === undefined) {
+      // Shapes are few in practice; the bound only keeps a misbehaving caller from growing the
+      // map without end.
+      if (made.size >= MAX_SHAPES) made.clear();
+      t = maker(key);
+      made.set(key, t);
+    }
+    return t;
+  };
+}
+
+const MAX_SHAPES = 256;
+
+/** For families keyed by a row or value count: keep statements of up to 200 (a default page). */
+export const SMALL_LISTS: FamilyOptions<number> = { keep: (n) => n <= 200 };
