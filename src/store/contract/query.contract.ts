@@ -26,6 +26,24 @@ export function queryContract(open: OpenStore): void {
       });
     });
 
+    it('answers each filter with its own values, also when filters of one shape follow each other', async () => {
+      // SQL backends compile a statement once per filter shape (template.ts): the values of one
+      // call must never leak into the next.
+      await withTenants(open, async (a) => {
+        await seedDirectory(a);
+        const run = async (filter: string) =>
+          ids((await a.query('User', page({ filter: checkedFilter('User', filter) }))).resources);
+        for (let round = 0; round < 2; round++) {
+          assert.deepEqual(await run('userName eq "älice"'), ['u2']);
+          assert.deepEqual(await run('userName eq "bjensen@example.com"'), ['u1']);
+          assert.deepEqual(await run('userName eq "nobody"'), []);
+          assert.deepEqual(await run('title eq "tour guide" and active eq true'), ['u1']);
+          assert.deepEqual(await run('title eq "ceo" and active eq true'), ['u3']);
+          assert.deepEqual(await run('title eq "tour guide" and active eq false'), []);
+        }
+      });
+    });
+
     it('breaks ties on created by id', async () => {
       await withTenants(open, async (a) => {
         for (const id of ['c', 'a', 'b']) await insert(a, 'Group', id, groupBody(`G${id}`), at(0));
