@@ -11,10 +11,9 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ResourceTypeName } from '../../scim/schema/types.js';
 import type { ChangeEvent, EventMember, EventPage, NewChangeEvent } from '../events-port.js';
 import type { SqlDialect } from './dialect.js';
-import { idValues } from './resources.js';
 import { chunk, type SqlScope } from './scope.js';
 import type { Database, EventsTable } from './tables.js';
-import { SMALL_LISTS, template, templateFamily } from './template.js';
+import { idSlots, idValues, SMALL_LISTS, template, templateFamily } from './template.js';
 
 /** A stream id: one per endpoint × tenant, derived so that concurrent creations agree. */
 export function streamId(endpointId: string, tenantId: string): string {
@@ -38,11 +37,6 @@ function toChangeEvent(row: Selectable<EventsTable>, dialect: SqlDialect): Chang
   };
 }
 
-/**
- * Allocates the next `events.length` sequence numbers of the tenant, inserts the events, and
- * makes sure every endpoint whose scope includes the tenant has a stream for it (starting just
- * before these events when it is new).
- */
 // Every SCIM write appends events: the statements of appendEvents are templates (template.ts).
 
 const allocate = template<'tenant' | 'n', { last_seq: number | string }>((db, slot) =>
@@ -98,16 +92,19 @@ export async function appendEvents(scope: SqlScope, events: readonly NewChangeEv
   for (const part of chunk(stored, 11, dialect.capabilities.maxParameters)) {
     const values: Record<string, unknown> = { tenant: tenantId };
     part.forEach((e, i) => {
-      values[`seq${i}`] = e.seq;
-      values[`type${i}`] = e.type;
-      values[`resource_type${i}`] = e.resourceType;
-      values[`resource_id${i}`] = e.resourceId;
-      values[`changed_attributes${i}`] = dialect.encodeJson(e.changedAttributes);
-      values[`snapshot${i}`] = dialect.encodeJson(e.snapshot);
-      values[`member_id${i}`] = e.member?.value ?? null;
-      values[`member_type${i}`] = e.member?.type ?? null;
-      values[`time${i}`] = e.time;
-      values[`request_id${i}`] = e.requestId;
+      const row: Record<(typeof EVENT_COLUMNS)[number], unknown> = {
+        seq: e.seq,
+        type: e.type,
+        resource_type: e.resourceType,
+        resource_id: e.resourceId,
+        changed_attributes: dialect.encodeJson(e.changedAttributes),
+        snapshot: dialect.encodeJson(e.snapshot),
+        member_id: e.member?.value ?? null,
+        member_type: e.member?.type ?? null,
+        time: e.time,
+        request_id: e.requestId,
+      };
+      for (const column of EVENT_COLUMNS) values[`${column}${i}`] = row[column];
     });
     await insertEvents(part.length).execute(db, values);
   }
@@ -253,10 +250,6 @@ const membersIn = templateFamily<number, string, MemberRow>(
       .select(['member_id', 'member_type'])
       .where('tenant_id', '=', slot('tenant'))
       .where('group_id', '=', slot('group'))
-      .where(
-        'member_id',
-        'in',
-        Array.from({ length: n }, (_, i) => slot(`id${i}`)),
-      ),
+      .where('member_id', 'in', idSlots(n, slot)),
   SMALL_LISTS,
 );

@@ -4,9 +4,8 @@
  */
 import { sql } from 'kysely';
 import type { GroupRef, MemberRef, MemberView } from '../store.js';
-import { idValues } from './resources.js';
 import { chunk, type SqlScope } from './scope.js';
-import { SMALL_LISTS, template, templateFamily } from './template.js';
+import { idSlots, idValues, SMALL_LISTS, template, templateFamily } from './template.js';
 
 // The statements of member reads and changes run on hot paths: templates (template.ts).
 
@@ -33,11 +32,7 @@ const groupsOf = templateFamily<number, string, { member_id: string; id: string;
       )
       .select((eb) => ['gm.member_id', 'g.id', eb.fn.coalesce('g.display', sql.lit('')).as('display')])
       .where('gm.tenant_id', '=', slot('tenant'))
-      .where(
-        'gm.member_id',
-        'in',
-        Array.from({ length: n }, (_, i) => slot(`id${i}`)),
-      )
+      .where('gm.member_id', 'in', idSlots(n, slot))
       .orderBy('display')
       .orderBy('g.id'),
   SMALL_LISTS,
@@ -76,11 +71,7 @@ const deleteMembers = templateFamily<number, string, never>(
       .deleteFrom('group_members')
       .where('tenant_id', '=', slot('tenant'))
       .where('group_id', '=', slot('group'))
-      .where(
-        'member_id',
-        'in',
-        Array.from({ length: n }, (_, i) => slot(`id${i}`)),
-      ),
+      .where('member_id', 'in', idSlots(n, slot)),
   SMALL_LISTS,
 );
 

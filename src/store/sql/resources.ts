@@ -11,7 +11,7 @@ import type { NewResource, ScimObject, StoredResource } from '../store.js';
 import type { SqlDialect } from './dialect.js';
 import { chunk, type SqlScope } from './scope.js';
 import type { Database, ResourcesTable } from './tables.js';
-import { SMALL_LISTS, template, templateFamily } from './template.js';
+import { idSlots, idValues, SMALL_LISTS, template, templateFamily } from './template.js';
 import { mapUniqueViolations } from './unique.js';
 
 /** The columns a StoredResource is read from, qualified by the alias `r`. */
@@ -87,22 +87,9 @@ const typesAmong = templateFamily<number, `id${number}` | 'tenant', { id: string
       .selectFrom('resources')
       .select(['id', 'resource_type'])
       .where('tenant_id', '=', slot('tenant'))
-      .where(
-        'id',
-        'in',
-        Array.from({ length: n }, (_, i) => slot(`id${i}`)),
-      ),
+      .where('id', 'in', idSlots(n, slot)),
   SMALL_LISTS,
 );
-
-/** `{tenant, id0, id1, …}`: the values of a statement binding a list of ids one by one. */
-export function idValues(tenantId: string, ids: readonly string[]): Record<'tenant' | `id${number}`, string> {
-  const values: Record<string, string> = { tenant: tenantId };
-  ids.forEach((id, i) => {
-    values[`id${i}`] = id;
-  });
-  return values;
-}
 
 export async function findTypes(
   { db, dialect, tenantId }: SqlScope,

@@ -1,7 +1,7 @@
 /**
  * Statement templates: a Kysely statement built and compiled once, then run any number of times
  * with new values. Building and compiling a statement costs 15–20 µs, several times what SQLite
- * takes to answer a point lookup (docs/benchmarks.md, "Where the time goes"), so the statements
+ * takes to answer a point lookup (docs/benchmarks.md, "What changed"), so the statements
  * of every request's hot path are templates.
  *
  * A template's values are `Slot`s: markers that Kysely binds like any value and that `bind`
@@ -119,6 +119,20 @@ export function templateFamily<K, V extends string, R>(
 }
 
 const MAX_SHAPES = 256;
+
+/** Slots `id0`, `id1`, … for a list of `n` ids bound one by one (their values: `idValues`). */
+export function idSlots(n: number, slot: (name: `id${number}`) => never): never[] {
+  return Array.from({ length: n }, (_, i) => slot(`id${i}`));
+}
+
+/** `{tenant, id0, id1, …}`: the values of a statement binding the tenant and a list of ids. */
+export function idValues(tenantId: string, ids: readonly string[]): Record<'tenant' | `id${number}`, string> {
+  const values: Record<string, string> = { tenant: tenantId };
+  ids.forEach((id, i) => {
+    values[`id${i}`] = id;
+  });
+  return values;
+}
 
 /** For families keyed by a row or value count: keep statements of up to 200 (a default page). */
 export const SMALL_LISTS: FamilyOptions<number> = { keep: (n) => n <= 200 };
