@@ -21,6 +21,11 @@ export interface SqlDialectCapabilities {
    * which is enough where writers are serialised (SQLite).
    */
   readonly rowLocking: boolean;
+  /**
+   * One connection serialises every writer of the process, whatever the tenant (SQLite), so
+   * concurrent units of work can share one transaction (group-commit.ts).
+   */
+  readonly singleConnection: boolean;
 }
 
 /** The rows of a JSON array as a FROM item with its element and its position. */

@@ -211,7 +211,7 @@ async function withMigrationLock<T>(db: Kysely<Database>, migrate: (conn: Kysely
 
 export const dialect: SqlDialect = {
   // The protocol counts bind parameters in 16 bits (at most 65535); stay below.
-  capabilities: { nativeJson: true, maxParameters: 60000, rowLocking: true },
+  capabilities: { nativeJson: true, maxParameters: 60000, rowLocking: true, singleConnection: false },
   columnTypes: { json: 'jsonb', boolean: 'boolean' },
   prepare,
   async begin(conn, tenantId) {

@@ -9,6 +9,7 @@ import type { Store, StoreCapabilities, TenantReader, TenantStore, TenantWriter 
 import type { SqlDialect } from './dialect.js';
 import { createEndpointRepository } from './event-endpoints.js';
 import { appendEvents, listEvents, membersAmong, pruneEvents } from './events.js';
+import { createGroupCommit, type GroupCommit } from './group-commit.js';
 import { addMembers, clearMembers, listGroupsOfEach, listMembers, removeMembers } from './members.js';
 import { migrateToLatest } from './migrations/migrate.js';
 import { queryResources } from './query.js';
@@ -60,22 +61,35 @@ const tenantExists = template<'id', { id: string }>((db, slot) =>
   db.selectFrom('tenants').select('id').where('id', '=', slot('id')),
 );
 
-/**
- * Runs `fn` as one unit of work on a single connection: BEGIN (the dialect's, which serialises
- * the tenant's writers), then COMMIT, or ROLLBACK and rethrow when `fn` throws.
- */
-async function runTransaction<T>(
-  db: Kysely<Database>,
+/** The unit of work itself, on the connection of its transaction. */
+async function runUnit<T>(
+  conn: Kysely<Database>,
   dialect: SqlDialect,
   tenantId: string,
   fn: (tx: TenantWriter) => Promise<T>,
 ): Promise<T> {
+  const tenant = await tenantExists.first(conn, { id: tenantId });
+  if (!tenant) throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
+  return fn(createWriter({ db: conn, dialect, tenantId }));
+}
+
+/**
+ * Runs `fn` as one unit of work on a single connection: BEGIN (the dialect's, which serialises
+ * the tenant's writers), then COMMIT, or ROLLBACK and rethrow when `fn` throws. With one
+ * connection for the whole process, units share transactions instead (group-commit.ts).
+ */
+async function runTransaction<T>(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  groupCommit: GroupCommit | undefined,
+  tenantId: string,
+  fn: (tx: TenantWriter) => Promise<T>,
+): Promise<T> {
+  if (groupCommit !== undefined) return groupCommit.run((conn) => runUnit(conn, dialect, tenantId, fn));
   return db.connection().execute(async (conn) => {
     await dialect.begin(conn, tenantId);
     try {
-      const tenant = await tenantExists.first(conn, { id: tenantId });
-      if (!tenant) throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
-      const result = await fn(createWriter({ db: conn, dialect, tenantId }));
+      const result = await runUnit(conn, dialect, tenantId, fn);
       await sql`commit`.execute(conn);
       return result;
     } catch (error) {
@@ -93,6 +107,10 @@ const MAX_HANDLES = 10_000;
 /** A Store over an open Kysely instance; `close()` destroys it. Does not migrate. */
 export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): Store {
   const handles = new Map<string, TenantStore>();
+  // SQLite's begin serialises every writer of the process, whatever the tenant.
+  const groupCommit = dialect.capabilities.singleConnection
+    ? createGroupCommit(db, (conn) => dialect.begin(conn, ''))
+    : undefined;
   return {
     capabilities,
     tenants: createTenantRepository(db, dialect),
@@ -110,7 +128,7 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
       if (handle === undefined) {
         handle = {
           ...createReader({ db, dialect, tenantId }),
-          transaction: (fn) => runTransaction(db, dialect, tenantId, fn),
+          transaction: (fn) => runTransaction(db, dialect, groupCommit, tenantId, fn),
           roleCatalogue: () => readRoleCatalogue(db, dialect, tenantId),
         };
         if (handles.size >= MAX_HANDLES) handles.clear();

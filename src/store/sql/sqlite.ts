@@ -127,7 +127,7 @@ async function prepare(db: Kysely<Database>): Promise<void> {
 
 export const dialect: SqlDialect = {
   // SQLITE_MAX_VARIABLE_NUMBER is 32766 in the bundled build; stay well below.
-  capabilities: { nativeJson: false, maxParameters: 30000, rowLocking: false },
+  capabilities: { nativeJson: false, maxParameters: 30000, rowLocking: false, singleConnection: true },
   columnTypes: { json: 'text', boolean: 'integer' },
   prepare,
   async begin(conn) {
