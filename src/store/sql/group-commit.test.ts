@@ -121,6 +121,25 @@ describe('group commit', () => {
     assert.equal(begins, 3);
   });
 
+  it('fails the units waiting when no transaction can be begun, and goes on with later ones', async () => {
+    let refuse = true;
+    const flaky = createGroupCommit(db, async (conn) => {
+      if (refuse) throw new Error('SQLITE_BUSY: database is locked');
+      await sql`begin immediate`.execute(conn);
+    });
+    const outcomes = await Promise.allSettled([
+      flaky.run((conn) => insert(conn, 'parent', 'a')),
+      flaky.run((conn) => insert(conn, 'parent', 'b')),
+    ]);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['rejected', 'rejected'],
+    );
+    refuse = false;
+    await flaky.run((conn) => insert(conn, 'parent', 'c'));
+    assert.deepEqual(await ids('parent'), ['c']);
+  });
+
   it('fails what is queued, rather than leaving it waiting, when there is no connection', async () => {
     await db.destroy();
     await assert.rejects(

@@ -46,10 +46,17 @@ export function createGroupCommit(db: Kysely<Database>, begin: (conn: Kysely<Dat
   let draining = false;
 
   async function runBatch(conn: Kysely<Database>): Promise<void> {
+    try {
+      await begin(conn);
+    } catch (error) {
+      // No transaction to be had (another process held the write lock past busy_timeout): the
+      // units waiting now fail as a lone unit would have, instead of waiting for ever.
+      for (const unit of queue.splice(0)) unit.reject(error);
+      return;
+    }
     const done: { unit: Unit; value: unknown }[] = [];
     let current: Unit | undefined;
     try {
-      await begin(conn);
       let waited = false;
       while (done.length < MAX_UNITS_PER_COMMIT) {
         if (queue.length === 0) {
