@@ -48,6 +48,16 @@ describe('redactValue', () => {
     assert.equal(redactText('Basic Engineering Team'), 'Basic Engineering Team');
     assert.equal(redactText(`admin scimd_admin_${'x'.repeat(43)}`), `admin ${REDACTED}`);
   });
+
+  it('replaces bearer credentials written into a URL, and tokens sent as keys', () => {
+    assert.equal(redactText('/scim/v2/Users?auth=Bearer%20abc.def-ghi_123&x=1'), `/scim/v2/Users?auth=${REDACTED}&x=1`);
+    assert.equal(redactText('/scim/v2/Users?auth=Bearer+abc%2Fdef%3D123'), `/scim/v2/Users?auth=${REDACTED}`);
+    assert.deepEqual(redactValue({ [TOKEN]: 1, ok: { [`Bearer ${'a'.repeat(20)}`]: 2 } }), {
+      [REDACTED]: 1,
+      ok: { [REDACTED]: 2 },
+    });
+    assert.equal(bodyForLog({ [TOKEN]: true }, 1000), `{"${REDACTED}":true}`);
+  });
 });
 
 describe('bodyForLog', () => {
@@ -89,8 +99,9 @@ describe('guessIdentityProvider', () => {
 // ---------------------------------------------------------------------------------------------
 
 const REFERENCE_SECRET_NAME = /pass(word|phrase)|secret|token|credential|api[-_]?key|private[-_]?key|authorization/i;
+// Since the fast path: bearer credentials in URL encodings, and tokens in keys, are redacted too.
 const REFERENCE_SECRET_TEXT =
-  /scimd_(admin_)?[0-9A-Za-z]{10,}|whsec_[A-Za-z0-9+/=]{10,}|\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/gi;
+  /scimd_(admin_)?[0-9A-Za-z]{10,}|whsec_[A-Za-z0-9+/=]{10,}|\bBearer(?:\s|%20|\+)+[A-Za-z0-9._~+/=%-]{8,}/gi;
 
 function referenceRedactText(text: string): string {
   return text.replace(REFERENCE_SECRET_TEXT, REDACTED);
@@ -114,7 +125,8 @@ function referenceRedactValue(value: unknown): unknown {
     REFERENCE_SECRET_NAME.test(referenceLastAttribute(object['path']));
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(object)) {
-    out[key] = REFERENCE_SECRET_NAME.test(key) || (secretPath && key === 'value') ? REDACTED : referenceRedactValue(v);
+    out[referenceRedactText(key)] =
+      REFERENCE_SECRET_NAME.test(key) || (secretPath && key === 'value') ? REDACTED : referenceRedactValue(v);
   }
   return out;
 }

@@ -12,8 +12,12 @@ export const REDACTED = '[redacted]';
 /** Attribute names whose values are never stored. */
 const SECRET_NAME = /pass(word|phrase)|secret|token|credential|api[-_]?key|private[-_]?key|authorization/i;
 
-/** scimd tokens (SCIM and admin), Standard Webhooks secrets and bearer credentials inside any text. */
-const SECRET_TEXT = /scimd_(admin_)?[0-9A-Za-z]{10,}|whsec_[A-Za-z0-9+/=]{10,}|\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/gi;
+/**
+ * scimd tokens (SCIM and admin), Standard Webhooks secrets and bearer credentials inside any
+ * text, a URL's query string included (`Bearer%20…`, `Bearer+…`).
+ */
+const SECRET_TEXT =
+  /scimd_(admin_)?[0-9A-Za-z]{10,}|whsec_[A-Za-z0-9+/=]{10,}|\bBearer(?:\s|%20|\+)+[A-Za-z0-9._~+/=%-]{8,}/gi;
 
 /** SECRET_TEXT without the `g` flag, for `.test` (on a global regex `.test` carries lastIndex over). */
 const SECRET_TEXT_ANYWHERE = new RegExp(SECRET_TEXT.source, 'i');
@@ -37,7 +41,7 @@ function isPatchOperation(value: Record<string, unknown>): boolean {
   return typeof value['op'] === 'string' && 'value' in value;
 }
 
-/** A deep copy of `value` with secrets replaced. */
+/** A deep copy of `value` with secrets replaced, in keys too (a token sent as a key). */
 export function redactValue(value: unknown): unknown {
   if (typeof value === 'string') return redactText(value);
   if (Array.isArray(value)) return value.map(redactValue);
@@ -47,7 +51,7 @@ export function redactValue(value: unknown): unknown {
     isPatchOperation(object) && typeof object['path'] === 'string' && SECRET_NAME.test(lastAttribute(object['path']));
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(object)) {
-    out[key] = SECRET_NAME.test(key) || (secretPath && key === 'value') ? REDACTED : redactValue(v);
+    out[redactText(key)] = SECRET_NAME.test(key) || (secretPath && key === 'value') ? REDACTED : redactValue(v);
   }
   return out;
 }
