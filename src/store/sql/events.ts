@@ -13,7 +13,7 @@ import type { ChangeEvent, EventMember, EventPage, NewChangeEvent } from '../eve
 import type { SqlDialect } from './dialect.js';
 import { chunk, type SqlScope } from './scope.js';
 import type { Database, EventsTable } from './tables.js';
-import { idSlots, idValues, SMALL_LISTS, template, templateFamily } from './template.js';
+import { idSlots, idValues, rowSlots, rowValues, SMALL_LISTS, template, templateFamily } from './template.js';
 
 /** A stream id: one per endpoint × tenant, derived so that concurrent creations agree. */
 export function streamId(endpointId: string, tenantId: string): string {
@@ -66,13 +66,7 @@ const EVENT_COLUMNS = [
 
 /** INSERT of `n` events of one tenant, each column bound as `<column><i>`. */
 const insertEvents = templateFamily<number, string, never>(
-  (n, db, slot) =>
-    db.insertInto('events').values(
-      Array.from({ length: n }, (_, i) => ({
-        tenant_id: slot('tenant'),
-        ...Object.fromEntries(EVENT_COLUMNS.map((column) => [column, slot(`${column}${i}`)])),
-      })) as never,
-    ),
+  (n, db, slot) => db.insertInto('events').values(rowSlots(EVENT_COLUMNS, n, slot, { tenant_id: slot('tenant') })),
   SMALL_LISTS,
 );
 
@@ -90,22 +84,19 @@ export async function appendEvents(scope: SqlScope, events: readonly NewChangeEv
   const first = Number(allocated.last_seq) - n + 1;
   const stored: ChangeEvent[] = events.map((event, i) => ({ ...event, tenantId, seq: first + i }));
   for (const part of chunk(stored, 11, dialect.capabilities.maxParameters)) {
-    const values: Record<string, unknown> = { tenant: tenantId };
-    part.forEach((e, i) => {
-      const row: Record<(typeof EVENT_COLUMNS)[number], unknown> = {
-        seq: e.seq,
-        type: e.type,
-        resource_type: e.resourceType,
-        resource_id: e.resourceId,
-        changed_attributes: dialect.encodeJson(e.changedAttributes),
-        snapshot: dialect.encodeJson(e.snapshot),
-        member_id: e.member?.value ?? null,
-        member_type: e.member?.type ?? null,
-        time: e.time,
-        request_id: e.requestId,
-      };
-      for (const column of EVENT_COLUMNS) values[`${column}${i}`] = row[column];
-    });
+    const rows = part.map((e) => ({
+      seq: e.seq,
+      type: e.type,
+      resource_type: e.resourceType,
+      resource_id: e.resourceId,
+      changed_attributes: dialect.encodeJson(e.changedAttributes),
+      snapshot: dialect.encodeJson(e.snapshot),
+      member_id: e.member?.value ?? null,
+      member_type: e.member?.type ?? null,
+      time: e.time,
+      request_id: e.requestId,
+    }));
+    const values = rowValues(EVENT_COLUMNS, rows, { tenant: tenantId });
     await insertEvents(part.length).execute(db, values);
   }
   await ensureStreams.execute(db, {

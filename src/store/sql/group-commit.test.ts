@@ -38,7 +38,12 @@ describe('group commit', () => {
 
   it('runs units that queue up together in one transaction, and each gets its own result', async () => {
     const results = await Promise.all(
-      ['a', 'b', 'c', 'd', 'e'].map((id) => group.run(async (conn) => (await insert(conn, 'parent', id), id))),
+      ['a', 'b', 'c', 'd', 'e'].map((id) =>
+        group.run(async (conn) => {
+          await insert(conn, 'parent', id);
+          return id;
+        }),
+      ),
     );
     assert.deepEqual(results, ['a', 'b', 'c', 'd', 'e']);
     assert.deepEqual(await ids('parent'), ['a', 'b', 'c', 'd', 'e']);

@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { GroupRef, MemberRef, MemberView } from '../store.js';
 import { chunk, type SqlScope } from './scope.js';
-import { idSlots, idValues, SMALL_LISTS, template, templateFamily } from './template.js';
+import { idSlots, idValues, rowSlots, rowValues, SMALL_LISTS, template, templateFamily } from './template.js';
 
 // The statements of member reads and changes run on hot paths: templates (template.ts).
 
@@ -46,20 +46,14 @@ const lastSeq = template<'tenant' | 'group', { seq: number | string | null }>((d
     .where('group_id', '=', slot('group')),
 );
 
+const MEMBER_COLUMNS = ['member_id', 'member_type', 'added_seq'] as const;
+
 /** INSERT of `n` members, skipping those already present. */
 const insertMembers = templateFamily<number, string, never>(
   (n, db, slot) =>
     db
       .insertInto('group_members')
-      .values(
-        Array.from({ length: n }, (_, i) => ({
-          tenant_id: slot('tenant'),
-          group_id: slot('group'),
-          member_id: slot(`member${i}`),
-          member_type: slot(`type${i}`),
-          added_seq: slot(`seq${i}`),
-        })),
-      )
+      .values(rowSlots(MEMBER_COLUMNS, n, slot, { tenant_id: slot('tenant'), group_id: slot('group') }))
       .onConflict((oc) => oc.columns(['tenant_id', 'group_id', 'member_id']).doNothing()),
   SMALL_LISTS,
 );
@@ -118,12 +112,8 @@ export async function addMembers(
   let seq = Number(last?.seq ?? 0);
   let added = 0;
   for (const part of chunk(members, 5, dialect.capabilities.maxParameters)) {
-    const values: Record<string, unknown> = { tenant: tenantId, group: groupId };
-    part.forEach((m, i) => {
-      values[`member${i}`] = m.value;
-      values[`type${i}`] = m.type;
-      values[`seq${i}`] = ++seq;
-    });
+    const rows = part.map((m) => ({ member_id: m.value, member_type: m.type, added_seq: ++seq }));
+    const values = rowValues(MEMBER_COLUMNS, rows, { tenant: tenantId, group: groupId });
     added += await insertMembers(part.length).changes(db, values);
   }
   return added;

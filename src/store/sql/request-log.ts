@@ -7,7 +7,7 @@ import type { RequestLogEntry, RequestLogRepository } from '../events-port.js';
 import type { SqlDialect } from './dialect.js';
 import { chunk } from './scope.js';
 import type { Database, RequestLogTable } from './tables.js';
-import { SMALL_LISTS, templateFamily } from './template.js';
+import { rowSlots, rowValues, SMALL_LISTS, templateFamily } from './template.js';
 
 function toEntry(row: Selectable<RequestLogTable>): RequestLogEntry {
   return {
@@ -72,26 +72,14 @@ const LOG_COLUMNS = [
  * compiling a 200-row INSERT anew for each batch costs more than SQLite takes to write it.
  */
 const insertEntries = templateFamily<number, string, never>(
-  (n, db, slot) =>
-    db
-      .insertInto('request_log')
-      .values(
-        Array.from(
-          { length: n },
-          (_, i) => Object.fromEntries(LOG_COLUMNS.map((column) => [column, slot(`${column}${i}`)])) as never,
-        ),
-      ),
+  (n, db, slot) => db.insertInto('request_log').values(rowSlots(LOG_COLUMNS, n, slot)),
   SMALL_LISTS,
 );
 
 export function createRequestLogRepository(db: Kysely<Database>, dialect: SqlDialect): RequestLogRepository {
   async function insert(entries: readonly RequestLogEntry[]): Promise<void> {
     for (const part of chunk(entries, LOG_COLUMNS.length, dialect.capabilities.maxParameters)) {
-      const values: Record<string, unknown> = {};
-      part.forEach((entry, i) => {
-        const row = toRow(entry);
-        for (const column of LOG_COLUMNS) values[`${column}${i}`] = row[column];
-      });
+      const values = rowValues(LOG_COLUMNS, part.map(toRow));
       await insertEntries(part.length).execute(db, values);
     }
   }

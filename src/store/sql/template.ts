@@ -134,5 +134,34 @@ export function idValues(tenantId: string, ids: readonly string[]): Record<'tena
   return values;
 }
 
+/**
+ * The rows of a multi-row INSERT of `n` rows: each column slotted as `<column><i>` (values:
+ * `rowValues`), plus the `same` columns every row shares, slotted by the caller.
+ */
+export function rowSlots<C extends string>(
+  columns: readonly C[],
+  n: number,
+  slot: (name: string) => never,
+  same: Record<string, never> = {},
+): never[] {
+  return Array.from({ length: n }, (_, i) => {
+    const row: Record<string, never> = { ...same };
+    for (const column of columns) row[column] = slot(`${column}${i}`);
+    return row as never;
+  });
+}
+
+/** The values `rowSlots` names, for `rows` (each holding every column), added to `values`. */
+export function rowValues<C extends string>(
+  columns: readonly C[],
+  rows: readonly Readonly<Record<C, unknown>>[],
+  values: Record<string, unknown> = {},
+): Record<string, unknown> {
+  rows.forEach((row, i) => {
+    for (const column of columns) values[`${column}${i}`] = row[column];
+  });
+  return values;
+}
+
 /** For families keyed by a row or value count: keep statements of up to 200 (a default page). */
 export const SMALL_LISTS: FamilyOptions<number> = { keep: (n) => n <= 200 };
