@@ -40,11 +40,21 @@ function renderWith(ctx: RequestContext, stored: StoredResource, projection: Pro
   };
 }
 
-/** A group's members, when the projection returns them (users' groups are read by the caller). */
-async function membersFor(ctx: RequestContext, reader: TenantReader, stored: StoredResource, projection: Projection) {
-  return stored.resourceType === 'Group' && returns(ctx, stored, projection, 'members')
-    ? { members: await reader.listMembers(stored.id) }
-    : {};
+/**
+ * What a representation derives from other rows: a group's members, or the groups of a user,
+ * each only when the projection returns them. `groupsOf` reads (or has read) a user's groups.
+ */
+async function derivedOf(
+  ctx: RequestContext,
+  reader: TenantReader,
+  stored: StoredResource,
+  projection: Projection,
+  groupsOf: (id: string) => Promise<readonly GroupRef[]> | readonly GroupRef[],
+): Promise<Derived> {
+  if (stored.resourceType === 'Group') {
+    return returns(ctx, stored, projection, 'members') ? { members: await reader.listMembers(stored.id) } : {};
+  }
+  return returns(ctx, stored, projection, 'groups') ? { groups: await groupsOf(stored.id) } : {};
 }
 
 export async function render(
@@ -53,35 +63,29 @@ export async function render(
   stored: StoredResource,
   projection: Projection,
 ): Promise<Rendered> {
-  const derived =
-    stored.resourceType === 'User'
-      ? returns(ctx, stored, projection, 'groups')
-        ? { groups: await reader.listGroupsOf(stored.id) }
-        : {}
-      : await membersFor(ctx, reader, stored, projection);
+  const derived = await derivedOf(ctx, reader, stored, projection, (id) => reader.listGroupsOf(id));
   return renderWith(ctx, stored, projection, derived);
 }
 
-/** Renders a page of resources (of one or several types), each type with its own projection. */
+/**
+ * Renders a page of resources (of one or several types), each type with its own projection;
+ * the groups of all its users come from one read.
+ */
 export async function renderPage(
   ctx: RequestContext,
   reader: TenantReader,
   page: readonly StoredResource[],
   projectionOf: (type: ResourceTypeName) => Projection,
 ): Promise<Record<string, unknown>[]> {
-  const withGroups = page.filter((s) => s.resourceType === 'User' && returns(ctx, s, projectionOf('User'), 'groups'));
+  const withGroups = page.filter(
+    (s) => s.resourceType !== 'Group' && returns(ctx, s, projectionOf(s.resourceType), 'groups'),
+  );
   const groups: ReadonlyMap<string, readonly GroupRef[]> =
     withGroups.length === 0 ? new Map() : await reader.listGroupsOfEach(withGroups.map((s) => s.id));
   const out: Record<string, unknown>[] = [];
   for (const stored of page) {
     const projection = projectionOf(stored.resourceType);
-    const userGroups = groups.get(stored.id);
-    const derived =
-      stored.resourceType === 'User'
-        ? userGroups === undefined
-          ? {}
-          : { groups: userGroups }
-        : await membersFor(ctx, reader, stored, projection);
+    const derived = await derivedOf(ctx, reader, stored, projection, (id) => groups.get(id) ?? []);
     out.push(renderWith(ctx, stored, projection, derived).resource);
   }
   return out;
