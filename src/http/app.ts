@@ -7,7 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import type { Config } from '../config/config.js';
 import { invalidSyntax, notFound } from '../scim/errors.js';
 import { BUILT_IN_REGISTRY, type SchemaRegistry } from '../scim/schema/registry.js';
-import type { Logger, RequestContext } from '../service/context.js';
+import { type Logger, newRequestNotes, type RequestContext } from '../service/context.js';
 import type { Store } from '../store/store.js';
 import { registerAdminApi } from './admin/admin-plugin.js';
 import { authenticateRequest } from './auth.js';
@@ -137,6 +137,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         baseUrl: scimBaseUrl(config, request, slug),
         registry,
         maxResults: config.listMaxResults,
+        notes: newRequestNotes(),
       };
     };
 

@@ -25,6 +25,18 @@ export interface RequestContext {
   readonly registry: SchemaRegistry;
   /** Largest page a list returns (advertised as filter.maxResults). */
   readonly maxResults: number;
+  /** What the request did besides its answer, for the provisioning log (filled by use cases). */
+  readonly notes: RequestNotes;
+}
+
+/** Per-request observations that the provisioning log records with the request's entry. */
+export interface RequestNotes {
+  /** Attribute paths the request sent that no schema declares and that were ignored. */
+  readonly ignoredAttributes: Set<string>;
+}
+
+export function newRequestNotes(): RequestNotes {
+  return { ignoredAttributes: new Set() };
 }
 
 /** ISO 8601 with milliseconds, UTC: the one timestamp format stored and returned. */
