@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createDispatcher } from '../events/dispatcher.js';
 import { INTERNAL_TARGETS, PUBLIC_TARGETS } from '../events/test-support/internal-targets.js';
 import { createUsers, manualClock, openOutboxStore } from '../events/test-support/outbox.js';
 import type { ScimError } from '../scim/errors.js';
@@ -109,6 +110,47 @@ describe('webhook administration', () => {
       await assertScimError(create('http://10.2.0.1/x'), 400, undefined, '10.2.0.1 is a private address (10.0.0.0/8)');
       await assertScimError(create('http://127.0.0.1/x'), 400, undefined, '127.0.0.1 is a loopback address');
       await assertScimError(create('http://intranet/x'), 400, undefined, 'intranet is a single-label');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("never shows bytes of a receiver's answer kept by an older version in lastError", async () => {
+    const store = await openOutboxStore();
+    const clock = manualClock();
+    try {
+      const { webhook } = await createWebhook(store, { url: 'https://a.example/x' }, clock());
+      await createUsers(store, 't-acme', 1, clock());
+      // Before #12.6 the sender stored `HTTP <status>: <start of the body>`.
+      const legacy = 'HTTP 503: <html>internal admin: password=hunter2</html>';
+      const dispatcher = createDispatcher({
+        store,
+        kind: 'webhook',
+        clock,
+        deliver: async () => ({ ok: false, status: 503, error: legacy }),
+      });
+      assert.equal(await dispatcher.runOnce(), 1);
+      assert.equal((await store.endpoints.listStreams(webhook.id))[0]!.lastError, legacy);
+      const [stream] = await listWebhookStreams(store, webhook.id);
+      assert.deepEqual([stream!.lastStatus, stream!.lastError], [503, 'HTTP 503 from the endpoint']);
+      await store.endpoints.insertDeadLetter({
+        id: 'dl-legacy',
+        endpointId: webhook.id,
+        tenantId: 't-acme',
+        seq: 1,
+        attempts: 12,
+        lastError: 'HTTP 500: {"secret":"x"}',
+        lastStatus: 500,
+        deadAt: clock().toISOString(),
+        state: 'dead',
+        nextAttemptAt: null,
+        leaseOwner: null,
+        leaseUntil: null,
+      });
+      const [dead] = await listDeadLetters(store, webhook.id);
+      assert.equal(dead!.lastError, 'HTTP 500 from the endpoint');
+      const redelivered = await redeliverDeadLetter(store, webhook.id, 'dl-legacy', clock());
+      assert.equal(redelivered.lastError, 'HTTP 500 from the endpoint');
     } finally {
       await store.close();
     }

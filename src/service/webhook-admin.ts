@@ -107,6 +107,16 @@ export function checkWebhookUrl(url: string, options: WebhookTargetOptions = {})
   return parsed.href;
 }
 
+/**
+ * `lastError` as shown. Before #12.6 the sender stored the start of the receiver's answer
+ * (`HTTP 503: <body>`); those bytes stay in the database until the next attempt, so they are
+ * dropped here, keeping the status.
+ */
+export function shownLastError(error: string | null): string | null {
+  const legacy = /^HTTP (\d{3}): /.exec(error ?? '');
+  return legacy ? `HTTP ${legacy[1]} from the endpoint` : error;
+}
+
 function checkDescription(text: string): string {
   const description = text.trim();
   if (description.length > MAX_DESCRIPTION_LENGTH) {
@@ -205,7 +215,7 @@ export async function listWebhookStreams(store: Store, id: string): Promise<read
       nextAttemptAt: s.nextAttemptAt,
       lastAttemptAt: s.lastAttemptAt,
       lastStatus: s.lastStatus,
-      lastError: s.lastError,
+      lastError: shownLastError(s.lastError),
     });
   }
   return views.sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0));
