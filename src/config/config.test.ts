@@ -361,6 +361,7 @@ describe('SCIMD_WEBHOOK_ALLOW_TARGETS', () => {
       ['hooks.internal/8', 'hooks.internal/8'],
       ['10.0.0.256', '10.0.0.256'],
       ['0x7f000001', '0x7f000001'],
+      ['010.0.0.1', '010.0.0.1'],
       ['a b', 'a b'],
       ['ok.example,fe80::1::2', 'fe80::1::2'],
     ];

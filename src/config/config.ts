@@ -8,6 +8,7 @@
  * `ConfigError` naming every bad variable, what is wrong and the accepted form.
  */
 import { z } from 'zod';
+import { webhookAllowTargets } from './webhook-allow-targets.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -317,63 +318,12 @@ const LOG_MAX_BODY_BYTES: Spec<number> = {
 };
 
 // Issue #12.6: webhooks never go into the internal network unless the receiver is listed here.
-const ALLOW_TARGETS_FORM =
-  'a comma-separated list of host names, IP addresses and CIDR networks, e.g. hooks.internal,10.0.0.0/8,fd00::/8';
-const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-/** One allow-list entry in canonical form, or undefined when it is not a name, address or CIDR. */
-function allowTarget(raw: string): string | undefined {
-  const entry = raw.toLowerCase();
-  const [address = '', prefix, extra] = entry.split('/');
-  if (extra !== undefined || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) return undefined;
-  const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
-  let canonical: string;
-  let width: number;
-  if (bare.includes(':')) {
-    try {
-      canonical = new URL(`http://[${bare}]/`).hostname.slice(1, -1);
-    } catch {
-      return undefined;
-    }
-    width = 128;
-  } else if (DOTTED_QUAD.test(bare)) {
-    if (bare.split('.').some((octet) => Number(octet) > 255)) return undefined;
-    canonical = bare.split('.').map(Number).join('.');
-    width = 32;
-  } else {
-    // A host name: matched against the URL's host, so it must be spelt as the URL parser spells it.
-    const name = bare.replace(/\.$/, '');
-    if (prefix !== undefined || !/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/.test(name)) return undefined;
-    try {
-      return new URL(`http://${name}/`).hostname === name ? name : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  if (prefix === undefined) return canonical;
-  return Number(prefix) <= width ? `${canonical}/${Number(prefix)}` : undefined;
-}
-
-const allowTargets: z.ZodType<readonly string[], string> = z.string().transform((s, ctx) => {
-  const entries: string[] = [];
-  for (const raw of s.split(',').map((e) => e.trim())) {
-    if (raw === '') continue;
-    const entry = allowTarget(raw);
-    if (entry === undefined) {
-      ctx.addIssue({ code: 'custom', message: `must be ${ALLOW_TARGETS_FORM}: ${JSON.stringify(raw)} is not one` });
-      return z.NEVER;
-    }
-    entries.push(entry);
-  }
-  return Object.freeze(entries);
-});
-
 const WEBHOOK_ALLOW_TARGETS: Spec<readonly string[], null> = {
   name: 'SCIMD_WEBHOOK_ALLOW_TARGETS',
   default: null,
   description:
     'Internal webhook receivers allowed anyway, comma-separated: host names (as in the URL), IP addresses and CIDR networks. Unset: webhooks to loopback, private, link-local and metadata targets are refused (docs/webhooks.md).',
-  schema: allowTargets,
+  schema: webhookAllowTargets,
 };
 
 const SPECS = [

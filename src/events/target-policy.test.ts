@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { loadConfig } from '../config/config.js';
 import { formatIp, parseIp, parseNetwork } from './ip-address.js';
 import { createTargetPolicy, parseAllowList, refusalOf } from './target-policy.js';
 import { INTERNAL_TARGETS, PUBLIC_TARGETS } from './test-support/internal-targets.js';
@@ -102,6 +103,27 @@ describe('webhook target policy', () => {
     assert.equal(
       policy.checkResolved('hooks.example.com', '10.2.0.1'),
       'hooks.example.com resolves to 10.2.0.1, a private address (10.0.0.0/8)',
+    );
+  });
+
+  it('takes every entry config.ts accepts, in the spelling config.ts gives it', () => {
+    const { webhookAllowTargets } = loadConfig({
+      SCIMD_WEBHOOK_ALLOW_TARGETS:
+        'Hooks.Internal.,127.0.0.1,10.0.0.0/8,[::1],FD00:0::/8,a_b.example,::ffff:10.9.0.1/128',
+    });
+    const policy = createTargetPolicy(webhookAllowTargets);
+    const urls = [
+      'http://hooks.internal/',
+      'http://127.0.0.1/',
+      'http://10.9.9.9/',
+      'http://[::1]/',
+      'http://[fd00::7]/',
+      'http://a_b.example/',
+      'http://[::ffff:10.9.0.1]/',
+    ];
+    assert.deepEqual(
+      urls.map((url) => policy.checkUrl(url).ok),
+      urls.map(() => true),
     );
   });
 
