@@ -35,7 +35,7 @@ export type TargetCheck =
   | {
       readonly ok: true;
       readonly url: URL;
-      /** The host without brackets or a trailing dot, as the connection uses it. */
+      /** The host without brackets or trailing dot, as the allow list is matched against it. */
       readonly host: string;
       /** False for a host name whose resolved addresses must still pass `checkResolved`. */
       readonly settled: boolean;
@@ -98,6 +98,8 @@ const REFUSED_V6 = ranges([
   ['fec0::/10', 'a site-local address'],
   ['ff00::/8', 'a multicast address'],
 ]);
+
+const IPV4_MAPPED = parseNetwork('::ffff:0:0/96')!;
 
 /** Everything outside global unicast is reserved or special-purpose. */
 const GLOBAL_UNICAST_V6 = parseNetwork('2000::/3')!;
@@ -185,8 +187,7 @@ export function createTargetPolicy(allowEntries: readonly string[] = []): Target
   const allowedAddress = (ip: IpAddress): boolean => {
     if (allow.networks.some((n) => networkContains(n, ip))) return true;
     // ::ffff:a.b.c.d is a.b.c.d on the wire.
-    const mapped = EMBEDDING_V6[0]!.network;
-    return networkContains(mapped, ip) && allow.networks.some((n) => networkContains(n, lowIpv4(ip)));
+    return networkContains(IPV4_MAPPED, ip) && allow.networks.some((n) => networkContains(n, lowIpv4(ip)));
   };
   const addressRefusal = (ip: IpAddress): string | null => (allowedAddress(ip) ? null : refusalOf(ip));
 
@@ -216,7 +217,7 @@ export function createTargetPolicy(allowEntries: readonly string[] = []): Target
       if (allowedAddress(ip)) return null;
       const what = classify(ip);
       if (what === null) return null;
-      return parseIp(bareHost(host)) ? `${formatIp(ip)} is ${what}` : `${host} resolves to ${formatIp(ip)}, ${what}`;
+      return `${host} resolves to ${formatIp(ip)}, ${what}`;
     },
   };
 }
