@@ -191,6 +191,26 @@ describe('sending a webhook: internal targets', () => {
     }
   });
 
+  it('checks an https target the same way (the TLS connection goes through the same lookup)', async () => {
+    const receiver = await startReceiver();
+    const { asked, resolve } = fakeResolver(LOOPBACK);
+    try {
+      const url = receiver.url.replace('http://127.0.0.1', 'https://hooks.example.com');
+      assert.deepEqual(await sendWebhook(endpointAt(url), EVENT, NOW, { resolve }), {
+        ok: false,
+        status: null,
+        error: 'target refused: hooks.example.com resolves to 127.0.0.1, a loopback address (127.0.0.0/8)',
+      });
+      // Allowed, it connects to the checked address, where a plain-HTTP server fails the handshake.
+      const allowed = await sendWebhook(endpointAt(url), EVENT, NOW, { resolve, allowTargets: ['127.0.0.0/8'] });
+      assert.deepEqual(allowed, { ok: false, status: null, error: 'TLS failed (EPROTO)' });
+      assert.deepEqual(asked, ['hooks.example.com', 'hooks.example.com']);
+      assert.equal(receiver.requests.length, 0);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('uses the system resolver by default: localhost is refused unless the allow list names it', async () => {
     const receiver = await startReceiver();
     try {

@@ -98,7 +98,7 @@ function describeError(error: unknown): string {
   const known = ERROR_REASONS[code];
   if (known) return known;
   if (code.startsWith('HPE_')) return `invalid HTTP answer (${code})`;
-  if (/^(ERR_TLS_|ERR_SSL_|CERT_)|CERT|SIGNATURE|ISSUER/.test(code)) return `TLS failed (${code})`;
+  if (/^(ERR_TLS_|ERR_SSL_|CERT_|EPROTO$)|CERT|SIGNATURE|ISSUER/.test(code)) return `TLS failed (${code})`;
   return `request failed (${code})`;
 }
 
