@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
+import { INTERNAL_TARGETS } from '../events/test-support/internal-targets.js';
 import { createUsers } from '../events/test-support/outbox.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
@@ -12,6 +13,8 @@ import { createCliSandbox, NOW, NOW_ISO } from './test-support/run-cli.js';
 import { WEBHOOKS_USAGE } from './webhooks-command.js';
 
 const sandbox = createCliSandbox();
+/** Internal receivers are refused unless allowed (#12.6). */
+const LOCAL_RECEIVERS = { SCIMD_WEBHOOK_ALLOW_TARGETS: '127.0.0.1' };
 after(() => sandbox.remove());
 
 /** A fixture with tenant acme, and `seed` to write to its database directly. */
@@ -95,7 +98,7 @@ describe('scimd webhooks', () => {
     const { webhook, secret } = JSON.parse(created.stdout);
     assert.match(secret, /^whsec_/);
     assert.deepEqual([webhook.url, webhook.tenant, webhook.enabled], ['https://app.example.com/hooks', 'acme', true]);
-    const human = await run(['webhooks', 'create', 'http://127.0.0.1:9/x']);
+    const human = await run(['webhooks', 'create', 'http://127.0.0.1:9/x'], NOW, LOCAL_RECEIVERS);
     assert.match(human.stdout, /^Created a webhook\.\n/);
     assert.match(human.stdout, /\n {2}tenants {6}all\n/);
     assert.match(human.stdout, /\nwhsec_[A-Za-z0-9+/=]+\n/);
@@ -128,6 +131,39 @@ describe('scimd webhooks', () => {
     const badUrl = await run(['webhooks', 'create', 'ftp://x']);
     assert.deepEqual([badUrl.code, badUrl.stderr], [2, 'scimd: invalid webhook URL "ftp://x": use http or https\n']);
     assert.equal((await run(['webhooks', 'frobnicate'])).code, 2);
+  });
+});
+
+describe('scimd webhooks: targets inside the network (#12.6)', () => {
+  it(`create and update refuse all ${INTERNAL_TARGETS.length} internal URL forms (exit 2, the reason on stderr)`, async () => {
+    const { run } = await withTenant();
+    const created = JSON.parse((await run(['webhooks', 'create', 'https://hooks.example.com/x', '--json'])).stdout);
+    const id: string = created.webhook.id;
+    for (const [url, reason] of INTERNAL_TARGETS) {
+      const stderr = `scimd: webhook URL ${JSON.stringify(url)} refused: ${reason}; scimd does not send webhooks into internal networks unless SCIMD_WEBHOOK_ALLOW_TARGETS lists the receiver\n`;
+      const create = await run(['webhooks', 'create', url, '--tenant', 'acme']);
+      assert.deepEqual([create.code, create.stdout, create.stderr], [2, '', stderr], url);
+      const update = await run(['webhooks', 'update', id, '--url', url]);
+      assert.deepEqual([update.code, update.stderr], [2, stderr], url);
+    }
+    const listed = JSON.parse((await run(['webhooks', 'list', '--json'])).stdout);
+    assert.deepEqual(
+      listed.map((w: { url: string }) => w.url),
+      ['https://hooks.example.com/x'],
+    );
+  });
+
+  it('SCIMD_WEBHOOK_ALLOW_TARGETS lets an internal receiver in; a bad entry is a configuration error', async () => {
+    const { run } = await withTenant();
+    const env = { SCIMD_WEBHOOK_ALLOW_TARGETS: 'fd00::/8,hooks.internal' };
+    assert.equal((await run(['webhooks', 'create', 'http://[fd00::1]:8080/x'], NOW, env)).code, 0);
+    assert.equal((await run(['webhooks', 'create', 'http://hooks.internal/x'], NOW, env)).code, 0);
+    assert.equal((await run(['webhooks', 'create', 'http://10.0.0.1/x'], NOW, env)).code, 2);
+    const bad = await run(['webhooks', 'create', 'http://10.0.0.1/x'], NOW, {
+      SCIMD_WEBHOOK_ALLOW_TARGETS: '10.0.0.0/40',
+    });
+    assert.equal(bad.code, 78);
+    assert.match(bad.stderr, /SCIMD_WEBHOOK_ALLOW_TARGETS: "10\.0\.0\.0\/40" must be a comma-separated list/);
   });
 });
 

@@ -86,7 +86,8 @@ export async function runWebhooksCommand(args: readonly string[], io: CliIo, ope
       const { values, positionals } = parse(rest, 0, opts, ['<url>']);
       const ctx = await open();
       const input = { url: positionals[0]!, tenant: values.tenant, description: values.description };
-      const created = await createWebhook(ctx.store, input, ctx.now);
+      const targets = { allowTargets: ctx.config.webhookAllowTargets };
+      const created = await createWebhook(ctx.store, input, ctx.now, targets);
       if (values.json) return out(created, '', true);
       printSecret(io, created, 'Created a webhook.');
       return EXIT.ok;
@@ -133,7 +134,8 @@ export async function runWebhooksCommand(args: readonly string[], io: CliIo, ope
         throw new UsageError(`give --url or --description\nusage: ${WEBHOOKS_USAGE[3]}`);
       }
       const ctx = await open();
-      const updated = await updateWebhook(ctx.store, positionals[0]!, values);
+      const targets = { allowTargets: ctx.config.webhookAllowTargets };
+      const updated = await updateWebhook(ctx.store, positionals[0]!, values, targets);
       return out(updated, webhookFields(updated), values.json);
     }
     case 'disable':

@@ -44,6 +44,7 @@ describe('loadConfig defaults', () => {
         logRetentionMs: 30 * 86_400_000,
         logMaxEntries: 10000,
         logMaxBodyBytes: 16384,
+        webhookAllowTargets: [],
       },
     );
   });
@@ -91,6 +92,7 @@ describe('loadConfig defaults', () => {
         ['SCIMD_LOG_RETENTION', '30d'],
         ['SCIMD_LOG_MAX_ENTRIES', '10000'],
         ['SCIMD_LOG_MAX_BODY_BYTES', '16384'],
+        ['SCIMD_WEBHOOK_ALLOW_TARGETS', null],
       ],
     );
     for (const v of CONFIG_VARIABLES) assert.ok(v.description.length > 20, v.name);
@@ -121,6 +123,7 @@ describe('loadConfig good values', () => {
       SCIMD_LOG_RETENTION: '2w',
       SCIMD_LOG_MAX_ENTRIES: '100',
       SCIMD_LOG_MAX_BODY_BYTES: '0',
+      SCIMD_WEBHOOK_ALLOW_TARGETS: '10.0.0.0/8',
     });
     assert.deepEqual(
       { ...config },
@@ -145,6 +148,7 @@ describe('loadConfig good values', () => {
         logRetentionMs: 14 * 86_400_000,
         logMaxEntries: 100,
         logMaxBodyBytes: 0,
+        webhookAllowTargets: ['10.0.0.0/8'],
       },
     );
   });
@@ -326,5 +330,47 @@ describe('loadConfig bad values', () => {
       name: 'ConfigError',
       message: `invalid configuration (1 problem):\n  SCIMD_PORT: ${PORT}`,
     });
+  });
+});
+
+// Issue #12.6: internal webhook receivers are refused unless listed here.
+describe('SCIMD_WEBHOOK_ALLOW_TARGETS', () => {
+  it('reads host names, IP addresses and CIDR networks, normalised, and is empty by default', () => {
+    assert.deepEqual(loadConfig({}).webhookAllowTargets, []);
+    const config = loadConfig({
+      SCIMD_WEBHOOK_ALLOW_TARGETS: ' Hooks.Internal. , 127.0.0.1,10.0.0.0/8, [::1] ,FD00:0::/8,, localhost',
+    });
+    assert.deepEqual(config.webhookAllowTargets, [
+      'hooks.internal',
+      '127.0.0.1',
+      '10.0.0.0/8',
+      '::1',
+      'fd00::/8',
+      'localhost',
+    ]);
+    assert.ok(Object.isFrozen(config.webhookAllowTargets));
+  });
+
+  it('rejects entries that are not a host name, an address or a CIDR, naming the entry', () => {
+    const form =
+      'must be a comma-separated list of host names, IP addresses and CIDR networks, e.g. hooks.internal,10.0.0.0/8,fd00::/8';
+    const cases: [string, string][] = [
+      ['http://hooks.internal', 'http://hooks.internal'],
+      ['10.0.0.0/33', '10.0.0.0/33'],
+      ['::1/129', '::1/129'],
+      ['hooks.internal/8', 'hooks.internal/8'],
+      ['10.0.0.256', '10.0.0.256'],
+      ['0x7f000001', '0x7f000001'],
+      ['010.0.0.1', '010.0.0.1'],
+      ['a b', 'a b'],
+      ['ok.example,fe80::1::2', 'fe80::1::2'],
+    ];
+    for (const [value, entry] of cases) {
+      assert.equal(
+        messageFor('SCIMD_WEBHOOK_ALLOW_TARGETS', value),
+        `${JSON.stringify(value)} ${form}: ${JSON.stringify(entry)} is not one`,
+        value,
+      );
+    }
   });
 });

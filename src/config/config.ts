@@ -8,6 +8,7 @@
  * `ConfigError` naming every bad variable, what is wrong and the accepted form.
  */
 import { z } from 'zod';
+import { webhookAllowTargets } from './webhook-allow-targets.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -55,6 +56,8 @@ export interface Config {
   readonly logMaxEntries: number;
   /** Largest request or response body stored in a provisioning log entry; longer ones are cut. */
   readonly logMaxBodyBytes: number;
+  /** Internal webhook receivers allowed anyway: host names, IP addresses, CIDRs (issue #12.6). */
+  readonly webhookAllowTargets: readonly string[];
 }
 
 export interface ConfigVariable {
@@ -314,6 +317,15 @@ const LOG_MAX_BODY_BYTES: Spec<number> = {
   schema: integer(0, 1_048_576, 'an integer number of bytes from 0 to 1048576'),
 };
 
+// Issue #12.6: webhooks never go into the internal network unless the receiver is listed here.
+const WEBHOOK_ALLOW_TARGETS: Spec<readonly string[], null> = {
+  name: 'SCIMD_WEBHOOK_ALLOW_TARGETS',
+  default: null,
+  description:
+    'Internal webhook receivers allowed anyway, comma-separated: host names (as in the URL), IP addresses and CIDR networks. Unset: webhooks to loopback, private, link-local and metadata targets are refused (docs/webhooks.md).',
+  schema: webhookAllowTargets,
+};
+
 const SPECS = [
   PORT,
   HOST,
@@ -335,6 +347,7 @@ const SPECS = [
   LOG_RETENTION,
   LOG_MAX_ENTRIES,
   LOG_MAX_BODY_BYTES,
+  WEBHOOK_ALLOW_TARGETS,
 ] as const;
 
 /** Every variable scimd reads, in documentation order. */
@@ -384,6 +397,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     logRetentionMs: read(LOG_RETENTION),
     logMaxEntries: read(LOG_MAX_ENTRIES),
     logMaxBodyBytes: read(LOG_MAX_BODY_BYTES),
+    webhookAllowTargets: read(WEBHOOK_ALLOW_TARGETS) ?? Object.freeze([]),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -17,10 +17,14 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const arrivals = (requests: readonly ReceivedRequest[]) =>
   requests.map((r) => `${(r.json['tenant'] as { slug: string }).slug}:${r.json.seq}`);
 
+/** The test receivers listen on 127.0.0.1, which the target policy refuses unless allowed. */
+const LOCAL_RECEIVERS = ['127.0.0.1'];
+
 function webhookDispatcher(options: Omit<DispatcherOptions, 'kind' | 'deliver'>) {
   return createDispatcher({
     kind: 'webhook',
-    deliver: (endpoint, event, now) => sendWebhook(endpoint, event, now, { timeoutMs: 2000 }),
+    deliver: (endpoint, event, now) =>
+      sendWebhook(endpoint, event, now, { timeoutMs: 2000, allowTargets: LOCAL_RECEIVERS }),
     random: () => 0.5,
     ...options,
   });
@@ -82,7 +86,7 @@ describe('webhook dispatcher', () => {
       // random() = 0.5: three quarters of the 10 s exponential step.
       assert.deepEqual(
         [stream!.deliveredSeq, stream!.attempts, stream!.lastStatus, stream!.lastError, stream!.nextAttemptAt],
-        [0, 1, 503, 'HTTP 503: failure 503', new Date(clock.ms + 7500).toISOString()],
+        [0, 1, 503, 'HTTP 503 from the endpoint', new Date(clock.ms + 7500).toISOString()],
       );
       assert.equal(await dispatcher.runOnce(), 0);
       clock.advance(7500);
@@ -151,7 +155,7 @@ describe('webhook dispatcher', () => {
       const [dead] = await store.endpoints.listDeadLetters(endpoint.id, { limit: 10 });
       assert.deepEqual(
         [dead!.seq, dead!.attempts, dead!.state, dead!.lastStatus, dead!.lastError],
-        [1, 3, 'dead', 500, 'HTTP 500: failure 500'],
+        [1, 3, 'dead', 500, 'HTTP 500 from the endpoint'],
       );
       healthy = true;
       await store.endpoints.redeliver(endpoint.id, dead!.id, clock().toISOString());
@@ -201,7 +205,7 @@ describe('webhook dispatcher', () => {
         kind: 'webhook',
         clock,
         deliver: async (e, event, now) => {
-          await sendWebhook(e, event, now);
+          await sendWebhook(e, event, now, { allowTargets: LOCAL_RECEIVERS });
           return new Promise(() => undefined);
         },
       });

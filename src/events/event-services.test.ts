@@ -15,6 +15,7 @@ describe('startEventServices', () => {
       const settings = {
         eventRetentionMs: 86_400_000,
         webhookMaxAttempts: 3,
+        webhookAllowTargets: ['127.0.0.1'],
         logRetentionMs: 86_400_000,
         logMaxEntries: 100,
         pollIntervalMs: 10,

@@ -4,12 +4,14 @@
  */
 import type { Store } from '../store/store.js';
 import { createDispatcher, type DispatchLog } from './dispatcher.js';
-import { sendWebhook } from './webhooks.js';
+import { createWebhookSender } from './webhooks.js';
 
 export interface EventServiceSettings {
   /** How long change events stay in the feed (undelivered ones stay longer). */
   readonly eventRetentionMs: number;
   readonly webhookMaxAttempts: number;
+  /** SCIMD_WEBHOOK_ALLOW_TARGETS: internal receivers webhooks may reach (docs/webhooks.md). */
+  readonly webhookAllowTargets: readonly string[];
   readonly logRetentionMs: number;
   /** Provisioning log entries kept per tenant. */
   readonly logMaxEntries: number;
@@ -47,7 +49,7 @@ export function startEventServices(store: Store, settings: EventServiceSettings,
   const dispatcher = createDispatcher({
     store,
     kind: 'webhook',
-    deliver: (endpoint, event, now) => sendWebhook(endpoint, event, now),
+    deliver: createWebhookSender({ allowTargets: settings.webhookAllowTargets }),
     maxAttempts: settings.webhookMaxAttempts,
     clock,
     log,

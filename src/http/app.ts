@@ -24,7 +24,8 @@ declare module 'fastify' {
 export type AppConfig = Pick<Config, 'publicUrl' | 'maxBodyBytes' | 'listMaxResults' | 'trustProxy' | 'logLevel'> &
   Partial<Pick<Config, 'adminTokenHash' | 'entraClientIdTest' | 'entraClientIdProd'>> &
   Partial<Pick<Config, 'logMaxBodyBytes'>> &
-  Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayloadBytes'>>;
+  Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayloadBytes'>> &
+  Partial<Pick<Config, 'webhookAllowTargets'>>;
 
 export interface AppOptions {
   readonly config: AppConfig;

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createDispatcher } from '../events/dispatcher.js';
+import { INTERNAL_TARGETS, PUBLIC_TARGETS } from '../events/test-support/internal-targets.js';
 import { createUsers, manualClock, openOutboxStore } from '../events/test-support/outbox.js';
+import type { ScimError } from '../scim/errors.js';
 import { assertScimError } from '../store/test-support/fixtures.js';
 import {
   createWebhook,
@@ -38,7 +41,9 @@ describe('webhook administration', () => {
           secrets: [{ hint: `whsec_…${secret.slice(-4)}`, created: clock().toISOString(), expiresAt: null }],
         },
       );
-      const all = await createWebhook(store, { url: 'http://127.0.0.1:3000/hook' }, clock());
+      const all = await createWebhook(store, { url: 'http://127.0.0.1:3000/hook' }, clock(), {
+        allowTargets: ['127.0.0.1'],
+      });
       assert.equal(all.webhook.tenant, null);
       assert.deepEqual(
         (await listWebhooks(store)).map((w) => w.id),
@@ -60,6 +65,92 @@ describe('webhook administration', () => {
         'nope',
       );
       await assertScimError(getWebhook(store, 'missing'), 404, undefined, 'webhook "missing" not found');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses every URL form that points inside the network, on create and update, storing nothing', async () => {
+    const store = await openOutboxStore();
+    try {
+      const { webhook } = await createWebhook(store, { url: 'https://hooks.example.com/x' }, new Date());
+      for (const [url, reason] of INTERNAL_TARGETS) {
+        const detail = `webhook URL ${JSON.stringify(url)} refused: ${reason}; scimd does not send webhooks into internal networks unless SCIMD_WEBHOOK_ALLOW_TARGETS lists the receiver`;
+        await assert.rejects(createWebhook(store, { url }, new Date()), (error: ScimError) => {
+          assert.deepEqual([error.status, error.scimType, error.detail], [400, undefined, detail], url);
+          return true;
+        });
+        await assertScimError(updateWebhook(store, webhook.id, { url }), 400, undefined, detail);
+      }
+      assert.deepEqual(
+        (await store.endpoints.list()).map((e) => e.url),
+        ['https://hooks.example.com/x'],
+      );
+      for (const url of PUBLIC_TARGETS) {
+        assert.equal((await createWebhook(store, { url }, new Date())).webhook.url, new URL(url).href, url);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('accepts an internal receiver named by the allow list (host name, address or CIDR), and nothing else', async () => {
+    const store = await openOutboxStore();
+    try {
+      const allowTargets = ['hooks.internal', '10.1.0.0/16', '::1', 'localhost'];
+      const create = (url: string) => createWebhook(store, { url }, new Date(), { allowTargets });
+      for (const url of [
+        'http://hooks.internal:8080/x',
+        'http://10.1.2.3/x',
+        'http://[::1]/x',
+        'http://localhost:3000/x',
+      ]) {
+        assert.equal((await create(url)).webhook.url, url, url);
+      }
+      await assertScimError(create('http://10.2.0.1/x'), 400, undefined, '10.2.0.1 is a private address (10.0.0.0/8)');
+      await assertScimError(create('http://127.0.0.1/x'), 400, undefined, '127.0.0.1 is a loopback address');
+      await assertScimError(create('http://intranet/x'), 400, undefined, 'intranet is a single-label');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("never shows bytes of a receiver's answer kept by an older version in lastError", async () => {
+    const store = await openOutboxStore();
+    const clock = manualClock();
+    try {
+      const { webhook } = await createWebhook(store, { url: 'https://a.example/x' }, clock());
+      await createUsers(store, 't-acme', 1, clock());
+      // Before #12.6 the sender stored `HTTP <status>: <start of the body>`.
+      const legacy = 'HTTP 503: <html>internal admin: password=hunter2</html>';
+      const dispatcher = createDispatcher({
+        store,
+        kind: 'webhook',
+        clock,
+        deliver: async () => ({ ok: false, status: 503, error: legacy }),
+      });
+      assert.equal(await dispatcher.runOnce(), 1);
+      assert.equal((await store.endpoints.listStreams(webhook.id))[0]!.lastError, legacy);
+      const [stream] = await listWebhookStreams(store, webhook.id);
+      assert.deepEqual([stream!.lastStatus, stream!.lastError], [503, 'HTTP 503 from the endpoint']);
+      await store.endpoints.insertDeadLetter({
+        id: 'dl-legacy',
+        endpointId: webhook.id,
+        tenantId: 't-acme',
+        seq: 1,
+        attempts: 12,
+        lastError: 'HTTP 500: {"secret":"x"}',
+        lastStatus: 500,
+        deadAt: clock().toISOString(),
+        state: 'dead',
+        nextAttemptAt: null,
+        leaseOwner: null,
+        leaseUntil: null,
+      });
+      const [dead] = await listDeadLetters(store, webhook.id);
+      assert.equal(dead!.lastError, 'HTTP 500 from the endpoint');
+      const redelivered = await redeliverDeadLetter(store, webhook.id, 'dl-legacy', clock());
+      assert.equal(redelivered.lastError, 'HTTP 500 from the endpoint');
     } finally {
       await store.close();
     }

@@ -8,6 +8,7 @@
  */
 
 import { generateSigningSecret } from '../events/signing.js';
+import { createTargetPolicy } from '../events/target-policy.js';
 import { badRequest, notFound } from '../scim/errors.js';
 import type { EndpointRecord, SigningSecret, Store, TenantRecord } from '../store/store.js';
 import { getTenant } from '../tenancy/tenants.js';
@@ -66,14 +67,24 @@ export interface WebhookChanges {
   readonly enabled?: boolean | undefined;
 }
 
+/** Where webhooks may go (docs/webhooks.md "Where webhooks may go"). */
+export interface WebhookTargetOptions {
+  /** SCIMD_WEBHOOK_ALLOW_TARGETS: internal host names, addresses and CIDRs allowed anyway. */
+  readonly allowTargets?: readonly string[] | undefined;
+}
+
 export interface CreatedWebhook {
   readonly webhook: WebhookView;
   /** Shown once: configure it in the receiving app to verify signatures. */
   readonly secret: string;
 }
 
-/** An absolute http(s) URL without credentials. */
-export function checkWebhookUrl(url: string): string {
+/**
+ * An absolute http(s) URL without credentials that does not point into the internal network
+ * (events/target-policy.ts), unless the allow list names it. A host name is judged by its name
+ * here; the addresses it resolves to are checked before every delivery.
+ */
+export function checkWebhookUrl(url: string, options: WebhookTargetOptions = {}): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -87,7 +98,23 @@ export function checkWebhookUrl(url: string): string {
     throw badRequest('a webhook URL must not contain credentials: receivers authenticate scimd by its signature');
   }
   if (url.length > MAX_URL_LENGTH) throw badRequest(`a webhook URL must be at most ${MAX_URL_LENGTH} characters`);
+  const verdict = createTargetPolicy(options.allowTargets).checkUrl(url);
+  if (!verdict.ok) {
+    throw badRequest(
+      `webhook URL ${JSON.stringify(url)} refused: ${verdict.reason}; scimd does not send webhooks into internal networks unless SCIMD_WEBHOOK_ALLOW_TARGETS lists the receiver`,
+    );
+  }
   return parsed.href;
+}
+
+/**
+ * `lastError` as shown. Before #12.6 the sender stored the start of the receiver's answer
+ * (`HTTP 503: <body>`); those bytes stay in the database until the next attempt, so they are
+ * dropped here, keeping the status.
+ */
+export function shownLastError(error: string | null): string | null {
+  const legacy = /^HTTP (\d{3}): /.exec(error ?? '');
+  return legacy ? `HTTP ${legacy[1]} from the endpoint` : error;
 }
 
 function checkDescription(text: string): string {
@@ -135,9 +162,15 @@ export async function findWebhook(store: Store, id: string): Promise<EndpointRec
  * Creates a webhook for one tenant or all of them. It receives the events that happen from
  * now on (replay older ones with `replayWebhook`).
  */
-export async function createWebhook(store: Store, input: NewWebhookInput, now: Date): Promise<CreatedWebhook> {
-  const url = checkWebhookUrl(input.url);
+export async function createWebhook(
+  store: Store,
+  input: NewWebhookInput,
+  now: Date,
+  options: WebhookTargetOptions = {},
+): Promise<CreatedWebhook> {
+  // An unknown tenant is a 404 whatever the URL.
   const tenant = input.tenant == null ? null : await getTenant(store, input.tenant);
+  const url = checkWebhookUrl(input.url, options);
   const secret = generateSigningSecret();
   const endpoint = await store.endpoints.create(
     {
@@ -182,19 +215,24 @@ export async function listWebhookStreams(store: Store, id: string): Promise<read
       nextAttemptAt: s.nextAttemptAt,
       lastAttemptAt: s.lastAttemptAt,
       lastStatus: s.lastStatus,
-      lastError: s.lastError,
+      lastError: shownLastError(s.lastError),
     });
   }
   return views.sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0));
 }
 
-export async function updateWebhook(store: Store, id: string, changes: WebhookChanges): Promise<WebhookView> {
+export async function updateWebhook(
+  store: Store,
+  id: string,
+  changes: WebhookChanges,
+  options: WebhookTargetOptions = {},
+): Promise<WebhookView> {
   const endpoint = await findWebhook(store, id);
   if (changes.url !== undefined && endpoint.kind !== 'webhook') {
     throw badRequest(`${JSON.stringify(id)} is an in-process consumer: it has no URL`);
   }
   const updated = await store.endpoints.update(id, {
-    ...(changes.url === undefined ? {} : { url: checkWebhookUrl(changes.url) }),
+    ...(changes.url === undefined ? {} : { url: checkWebhookUrl(changes.url, options) }),
     ...(changes.description === undefined
       ? {}
       : { description: changes.description === null ? null : checkDescription(changes.description) }),

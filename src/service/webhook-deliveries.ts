@@ -8,7 +8,7 @@ import { badRequest, expiredCursor, invalidCursor, notFound } from '../scim/erro
 import type { DeadLetterRecord, DeadLetterState, Store } from '../store/store.js';
 import { getTenant } from '../tenancy/tenants.js';
 import { parseCursor } from './change-feed.js';
-import { findWebhook } from './webhook-admin.js';
+import { findWebhook, shownLastError } from './webhook-admin.js';
 
 export const DEAD_LETTER_STATES: readonly DeadLetterState[] = ['dead', 'retrying', 'delivered'];
 export const DEAD_LETTER_MAX_LIMIT = 500;
@@ -50,7 +50,7 @@ function view(d: DeadLetterRecord, slug: string): DeadLetterView {
     state: d.state,
     attempts: d.attempts,
     lastStatus: d.lastStatus,
-    lastError: d.lastError,
+    lastError: shownLastError(d.lastError),
     deadAt: d.deadAt,
     nextAttemptAt: d.nextAttemptAt,
   };

@@ -22,7 +22,8 @@ import { registerWebhookRoutes } from './webhooks-routes.js';
 export const ADMIN_PREFIX = '/admin/v1';
 
 export type AdminConfig = Pick<Config, 'publicUrl'> &
-  Partial<Pick<Config, 'adminTokenHash' | 'entraClientIdTest' | 'entraClientIdProd'>>;
+  Partial<Pick<Config, 'adminTokenHash' | 'entraClientIdTest' | 'entraClientIdProd'>> &
+  Partial<Pick<Config, 'webhookAllowTargets'>>;
 
 /** What every admin route module receives. */
 export interface AdminContext {

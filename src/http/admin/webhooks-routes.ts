@@ -19,6 +19,8 @@ const idParams = z.object({ id: z.string().describe('The webhook id') });
 
 export function webhookRoutes(context: AdminContext): AdminRoute[] {
   const { store, clock } = context;
+  // Where webhooks may go (issue #12.6): internal receivers only when the allow list names them.
+  const targets = { allowTargets: context.config.webhookAllowTargets };
   return [
     defineRoute({
       method: 'GET',
@@ -36,14 +38,18 @@ export function webhookRoutes(context: AdminContext): AdminRoute[] {
       tag: 'webhooks',
       summary: 'Create a webhook endpoint for one tenant or all; the response holds its signing secret, once',
       body: z.object({
-        url: z.string().describe('http(s) URL receiving a signed POST per event'),
+        url: z
+          .string()
+          .describe(
+            'http(s) URL receiving a signed POST per event; internal addresses are refused unless SCIMD_WEBHOOK_ALLOW_TARGETS lists them',
+          ),
         tenant: z.string().nullable().optional().describe('A tenant slug; omitted or null: every tenant'),
         description: z.string().optional(),
       }),
       status: 201,
       response: createdWebhookSchema,
       errors: [400, 404],
-      handle: async ({ body }) => createWebhook(store, body, clock()),
+      handle: async ({ body }) => createWebhook(store, body, clock(), targets),
     }),
     defineRoute({
       method: 'GET',
@@ -73,7 +79,7 @@ export function webhookRoutes(context: AdminContext): AdminRoute[] {
       status: 200,
       response: webhookSchema,
       errors: [400, 404],
-      handle: async ({ params, body }) => updateWebhook(store, params.id, body),
+      handle: async ({ params, body }) => updateWebhook(store, params.id, body, targets),
     }),
     defineRoute({
       method: 'DELETE',
