@@ -53,7 +53,11 @@ describe('Entra and Microsoft tool gaps (issue #13)', () => {
       it(`${form} path: changes nothing when the filter does not match`, async () => {
         const id = await newUser(`n-${form}@contoso.com`, { [ENTERPRISE]: { manager: { value: managerId } } });
         await freshEvents();
-        const res = await h.request('PATCH', `/scim/v2/Users/${id}`, patch({ op: 'remove', path: path('someone-else') }));
+        const res = await h.request(
+          'PATCH',
+          `/scim/v2/Users/${id}`,
+          patch({ op: 'remove', path: path('someone-else') }),
+        );
         assert.equal(res.statusCode, 200, res.body);
         assert.deepEqual(res.json()[ENTERPRISE], { manager: { value: managerId } });
         assert.equal(res.headers.etag, 'W/"1"');
@@ -74,7 +78,11 @@ describe('Entra and Microsoft tool gaps (issue #13)', () => {
 
     it('a filter on a sub-attribute that does not exist is invalidFilter', async () => {
       const id = await newUser('f@contoso.com', { [ENTERPRISE]: { manager: { value: managerId } } });
-      const res = await h.request('PATCH', `/scim/v2/Users/${id}`, patch({ op: 'remove', path: 'manager[nope eq "x"]' }));
+      const res = await h.request(
+        'PATCH',
+        `/scim/v2/Users/${id}`,
+        patch({ op: 'remove', path: 'manager[nope eq "x"]' }),
+      );
       assert.equal(res.statusCode, 400);
       assert.equal(res.json().scimType, 'invalidFilter');
     });
@@ -92,7 +100,10 @@ describe('Entra and Microsoft tool gaps (issue #13)', () => {
     });
 
     it('attributes=emails[type eq "work"] returns only the matching emails, plus id and schemas', async () => {
-      const res = await h.request('GET', `/scim/v2/Users/${id}?attributes=${encodeURIComponent('emails[type eq "work"]')}`);
+      const res = await h.request(
+        'GET',
+        `/scim/v2/Users/${id}?attributes=${encodeURIComponent('emails[type eq "work"]')}`,
+      );
       assert.equal(res.statusCode, 200, res.body);
       assert.deepEqual(res.json(), {
         schemas: ENTRA_USER.schemas.slice(0, 1),
@@ -120,7 +131,10 @@ describe('Entra and Microsoft tool gaps (issue #13)', () => {
     });
 
     it('no matching value leaves the attribute out', async () => {
-      const res = await h.request('GET', `/scim/v2/Users/${id}?attributes=${encodeURIComponent('emails[type eq "other"]')}`);
+      const res = await h.request(
+        'GET',
+        `/scim/v2/Users/${id}?attributes=${encodeURIComponent('emails[type eq "other"]')}`,
+      );
       assert.equal(res.statusCode, 200, res.body);
       assert.equal(res.json().emails, undefined);
     });
@@ -137,7 +151,10 @@ describe('Entra and Microsoft tool gaps (issue #13)', () => {
     });
 
     it('a bad filter inside the brackets is 400 invalidFilter', async () => {
-      const res = await h.request('GET', `/scim/v2/Users/${id}?attributes=${encodeURIComponent('emails[type zz "w"]')}`);
+      const res = await h.request(
+        'GET',
+        `/scim/v2/Users/${id}?attributes=${encodeURIComponent('emails[type zz "w"]')}`,
+      );
       assert.equal(res.statusCode, 400, res.body);
       assert.equal(res.json().scimType, 'invalidFilter');
     });
@@ -169,10 +186,7 @@ describe('Entra and Microsoft tool gaps (issue #13)', () => {
     it('a missing or non-array Operations is still 400 invalidSyntax', async () => {
       const id = await newUser('noops@contoso.com');
       const res = await h.request('PATCH', `/scim/v2/Users/${id}`, { schemas: [PATCH_OP] });
-      assert.deepEqual(
-        res.json(),
-        scimError(400, 'invalidSyntax', '"Operations" must be an array of operations.'),
-      );
+      assert.deepEqual(res.json(), scimError(400, 'invalidSyntax', '"Operations" must be an array of operations.'));
     });
   });
 });

@@ -64,7 +64,13 @@ describe('parsePatchRequest', () => {
     ],
     ['the wrong schema', { schemas: [URN.user], Operations: [] }, 400, 'invalidSyntax', '"schemas" must contain'],
     ['no Operations', { schemas: [URN.patchOp] }, 400, 'invalidSyntax', '"Operations" must be an array'],
-    ['Operations not an array', { schemas: [URN.patchOp], Operations: {} }, 400, 'invalidSyntax', '"Operations" must be an array'],
+    [
+      'Operations not an array',
+      { schemas: [URN.patchOp], Operations: {} },
+      400,
+      'invalidSyntax',
+      '"Operations" must be an array',
+    ],
     [
       'an operation that is not an object',
       patchOp('add'),
