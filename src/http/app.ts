@@ -24,7 +24,8 @@ declare module 'fastify' {
 export type AppConfig = Pick<Config, 'publicUrl' | 'maxBodyBytes' | 'listMaxResults' | 'trustProxy' | 'logLevel'> &
   Partial<Pick<Config, 'adminTokenHash' | 'entraClientIdTest' | 'entraClientIdProd'>> &
   Partial<Pick<Config, 'logMaxBodyBytes'>> &
-  Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayloadBytes'>>;
+  Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayloadBytes'>> &
+  Partial<Pick<Config, 'unknownAttributes' | 'maxAttributeBytes' | 'maxResourceBytes'>>;
 
 export interface AppOptions {
   readonly config: AppConfig;
@@ -138,6 +139,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         registry,
         maxResults: config.listMaxResults,
         notes: newRequestNotes(),
+        unknownAttributes: config.unknownAttributes ?? 'ignore',
+        resourceLimits: { maxAttributeBytes: config.maxAttributeBytes, maxResourceBytes: config.maxResourceBytes },
       };
     };
 
