@@ -53,7 +53,7 @@ export function checkResourceLimits(body: Record<string, unknown>, limits: Resou
       }
     } else if (Array.isArray(value)) {
       const old = Array.isArray(was) ? was : [];
-      value.forEach((item, i) => stack.push({ value: item, was: old[i], path, urn: false }));
+      for (let i = 0; i < value.length; i++) stack.push({ value: value[i], was: old[i], path, urn: false });
     } else if (isRecord(value)) {
       const old = isRecord(was) ? was : {};
       for (const [key, item] of Object.entries(value)) {
