@@ -6,6 +6,7 @@
 import { invalidPath, invalidValue, mutability, noTarget } from '../errors.js';
 import type { PatchPath } from '../filter/ast.js';
 import { printAttrPath } from '../filter/print.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json.js';
 import { COMMON_ATTRIBUTES } from '../schema/common.js';
 import { findAttribute, resolveAttribute, schemasOf } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from '../schema/types.js';
@@ -224,6 +225,11 @@ export function applyPatch(
   resource: Record<string, unknown>,
   ops: readonly PatchOperation[],
 ): PatchResult {
+  // structuredClone recurses: a resource nested absurdly deep (only reachable by a direct call)
+  // gets a SCIM error instead of a stack overflow (issue #12.2).
+  if (nestsDeeperThan(resource, MAX_JSON_DEPTH)) {
+    throw invalidValue(`the resource nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
   const state: State = { type, body: structuredClone(resource), members: [] };
   ops.forEach((op, index) => {
     inOperation(index, () => {

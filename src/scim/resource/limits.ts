@@ -5,6 +5,7 @@
  * nothing. The walk is iterative: no input nesting can exhaust the stack.
  */
 import { invalidValue } from '../errors.js';
+import { MAX_JSON_DEPTH } from '../json.js';
 
 export interface ResourceLimits {
   /** Largest string attribute value, in UTF-8 bytes. */
@@ -38,11 +39,12 @@ function join(parent: string, key: string, parentIsUrn: boolean): string {
  * never blocks the PATCH that shrinks a resource.
  */
 export function checkResourceLimits(body: Record<string, unknown>, limits: ResourceLimits, before?: unknown): void {
-  const stack: { value: unknown; was: unknown; path: string; urn: boolean }[] = [
-    { value: body, was: before, path: '', urn: false },
+  const stack: { value: unknown; was: unknown; path: string; urn: boolean; depth: number }[] = [
+    { value: body, was: before, path: '', urn: false, depth: 0 },
   ];
   while (stack.length > 0) {
-    const { value, was, path, urn } = stack.pop()!;
+    const { value, was, path, urn, depth } = stack.pop()!;
+    if (depth > MAX_JSON_DEPTH) throw invalidValue(`the resource nests deeper than ${MAX_JSON_DEPTH} levels.`);
     if (typeof value === 'string') {
       if (value === was) continue;
       const bytes = Buffer.byteLength(value, 'utf8');
@@ -53,7 +55,8 @@ export function checkResourceLimits(body: Record<string, unknown>, limits: Resou
       }
     } else if (Array.isArray(value)) {
       const old = Array.isArray(was) ? was : [];
-      for (let i = 0; i < value.length; i++) stack.push({ value: value[i], was: old[i], path, urn: false });
+      for (let i = 0; i < value.length; i++)
+        stack.push({ value: value[i], was: old[i], path, urn: false, depth: depth + 1 });
     } else if (isRecord(value)) {
       const old = isRecord(was) ? was : {};
       for (const [key, item] of Object.entries(value)) {
@@ -62,6 +65,7 @@ export function checkResourceLimits(body: Record<string, unknown>, limits: Resou
           was: old[key],
           path: join(path, key, urn),
           urn: key.toLowerCase().startsWith('urn:'),
+          depth: depth + 1,
         });
       }
     }
