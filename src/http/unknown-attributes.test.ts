@@ -238,7 +238,7 @@ describe('unknown attributes, SCIMD_UNKNOWN_ATTRIBUTES=reject: 400, nothing chan
     );
   });
 
-  it('PATCH paths: invalidPath; path-less values: as before', async () => {
+  it('PATCH: invalidPath for paths and path-less keys, invalidValue for sub-attributes inside a value', async () => {
     await expect400(
       'PATCH',
       `/scim/v2/Users/${userId}`,
@@ -259,6 +259,20 @@ describe('unknown attributes, SCIMD_UNKNOWN_ATTRIBUTES=reject: 400, nothing chan
       patch({ op: 'replace', value: { adreses: 'x' } }),
       'invalidPath',
       'Operations[0]: unknown attribute "adreses".',
+    );
+    await expect400(
+      'PATCH',
+      `/scim/v2/Users/${userId}`,
+      patch({ op: 'replace', value: { [CUSTOM]: { costCenter: '1' } } }),
+      'invalidPath',
+      `Operations[0]: Unknown schema "${CUSTOM}": no extension of User has this URN.`,
+    );
+    await expect400(
+      'PATCH',
+      `/scim/v2/Users/${userId}`,
+      patch({ op: 'replace', path: 'name', value: { nickname: 'x' } }),
+      'invalidValue',
+      'Operations[0]: name has no sub-attribute "nickname".',
     );
     await expect400(
       'PATCH',

@@ -37,10 +37,10 @@ function sievePathless(sieve: Sieve, type: ResourceTypeDefinition, value: unknow
       out[key] = inner;
     } else if (isUrnKey(key)) {
       if (key.toLowerCase() === type.schema.id.toLowerCase()) {
-        out[key] = isObject(inner) ? sieveAttributes(sieve, core, inner, '') : inner;
+        out[key] = isObject(inner) ? sieveAttributes(sieve, core, inner, '', invalidPath) : inner;
         continue;
       }
-      const kept = sieveSchemaKey(sieve, type, key, inner);
+      const kept = sieveSchemaKey(sieve, type, key, inner, invalidPath);
       if (kept !== undefined) out[key] = kept;
     } else {
       // An unqualified name no core attribute has may name an extension attribute (`department`).
@@ -63,7 +63,7 @@ function sievePathed(sieve: Sieve, type: ResourceTypeDefinition, op: PatchOperat
   if (whole !== undefined && patchPath.valueFilter === undefined) {
     if (!('value' in op) || !isObject(op.value)) return op;
     const prefix = whole === type.schema ? '' : `${whole.id}:`;
-    return { ...op, value: sieveAttributes(sieve, whole.attributes, op.value, prefix) };
+    return { ...op, value: sieveAttributes(sieve, whole.attributes, op.value, prefix, invalidPath) };
   }
   const resolved = resolveAttribute(type, { ...patchPath.path, subAttribute: undefined });
   if (resolved === undefined) {

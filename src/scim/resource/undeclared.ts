@@ -9,6 +9,10 @@
  * by the schema (attribute → sub-attribute), whatever the nesting of the request.
  */
 import { invalidValue, type ScimError } from '../errors.js';
+
+/** The error an undeclared attribute name gets in reject mode (invalidValue in bodies, invalidPath in PATCH). */
+export type UnknownNameError = (detail: string) => ScimError;
+
 import { COMMON_ATTRIBUTES } from '../schema/common.js';
 import { findAttribute } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from '../schema/types.js';
@@ -80,17 +84,13 @@ export function sieveAttributes(
   attributes: readonly AttributeDefinition[],
   object: Json,
   prefix: string,
-  skip: (key: string) => boolean = () => false,
+  unknownName: UnknownNameError = invalidValue,
 ): Json {
   const out: Json = {};
   for (const [key, value] of Object.entries(object)) {
-    if (skip(key)) {
-      out[key] = value;
-      continue;
-    }
     const def = findAttribute(attributes, key);
     if (def === undefined) {
-      sieve.drop(`${prefix}${key}`, () => invalidValue(`Unknown attribute "${prefix}${key}".`));
+      sieve.drop(`${prefix}${key}`, () => unknownName(`Unknown attribute "${prefix}${key}".`));
       continue;
     }
     out[key] = sieveAttributeValue(sieve, def, value, `${prefix}${def.name}`);
@@ -104,15 +104,21 @@ export function findExtension(type: ResourceTypeDefinition, urn: string): Schema
 }
 
 /** A declared extension's object, or an unknown URN key dropped; undefined when dropped. */
-export function sieveSchemaKey(sieve: Sieve, type: ResourceTypeDefinition, key: string, value: unknown): unknown {
+export function sieveSchemaKey(
+  sieve: Sieve,
+  type: ResourceTypeDefinition,
+  key: string,
+  value: unknown,
+  unknownName: UnknownNameError = invalidValue,
+): unknown {
   const extension = findExtension(type, key);
   if (extension === undefined) {
     sieve.dropUnknownSchema(key, value, () =>
-      invalidValue(`Unknown schema "${key}": no extension of ${type.name} has this URN.`),
+      unknownName(`Unknown schema "${key}": no extension of ${type.name} has this URN.`),
     );
     return undefined;
   }
-  return isObject(value) ? sieveAttributes(sieve, extension.attributes, value, `${extension.id}:`) : value;
+  return isObject(value) ? sieveAttributes(sieve, extension.attributes, value, `${extension.id}:`, unknownName) : value;
 }
 
 export interface SievedBody {
