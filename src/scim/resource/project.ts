@@ -173,6 +173,7 @@ function projectObject(
     if (projection.mode === 'default') {
       if (def?.returned !== 'request') out[key] = value;
     } else if (sels.some((s) => s.filter !== undefined)) {
+      if (projection.mode === 'exclude' && def?.returned === 'request') continue;
       const kept = projectValues(value, sels, projection.mode === 'include');
       if (kept !== undefined) out[key] = kept;
     } else if (projection.mode === 'include') {
