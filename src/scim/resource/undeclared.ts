@@ -87,15 +87,27 @@ export function sieveAttributes(
   unknownName: UnknownNameError = invalidValue,
 ): Json {
   const out: Json = {};
-  for (const [key, value] of Object.entries(object)) {
-    const def = findAttribute(attributes, key);
-    if (def === undefined) {
-      sieve.drop(`${prefix}${key}`, () => unknownName(`Unknown attribute "${prefix}${key}".`));
-      continue;
-    }
-    out[key] = sieveAttributeValue(sieve, def, value, `${prefix}${def.name}`);
-  }
+  for (const [key, value] of Object.entries(object))
+    sieveAttribute(sieve, attributes, key, value, prefix, unknownName, out);
   return out;
+}
+
+/** One attribute of a schema object: copied into `out` (undeclared sub-attributes removed), or dropped. */
+function sieveAttribute(
+  sieve: Sieve,
+  attributes: readonly AttributeDefinition[],
+  key: string,
+  value: unknown,
+  prefix: string,
+  unknownName: UnknownNameError,
+  out: Json,
+): void {
+  const def = findAttribute(attributes, key);
+  if (def === undefined) {
+    sieve.drop(`${prefix}${key}`, () => unknownName(`Unknown attribute "${prefix}${key}".`));
+    return;
+  }
+  out[key] = sieveAttributeValue(sieve, def, value, `${prefix}${def.name}`);
 }
 
 export function findExtension(type: ResourceTypeDefinition, urn: string): SchemaDefinition | undefined {
@@ -141,7 +153,7 @@ export function sieveResourceBody(type: ResourceTypeDefinition, body: unknown, m
     if (key.toLowerCase() === 'schemas') {
       out[key] = value;
     } else if (!isUrnKey(key)) {
-      Object.assign(out, sieveAttributes(sieve, coreAttributes, { [key]: value }, ''));
+      sieveAttribute(sieve, coreAttributes, key, value, '', invalidValue, out);
     } else if (key.toLowerCase() === type.schema.id.toLowerCase()) {
       out[key] = value;
     } else {
