@@ -147,7 +147,7 @@ describe('20,000-deep input never overflows the stack (issue #12.2)', () => {
 
   it('equality, presence, projection and the resource limits', () => {
     for (const deep of DEEP_VALUES) {
-      assert.equal(deepEqual(deep, deepArray()), deep === DEEP_VALUES[0] ? true : false);
+      assert.equal(deepEqual(deep, deepArray()), deep === DEEP_VALUES[0]);
       assert.equal(isPresent(deep), true);
       const projection = parseProjection(USER_RESOURCE_TYPE, 'emails.value,name', undefined);
       assert.equal(
