@@ -68,7 +68,11 @@ function sievePathed(sieve: Sieve, type: ResourceTypeDefinition, op: PatchOperat
   const resolved = resolveAttribute(type, { ...patchPath.path, subAttribute: undefined });
   if (resolved === undefined) {
     const name = patchPath.path.subAttribute === undefined ? printed : printed.slice(0, printed.lastIndexOf('.'));
-    sieve.drop(name, () => invalidPath(`unknown attribute "${name}".`));
+    const fail = () => invalidPath(`unknown attribute "${name}".`);
+    // A whole unknown extension (`urn:…:CustomExtension:2.0:User` with an object): each key is reported.
+    const wholeUnknown = isUrnKey(name) && patchPath.valueFilter === undefined && isObject(op.value);
+    if (wholeUnknown) sieve.dropUnknownSchema(name, op.value, fail);
+    else sieve.drop(name, fail);
     return undefined;
   }
   const def = resolved.attribute;

@@ -72,6 +72,7 @@ describe('sievePatchOperations (issue #13.4)', () => {
         { op: 'add', value: { adreses: 1, [CUSTOM]: { c: 1 } } },
         { op: 'add', value: { title: 'T', department: 'D' } },
         { op: 'remove', path: `${CUSTOM}:c` },
+        { op: 'replace', path: CUSTOM, value: { d: 1, e: 2 } },
       ),
     );
 
@@ -81,7 +82,16 @@ describe('sievePatchOperations (issue #13.4)', () => {
       operations.map((op) => op.value),
       [{ value: 'w' }, { title: 'T', department: 'D' }],
     );
-    assert.deepEqual(ignored, ['shoeSize', 'name.nick', 'emails.kind', 'adreses', `${CUSTOM}:c`, `${CUSTOM}:c`]);
+    assert.deepEqual(ignored, [
+      'shoeSize',
+      'name.nick',
+      'emails.kind',
+      'adreses',
+      `${CUSTOM}:c`,
+      `${CUSTOM}:c`,
+      `${CUSTOM}:d`,
+      `${CUSTOM}:e`,
+    ]);
   });
 
   it('reject: 400 invalidPath naming the operation', () => {
