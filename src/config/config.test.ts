@@ -45,6 +45,9 @@ describe('loadConfig defaults', () => {
         logMaxEntries: 10000,
         logMaxBodyBytes: 16384,
         webhookAllowTargets: [],
+        unknownAttributes: 'ignore',
+        maxAttributeBytes: 32768,
+        maxResourceBytes: 262144,
       },
     );
   });
@@ -93,6 +96,9 @@ describe('loadConfig defaults', () => {
         ['SCIMD_LOG_MAX_ENTRIES', '10000'],
         ['SCIMD_LOG_MAX_BODY_BYTES', '16384'],
         ['SCIMD_WEBHOOK_ALLOW_TARGETS', null],
+        ['SCIMD_UNKNOWN_ATTRIBUTES', 'ignore'],
+        ['SCIMD_MAX_ATTRIBUTE_BYTES', '32768'],
+        ['SCIMD_MAX_RESOURCE_BYTES', '262144'],
       ],
     );
     for (const v of CONFIG_VARIABLES) assert.ok(v.description.length > 20, v.name);
@@ -124,6 +130,9 @@ describe('loadConfig good values', () => {
       SCIMD_LOG_MAX_ENTRIES: '100',
       SCIMD_LOG_MAX_BODY_BYTES: '0',
       SCIMD_WEBHOOK_ALLOW_TARGETS: '10.0.0.0/8',
+      SCIMD_UNKNOWN_ATTRIBUTES: 'reject',
+      SCIMD_MAX_ATTRIBUTE_BYTES: '256',
+      SCIMD_MAX_RESOURCE_BYTES: '16777216',
     });
     assert.deepEqual(
       { ...config },
@@ -149,6 +158,9 @@ describe('loadConfig good values', () => {
         logMaxEntries: 100,
         logMaxBodyBytes: 0,
         webhookAllowTargets: ['10.0.0.0/8'],
+        unknownAttributes: 'reject',
+        maxAttributeBytes: 256,
+        maxResourceBytes: 16777216,
       },
     );
   });
@@ -294,6 +306,18 @@ describe('loadConfig bad values', () => {
     assert.equal(
       messageFor('SCIMD_BULK_MAX_PAYLOAD_BYTES', '1mb'),
       '"1mb" must be an integer number of bytes from 1024 to 1073741824',
+    );
+  });
+
+  it('rejects an unknown-attribute mode other than ignore/reject, and resource limits out of range (issues #13.4, #12.3)', () => {
+    assert.equal(messageFor('SCIMD_UNKNOWN_ATTRIBUTES', 'drop'), '"drop" must be ignore or reject');
+    assert.equal(
+      messageFor('SCIMD_MAX_ATTRIBUTE_BYTES', '255'),
+      '"255" must be an integer number of bytes from 256 to 1048576',
+    );
+    assert.equal(
+      messageFor('SCIMD_MAX_RESOURCE_BYTES', '99999999'),
+      '"99999999" must be an integer number of bytes from 4096 to 16777216',
     );
   });
 

@@ -58,6 +58,13 @@ export interface Config {
   readonly logMaxBodyBytes: number;
   /** Internal webhook receivers allowed anyway: host names, IP addresses, CIDRs (issue #12.6). */
   readonly webhookAllowTargets: readonly string[];
+  // Issue #13.4 (unknown attributes) and #12.3 (bounded resources).
+  /** Attributes no schema declares: `ignore` (accept, record in the provisioning log) or `reject` (400). */
+  readonly unknownAttributes: 'ignore' | 'reject';
+  /** Largest string attribute value stored, in UTF-8 bytes. */
+  readonly maxAttributeBytes: number;
+  /** Largest stored resource (its canonical JSON, without group members), in bytes. */
+  readonly maxResourceBytes: number;
 }
 
 export interface ConfigVariable {
@@ -326,6 +333,29 @@ const WEBHOOK_ALLOW_TARGETS: Spec<readonly string[], null> = {
   schema: webhookAllowTargets,
 };
 
+// Issue #13.4 (unknown attributes) and #12.3 (bounded resources).
+const UNKNOWN_ATTRIBUTES: Spec<'ignore' | 'reject'> = {
+  name: 'SCIMD_UNKNOWN_ATTRIBUTES',
+  default: 'ignore',
+  description:
+    'Attributes no schema declares: ignore (accept the request, drop them and list them on its provisioning log entry) or reject (answer 400). See docs/compat.md.',
+  schema: z.enum(['ignore', 'reject'], { error: 'must be ignore or reject' }),
+};
+const MAX_ATTRIBUTE_BYTES: Spec<number> = {
+  name: 'SCIMD_MAX_ATTRIBUTE_BYTES',
+  default: '32768',
+  description:
+    'Largest string attribute value stored, in UTF-8 bytes (256 to 1048576); a larger one gets 400 invalidValue (docs/errors.md).',
+  schema: integer(256, 1_048_576, 'an integer number of bytes from 256 to 1048576'),
+};
+const MAX_RESOURCE_BYTES: Spec<number> = {
+  name: 'SCIMD_MAX_RESOURCE_BYTES',
+  default: '262144',
+  description:
+    'Largest stored User or Group, as canonical JSON without group members (4096 to 16777216 bytes); a larger one gets 400 invalidValue (docs/errors.md).',
+  schema: integer(4096, 16_777_216, 'an integer number of bytes from 4096 to 16777216'),
+};
+
 const SPECS = [
   PORT,
   HOST,
@@ -348,6 +378,9 @@ const SPECS = [
   LOG_MAX_ENTRIES,
   LOG_MAX_BODY_BYTES,
   WEBHOOK_ALLOW_TARGETS,
+  UNKNOWN_ATTRIBUTES,
+  MAX_ATTRIBUTE_BYTES,
+  MAX_RESOURCE_BYTES,
 ] as const;
 
 /** Every variable scimd reads, in documentation order. */
@@ -398,6 +431,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     logMaxEntries: read(LOG_MAX_ENTRIES),
     logMaxBodyBytes: read(LOG_MAX_BODY_BYTES),
     webhookAllowTargets: read(WEBHOOK_ALLOW_TARGETS) ?? Object.freeze([]),
+    unknownAttributes: read(UNKNOWN_ATTRIBUTES),
+    maxAttributeBytes: read(MAX_ATTRIBUTE_BYTES),
+    maxResourceBytes: read(MAX_RESOURCE_BYTES),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

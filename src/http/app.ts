@@ -25,7 +25,8 @@ export type AppConfig = Pick<Config, 'publicUrl' | 'maxBodyBytes' | 'listMaxResu
   Partial<Pick<Config, 'adminTokenHash' | 'entraClientIdTest' | 'entraClientIdProd'>> &
   Partial<Pick<Config, 'logMaxBodyBytes'>> &
   Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayloadBytes'>> &
-  Partial<Pick<Config, 'webhookAllowTargets'>>;
+  Partial<Pick<Config, 'webhookAllowTargets'>> &
+  Partial<Pick<Config, 'unknownAttributes' | 'maxAttributeBytes' | 'maxResourceBytes'>>;
 
 export interface AppOptions {
   readonly config: AppConfig;
@@ -139,6 +140,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         registry,
         maxResults: config.listMaxResults,
         notes: newRequestNotes(),
+        unknownAttributes: config.unknownAttributes ?? 'ignore',
+        resourceLimits: { maxAttributeBytes: config.maxAttributeBytes, maxResourceBytes: config.maxResourceBytes },
       };
     };
 

@@ -9,6 +9,7 @@
  * data or bulkId) is answered with its own error and the others still run.
  */
 import { invalidSyntax, invalidValue, payloadTooLarge, ScimError } from './errors.js';
+import { MAX_JSON_DEPTH } from './json.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from './schema/types.js';
 import { URN } from './schema/urns.js';
 
@@ -85,28 +86,35 @@ function optionalString(value: unknown, what: string): string | undefined {
 
 /** The bulkIds referenced in `value`: whole strings `bulkId:x`, and `"bulkId:x"` inside strings (filters). */
 export function referencesIn(value: unknown, out: Set<string> = new Set()): Set<string> {
-  if (typeof value === 'string') {
-    if (value.startsWith(BULK_ID_PREFIX)) out.add(value.slice(BULK_ID_PREFIX.length));
-    for (const match of value.matchAll(/"bulkId:([^"]+)"/g)) out.add(match[1]!);
-  } else if (Array.isArray(value)) {
-    for (const item of value) referencesIn(item, out);
-  } else if (isObject(value)) {
-    for (const item of Object.values(value)) referencesIn(item, out);
+  // Iterative: any nesting of "data" is safe (issue #12.2).
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node === 'string') {
+      if (node.startsWith(BULK_ID_PREFIX)) out.add(node.slice(BULK_ID_PREFIX.length));
+      for (const match of node.matchAll(/"bulkId:([^"]+)"/g)) out.add(match[1]!);
+    } else if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push(node[i]);
+    } else if (isObject(node)) {
+      for (const item of Object.values(node).reverse()) stack.push(item);
+    }
   }
   return out;
 }
 
-/** `value` with every reference found by `referencesIn` replaced by `resolve(bulkId)`. */
-export function replaceReferences(value: unknown, resolve: (bulkId: string) => string): unknown {
+/**
+ * `value` with every reference found by `referencesIn` replaced by `resolve(bulkId)`. Data
+ * nested deeper than MAX_JSON_DEPTH → 400 invalidValue (issue #12.2: never a stack overflow).
+ */
+export function replaceReferences(value: unknown, resolve: (bulkId: string) => string, depth = 0): unknown {
   if (typeof value === 'string') {
     if (value.startsWith(BULK_ID_PREFIX)) return resolve(value.slice(BULK_ID_PREFIX.length));
     return value.replace(/"bulkId:([^"]+)"/g, (_, bulkId: string) => JSON.stringify(resolve(bulkId)));
   }
-  if (Array.isArray(value)) return value.map((item) => replaceReferences(item, resolve));
-  if (isObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceReferences(v, resolve)]));
-  }
-  return value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_JSON_DEPTH) throw invalidValue(`"data" nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  if (Array.isArray(value)) return value.map((item) => replaceReferences(item, resolve, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceReferences(v, resolve, depth + 1)]));
 }
 
 /** `/Users` or `/Users/<id>` (the endpoint matched ignoring case). */

@@ -2,6 +2,8 @@
  * What every use case receives explicitly: the tenant-bound store, the clock reading, the
  * request id and a logger. No global state (ARCHITECTURE.md principle 8).
  */
+import { DEFAULT_RESOURCE_LIMITS, type ResourceLimits } from '../scim/resource/limits.js';
+import type { UnknownAttributeMode } from '../scim/resource/undeclared.js';
 import type { SchemaRegistry } from '../scim/schema/registry.js';
 import type { TenantStore } from '../store/store.js';
 
@@ -27,6 +29,10 @@ export interface RequestContext {
   readonly maxResults: number;
   /** What the request did besides its answer, for the provisioning log (filled by use cases). */
   readonly notes: RequestNotes;
+  /** Attributes no schema declares: ignored and noted (default) or rejected (issue #13.4). */
+  readonly unknownAttributes?: UnknownAttributeMode;
+  /** Bounds of one stored resource (issue #12.3); DEFAULT_RESOURCE_LIMITS for what is absent. */
+  readonly resourceLimits?: { readonly [K in keyof ResourceLimits]?: number | undefined };
 }
 
 /** Per-request observations that the provisioning log records with the request's entry. */
@@ -37,6 +43,22 @@ export interface RequestNotes {
 
 export function newRequestNotes(): RequestNotes {
   return { ignoredAttributes: new Set() };
+}
+
+export function unknownAttributeMode(ctx: RequestContext): UnknownAttributeMode {
+  return ctx.unknownAttributes ?? 'ignore';
+}
+
+export function resourceLimits(ctx: RequestContext): ResourceLimits {
+  return {
+    maxAttributeBytes: ctx.resourceLimits?.maxAttributeBytes ?? DEFAULT_RESOURCE_LIMITS.maxAttributeBytes,
+    maxResourceBytes: ctx.resourceLimits?.maxResourceBytes ?? DEFAULT_RESOURCE_LIMITS.maxResourceBytes,
+  };
+}
+
+/** Adds the attribute paths a use case ignored to the request's notes (provisioning log). */
+export function noteIgnoredAttributes(ctx: RequestContext, paths: readonly string[]): void {
+  for (const path of paths) ctx.notes.ignoredAttributes.add(path);
 }
 
 /** ISO 8601 with milliseconds, UTC: the one timestamp format stored and returned. */

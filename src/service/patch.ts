@@ -11,12 +11,20 @@ import { matchesFilter } from '../scim/filter/evaluate.js';
 import { applyPatch } from '../scim/patch/apply.js';
 import { parsePatchRequest } from '../scim/patch/parse.js';
 import type { MemberChange } from '../scim/patch/types.js';
+import { sievePatchOperations } from '../scim/patch/undeclared.js';
 import { deepEqual } from '../scim/patch/values.js';
+import { checkResourceLimits } from '../scim/resource/limits.js';
 import type { Projection } from '../scim/resource/project.js';
 import { GROUP_RESOURCE_TYPE } from '../scim/schema/registry.js';
 import type { ResourceTypeName } from '../scim/schema/types.js';
 import type { TenantWriter } from '../store/store.js';
-import { type RequestContext, timestamp } from './context.js';
+import {
+  noteIgnoredAttributes,
+  type RequestContext,
+  resourceLimits,
+  timestamp,
+  unknownAttributeMode,
+} from './context.js';
 import { resolveMembers } from './members.js';
 import { recordChange } from './outbox.js';
 import { checkIfMatch } from './preconditions.js';
@@ -60,7 +68,9 @@ export async function patchResource(
   projection: Projection,
 ): Promise<PatchOutcome> {
   const type = ctx.registry.resourceType(typeName);
-  const operations = parsePatchRequest(normalizePatchRequest(type, input, id));
+  const parsed = parsePatchRequest(normalizePatchRequest(type, input, id));
+  const { operations, ignored } = sievePatchOperations(type, parsed, unknownAttributeMode(ctx));
+  noteIgnoredAttributes(ctx, ignored);
   const catalogue = await loadRoleCatalogue(ctx, typeName, touchesRoles(operations));
   return ctx.store.transaction(async (tx) => {
     const current = await loadOrThrow(tx, typeName, id);
@@ -73,6 +83,7 @@ export async function patchResource(
     const bodyChanged =
       result.changedAttributes.some((name) => name !== 'members') &&
       (catalogue === undefined || !deepEqual(body, current.body));
+    if (bodyChanged) checkResourceLimits(body, resourceLimits(ctx), current.body);
     let stored = current;
     if (bodyChanged) stored = (await tx.replaceResource(typeName, id, body, now)) ?? current;
     let memberRows = 0;

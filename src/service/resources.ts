@@ -5,11 +5,19 @@
 
 import { normalizeResourceBody } from '../scim/compat/normalize.js';
 import { notFound } from '../scim/errors.js';
+import { checkResourceLimits } from '../scim/resource/limits.js';
 import type { Projection } from '../scim/resource/project.js';
+import { sieveResourceBody } from '../scim/resource/undeclared.js';
 import { prepareResourceBody } from '../scim/resource/validate.js';
-import type { ResourceTypeName } from '../scim/schema/types.js';
+import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
 import type { StoredResource, TenantWriter } from '../store/store.js';
-import { type RequestContext, timestamp } from './context.js';
+import {
+  noteIgnoredAttributes,
+  type RequestContext,
+  resourceLimits,
+  timestamp,
+  unknownAttributeMode,
+} from './context.js';
 import { resolveMembers } from './members.js';
 import { recordChange, recordDeletion } from './outbox.js';
 import { checkIfMatch } from './preconditions.js';
@@ -27,6 +35,13 @@ export async function loadOrThrow(tx: TenantWriter, type: ResourceTypeName, id: 
   return stored;
 }
 
+/** A POST/PUT body normalised (IdP quirks) and without undeclared attributes, which are noted. */
+function admitBody(ctx: RequestContext, type: ResourceTypeDefinition, input: unknown): unknown {
+  const sieved = sieveResourceBody(type, normalizeResourceBody(type, input), unknownAttributeMode(ctx));
+  noteIgnoredAttributes(ctx, sieved.ignored);
+  return sieved.body;
+}
+
 export async function createResource(
   ctx: RequestContext,
   typeName: ResourceTypeName,
@@ -34,9 +49,10 @@ export async function createResource(
   projection: Projection,
 ): Promise<Rendered> {
   const type = ctx.registry.resourceType(typeName);
-  const prepared = prepareResourceBody(type, normalizeResourceBody(type, input));
+  const prepared = prepareResourceBody(type, admitBody(ctx, type, input));
   const catalogue = await loadRoleCatalogue(ctx, typeName, mentionsRoles(prepared.body));
   const body = withResolvedRoles(prepared.body, catalogue, undefined);
+  checkResourceLimits(body, resourceLimits(ctx));
   return ctx.store.transaction(async (tx) => {
     const id = crypto.randomUUID();
     let stored = await tx.insertResource({ id, resourceType: typeName, body, now: timestamp(ctx) });
@@ -74,13 +90,14 @@ export async function replaceResource(
   projection: Projection,
 ): Promise<Rendered> {
   const type = ctx.registry.resourceType(typeName);
-  const normalized = normalizeResourceBody(type, input);
+  const normalized = admitBody(ctx, type, input);
   const catalogue = await loadRoleCatalogue(ctx, typeName, mentionsRoles(normalized));
   return ctx.store.transaction(async (tx) => {
     const current = await loadOrThrow(tx, typeName, id);
     checkIfMatch(ifMatch, current.version);
     const prepared = prepareResourceBody(type, normalized, current.body);
     const body = withResolvedRoles(prepared.body, catalogue, current.body);
+    checkResourceLimits(body, resourceLimits(ctx));
     const now = timestamp(ctx);
     let stored = (await tx.replaceResource(typeName, id, body, now)) ?? current;
     if (prepared.members) {

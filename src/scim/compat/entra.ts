@@ -45,18 +45,22 @@ export function normalizeOpNames(body: unknown): unknown {
 
 /** Sets `value` at a dotted `path` (`name.givenName`) in `target`, merging objects. */
 function setDotted(target: Json, path: string, value: unknown): void {
-  const dot = path.indexOf('.');
-  if (dot < 0) {
-    const existing = target[path];
-    target[path] = isObject(existing) && isObject(value) ? { ...existing, ...value } : value;
-    return;
+  // A loop, not recursion: a key with thousands of dots must not exhaust the stack (issue #12.2).
+  const parts = path.split('.');
+  const last = parts.pop()!;
+  let node = target;
+  for (const head of parts) {
+    const existing = node[head];
+    const child: Json = isObject(existing) ? { ...existing } : {};
+    node[head] = child;
+    node = child;
   }
-  const head = path.slice(0, dot);
-  const existing = target[head];
-  const child: Json = isObject(existing) ? { ...existing } : {};
-  setDotted(child, path.slice(dot + 1), value);
-  target[head] = child;
+  const existing = node[last];
+  node[last] = isObject(existing) && isObject(value) ? { ...existing, ...value } : value;
 }
+
+/** Schema objects nested in schema objects are expanded this deep at most (issue #12.2). */
+const MAX_SCHEMA_NESTING = 2;
 
 function containerFor(out: Json, urn: string): Json {
   const existing = out[urn];
@@ -71,7 +75,7 @@ function containerFor(out: Json, urn: string): Json {
  * `urn:…:enterprise:2.0:User:employeeNumber` → `{"urn:…:enterprise:2.0:User":{employeeNumber}}`,
  * `urn:…:core:2.0:User:userName` → `{userName}`. Keys of unknown URNs are kept as sent.
  */
-export function expandAttributeKeys(type: ResourceTypeDefinition, object: Json): Json {
+export function expandAttributeKeys(type: ResourceTypeDefinition, object: Json, depth = 0): Json {
   const out: Json = {};
   const schemaOf = (key: string) => {
     const urn = key.slice(0, key.lastIndexOf(':'));
@@ -93,7 +97,9 @@ export function expandAttributeKeys(type: ResourceTypeDefinition, object: Json):
         if (schema !== type.schema) out[schema.id] = value;
         continue;
       }
-      for (const [inner, v] of Object.entries(expandAttributeKeys(type, value))) setDotted(target, inner, v);
+      // Deeper nesting is nothing a client means: left as is for the validator to reject.
+      const inner = depth < MAX_SCHEMA_NESTING ? expandAttributeKeys(type, value, depth + 1) : value;
+      for (const [k, v] of Object.entries(inner)) setDotted(target, k, v);
       continue;
     }
     setDotted(target, key.slice(schema.id.length + 1), value);
@@ -132,7 +138,12 @@ function booleanOf(def: AttributeDefinition, value: unknown): unknown {
 }
 
 function booleansIn(def: AttributeDefinition, value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((v) => booleansIn(def, v));
+  // One level of array (the elements of a multi-valued attribute): deeper arrays mean nothing and
+  // are left for the validator, so no nesting can overflow the stack (issue #12.2).
+  return Array.isArray(value) ? value.map((v) => booleansInValue(def, v)) : booleansInValue(def, value);
+}
+
+function booleansInValue(def: AttributeDefinition, value: unknown): unknown {
   if (def.type !== 'complex' || !isObject(value)) return booleanOf(def, value);
   const out: Json = {};
   for (const [key, v] of Object.entries(value)) {

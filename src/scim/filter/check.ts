@@ -101,8 +101,11 @@ function checkValuePath(filter: Filter & { kind: 'valuePath' }, type: ResourceTy
   return { kind: 'valuePath', path, filter: checkInner(filter.filter, parent) };
 }
 
-/** Checks the filter inside `parent[...]`, whose paths name sub-attributes of `parent`. */
-function checkInner(filter: Filter, parent: AttributeDefinition): Filter {
+/**
+ * Checks the filter inside `parent[...]`, whose paths name sub-attributes of `parent`. Exported
+ * for selections of one complex value (PATCH `manager[value eq "x"]`, `attributes=emails[...]`).
+ */
+export function checkInner(filter: Filter, parent: AttributeDefinition): Filter {
   switch (filter.kind) {
     case 'and':
     case 'or':

@@ -122,3 +122,12 @@ export function matchesFilter(
 ): boolean {
   return evaluate(filter, { kind: 'resource', resource, type });
 }
+
+/**
+ * Whether one value of complex attribute `parent` (an element of a multi-valued attribute, or a
+ * single complex value) matches `filter`, a filter relative to it (`type eq "work"`) as
+ * `checkInner` returns it.
+ */
+export function matchesValue(filter: Filter, value: unknown, parent: AttributeDefinition): boolean {
+  return isRecord(value) && evaluate(filter, { kind: 'element', element: value, parent });
+}

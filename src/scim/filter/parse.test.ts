@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { and, cmp, not, or, path, pr, vp } from './arbitraries.js';
 import type { Filter, PatchPath } from './ast.js';
-import { parseAttributeList, parseAttrPath, parseFilter, parsePatchPath } from './parse.js';
+import { parseAttributeList, parseAttributeSelections, parseAttrPath, parseFilter, parsePatchPath } from './parse.js';
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -279,4 +279,30 @@ describe('parsePatchPath: RFC 7644 §3.5.2 PATH', () => {
   for (const [text, expected] of cases) {
     it(text, () => assert.deepStrictEqual(parsePatchPath(text), expected));
   }
+});
+
+describe('parseAttributeSelections (issue #13.3)', () => {
+  it('reads plain paths and value-filtered paths; commas inside brackets or strings do not split', () => {
+    assert.deepEqual(
+      parseAttributeSelections('userName, emails[value eq "a,b" or type eq "w"].value ,name.givenName'),
+      [
+        { path: { attribute: 'userName' } },
+        {
+          path: { attribute: 'emails' },
+          valueFilter: {
+            kind: 'or',
+            left: { kind: 'compare', path: { attribute: 'value' }, op: 'eq', value: 'a,b' },
+            right: { kind: 'compare', path: { attribute: 'type' }, op: 'eq', value: 'w' },
+          },
+          subAttribute: 'value',
+        },
+        { path: { attribute: 'name', subAttribute: 'givenName' } },
+      ],
+    );
+  });
+
+  it('an error inside the brackets is invalidFilter, outside invalidPath', () => {
+    assert.throws(() => parseAttributeSelections('emails[type zz "w"]'), { scimType: 'invalidFilter' });
+    assert.throws(() => parseAttributeSelections('emails]'), { scimType: 'invalidPath' });
+  });
 });

@@ -258,7 +258,10 @@ export function parseAttributeList(text: string): AttrPath[] {
  */
 export function parsePatchPath(text: string): PatchPath {
   checkLength(text, 'path', invalidPath);
-  const s = new Scanner(text, invalidPath, 'path');
+  return readPatchPath(new Scanner(text, invalidPath, 'path'));
+}
+
+function readPatchPath(s: Scanner): PatchPath {
   s.skipSpaces();
   const start = s.pos;
   const raw = s.readPathChars();
@@ -285,4 +288,47 @@ export function parsePatchPath(text: string): PatchPath {
   s.skipSpaces();
   if (!s.done) throw s.unexpected();
   return { path, valueFilter, ...(subAttribute !== undefined ? { subAttribute } : {}) };
+}
+
+/** Splits an attribute list at the commas outside `[...]` and outside JSON strings. */
+function splitAttributeList(text: string): string[] {
+  const items: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '\\') i++;
+      else if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if (ch === '[') depth++;
+    else if (ch === ']') depth--;
+    else if (ch === ',' && depth <= 0) {
+      items.push(text.slice(from, i));
+      from = i + 1;
+    }
+  }
+  items.push(text.slice(from));
+  return items;
+}
+
+/**
+ * Parses an `attributes` / `excludedAttributes` value whose items may carry a value filter, in
+ * the PATCH path grammar: `emails`, `name.givenName`, `emails[type eq "work"]`,
+ * `emails[type eq "work"].value` (Microsoft's reference collection sends the filtered forms;
+ * RFC 7644 §3.4.2.5 names attribute paths only). Commas inside `[...]` or strings do not split.
+ * Throws `invalidPath`, or `invalidFilter` for an error inside the brackets.
+ */
+export function parseAttributeSelections(text: string): PatchPath[] {
+  if (text.length > MAX_FILTER_LENGTH) {
+    throw invalidPath(`attribute list is longer than ${MAX_FILTER_LENGTH} characters`);
+  }
+  const paths: PatchPath[] = [];
+  let offset = 0;
+  for (const item of splitAttributeList(text)) {
+    if (item.trim() !== '') paths.push(readPatchPath(new Scanner(item, invalidPath, 'path', offset)));
+    offset += item.length + 1;
+  }
+  return paths;
 }

@@ -58,10 +58,16 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
  * object without an assigned member. `pr` is true exactly when this holds.
  */
 export function isPresent(value: unknown): boolean {
-  if (value === undefined || value === null || value === '') return false;
-  if (Array.isArray(value)) return value.some(isPresent);
-  if (isRecord(value)) return Object.values(value).some(isPresent);
-  return true;
+  // Iterative, so no nesting of a stored value can overflow the stack (issue #12.2).
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === undefined || node === null || node === '') continue;
+    if (Array.isArray(node)) for (const item of node) stack.push(item);
+    else if (isRecord(node)) for (const item of Object.values(node)) stack.push(item);
+    else return true;
+  }
+  return false;
 }
 
 /**

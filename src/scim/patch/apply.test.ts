@@ -485,3 +485,35 @@ describe('applyPatch on a User', () => {
     assert.deepEqual(USER, input);
   });
 });
+
+describe('applyPatch: remove of a single complex value under a filter (Entra manager, issue #13.1)', () => {
+  const withManager = { ...USER, [ENTERPRISE]: { manager: { value: 'm1' }, department: 'D' } };
+  const remove = (path: string) => patch(USER_RESOURCE_TYPE, withManager, { op: 'remove', path });
+
+  it('clears the manager when the filter matches (URN-qualified and short paths)', () => {
+    for (const path of [`${ENTERPRISE}:manager[value eq "m1"]`, 'manager[value eq "M1"]', 'manager[value pr]']) {
+      const result = remove(path);
+      assert.deepEqual(result.body[ENTERPRISE], { department: 'D' }, path);
+      assert.deepEqual(result.changedAttributes, [`${ENTERPRISE}:manager`], path);
+    }
+  });
+
+  it('changes nothing when the filter does not match or no manager is set', () => {
+    assert.deepEqual(remove('manager[value eq "m2"]').changedAttributes, []);
+    assert.deepEqual(user({ op: 'remove', path: 'manager[value eq "m1"]' }).changedAttributes, []);
+  });
+
+  it('add/replace, a sub-attribute after the filter and simple attributes stay invalidPath', () => {
+    for (const op of [
+      { op: 'replace', path: 'manager[value eq "m1"]', value: { value: 'm2' } },
+      { op: 'remove', path: 'manager[value eq "m1"].value' },
+      { op: 'remove', path: 'title[value eq "x"]' },
+    ]) {
+      assertScimError(() => patch(USER_RESOURCE_TYPE, withManager, op), {
+        status: 400,
+        scimType: 'invalidPath',
+        detail: 'is single-valued',
+      });
+    }
+  });
+});

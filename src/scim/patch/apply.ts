@@ -6,11 +6,12 @@
 import { invalidPath, invalidValue, mutability, noTarget } from '../errors.js';
 import type { PatchPath } from '../filter/ast.js';
 import { printAttrPath } from '../filter/print.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json.js';
 import { COMMON_ATTRIBUTES } from '../schema/common.js';
 import { findAttribute, resolveAttribute, schemasOf } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from '../schema/types.js';
 import { type AttributeTarget, applyToAttribute, applyToSelection, applyToSubAttribute } from './attribute-ops.js';
-import { checkElementFilter } from './element-filter.js';
+import { checkElementFilter, matchesElement } from './element-filter.js';
 import { inOperation } from './errors.js';
 import { coalesceMemberChanges, memberChanges } from './members.js';
 import type { MemberChange, PatchOperation, PatchResult } from './types.js';
@@ -107,7 +108,7 @@ function applyToSchema(state: State, op: PatchOperation['op'], schema: SchemaDef
 }
 
 /** The attribute a path names, resolved; undefined for a path into an unknown extension. */
-function resolvePath(state: State, patchPath: PatchPath) {
+function resolvePath(state: State, patchPath: PatchPath, op: PatchOperation['op']) {
   const resolved = resolveAttribute(state.type, { ...patchPath.path, subAttribute: undefined });
   if (resolved === undefined) {
     // A path into an extension scimd does not know carries nothing it stores: ignored, as in POST.
@@ -122,8 +123,13 @@ function resolvePath(state: State, patchPath: PatchPath) {
   if (subName !== undefined && sub === undefined) {
     throw invalidPath(`"${def.name}" has no sub-attribute "${subName}".`);
   }
-  if (patchPath.valueFilter !== undefined && !def.multiValued) {
-    throw invalidPath(`"${def.name}" is single-valued: a "[...]" filter applies to multi-valued attributes only.`);
+  // Entra removes a manager with `manager[value eq "<id>"]` (docs/compat.md): a filter on a
+  // single-valued complex attribute is accepted for remove only, with no sub-attribute after it.
+  const filteredSingle = patchPath.valueFilter !== undefined && !def.multiValued;
+  if (filteredSingle && (op !== 'remove' || def.type !== 'complex' || patchPath.subAttribute !== undefined)) {
+    throw invalidPath(
+      `"${def.name}" is single-valued: a "[...]" filter applies to multi-valued attributes only (and to remove of a single complex value).`,
+    );
   }
   const schema = findSchema(state.type, resolved.schema) ?? state.type.schema;
   return { schema, def, sub };
@@ -136,7 +142,7 @@ function applyWithPath(state: State, op: PatchOperation, patchPath: PatchPath): 
     applyToSchema(state, op.op, whole, op.value);
     return;
   }
-  const resolved = resolvePath(state, patchPath);
+  const resolved = resolvePath(state, patchPath, op.op);
   if (resolved === undefined) return;
   const { schema, def, sub } = resolved;
   if (isMembers(state, def)) {
@@ -149,6 +155,13 @@ function applyWithPath(state: State, op: PatchOperation, patchPath: PatchPath): 
   rejectReadOnly(def, target.where);
   if (sub !== undefined) rejectReadOnly(sub, `${target.where}.${sub.name}`);
   const filter = patchPath.valueFilter && checkElementFilter(target.scope, patchPath.valueFilter);
+  if (filter !== undefined && !def.multiValued) {
+    // remove of a single complex value under a filter: unassigned when it matches, else unchanged.
+    const current = target.container[def.name];
+    if (current !== undefined && matchesElement(target.scope, filter, current))
+      applyToAttribute('remove', target, undefined);
+    return;
+  }
   if (filter !== undefined || (sub !== undefined && def.multiValued)) {
     applyToSelection(op.op, target, { filter, sub }, op.value);
   } else if (sub !== undefined) {
@@ -212,6 +225,11 @@ export function applyPatch(
   resource: Record<string, unknown>,
   ops: readonly PatchOperation[],
 ): PatchResult {
+  // structuredClone recurses: a resource nested absurdly deep (only reachable by a direct call)
+  // gets a SCIM error instead of a stack overflow (issue #12.2).
+  if (nestsDeeperThan(resource, MAX_JSON_DEPTH)) {
+    throw invalidValue(`the resource nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
   const state: State = { type, body: structuredClone(resource), members: [] };
   ops.forEach((op, index) => {
     inOperation(index, () => {

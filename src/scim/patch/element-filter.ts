@@ -6,12 +6,15 @@
  */
 import { invalidFilter } from '../errors.js';
 import type { AttrPath, Filter, FilterValue } from '../filter/ast.js';
-import { checkFilter } from '../filter/check.js';
+import { checkInner } from '../filter/check.js';
 import { matchesFilter } from '../filter/evaluate.js';
 import { findAttribute } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition } from '../schema/types.js';
 
-/** The multi-valued attribute a filter selects elements of. */
+/**
+ * The complex attribute a filter selects elements of: multi-valued, or single-valued for
+ * Entra's `remove manager[value eq "x"]` (docs/compat.md).
+ */
 export interface ElementScope {
   readonly type: ResourceTypeDefinition;
   readonly attribute: AttributeDefinition;
@@ -58,8 +61,7 @@ function assertKnown(parent: AttributeDefinition, filter: Filter): void {
  */
 export function checkElementFilter(scope: ElementScope, filter: Filter): Filter {
   assertKnown(scope.attribute, filter);
-  const checked = checkFilter({ kind: 'valuePath', path: pathOf(scope), filter }, scope.type);
-  return checked.kind === 'valuePath' ? checked.filter : filter;
+  return checkInner(filter, scope.attribute);
 }
 
 /** True when `element` satisfies `filter`, a filter returned by checkElementFilter. */

@@ -63,8 +63,14 @@ describe('parsePatchRequest', () => {
       `"schemas" must contain "${URN.patchOp}"`,
     ],
     ['the wrong schema', { schemas: [URN.user], Operations: [] }, 400, 'invalidSyntax', '"schemas" must contain'],
-    ['no Operations', { schemas: [URN.patchOp] }, 400, 'invalidSyntax', '"Operations" must be a non-empty array'],
-    ['empty Operations', patchOp(), 400, 'invalidSyntax', '"Operations" must be a non-empty array'],
+    ['no Operations', { schemas: [URN.patchOp] }, 400, 'invalidSyntax', '"Operations" must be an array'],
+    [
+      'Operations not an array',
+      { schemas: [URN.patchOp], Operations: {} },
+      400,
+      'invalidSyntax',
+      '"Operations" must be an array',
+    ],
     [
       'an operation that is not an object',
       patchOp('add'),
@@ -131,5 +137,11 @@ describe('parsePatchRequest', () => {
       scimType: 'invalidValue',
       detail: `"Operations" has ${MAX_PATCH_OPERATIONS + 1} operations; at most ${MAX_PATCH_OPERATIONS}`,
     });
+  });
+});
+
+describe('parsePatchRequest with an empty Operations array (issue #13.5)', () => {
+  it('is a request with no operations, not an error (Microsoft SCIM Validator)', () => {
+    assert.deepEqual(parsePatchRequest(patchOp()), []);
   });
 });

@@ -53,7 +53,7 @@ function parseOperation(raw: unknown): PatchOperation {
 
 /**
  * Parses a PATCH body. Errors: not an object, `schemas` without the PatchOp URN, `Operations`
- * missing/empty/not an array, an operation that is not an object or has an unknown `op` or a
+ * missing or not an array (an empty array is a no-op), an operation that is not an object or has an unknown `op` or a
  * missing `value` → 400 invalidSyntax; more than MAX_PATCH_OPERATIONS → 400 invalidValue;
  * `remove` without `path` → 400 noTarget; a malformed path → 400 invalidPath (invalidFilter
  * inside `[...]`, as parsePatchPath documents).
@@ -66,9 +66,9 @@ export function parsePatchRequest(body: unknown): PatchOperation[] {
     throw invalidSyntax(`"schemas" must contain "${URN.patchOp}".`);
   }
   const operations = member(body, 'Operations');
-  if (!Array.isArray(operations) || operations.length === 0) {
-    throw invalidSyntax('"Operations" must be a non-empty array of operations.');
-  }
+  // An empty array is a no-op, not an error: Microsoft's SCIM Validator sends one (scimmyjs/scimmy
+  // #59) and RFC 7644 §3.5.2 does not forbid it (docs/compat.md "Empty Operations").
+  if (!Array.isArray(operations)) throw invalidSyntax('"Operations" must be an array of operations.');
   if (operations.length > MAX_PATCH_OPERATIONS) {
     throw invalidValue(
       `"Operations" has ${operations.length} operations; at most ${MAX_PATCH_OPERATIONS} are accepted per request.`,

@@ -3,6 +3,7 @@
  * coercer in resource/coerce.ts), equality, and the identity of multi-valued elements.
  */
 import { invalidValue, mutability } from '../errors.js';
+import { deepEqual } from '../json.js';
 import { coerceAttributeValue } from '../resource/coerce.js';
 import { findAttribute } from '../schema/registry.js';
 import type { AttributeDefinition } from '../schema/types.js';
@@ -13,16 +14,8 @@ export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Structural equality of JSON values; object key order is ignored. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  }
-  if (!isObject(a) || !isObject(b)) return false;
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => k in b && deepEqual(a[k], b[k]));
-}
+/** Structural equality (iterative: no input nesting overflows the stack, issue #12.2). */
+export { deepEqual } from '../json.js';
 
 /**
  * Coerces a whole attribute value (an array for multi-valued attributes; a lone element is

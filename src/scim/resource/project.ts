@@ -2,9 +2,11 @@
  * `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5, §3.9) and the `returned`
  * characteristic (RFC 7643 §7): what of a full representation goes back on the wire.
  */
-import { invalidValue } from '../errors.js';
-import type { AttrPath } from '../filter/ast.js';
-import { parseAttributeList } from '../filter/parse.js';
+import { invalidFilter, invalidValue } from '../errors.js';
+import type { AttrPath, Filter, PatchPath } from '../filter/ast.js';
+import { checkInner } from '../filter/check.js';
+import { matchesValue } from '../filter/evaluate.js';
+import { parseAttributeSelections } from '../filter/parse.js';
 import { COMMON_ATTRIBUTES } from '../schema/common.js';
 import { resolveAttribute, schemasOf } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from '../schema/types.js';
@@ -17,6 +19,10 @@ interface Selection {
   readonly attribute?: string;
   readonly subAttribute?: string;
   readonly definition?: AttributeDefinition;
+  /** `emails[type eq "work"]`: only the values matching this filter (relative to one value). */
+  readonly filter?: Filter;
+  /** The attribute whose values `filter` selects (`emails` in `emails[type eq "work"].value`). */
+  readonly filtered?: AttributeDefinition;
 }
 
 export interface Projection {
@@ -41,17 +47,25 @@ function wholeSchema(type: ResourceTypeDefinition, path: AttrPath): SchemaDefini
   return findSchemaByUrn(type, joined);
 }
 
-function toSelection(type: ResourceTypeDefinition, path: AttrPath): Selection | undefined {
-  const schema = wholeSchema(type, path);
+function toSelection(type: ResourceTypeDefinition, item: PatchPath): Selection | undefined {
+  const path: AttrPath =
+    item.subAttribute === undefined ? item.path : { ...item.path, subAttribute: item.subAttribute };
+  const schema = item.valueFilter === undefined ? wholeSchema(type, path) : undefined;
   if (schema) return schema === type.schema ? undefined : { extension: schema.id };
   const resolved = resolveAttribute(type, path);
   // RFC 7644 §3.4.2.5 does not make unknown names an error; they simply select nothing.
   if (!resolved) return undefined;
+  if (item.valueFilter !== undefined && resolved.attribute.type !== 'complex') {
+    throw invalidFilter(`a value filter "[...]" needs a complex attribute; ${resolved.attribute.name} is not one`);
+  }
   return {
     ...(resolved.inExtension ? { extension: resolved.schema } : {}),
     attribute: resolved.attribute.name,
     ...(resolved.subAttribute ? { subAttribute: resolved.subAttribute.name } : {}),
     definition: resolved.target,
+    ...(item.valueFilter !== undefined
+      ? { filter: checkInner(item.valueFilter, resolved.attribute), filtered: resolved.attribute }
+      : {}),
   };
 }
 
@@ -68,7 +82,7 @@ export function parseProjection(
   }
   const text = include ?? exclude;
   if (text === undefined) return DEFAULT_PROJECTION;
-  const selections = parseAttributeList(text)
+  const selections = parseAttributeSelections(text)
     .map((p) => toSelection(type, p))
     .filter((s): s is Selection => s !== undefined);
   return { mode: include ? 'include' : 'exclude', selections };
@@ -93,7 +107,11 @@ export function projectionIncludes(type: ResourceTypeDefinition, projection: Pro
       return projection.selections.some((s) => s.extension === undefined && s.attribute === attribute);
     case 'exclude':
       return !projection.selections.some(
-        (s) => s.extension === undefined && s.attribute === attribute && s.subAttribute === undefined,
+        (s) =>
+          s.extension === undefined &&
+          s.attribute === attribute &&
+          s.subAttribute === undefined &&
+          s.filter === undefined,
       );
   }
 }
@@ -110,6 +128,31 @@ function pickSub(value: unknown, subs: readonly string[], keep: boolean): unknow
     return out;
   };
   return Array.isArray(value) ? value.map(pick) : pick(value);
+}
+
+function selects(sel: Selection, element: unknown): boolean {
+  return sel.filter === undefined || matchesValue(sel.filter, element, sel.filtered!);
+}
+
+/**
+ * Projects one attribute when some of its selections carry a value filter
+ * (`attributes=emails[type eq "work"]`): include keeps the values some selection matches (whole,
+ * or only the selected sub-attributes), exclude drops the values a whole-value selection matches
+ * and the selected sub-attributes of the others. Undefined when nothing is left.
+ */
+function projectValues(value: unknown, sels: readonly Selection[], include: boolean): unknown {
+  const one = (element: unknown): unknown => {
+    const applicable = sels.filter((s) => selects(s, element));
+    if (include && applicable.length === 0) return undefined;
+    const subs = applicable.map((s) => s.subAttribute);
+    if (subs.includes(undefined)) return include ? element : undefined;
+    if (subs.length === 0) return element;
+    const picked = pickSub(element, subs as string[], include);
+    return picked !== null && typeof picked === 'object' && Object.keys(picked).length === 0 ? undefined : picked;
+  };
+  if (!Array.isArray(value)) return one(value);
+  const kept = value.map(one).filter((v) => v !== undefined);
+  return kept.length > 0 ? kept : undefined;
 }
 
 function projectObject(
@@ -129,6 +172,10 @@ function projectObject(
     const sels = projection.selections.filter((s) => matchesTop(s, extension, key));
     if (projection.mode === 'default') {
       if (def?.returned !== 'request') out[key] = value;
+    } else if (sels.some((s) => s.filter !== undefined)) {
+      if (projection.mode === 'exclude' && def?.returned === 'request') continue;
+      const kept = projectValues(value, sels, projection.mode === 'include');
+      if (kept !== undefined) out[key] = kept;
     } else if (projection.mode === 'include') {
       if (sels.length === 0) continue;
       const subs = sels.map((s) => s.subAttribute);

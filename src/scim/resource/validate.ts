@@ -5,6 +5,7 @@
  * URNs ignored, group members split out for the membership table.
  */
 import { invalidSyntax, invalidValue, mutability } from '../errors.js';
+import { deepEqual } from '../json.js';
 import { COMMON_ATTRIBUTES } from '../schema/common.js';
 import { findAttribute } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from '../schema/types.js';
@@ -134,7 +135,7 @@ function checkImmutable(attributes: readonly AttributeDefinition[], existing: Bo
   for (const def of attributes) {
     if (def.mutability !== 'immutable') continue;
     const before = existing[def.name];
-    if (before !== undefined && JSON.stringify(before) !== JSON.stringify(next[def.name])) {
+    if (before !== undefined && !deepEqual(before, next[def.name])) {
       throw mutability(`"${def.name}" is immutable and cannot be changed.`);
     }
   }
