@@ -9,6 +9,7 @@
 import type { AttrPath, Filter } from '../scim/filter/ast.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
 import type { EndpointRepository, EventRepository, OutboxWriter, RequestLogRepository } from './events-port.js';
+export { DEFAULT_UNAUTHENTICATED_LOG_ENTRIES } from './events-port.js';
 
 export type {
   ChangeEvent,
