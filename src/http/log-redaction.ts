@@ -1,23 +1,38 @@
 /**
- * What the provisioning log may keep of a request (docs/provisioning-log.md): no secret ever
- * reaches the database. Headers are not stored at all (so neither is Authorization); in bodies,
- * every attribute whose name looks secret (`password` at any depth, `*secret*`, `*token*`,
- * credentials, API keys) is replaced, as is the `value` of a PATCH operation whose `path`
- * names one; in any text, strings shaped like scimd tokens, signing secrets or bearer
- * credentials are replaced too. Pure functions.
+ * What the provisioning log and the request log lines may keep of a request
+ * (docs/provisioning-log.md): no secret ever reaches the database or a log line. Headers are not
+ * stored at all (so neither is Authorization); in bodies, every attribute whose name looks
+ * secret (`password` or `pwd` at any depth, `*secret*`, `*token*`, credentials, API keys) is
+ * replaced, as is everything but `op` and `path` of a PATCH operation whose `path` names one,
+ * and the compared values of filters naming one; keys that look like random secrets go too; in
+ * any text, strings shaped like scimd tokens, signing secrets, bearer or basic credentials and
+ * JWTs are replaced. URLs lose secret path segments and query values (redactUrl). Pure
+ * functions; none throws, and none recurses deeper than MAX_REDACTION_DEPTH.
  */
 
 export const REDACTED = '[redacted]';
 
-/** Attribute names whose values are never stored. */
-const SECRET_NAME = /pass(word|phrase)|secret|token|credential|api[-_]?key|private[-_]?key|authorization/i;
+/** What stands for a part of a body nested deeper than MAX_REDACTION_DEPTH. */
+export const TOO_DEEP = '[nested too deeply]';
 
 /**
- * scimd tokens (SCIM and admin), Standard Webhooks secrets and bearer credentials inside any
- * text, a URL's query string included (`Bearer%20…`, `Bearer+…`).
+ * How deep redaction walks a body before it replaces what lies below with TOO_DEEP: the walk
+ * recurses, and a body nested 20,000 deep would overflow the stack (issue 12.4).
+ */
+export const MAX_REDACTION_DEPTH = 100;
+
+/** Attribute names whose values are never stored (`pwd`, `passwd` and `accessKey` included). */
+const SECRET_NAME =
+  /pass(word|phrase|wd)|pwd|secret|token|credential|api[-_]?key|private[-_]?key|access[-_]?key|authorization/i;
+
+/**
+ * scimd tokens (SCIM and admin), Standard Webhooks secrets, bearer and basic credentials and
+ * JWTs inside any text, a URL's query string included (`Bearer%20…`, `Bearer+…`). A `Basic …`
+ * match is only replaced when it decodes to `user:password` (BASIC_CREDENTIAL), so that
+ * "Basic Engineering" stays.
  */
 const SECRET_TEXT =
-  /scimd_(admin_)?[0-9A-Za-z]{10,}|whsec_[A-Za-z0-9+/=]{10,}|\bBearer(?:\s|%20|\+)+[A-Za-z0-9._~+/=%-]{8,}/gi;
+  /scimd_(admin_)?[0-9A-Za-z]{10,}|whsec_[A-Za-z0-9+/=]{10,}|\bBearer(?:\s|%20|\+)+[A-Za-z0-9._~+/=%-]{8,}|\bBasic(?:\s|%20|\+)+[A-Za-z0-9+/=%]{6,}|\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/gi;
 
 /** SECRET_TEXT without the `g` flag, for `.test` (on a global regex `.test` carries lastIndex over). */
 const SECRET_TEXT_ANYWHERE = new RegExp(SECRET_TEXT.source, 'i');
@@ -25,9 +40,75 @@ const SECRET_TEXT_ANYWHERE = new RegExp(SECRET_TEXT.source, 'i');
 /** SECRET_NAME or SECRET_TEXT, anywhere: one scan of a text instead of two. Not global. */
 const ANY_SECRET = new RegExp(`${SECRET_NAME.source}|${SECRET_TEXT.source}`, 'i');
 
+const BASIC_CREDENTIAL = /^Basic(?:\s|%20|\+)+/i;
+
+/** Whether a `Basic …` match carries base64 of `user:password` (printable, with a colon). */
+function isBasicCredential(match: string): boolean {
+  let encoded = match.replace(BASIC_CREDENTIAL, '');
+  try {
+    encoded = decodeURIComponent(encoded);
+  } catch {
+    return true;
+  }
+  const decoded = Buffer.from(encoded, 'base64').toString('latin1');
+  return /^[\x20-\x7e]+:[\x20-\x7e]*$/.test(decoded);
+}
+
+function replaceSecret(match: string): string {
+  return match.length > 5 && /^basic/i.test(match) && !isBasicCredential(match) ? match : REDACTED;
+}
+
 export function redactText(text: string): string {
   // Most texts hold no secret: one scan says so, without the replace machinery.
-  return SECRET_TEXT_ANYWHERE.test(text) ? text.replace(SECRET_TEXT, REDACTED) : text;
+  return SECRET_TEXT_ANYWHERE.test(text) ? text.replace(SECRET_TEXT, replaceSecret) : text;
+}
+
+/** Runs of characters a random key or token is written with (base64, base64url, JWT). */
+const TOKEN_RUN = /[A-Za-z0-9+=_~.-]{32,}/g;
+
+/** Shannon entropy in bits per character. */
+function entropyOf(text: string): number {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  let bits = 0;
+  for (const n of counts.values()) {
+    const p = n / text.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+/**
+ * Whether a word looks like a random secret: 32 characters or more of a token alphabet, with
+ * upper and lower case letters and digits, and more than 4.3 bits of entropy per character (a
+ * random base64 word has about 4.6; names, words and UUIDs, lower case hex, stay well below or
+ * lack a class). Used where a secret hides in place of a name: keys, query parameters, path
+ * segments, request ids; never on attribute values, where long ids are legitimate.
+ */
+export function looksLikeSecret(word: string): boolean {
+  if (word.length < 32 || !/^[A-Za-z0-9+=_~.-]+$/.test(word)) return false;
+  if (!/[A-Z]/.test(word) || !/[a-z]/.test(word) || !/[0-9]/.test(word)) return false;
+  return entropyOf(word) > 4.3;
+}
+
+/** Whether `text` holds a word that looksLikeSecret. */
+function holdsSecretLookingWord(text: string): boolean {
+  for (const match of text.matchAll(TOKEN_RUN)) if (looksLikeSecret(match[0])) return true;
+  return false;
+}
+
+/** A comparison value in a filter: `password eq "x"`, `value eq 12`, `[value ne x]`. */
+const COMPARED_VALUE = /(\b(?:eq|ne|co|sw|ew|gt|ge|lt|le)\s+)("(?:[^"\\]|\\.)*"?|[^\s\])]+)/gi;
+
+/**
+ * A filter or PATCH path with its compared values replaced when it names a secret anywhere
+ * (`password[value eq "x"]`, `emails[type eq "work" and password eq "x"]`, `pwd eq "x"`).
+ */
+export function redactFilter(text: string): string {
+  return SECRET_NAME.test(text) ? text.replace(COMPARED_VALUE, `$1"${REDACTED}"`) : text;
 }
 
 /** The attribute a PATCH path ends with: `password`, `urn:…:User:password`, `emails[type eq "x"].value` → value. */
@@ -38,22 +119,101 @@ function lastAttribute(path: string): string {
 }
 
 function isPatchOperation(value: Record<string, unknown>): boolean {
-  return typeof value['op'] === 'string' && 'value' in value;
+  return typeof value['op'] === 'string' && typeof value['path'] === 'string';
 }
 
-/** A deep copy of `value` with secrets replaced, in keys too (a token sent as a key). */
-export function redactValue(value: unknown): unknown {
+function redactKey(key: string): string {
+  return looksLikeSecret(key) ? REDACTED : redactText(key);
+}
+
+/**
+ * A deep copy of `value` with secrets replaced, in keys too (a token sent as a key). A PATCH
+ * operation whose path names a secret keeps only its `op` and `path` (the value may hide under
+ * a misspelt key), and the compared values of filters naming a secret are replaced. Below
+ * MAX_REDACTION_DEPTH, what is left is TOO_DEEP. Never throws on what JSON.parse makes.
+ */
+export function redactValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactText(value);
-  if (Array.isArray(value)) return value.map(redactValue);
   if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_REDACTION_DEPTH) return TOO_DEEP;
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
   const object = value as Record<string, unknown>;
-  const secretPath =
-    isPatchOperation(object) && typeof object['path'] === 'string' && SECRET_NAME.test(lastAttribute(object['path']));
+  const secretPath = isPatchOperation(object) && SECRET_NAME.test(lastAttribute(object['path'] as string));
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(object)) {
-    out[redactText(key)] = SECRET_NAME.test(key) || (secretPath && key === 'value') ? REDACTED : redactValue(v);
+    let copy: unknown;
+    if (SECRET_NAME.test(key) || (secretPath && key !== 'op' && key !== 'path')) copy = REDACTED;
+    else if (typeof v === 'string' && (key === 'path' || key.toLowerCase() === 'filter')) copy = redactFilter(redactText(v));
+    else copy = redactValue(v, depth + 1);
+    out[redactKey(key)] = copy;
   }
   return out;
+}
+
+function decodeComponent(text: string, plusIsSpace: boolean): string | undefined {
+  try {
+    return decodeURIComponent(plusIsSpace ? text.replace(/\+/g, ' ') : text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A path segment: whole when it is, or holds, a secret once decoded (`/Users/scimd_…`, `/Users/eyJ…`). */
+function redactSegment(segment: string): string {
+  if (segment === '') return segment;
+  const decoded = decodeComponent(segment, false) ?? segment;
+  return looksLikeSecret(decoded) || SECRET_TEXT_ANYWHERE.test(decoded) ? REDACTED : segment;
+}
+
+/** A query parameter: its value goes when its name is secret or either looks like a secret. */
+function redactParameter(parameter: string): string {
+  const at = parameter.indexOf('=');
+  const name = at === -1 ? parameter : parameter.slice(0, at);
+  const value = at === -1 ? '' : parameter.slice(at + 1);
+  const decodedName = decodeComponent(name, true) ?? name;
+  if (looksLikeSecret(decodedName) || SECRET_TEXT_ANYWHERE.test(decodedName)) return REDACTED;
+  if (at === -1) return parameter;
+  const decoded = decodeComponent(value, true);
+  if (SECRET_NAME.test(decodedName) || looksLikeSecret(decoded ?? value)) return `${name}=${REDACTED}`;
+  const text = redactText(value);
+  // An encoded secret (`scimd%5F…`) or a filter naming a secret: redacted decoded, encoded again.
+  const plain = decodeComponent(text, true);
+  if (plain === undefined) return `${name}=${text}`;
+  const redacted = redactFilter(redactText(plain));
+  return `${name}=${redacted === plain ? text : encodeURIComponent(redacted)}`;
+}
+
+/**
+ * A request URL as logs may keep it: path segments and query parameters that are or hold
+ * secrets replaced, secret-named parameters emptied, filters naming a secret without their
+ * values, and any secret text left redacted.
+ */
+export function redactUrl(url: string): string {
+  try {
+    const q = url.indexOf('?');
+    const path = (q === -1 ? url : url.slice(0, q)).split('/').map(redactSegment).join('/');
+    const query = q === -1 ? '' : `?${url.slice(q + 1).split('&').map(redactParameter).join('&')}`;
+    return redactText(path + query);
+  } catch {
+    return REDACTED;
+  }
+}
+
+/** What Fastify's request log lines say of a request: its URL redacted (issue 12.8). */
+export function serializeRequestForLog(request: {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number | undefined } | null;
+}): Record<string, unknown> {
+  return {
+    method: request.method,
+    url: typeof request.url === 'string' ? redactUrl(request.url) : undefined,
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
 }
 
 /** Cuts `text` to at most `maxBytes` UTF-8 bytes, saying how much was cut. */
@@ -110,17 +270,39 @@ function onlyQuoteEscapes(text: string): boolean {
 
 /** Whether redacting the body whose JSON (or other) text this is would change nothing. */
 function redactionChangesNothing(text: string): boolean {
-  return !ANY_SECRET.test(text) && onlyQuoteEscapes(text) && !FILTERED_PATH.test(text) && !text.includes('__proto__');
+  return (
+    !ANY_SECRET.test(text) &&
+    onlyQuoteEscapes(text) &&
+    !FILTERED_PATH.test(text) &&
+    !text.includes('__proto__') &&
+    !holdsSecretLookingWord(text)
+  );
 }
 
 /** The slow path: JSON parsed, copied with secrets replaced and serialised; other text redacted. */
 function redactedText(raw: string): string {
+  let parsed: unknown;
   try {
-    return JSON.stringify(redactValue(JSON.parse(raw)));
+    parsed = JSON.parse(raw);
   } catch {
     return redactText(raw);
   }
+  return JSON.stringify(redactValue(parsed));
 }
+
+/** A body value (as JSON.parse made it) as text, if writing it out needs no redaction. */
+function unchangedText(body: unknown): string | undefined {
+  try {
+    // Throws on a value nested deeper than V8's serialiser goes: then the slow path bounds it.
+    const json: string | undefined = JSON.stringify(body);
+    return json !== undefined && redactionChangesNothing(json) ? json : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What is stored for a body that could not be redacted (never expected: redaction is bounded). */
+export const BODY_NOT_RECORDED = '[body not recorded: it could not be redacted]';
 
 /**
  * A body as the log stores it: JSON redacted then serialised, other text redacted; cut to
@@ -135,13 +317,17 @@ function redactedText(raw: string): string {
 export function bodyForLog(body: unknown, maxBytes: number): string | null {
   if (body === undefined || body === null || body === '' || maxBytes <= 0) return null;
   let text: string;
-  if (typeof body === 'string' || Buffer.isBuffer(body)) {
-    const raw = String(body);
-    text = redactionChangesNothing(raw) ? raw : redactedText(raw);
-  } else {
-    // Request bodies are what JSON.parse made of the text sent, so JSON.stringify is their text.
-    const json: string | undefined = JSON.stringify(body);
-    text = json !== undefined && redactionChangesNothing(json) ? json : JSON.stringify(redactValue(body));
+  try {
+    if (typeof body === 'string' || Buffer.isBuffer(body)) {
+      const raw = String(body);
+      text = redactionChangesNothing(raw) ? raw : redactedText(raw);
+    } else {
+      // Request bodies are what JSON.parse made of the text sent, so JSON.stringify is their text.
+      text = unchangedText(body) ?? JSON.stringify(redactValue(body)) ?? BODY_NOT_RECORDED;
+    }
+  } catch {
+    // A body is recorded however it is made (issue 12.4): whatever went wrong, the entry stays.
+    text = BODY_NOT_RECORDED;
   }
   return truncate(text, maxBytes);
 }
