@@ -143,7 +143,8 @@ export function redactValue(value: unknown, depth = 0): unknown {
   for (const [key, v] of Object.entries(object)) {
     let copy: unknown;
     if (SECRET_NAME.test(key) || (secretPath && key !== 'op' && key !== 'path')) copy = REDACTED;
-    else if (typeof v === 'string' && (key === 'path' || key.toLowerCase() === 'filter')) copy = redactFilter(redactText(v));
+    else if (typeof v === 'string' && (key === 'path' || key.toLowerCase() === 'filter'))
+      copy = redactFilter(redactText(v));
     else copy = redactValue(v, depth + 1);
     out[redactKey(key)] = copy;
   }
@@ -192,7 +193,14 @@ export function redactUrl(url: string): string {
   try {
     const q = url.indexOf('?');
     const path = (q === -1 ? url : url.slice(0, q)).split('/').map(redactSegment).join('/');
-    const query = q === -1 ? '' : `?${url.slice(q + 1).split('&').map(redactParameter).join('&')}`;
+    const query =
+      q === -1
+        ? ''
+        : `?${url
+            .slice(q + 1)
+            .split('&')
+            .map(redactParameter)
+            .join('&')}`;
     return redactText(path + query);
   } catch {
     return REDACTED;

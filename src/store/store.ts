@@ -9,7 +9,6 @@
 import type { AttrPath, Filter } from '../scim/filter/ast.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
 import type { EndpointRepository, EventRepository, OutboxWriter, RequestLogRepository } from './events-port.js';
-export { DEFAULT_UNAUTHENTICATED_LOG_ENTRIES } from './events-port.js';
 
 export type {
   ChangeEvent,
@@ -36,6 +35,7 @@ export type {
   StreamRecord,
   StreamStart,
 } from './events-port.js';
+export { DEFAULT_UNAUTHENTICATED_LOG_ENTRIES } from './events-port.js';
 
 /** A SCIM JSON object as stored: canonical body without `id`, `meta`, `members` or `groups`. */
 export type ScimObject = Record<string, unknown>;

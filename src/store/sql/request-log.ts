@@ -3,7 +3,11 @@
  * retention by age and by count per tenant.
  */
 import type { Kysely, Selectable } from 'kysely';
-import { DEFAULT_UNAUTHENTICATED_LOG_ENTRIES, type RequestLogEntry, type RequestLogRepository } from '../events-port.js';
+import {
+  DEFAULT_UNAUTHENTICATED_LOG_ENTRIES,
+  type RequestLogEntry,
+  type RequestLogRepository,
+} from '../events-port.js';
 import type { SqlDialect } from './dialect.js';
 import { chunk } from './scope.js';
 import type { Database, RequestLogTable } from './tables.js';
@@ -57,7 +61,9 @@ function toRow(e: RequestLogEntry, dialect: SqlDialect): Selectable<RequestLogTa
     response_body: e.responseBody,
     authenticated: dialect.encodeBoolean(e.authenticated ?? true) as boolean | number,
     ignored_attributes:
-      e.ignoredAttributes === undefined || e.ignoredAttributes.length === 0 ? '[]' : JSON.stringify(e.ignoredAttributes),
+      e.ignoredAttributes === undefined || e.ignoredAttributes.length === 0
+        ? '[]'
+        : JSON.stringify(e.ignoredAttributes),
   };
 }
 
@@ -93,7 +99,10 @@ const insertEntries = templateFamily<number, string, never>(
 export function createRequestLogRepository(db: Kysely<Database>, dialect: SqlDialect): RequestLogRepository {
   async function insert(entries: readonly RequestLogEntry[]): Promise<void> {
     for (const part of chunk(entries, LOG_COLUMNS.length, dialect.capabilities.maxParameters)) {
-      const values = rowValues(LOG_COLUMNS, part.map((e) => toRow(e, dialect)));
+      const values = rowValues(
+        LOG_COLUMNS,
+        part.map((e) => toRow(e, dialect)),
+      );
       await insertEntries(part.length).execute(db, values);
     }
   }
