@@ -593,6 +593,10 @@ describe('redaction by what a value looks like, and by more names (#12.8)', () =
       assert.equal(looksLikeSecret(plain), false, plain);
     }
     assert.equal(bodyForLog(JSON.stringify({ [OPAQUE]: 1 }), 1000), `{"${REDACTED}":1}`);
+    assert.equal(bodyForLog(`{ "${OPAQUE}" : 1 }`, 1000), `{"${REDACTED}":1}`);
+    assert.equal(bodyForLog({ a: { [OPAQUE]: [1] } }, 1000), `{"a":{"${REDACTED}":[1]}}`);
+    // scimd's own responses only hold attribute names as keys: their values are still redacted.
+    assert.equal(bodyForLog(`{"note":"${TOKEN}"}`, 1000, { clientKeys: false }), `{"note":"${REDACTED}"}`);
   });
 });
 

@@ -330,8 +330,8 @@ export function createProvisioningLog(store: Store, options: ProvisioningLogOpti
     const resourceId = params?.id ?? createdId;
     const storedId = resourceId === undefined ? null : resourceIdOf(resourceId);
     // An id that is a secret goes from the bodies too: a 404 names the id it did not find.
-    const body = (value: unknown) => {
-      const text = storableOrNull(bodyForLog(value, options.maxBodyBytes), options.maxBodyBytes);
+    const body = (value: unknown, clientKeys: boolean) => {
+      const text = storableOrNull(bodyForLog(value, options.maxBodyBytes, { clientKeys }), options.maxBodyBytes);
       return text !== null && storedId === REDACTED && resourceId ? text.replaceAll(resourceId, REDACTED) : text;
     };
     const scimType = status >= 400 && typeof response?.['scimType'] === 'string' ? response['scimType'] : null;
@@ -342,8 +342,8 @@ export function createProvisioningLog(store: Store, options: ProvisioningLogOpti
       // A User-Agent is the client's word: an identity provider only for a request that proved who it is.
       idp: context === null ? null : (agent?.idp ?? null),
       userAgent: agent?.userAgent ?? null,
-      requestBody: body(request.body),
-      responseBody: body(typeof payload === 'string' ? payload : undefined),
+      requestBody: body(request.body, true),
+      responseBody: body(typeof payload === 'string' ? payload : undefined, false),
       ignoredAttributes: ignoredAttributesOf(context?.notes.ignoredAttributes),
     };
   }
