@@ -11,10 +11,10 @@ import type { Store } from '../store/store.js';
 import { registerAdminApi } from './admin/admin-plugin.js';
 import { authenticateRequest } from './auth.js';
 import { handleError, sendScimError } from './errors.js';
-import { serializeRequestForLog } from './log-redaction.js';
 import { createProvisioningLog, DEFAULT_LOG_BODY_BYTES } from './provisioning-log.js';
 import { requestId } from './request-id.js';
 import { registerScimRoutes } from './scim-routes.js';
+import { serializeRequestForLog } from './url-redaction.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -9,11 +9,11 @@ import {
   REDACTED,
   redactFilter,
   redactText,
-  redactUrl,
   redactValue,
   TOO_DEEP,
   truncate,
 } from './log-redaction.js';
+import { redactUrl } from './url-redaction.js';
 
 const TOKEN = `scimd_${'A1b2'.repeat(10)}xyz`;
 

@@ -6,7 +6,7 @@
  * replaced, as is everything but `op` and `path` of a PATCH operation whose `path` names one,
  * and the compared values of filters naming one; keys that look like random secrets go too; in
  * any text, strings shaped like scimd tokens, signing secrets, bearer or basic credentials and
- * JWTs are replaced. URLs lose secret path segments and query values (redactUrl). Pure
+ * JWTs are replaced. URLs lose secret path segments and query values (url-redaction.ts). Pure
  * functions; none throws, and none recurses deeper than MAX_REDACTION_DEPTH.
  */
 
@@ -36,6 +36,16 @@ const SECRET_TEXT =
 
 /** SECRET_TEXT without the `g` flag, for `.test` (on a global regex `.test` carries lastIndex over). */
 const SECRET_TEXT_ANYWHERE = new RegExp(SECRET_TEXT.source, 'i');
+
+/** Whether an attribute or parameter name says its value is a secret (`password`, `pwd`, `access_token`, …). */
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
+/** Whether `text` holds anything redactText replaces (or a `Basic …` that may be a credential). */
+export function holdsSecretText(text: string): boolean {
+  return SECRET_TEXT_ANYWHERE.test(text);
+}
 
 /** SECRET_NAME or SECRET_TEXT, anywhere: one scan of a text instead of two. Not global. */
 const ANY_SECRET = new RegExp(`${SECRET_NAME.source}|${SECRET_TEXT.source}`, 'i');
@@ -162,79 +172,6 @@ export function redactValue(value: unknown, depth = 0): unknown {
     out[redactKey(key)] = copy;
   }
   return out;
-}
-
-function decodeComponent(text: string, plusIsSpace: boolean): string | undefined {
-  try {
-    return decodeURIComponent(plusIsSpace ? text.replace(/\+/g, ' ') : text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** A path segment: whole when it is, or holds, a secret once decoded (`/Users/scimd_…`, `/Users/eyJ…`). */
-function redactSegment(segment: string): string {
-  if (segment === '') return segment;
-  const decoded = decodeComponent(segment, false) ?? segment;
-  return looksLikeSecret(decoded) || SECRET_TEXT_ANYWHERE.test(decoded) ? REDACTED : segment;
-}
-
-/** A query parameter: its value goes when its name is secret or either looks like a secret. */
-function redactParameter(parameter: string): string {
-  const at = parameter.indexOf('=');
-  const name = at === -1 ? parameter : parameter.slice(0, at);
-  const value = at === -1 ? '' : parameter.slice(at + 1);
-  const decodedName = decodeComponent(name, true) ?? name;
-  if (looksLikeSecret(decodedName) || SECRET_TEXT_ANYWHERE.test(decodedName)) return REDACTED;
-  if (at === -1) return parameter;
-  const decoded = decodeComponent(value, true);
-  if (SECRET_NAME.test(decodedName) || looksLikeSecret(decoded ?? value)) return `${name}=${REDACTED}`;
-  const text = redactText(value);
-  // An encoded secret (`scimd%5F…`) or a filter naming a secret: redacted decoded, encoded again.
-  const plain = decodeComponent(text, true);
-  if (plain === undefined) return `${name}=${text}`;
-  const redacted = redactFilter(redactText(plain));
-  return `${name}=${redacted === plain ? text : encodeURIComponent(redacted)}`;
-}
-
-/**
- * A request URL as logs may keep it: path segments and query parameters that are or hold
- * secrets replaced, secret-named parameters emptied, filters naming a secret without their
- * values, and any secret text left redacted.
- */
-export function redactUrl(url: string): string {
-  try {
-    const q = url.indexOf('?');
-    const path = (q === -1 ? url : url.slice(0, q)).split('/').map(redactSegment).join('/');
-    const query =
-      q === -1
-        ? ''
-        : `?${url
-            .slice(q + 1)
-            .split('&')
-            .map(redactParameter)
-            .join('&')}`;
-    return redactText(path + query);
-  } catch {
-    return REDACTED;
-  }
-}
-
-/** What Fastify's request log lines say of a request: its URL redacted (issue 12.8). */
-export function serializeRequestForLog(request: {
-  method?: string;
-  url?: string;
-  host?: string;
-  ip?: string;
-  socket?: { remotePort?: number | undefined } | null;
-}): Record<string, unknown> {
-  return {
-    method: request.method,
-    url: typeof request.url === 'string' ? redactUrl(request.url) : undefined,
-    host: request.host,
-    remoteAddress: request.ip,
-    remotePort: request.socket?.remotePort,
-  };
 }
 
 /** Cuts `text` to at most `maxBytes` UTF-8 bytes, saying how much was cut. */

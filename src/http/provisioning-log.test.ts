@@ -274,6 +274,40 @@ describe('provisioning log: one entry never drops another (#12.1, #12.5)', () =>
     await app.close();
   });
 
+  it('gives up on a failed batch once its first entries fail alone too: the database is down', async () => {
+    const app = Fastify();
+    const { lines, log } = recordingLog();
+    let calls = 0;
+    const store = {
+      tenants: { getBySlug: async () => ({ id: 'tenant-1' }) },
+      requestLog: {
+        append: async () => {
+          calls++;
+          throw new Error('connection refused');
+        },
+      },
+    } as unknown as Store;
+    const provisioningLog = createProvisioningLog(store, { maxBodyBytes: 1000, maxBatch: 1000 }, log);
+    await app.register(async (scope) => {
+      provisioningLog.register(scope, () => 'acme');
+      scope.get('/ok', async () => ({ ok: true }));
+    });
+    for (let i = 0; i < 10; i++) assert.equal((await app.inject({ method: 'GET', url: '/ok' })).statusCode, 200);
+    await provisioningLog.close();
+    assert.equal(calls, 1 + 3);
+    assert.deepEqual(
+      lines.map((l) => [l.level, l.message, l.detail['entries']]),
+      [
+        ['warn', 'provisioning log batch failed; writing its entries one by one', 10],
+        ['error', 'could not write the provisioning log', undefined],
+        ['error', 'could not write the provisioning log', undefined],
+        ['error', 'could not write the provisioning log', undefined],
+        ['error', 'could not write the provisioning log', 7],
+      ],
+    );
+    await app.close();
+  });
+
   it('records at most so many unauthenticated requests per tenant and minute, and counts the rest', async () => {
     const app = Fastify();
     const { lines, log } = recordingLog();

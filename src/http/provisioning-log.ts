@@ -22,15 +22,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { RequestLogEntry, Store } from '../store/store.js';
-import {
-  bodyForLog,
-  guessIdentityProvider,
-  looksLikeSecret,
-  REDACTED,
-  redactText,
-  redactUrl,
-  truncate,
-} from './log-redaction.js';
+import { ignoredAttributesOf, resourceIdOf, storable, storableOrNull } from './log-entry-text.js';
+import { bodyForLog, guessIdentityProvider, REDACTED, redactText, truncate } from './log-redaction.js';
+import { createUnauthenticatedLimit, DEFAULT_UNAUTHENTICATED_PER_MINUTE } from './log-unauthenticated-limit.js';
+import { redactUrl } from './url-redaction.js';
 
 export interface ProvisioningLogOptions {
   /** Largest body kept per entry (SCIMD_LOG_MAX_BODY_BYTES). */
@@ -52,14 +47,9 @@ export interface ProvisioningLog {
 }
 
 export const DEFAULT_LOG_BODY_BYTES = 16384;
-export const DEFAULT_UNAUTHENTICATED_PER_MINUTE = 60;
 
-/** How many ignored attribute names an entry keeps, and how long each may be. */
-const MAX_IGNORED_ATTRIBUTES = 100;
-const MAX_ATTRIBUTE_NAME_BYTES = 200;
 /** After this many entries of a failed batch failed alone too, the database is down: the rest are dropped at once. */
 const MAX_FAILURES_ALONE = 3;
-const MINUTE_MS = 60_000;
 
 /** An entry whose tenant may still be known only by the slug in its URL. */
 type Pending = Omit<RequestLogEntry, 'tenantId'> & { tenantId: string | null; slug: string | undefined };
@@ -105,41 +95,6 @@ function agentOf(userAgent: string): Agent {
   return { idp: guessIdentityProvider(userAgent), userAgent: truncate(storable(redactText(userAgent)), 300) };
 }
 
-/**
- * Text every backend stores: NUL becomes the six characters `\u0000` (PostgreSQL refuses NUL
- * in text, and one such entry used to fail its whole batch) and a lone surrogate becomes
- * U+FFFD (what its UTF-8 encoding would make of it anyway).
- */
-export function storable(text: string): string {
-  if (text.isWellFormed() && !text.includes('\u0000')) return text;
-  return text.toWellFormed().replaceAll('\u0000', '\\u0000');
-}
-
-function storableOrNull(text: string | null, maxBytes: number): string | null {
-  return text === null ? null : truncate(storable(text), maxBytes);
-}
-
-/** A resource id from the URL: a token pasted there is no id to keep (issue 12.8). */
-function resourceIdOf(id: string): string {
-  return truncate(storable(looksLikeSecret(id) || redactText(id) !== id ? REDACTED : id), 300);
-}
-
-/** The ignored attribute names, sorted, redacted like keys, bounded in number and length. */
-function ignoredAttributesOf(names: ReadonlySet<string> | undefined): string[] {
-  if (names === undefined || names.size === 0) return [];
-  return [...names]
-    .sort()
-    .slice(0, MAX_IGNORED_ATTRIBUTES)
-    .map((name) => truncate(storable(looksLikeSecret(name) ? REDACTED : redactText(name)), MAX_ATTRIBUTE_NAME_BYTES));
-}
-
-/** Unauthenticated entries of one tenant recorded in the current minute, and those left out. */
-interface Window {
-  readonly start: number;
-  recorded: number;
-  notRecorded: number;
-}
-
 /** The entry as stored. Written out field by field: an object rest and spread costs more. */
 function withTenant(pending: Pending, tenantId: string): RequestLogEntry {
   return {
@@ -177,9 +132,10 @@ export function createProvisioningLog(store: Store, options: ProvisioningLogOpti
   const clock = options.clock ?? (() => new Date());
   const interval = options.flushIntervalMs ?? 200;
   const maxBatch = options.maxBatch ?? 200;
-  const maxUnauthenticated = options.maxUnauthenticatedPerMinute ?? DEFAULT_UNAUTHENTICATED_PER_MINUTE;
-  // Per tenant id (tenants that exist: ids are resolved first), so as many as there are tenants.
-  const windows = new Map<string, Window>();
+  const unauthenticated = createUnauthenticatedLimit(
+    options.maxUnauthenticatedPerMinute ?? DEFAULT_UNAUTHENTICATED_PER_MINUTE,
+    log,
+  );
   // Worked out once per route and per User-Agent, not per request: route URLs are the few
   // registered patterns; User-Agents come from the client, so at most MAX_AGENTS are kept.
   const resourceTypes = new Map<string | undefined, string | null>();
@@ -206,39 +162,6 @@ export function createProvisioningLog(store: Store, options: ProvisioningLogOpti
       agents.set(userAgent, agent);
     }
     return agent;
-  }
-
-  function reportNotRecorded(tenantId: string, window: Window): void {
-    if (window.notRecorded === 0) return;
-    log.warn(
-      { tenantId, notRecorded: window.notRecorded, since: new Date(window.start).toISOString() },
-      `unauthenticated requests not recorded in the provisioning log (at most ${maxUnauthenticated} a minute per tenant)`,
-    );
-  }
-
-  /** Closes the windows of a minute ago, reporting what each left out. */
-  function closeWindows(now: number): void {
-    for (const [tenantId, window] of windows) {
-      if (now - window.start < MINUTE_MS) continue;
-      reportNotRecorded(tenantId, window);
-      windows.delete(tenantId);
-    }
-  }
-
-  /** Whether an unauthenticated entry of `tenantId` arriving at `time` is recorded. */
-  function admitUnauthenticated(tenantId: string, time: number): boolean {
-    let window = windows.get(tenantId);
-    if (window === undefined || time - window.start >= MINUTE_MS) {
-      if (window !== undefined) reportNotRecorded(tenantId, window);
-      window = { start: time, recorded: 0, notRecorded: 0 };
-      windows.set(tenantId, window);
-    }
-    if (window.recorded >= maxUnauthenticated) {
-      window.notRecorded++;
-      return false;
-    }
-    window.recorded++;
-    return true;
   }
 
   /** Appends `entries`; should that fail, one by one, so that one bad entry never drops another. */
@@ -277,7 +200,7 @@ export function createProvisioningLog(store: Store, options: ProvisioningLogOpti
   async function write(batch: Pending[]): Promise<void> {
     const slugs = new Map<string, string | undefined>();
     const entries: RequestLogEntry[] = [];
-    closeWindows(clock().getTime());
+    unauthenticated.closeWindows(clock().getTime());
     for (const pending of batch) {
       const { slug } = pending;
       let id = pending.tenantId ?? undefined;
@@ -286,7 +209,7 @@ export function createProvisioningLog(store: Store, options: ProvisioningLogOpti
         id = slugs.get(slug);
       }
       if (id === undefined) continue;
-      if (!pending.authenticated && !admitUnauthenticated(id, Date.parse(pending.time))) continue;
+      if (!pending.authenticated && !unauthenticated.admit(id, Date.parse(pending.time))) continue;
       entries.push(withTenant(pending, id));
     }
     await append(entries);
@@ -403,7 +326,7 @@ export function createProvisioningLog(store: Store, options: ProvisioningLogOpti
     flush,
     async close() {
       await flush();
-      closeWindows(Number.POSITIVE_INFINITY);
+      unauthenticated.closeWindows(Number.POSITIVE_INFINITY);
     },
   } satisfies ProvisioningLog;
 }
