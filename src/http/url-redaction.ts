@@ -16,7 +16,9 @@ function decodeComponent(text: string, plusIsSpace: boolean): string | undefined
 
 /** A path segment: whole when it is, or holds, a secret once decoded (`/Users/scimd_…`, `/Users/eyJ…`). */
 function redactSegment(segment: string): string {
-  if (segment === '') return segment;
+  // Without escapes a segment is its own decoding, and redactUrl's last step replaces any secret
+  // text in it: only a random-looking word is left to find, and it needs 32 characters.
+  if (!segment.includes('%')) return looksLikeSecret(segment) ? REDACTED : segment;
   const decoded = decodeComponent(segment, false) ?? segment;
   return looksLikeSecret(decoded) || holdsSecretText(decoded) ? REDACTED : segment;
 }
