@@ -9,7 +9,7 @@ import { type CliIo, EXIT, type OpenContext, parseCommand, UsageError, write, wr
 import { formatFields, formatTable } from './format.js';
 
 export const LOG_USAGE = [
-  'scimd log <slug> [--errors] [--since <30m|1h|7d|ISO time>] [--until <…>] [--status <404|4xx>] [--resource <id>] [--limit <n>] [--json]',
+  'scimd log <slug> [--errors] [--since <30m|1h|7d|ISO time>] [--until <…>] [--status <404|4xx>] [--resource <id>] [--authenticated|--unauthenticated] [--limit <n>] [--json]',
   'scimd log <slug> --id <entry-id> [--json]',
 ] as const;
 
@@ -21,7 +21,8 @@ function entryRow(e: LogEntryView): string[] {
     String(e.status),
     e.scimType ?? '-',
     `${e.latencyMs}ms`,
-    e.idp ?? '-',
+    // Refused before authentication: whatever its User-Agent claims, no identity provider.
+    e.authenticated === false ? 'unauthenticated' : (e.idp ?? '-'),
     e.id,
   ];
 }
@@ -51,6 +52,8 @@ export async function runLogCommand(args: readonly string[], io: CliIo, open: Op
       resource: { type: 'string' },
       limit: { type: 'string' },
       id: { type: 'string' },
+      authenticated: { type: 'boolean' },
+      unauthenticated: { type: 'boolean' },
     },
     ['<slug>'],
     LOG_USAGE[0],
@@ -68,7 +71,10 @@ export async function runLogCommand(args: readonly string[], io: CliIo, open: Op
         ['latency', `${entry.latencyMs} ms`],
         ['resource', entry.resourceId ? `${entry.resourceType ?? ''} ${entry.resourceId}`.trim() : '-'],
         ['client', `${entry.userAgent ?? '-'}${entry.idp ? ` (${entry.idp})` : ''}`],
+        ['auth', entry.authenticated === false ? 'no: refused before authentication' : 'yes'],
         ['request id', entry.requestId],
+        // Kept short: the labels set the width of the column.
+        ['ignored', entry.ignoredAttributes?.length ? entry.ignoredAttributes.join(', ') : '-'],
       ]);
       write(
         io.stdout,
@@ -78,6 +84,9 @@ export async function runLogCommand(args: readonly string[], io: CliIo, open: Op
     return EXIT.ok;
   }
   const limit = parseLimit(values.limit);
+  if (values.authenticated && values.unauthenticated) {
+    throw new UsageError(`--authenticated and --unauthenticated exclude each other\nusage: ${LOG_USAGE[0]}`);
+  }
   const ctx = await open();
   const input = {
     since: values.since,
@@ -85,6 +94,7 @@ export async function runLogCommand(args: readonly string[], io: CliIo, open: Op
     status: values.status,
     errors: values.errors,
     resource: values.resource,
+    authenticated: values.unauthenticated ? false : values.authenticated ? true : undefined,
     limit,
   };
   const page = await queryRequestLog(ctx.store, slug, input, ctx.now);

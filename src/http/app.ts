@@ -2,7 +2,6 @@
  * Builds the Fastify application: SCIM under `/scim/v2` and `/t/<slug>/scim/v2`, health
  * probes, JSON and SCIM+JSON bodies, SCIM errors for everything that goes wrong.
  */
-import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import { invalidSyntax, notFound } from '../scim/errors.js';
@@ -13,7 +12,9 @@ import { registerAdminApi } from './admin/admin-plugin.js';
 import { authenticateRequest } from './auth.js';
 import { handleError, sendScimError } from './errors.js';
 import { createProvisioningLog, DEFAULT_LOG_BODY_BYTES } from './provisioning-log.js';
+import { requestId } from './request-id.js';
 import { registerScimRoutes } from './scim-routes.js';
+import { serializeRequestForLog } from './url-redaction.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,14 +38,6 @@ export interface AppOptions {
   readonly clock?: () => Date;
   /** Resource types with operator-declared extensions; defaults to the built-in ones. */
   readonly registry?: SchemaRegistry;
-}
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** Keeps a caller's X-Request-Id when it is safe to log, otherwise mints one. */
-function requestId(request: { headers: Record<string, string | string[] | undefined> }): string {
-  const given = request.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 function parseJson(_request: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void): void {
@@ -95,6 +88,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             ...options.logger,
             // Bearer tokens must never reach a log line, whatever the caller configured.
             redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
+            // Nor a token in a URL's path or query: request lines carry the URL redacted (issue 12.8).
+            serializers: {
+              ...(options.logger?.['serializers'] as Record<string, unknown> | undefined),
+              req: serializeRequestForLog,
+            },
           },
     bodyLimit: config.maxBodyBytes,
     trustProxy: config.trustProxy,

@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { bodyForLog, guessIdentityProvider, REDACTED, redactText, redactValue, truncate } from './log-redaction.js';
+import {
+  bodyForLog,
+  guessIdentityProvider,
+  looksLikeSecret,
+  MAX_REDACTION_DEPTH,
+  REDACTED,
+  redactFilter,
+  redactText,
+  redactValue,
+  TOO_DEEP,
+  truncate,
+} from './log-redaction.js';
+import { redactUrl } from './url-redaction.js';
 
 const TOKEN = `scimd_${'A1b2'.repeat(10)}xyz`;
 
@@ -93,18 +105,34 @@ describe('guessIdentityProvider', () => {
 // ---------------------------------------------------------------------------------------------
 // The fast path against the slow one. What follows the reference is the algorithm bodyForLog
 // had before it got a fast path (parse, copy with secrets replaced, serialise), copied here
-// unchanged: bodyForLog must give exactly its output for any body, except that JSON text
+// unchanged but for the redaction rules added since (issue 12.8, below): bodyForLog must give exactly its output for any body, except that JSON text
 // without anything to redact may be kept with its own spacing (the same value, see
 // assertAsSlowPath).
 // ---------------------------------------------------------------------------------------------
 
-const REFERENCE_SECRET_NAME = /pass(word|phrase)|secret|token|credential|api[-_]?key|private[-_]?key|authorization/i;
+// Since issue 12.8 the slow path also redacts `pwd`/`passwd`/`accessKey` names, basic
+// credentials and JWTs in text, keys that look like random secrets, every member but `op` and
+// `path` of an operation on a secret, and the compared values of a filter naming a secret; the
+// reference follows (looksLikeSecret and redactFilter are pinned by their own tests below).
+const REFERENCE_SECRET_NAME =
+  /pass(word|phrase|wd)|pwd|secret|token|credential|api[-_]?key|private[-_]?key|access[-_]?key|authorization/i;
 // Since the fast path: bearer credentials in URL encodings, and tokens in keys, are redacted too.
 const REFERENCE_SECRET_TEXT =
-  /scimd_(admin_)?[0-9A-Za-z]{10,}|whsec_[A-Za-z0-9+/=]{10,}|\bBearer(?:\s|%20|\+)+[A-Za-z0-9._~+/=%-]{8,}/gi;
+  /scimd_(admin_)?[0-9A-Za-z]{10,}|whsec_[A-Za-z0-9+/=]{10,}|\bBearer(?:\s|%20|\+)+[A-Za-z0-9._~+/=%-]{8,}|\bBasic(?:\s|%20|\+)+[A-Za-z0-9+/=%]{6,}|\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/gi;
 
 function referenceRedactText(text: string): string {
-  return text.replace(REFERENCE_SECRET_TEXT, REDACTED);
+  return text.replace(REFERENCE_SECRET_TEXT, (match) => {
+    const basic = /^Basic(?:\s|%20|\+)+(.*)$/is.exec(match);
+    if (basic === null) return REDACTED;
+    let encoded: string;
+    try {
+      encoded = decodeURIComponent(basic[1]!);
+    } catch {
+      return REDACTED;
+    }
+    const decoded = Buffer.from(encoded, 'base64').toString('latin1');
+    return /^[\x20-\x7e]+:[\x20-\x7e]*$/.test(decoded) ? REDACTED : match;
+  });
 }
 
 function referenceLastAttribute(path: string): string {
@@ -120,13 +148,15 @@ function referenceRedactValue(value: unknown): unknown {
   const object = value as Record<string, unknown>;
   const secretPath =
     typeof object['op'] === 'string' &&
-    'value' in object &&
     typeof object['path'] === 'string' &&
     REFERENCE_SECRET_NAME.test(referenceLastAttribute(object['path']));
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(object)) {
-    out[referenceRedactText(key)] =
-      REFERENCE_SECRET_NAME.test(key) || (secretPath && key === 'value') ? REDACTED : referenceRedactValue(v);
+    const name = looksLikeSecret(key) ? REDACTED : referenceRedactText(key);
+    if (REFERENCE_SECRET_NAME.test(key) || (secretPath && key !== 'op' && key !== 'path')) out[name] = REDACTED;
+    else if (typeof v === 'string' && (key === 'path' || key.toLowerCase() === 'filter')) {
+      out[name] = redactFilter(referenceRedactText(v));
+    } else out[name] = referenceRedactValue(v);
   }
   return out;
 }
@@ -505,5 +535,120 @@ describe('bodyForLog against the slow path', () => {
       }),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('redaction by what a value looks like, and by more names (#12.8)', () => {
+  const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+  const OPAQUE = 'Zx81kQp2Lm7Vw3Rt9Yb4Nc6Hd8Jf1Gs5Ae0Ui2Oy';
+  const BASIC = Buffer.from('svc:Passw0rd').toString('base64');
+
+  it('replaces pwd, passwd, accessKey and the values of misspelt members of an operation on a secret', () => {
+    assert.deepEqual(redactValue({ pwd: 'a', userPasswd: 'b', accessKey: 'c', 'urn:x': { PWD: 'd' } }), {
+      pwd: REDACTED,
+      userPasswd: REDACTED,
+      accessKey: REDACTED,
+      'urn:x': { PWD: REDACTED },
+    });
+    assert.deepEqual(redactValue({ op: 'replace', path: 'password', valu: 'hunter2', Value: 'x' }), {
+      op: 'replace',
+      path: 'password',
+      valu: REDACTED,
+      Value: REDACTED,
+    });
+  });
+
+  it('replaces the compared values of a filter naming a secret, in PATCH paths and filters', () => {
+    assert.deepEqual(redactValue({ op: 'remove', path: 'password[value eq "hunter2"]' }), {
+      op: 'remove',
+      path: `password[value eq "${REDACTED}"]`,
+    });
+    assert.deepEqual(redactValue({ op: 'remove', path: 'emails[type eq "work" and secret ne 42]' }), {
+      op: 'remove',
+      path: `emails[type eq "${REDACTED}" and secret ne "${REDACTED}"]`,
+    });
+    assert.deepEqual(redactValue({ filter: 'pwd eq "x\\"y" and userName eq "a"' }), {
+      filter: `pwd eq "${REDACTED}" and userName eq "${REDACTED}"`,
+    });
+    assert.equal(redactFilter('emails[type eq "work"]'), 'emails[type eq "work"]');
+  });
+
+  it('replaces JWTs and basic credentials in text, and keys that look like random secrets', () => {
+    assert.equal(redactText(`id ${JWT} end`), `id ${REDACTED} end`);
+    assert.equal(redactText(`Basic ${BASIC}`), REDACTED);
+    assert.equal(redactText(`x=Basic%20${encodeURIComponent(BASIC)}`), `x=${REDACTED}`);
+    assert.equal(redactText('Basic Engineering Team'), 'Basic Engineering Team');
+    assert.deepEqual(redactValue({ [OPAQUE]: 'a secret sent as a key', employeeNumberForTheDepartment2024: 1 }), {
+      [REDACTED]: 'a secret sent as a key',
+      employeeNumberForTheDepartment2024: 1,
+    });
+    assert.ok(looksLikeSecret(OPAQUE));
+    for (const plain of [
+      'e9948ee5-403b-4797-9311-d0046b93b3fd',
+      'E9948EE5403B47979311D0046B93B3FD',
+      'urnIetfParamsScimSchemasExtension20User',
+      'A1b2C3d4E5A1b2C3d4E5A1b2C3d4E5A1b2C3d4E5',
+      'short1Aa',
+    ]) {
+      assert.equal(looksLikeSecret(plain), false, plain);
+    }
+    assert.equal(bodyForLog(JSON.stringify({ [OPAQUE]: 1 }), 1000), `{"${REDACTED}":1}`);
+    assert.equal(bodyForLog(`{ "${OPAQUE}" : 1 }`, 1000), `{"${REDACTED}":1}`);
+    assert.equal(bodyForLog({ a: { [OPAQUE]: [1] } }, 1000), `{"a":{"${REDACTED}":[1]}}`);
+    // scimd's own responses only hold attribute names as keys: their values are still redacted.
+    assert.equal(bodyForLog(`{"note":"${TOKEN}"}`, 1000, { clientKeys: false }), `{"note":"${REDACTED}"}`);
+  });
+});
+
+describe('redaction of deep bodies (#12.4)', () => {
+  function nestedArrays(depth: number, password = 'hunter2'): unknown {
+    let value: unknown = { password };
+    for (let i = 0; i < depth; i++) value = [value];
+    return value;
+  }
+
+  it('never throws and never recurses without bound: what lies too deep is replaced', () => {
+    const deep = nestedArrays(100_000);
+    const copy = redactValue(deep);
+    let at: unknown = copy;
+    let depth = 0;
+    while (Array.isArray(at)) {
+      at = at[0];
+      depth++;
+    }
+    assert.deepEqual([depth, at], [MAX_REDACTION_DEPTH, TOO_DEEP]);
+    const stored = bodyForLog(deep, 1_000_000)!;
+    assert.ok(stored.includes(TOO_DEEP) && !stored.includes('hunter2'));
+    const text = `${'['.repeat(100_000)}"Bearer abcdefghijkl"${']'.repeat(100_000)}`;
+    const fromText = bodyForLog(text, 1_000_000)!;
+    assert.ok(fromText.includes(TOO_DEEP) && !fromText.includes('abcdefghijkl'));
+    const shallowEnough = nestedArrays(MAX_REDACTION_DEPTH - 1);
+    assert.deepEqual(redactValue(shallowEnough), nestedArrays(MAX_REDACTION_DEPTH - 1, REDACTED));
+  });
+});
+
+describe('redactUrl (#12.8)', () => {
+  const OPAQUE = 'Zx81kQp2Lm7Vw3Rt9Yb4Nc6Hd8Jf1Gs5Ae0Ui2Oy';
+
+  it('replaces secret path segments and query values, and keeps the rest as sent', () => {
+    assert.equal(redactUrl(`/t/acme/scim/v2/Users/${TOKEN}`), `/t/acme/scim/v2/Users/${REDACTED}`);
+    assert.equal(redactUrl(`/t/acme/scim/v2/Users/scimd%5F${'A1b2'.repeat(10)}`), `/t/acme/scim/v2/Users/${REDACTED}`);
+    assert.equal(redactUrl(`/t/acme/scim/v2/Users/${OPAQUE}?count=2`), `/t/acme/scim/v2/Users/${REDACTED}?count=2`);
+    assert.equal(
+      redactUrl(`/scim/v2/Users?access_token=abc&code=${OPAQUE}&startIndex=1`),
+      `/scim/v2/Users?access_token=${REDACTED}&code=${REDACTED}&startIndex=1`,
+    );
+    assert.equal(redactUrl(`/scim/v2/Users?${OPAQUE}`), `/scim/v2/Users?${REDACTED}`);
+    assert.equal(
+      redactUrl(`/scim/v2/Users?filter=userName%20eq%20%22${TOKEN}%22`),
+      `/scim/v2/Users?filter=userName%20eq%20%22${REDACTED}%22`,
+    );
+    assert.equal(
+      redactUrl(`/scim/v2/Users?filter=${encodeURIComponent('password eq "hunter2"')}`),
+      `/scim/v2/Users?filter=${encodeURIComponent(`password eq "${REDACTED}"`)}`,
+    );
+    const plain = '/t/acme/scim/v2/Users/e9948ee5-403b-4797-9311-d0046b93b3fd?attributes=userName,emails&count=10';
+    assert.equal(redactUrl(plain), plain);
+    assert.equal(redactUrl('/scim/v2/Users?filter=%E0%A4%A'), '/scim/v2/Users?filter=%E0%A4%A');
   });
 });

@@ -222,3 +222,173 @@ describe('provisioning log entry ids', () => {
     for (let i = 2; i < ids.length; i++) assert.ok(ids[i]! > ids[i - 1]!, `${ids[i]} sorts after ${ids[i - 1]}`);
   });
 });
+
+describe('provisioning log: one entry never drops another (#12.1, #12.5)', () => {
+  function recordingLog() {
+    const lines: { level: string; detail: Record<string, unknown>; message: string }[] = [];
+    const at =
+      (level: string) =>
+      (detail: Record<string, unknown>, message: string): void =>
+        void lines.push({ level, detail, message });
+    const log = { error: at('error'), warn: at('warn'), info: at('info') } as unknown as FastifyBaseLogger;
+    return { lines, log };
+  }
+
+  it('writes the entries of a failed batch one by one, losing only the one that fails alone', async () => {
+    const app = Fastify();
+    const { lines, log } = recordingLog();
+    const stored: RequestLogEntry[] = [];
+    let calls = 0;
+    const store = {
+      tenants: { getBySlug: async () => ({ id: 'tenant-1' }) },
+      requestLog: {
+        append: async (batch: RequestLogEntry[]) => {
+          calls++;
+          // As PostgreSQL does with a NUL in text, the backend refuses any batch holding /bad.
+          if (batch.some((e) => e.path.startsWith('/bad'))) throw new Error('invalid byte sequence');
+          stored.push(...batch);
+        },
+      },
+    } as unknown as Store;
+    const provisioningLog = createProvisioningLog(store, { maxBodyBytes: 1000, maxBatch: 1000 }, log);
+    await app.register(async (scope) => {
+      provisioningLog.register(scope, () => 'acme');
+      scope.get('/ok', async () => ({ ok: true }));
+      scope.get('/bad', async () => ({ ok: false }));
+    });
+    for (const url of ['/ok', '/bad', '/ok']) assert.equal((await app.inject({ method: 'GET', url })).statusCode, 200);
+    await provisioningLog.close();
+    assert.deepEqual(
+      stored.map((e) => e.path),
+      ['/ok', '/ok'],
+    );
+    assert.equal(calls, 4);
+    assert.deepEqual(
+      lines.map((l) => [l.level, l.message]),
+      [
+        ['warn', 'provisioning log batch failed; writing its entries one by one'],
+        ['error', 'could not write the provisioning log'],
+      ],
+    );
+    assert.ok(!stored.some((e) => e.requestId === lines[1]!.detail['requestId']), 'the error names the lost entry');
+    await app.close();
+  });
+
+  it('gives up on a failed batch once its first entries fail alone too: the database is down', async () => {
+    const app = Fastify();
+    const { lines, log } = recordingLog();
+    let calls = 0;
+    const store = {
+      tenants: { getBySlug: async () => ({ id: 'tenant-1' }) },
+      requestLog: {
+        append: async () => {
+          calls++;
+          throw new Error('connection refused');
+        },
+      },
+    } as unknown as Store;
+    const provisioningLog = createProvisioningLog(store, { maxBodyBytes: 1000, maxBatch: 1000 }, log);
+    await app.register(async (scope) => {
+      provisioningLog.register(scope, () => 'acme');
+      scope.get('/ok', async () => ({ ok: true }));
+    });
+    for (let i = 0; i < 10; i++) assert.equal((await app.inject({ method: 'GET', url: '/ok' })).statusCode, 200);
+    await provisioningLog.close();
+    assert.equal(calls, 1 + 3);
+    assert.deepEqual(
+      lines.map((l) => [l.level, l.message, l.detail['entries']]),
+      [
+        ['warn', 'provisioning log batch failed; writing its entries one by one', 10],
+        ['error', 'could not write the provisioning log', undefined],
+        ['error', 'could not write the provisioning log', undefined],
+        ['error', 'could not write the provisioning log', undefined],
+        ['error', 'could not write the provisioning log', 7],
+      ],
+    );
+    await app.close();
+  });
+
+  it('records at most so many unauthenticated requests per tenant and minute, and counts the rest', async () => {
+    const app = Fastify();
+    const { lines, log } = recordingLog();
+    const stored: RequestLogEntry[] = [];
+    let now = Date.parse('2026-01-15T10:00:00.000Z');
+    const store = {
+      tenants: { getBySlug: async (slug: string) => ({ id: `tenant-${slug}` }) },
+      requestLog: { append: async (batch: RequestLogEntry[]) => void stored.push(...batch) },
+    } as unknown as Store;
+    const provisioningLog = createProvisioningLog(
+      store,
+      { maxBodyBytes: 1000, maxUnauthenticatedPerMinute: 3, clock: () => new Date(now) },
+      log,
+    );
+    await app.register(async (scope) => {
+      scope.decorateRequest('scimContext', null);
+      scope.addHook('onRequest', async (request) => {
+        // Requests with ?auth are authenticated; the others were refused.
+        if (request.url.includes('auth')) {
+          request.scimContext = { tenantId: 'tenant-a', notes: { ignoredAttributes: new Set() } } as never;
+        }
+      });
+      provisioningLog.register(scope, (request) => (request.params as { slug: string }).slug);
+      scope.get('/:slug', async () => ({ ok: true }));
+    });
+    const send = async (url: string) =>
+      assert.equal(
+        (await app.inject({ method: 'GET', url, headers: { 'user-agent': 'Azure AD SCIM provisioning' } })).statusCode,
+        200,
+      );
+    for (let i = 0; i < 5; i++) await send('/a');
+    await send('/b');
+    await send('/a?auth');
+    await provisioningLog.flush();
+    now += 60_000;
+    await send('/a');
+    await provisioningLog.close();
+    const summary = stored.map((e) => [e.tenantId, e.authenticated, e.idp]);
+    assert.deepEqual(summary, [
+      ['tenant-a', false, null],
+      ['tenant-a', false, null],
+      ['tenant-a', false, null],
+      ['tenant-b', false, null],
+      ['tenant-a', true, 'entra'],
+      ['tenant-a', false, null],
+    ]);
+    assert.deepEqual(
+      lines.map((l) => [l.level, l.detail['tenantId'], l.detail['notRecorded'], l.message]),
+      [
+        [
+          'warn',
+          'tenant-a',
+          2,
+          'unauthenticated requests not recorded in the provisioning log (at most 3 a minute per tenant)',
+        ],
+      ],
+    );
+    await app.close();
+  });
+
+  it('records the ignored attributes of the request context, redacted and sorted (#13.4)', async () => {
+    const app = Fastify();
+    const { log } = recordingLog();
+    const stored: RequestLogEntry[] = [];
+    const store = {
+      tenants: { getBySlug: async () => undefined },
+      requestLog: { append: async (batch: RequestLogEntry[]) => void stored.push(...batch) },
+    } as unknown as Store;
+    const provisioningLog = createProvisioningLog(store, { maxBodyBytes: 1000 }, log);
+    await app.register(async (scope) => {
+      scope.decorateRequest('scimContext', null);
+      scope.addHook('onRequest', async (request) => {
+        const ignored = new Set(['urn:example:custom:2.0:User:badge', 'adreses', `scimd_${'Q'.repeat(43)}`]);
+        request.scimContext = { tenantId: 'tenant-a', notes: { ignoredAttributes: ignored } } as never;
+      });
+      provisioningLog.register(scope, () => undefined);
+      scope.get('/x', async () => ({ ok: true }));
+    });
+    await app.inject({ method: 'GET', url: '/x' });
+    await provisioningLog.close();
+    assert.deepEqual(stored[0]!.ignoredAttributes, ['adreses', '[redacted]', 'urn:example:custom:2.0:User:badge']);
+    await app.close();
+  });
+});

@@ -9,13 +9,23 @@
  * so a clean shutdown loses nothing; a crash may lose the last fraction of a second.
  *
  * Requests refused before authentication on `/t/<slug>/scim/v2` are recorded for that tenant
- * (an expired token is exactly what support needs to see); on `/scim/v2` they have no tenant
+ * (an expired token is exactly what support needs to see), marked `authenticated: false`,
+ * without an identity provider, at most `maxUnauthenticatedPerMinute` a minute per tenant (the
+ * rest are counted in a warning, not stored), and pruned in their own space: forged requests
+ * can never evict a tenant's genuine entries (issue 12.5). On `/scim/v2` they have no tenant
  * and are not recorded.
+ *
+ * Every request gets its entry, whatever it sent (issue 12.1, 12.4): redaction never throws,
+ * text is made storable (NUL and lone surrogates escaped, PostgreSQL refuses them), and should
+ * a batch still fail, its entries are written one by one so that only a failing one is lost.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { RequestLogEntry, Store } from '../store/store.js';
-import { bodyForLog, guessIdentityProvider, redactText, truncate } from './log-redaction.js';
+import { ignoredAttributesOf, resourceIdOf, storable, storableOrNull } from './log-entry-text.js';
+import { bodyForLog, guessIdentityProvider, REDACTED, redactText, truncate } from './log-redaction.js';
+import { createUnauthenticatedLimit, DEFAULT_UNAUTHENTICATED_PER_MINUTE } from './log-unauthenticated-limit.js';
+import { redactUrl } from './url-redaction.js';
 
 export interface ProvisioningLogOptions {
   /** Largest body kept per entry (SCIMD_LOG_MAX_BODY_BYTES). */
@@ -23,6 +33,8 @@ export interface ProvisioningLogOptions {
   readonly flushIntervalMs?: number;
   readonly maxBatch?: number;
   readonly clock?: () => Date;
+  /** Unauthenticated requests recorded per tenant and minute; more are counted, not stored. */
+  readonly maxUnauthenticatedPerMinute?: number;
 }
 
 export interface ProvisioningLog {
@@ -35,6 +47,9 @@ export interface ProvisioningLog {
 }
 
 export const DEFAULT_LOG_BODY_BYTES = 16384;
+
+/** After this many entries of a failed batch failed alone too, the database is down: the rest are dropped at once. */
+const MAX_FAILURES_ALONE = 3;
 
 /** An entry whose tenant may still be known only by the slug in its URL. */
 type Pending = Omit<RequestLogEntry, 'tenantId'> & { tenantId: string | null; slug: string | undefined };
@@ -77,7 +92,7 @@ export function timeOrderedId(ms: number): string {
 }
 
 function agentOf(userAgent: string): Agent {
-  return { idp: guessIdentityProvider(userAgent), userAgent: truncate(redactText(userAgent), 300) };
+  return { idp: guessIdentityProvider(userAgent), userAgent: truncate(storable(redactText(userAgent)), 300) };
 }
 
 /** The entry as stored. Written out field by field: an object rest and spread costs more. */
@@ -97,6 +112,8 @@ function withTenant(pending: Pending, tenantId: string): RequestLogEntry {
     requestId: pending.requestId,
     requestBody: pending.requestBody,
     responseBody: pending.responseBody,
+    authenticated: pending.authenticated,
+    ignoredAttributes: pending.ignoredAttributes,
     tenantId,
   };
 }
@@ -115,6 +132,10 @@ export function createProvisioningLog(store: Store, options: ProvisioningLogOpti
   const clock = options.clock ?? (() => new Date());
   const interval = options.flushIntervalMs ?? 200;
   const maxBatch = options.maxBatch ?? 200;
+  const unauthenticated = createUnauthenticatedLimit(
+    options.maxUnauthenticatedPerMinute ?? DEFAULT_UNAUTHENTICATED_PER_MINUTE,
+    log,
+  );
   // Worked out once per route and per User-Agent, not per request: route URLs are the few
   // registered patterns; User-Agents come from the client, so at most MAX_AGENTS are kept.
   const resourceTypes = new Map<string | undefined, string | null>();
@@ -143,9 +164,43 @@ export function createProvisioningLog(store: Store, options: ProvisioningLogOpti
     return agent;
   }
 
+  /** Appends `entries`; should that fail, one by one, so that one bad entry never drops another. */
+  async function append(entries: RequestLogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    try {
+      await store.requestLog.append(entries);
+      return;
+    } catch (error) {
+      if (entries.length === 1) throw error;
+      log.warn(
+        { err: error, entries: entries.length },
+        'provisioning log batch failed; writing its entries one by one',
+      );
+    }
+    let written = 0;
+    let failed = 0;
+    for (const [index, entry] of entries.entries()) {
+      try {
+        await store.requestLog.append([entry]);
+        written++;
+      } catch (error) {
+        failed++;
+        log.error(
+          { err: error, entry: entry.id, tenantId: entry.tenantId, requestId: entry.requestId },
+          'could not write the provisioning log',
+        );
+        if (written === 0 && failed >= MAX_FAILURES_ALONE && index + 1 < entries.length) {
+          log.error({ entries: entries.length - index - 1 }, 'could not write the provisioning log');
+          return;
+        }
+      }
+    }
+  }
+
   async function write(batch: Pending[]): Promise<void> {
     const slugs = new Map<string, string | undefined>();
     const entries: RequestLogEntry[] = [];
+    unauthenticated.closeWindows(clock().getTime());
     for (const pending of batch) {
       const { slug } = pending;
       let id = pending.tenantId ?? undefined;
@@ -153,9 +208,11 @@ export function createProvisioningLog(store: Store, options: ProvisioningLogOpti
         if (!slugs.has(slug)) slugs.set(slug, (await store.tenants.getBySlug(slug))?.id);
         id = slugs.get(slug);
       }
-      if (id !== undefined) entries.push(withTenant(pending, id));
+      if (id === undefined) continue;
+      if (!pending.authenticated && !unauthenticated.admit(id, Date.parse(pending.time))) continue;
+      entries.push(withTenant(pending, id));
     }
-    await store.requestLog.append(entries);
+    await append(entries);
   }
 
   function flush(): Promise<void> {
@@ -192,24 +249,51 @@ export function createProvisioningLog(store: Store, options: ProvisioningLogOpti
     const createdId = status === 201 && typeof response?.['id'] === 'string' ? response['id'] : undefined;
     const userAgent = request.headers['user-agent'];
     const agent = userAgent === undefined ? undefined : rememberedAgent(userAgent);
+    const context = request.scimContext ?? null;
+    const resourceId = params?.id ?? createdId;
+    const storedId = resourceId === undefined ? null : resourceIdOf(resourceId);
+    // An id that is a secret goes from the bodies too: a 404 names the id it did not find.
+    const body = (value: unknown, clientKeys: boolean) => {
+      const text = storableOrNull(bodyForLog(value, options.maxBodyBytes, { clientKeys }), options.maxBodyBytes);
+      return text !== null && storedId === REDACTED && resourceId ? text.replaceAll(resourceId, REDACTED) : text;
+    };
+    const scimType = status >= 400 && typeof response?.['scimType'] === 'string' ? response['scimType'] : null;
+    return {
+      ...baseEntry(request, status, elapsedMs, slug),
+      scimType: scimType === null ? null : truncate(storable(scimType), 100),
+      resourceId: storedId,
+      // A User-Agent is the client's word: an identity provider only for a request that proved who it is.
+      idp: context === null ? null : (agent?.idp ?? null),
+      userAgent: agent?.userAgent ?? null,
+      requestBody: body(request.body, true),
+      responseBody: body(typeof payload === 'string' ? payload : undefined, false),
+      ignoredAttributes: ignoredAttributesOf(context?.notes.ignoredAttributes),
+    };
+  }
+
+  /** What every entry holds, computed from the request line alone: also the entry of last resort. */
+  function baseEntry(request: FastifyRequest, status: number, elapsedMs: number, slug: string | undefined): Pending {
     const arrived = clock().getTime() - elapsedMs;
+    const context = request.scimContext ?? null;
     return {
       id: timeOrderedId(Math.floor(arrived)),
-      tenantId: request.scimContext?.tenantId ?? null,
+      tenantId: context?.tenantId ?? null,
       slug,
       time: new Date(arrived).toISOString(),
       method: request.method,
-      path: truncate(redactText(request.url), 2000),
+      path: truncate(storable(redactUrl(request.url)), 2000),
       status,
-      scimType: status >= 400 && typeof response?.['scimType'] === 'string' ? response['scimType'] : null,
+      scimType: null,
       latencyMs: Math.round(elapsedMs),
       resourceType: resourceTypeOfRoute(request.routeOptions.url),
-      resourceId: params?.id ?? createdId ?? null,
-      idp: agent?.idp ?? null,
-      userAgent: agent?.userAgent ?? null,
+      resourceId: null,
+      idp: null,
+      userAgent: null,
       requestId: request.id,
-      requestBody: bodyForLog(request.body, options.maxBodyBytes),
-      responseBody: bodyForLog(typeof payload === 'string' ? payload : undefined, options.maxBodyBytes),
+      requestBody: null,
+      responseBody: null,
+      authenticated: context !== null,
+      ignoredAttributes: [],
     };
   }
 
@@ -222,10 +306,19 @@ export function createProvisioningLog(store: Store, options: ProvisioningLogOpti
         done(null, payload);
       });
       scope.addHook('onResponse', (request, reply, done) => {
+        let slug: string | undefined;
         try {
-          enqueue(entryFor(request, reply.statusCode, reply.elapsedTime, slugOf(request)));
+          slug = slugOf(request);
+          enqueue(entryFor(request, reply.statusCode, reply.elapsedTime, slug));
         } catch (error) {
           request.log.error({ err: error }, 'could not record the request in the provisioning log');
+          // Whatever failed, the request keeps an entry, with what its request line says.
+          try {
+            if (slug !== undefined || request.scimContext)
+              enqueue(baseEntry(request, reply.statusCode, reply.elapsedTime, slug));
+          } catch (again) {
+            request.log.error({ err: again }, 'could not record the request in the provisioning log');
+          }
         }
         done();
       });
@@ -233,6 +326,7 @@ export function createProvisioningLog(store: Store, options: ProvisioningLogOpti
     flush,
     async close() {
       await flush();
+      unauthenticated.closeWindows(Number.POSITIVE_INFINITY);
     },
   } satisfies ProvisioningLog;
 }

@@ -23,6 +23,8 @@ export interface LogQueryInput {
   readonly errors?: boolean | undefined;
   /** Requests about this resource id. */
   readonly resource?: string | undefined;
+  /** Only authenticated requests (true) or only those refused before authentication (false). */
+  readonly authenticated?: boolean | undefined;
   /** Paging: entries older than this entry id (the previous page's `next`). */
   readonly before?: string | undefined;
   readonly limit?: number | undefined;
@@ -94,6 +96,7 @@ export async function queryRequestLog(
     ...(status === undefined ? {} : { maxStatus: status.maxStatus }),
     ...(input.resource === undefined ? {} : { resourceId: input.resource }),
     ...(input.before === undefined ? {} : { before: input.before }),
+    ...(input.authenticated === undefined ? {} : { authenticated: input.authenticated }),
   };
   const entries = await store.requestLog.list(tenant.id, query);
   const page = entries.slice(0, limit);

@@ -246,7 +246,18 @@ export interface RequestLogEntry {
   readonly requestId: string;
   readonly requestBody: string | null;
   readonly responseBody: string | null;
+  /**
+   * False for a request refused before authentication (recorded under the tenant of its URL):
+   * such entries are kept apart, in their own bounded space (`prune`), and have no `idp`.
+   * Read back always set; true when an appended entry leaves it out.
+   */
+  readonly authenticated?: boolean;
+  /** Attribute paths the request sent that no schema declares and that were ignored; read back always set, `[]` by default. */
+  readonly ignoredAttributes?: readonly string[];
 }
+
+/** How many unauthenticated entries each tenant keeps at most, unless `prune` is told otherwise. */
+export const DEFAULT_UNAUTHENTICATED_LOG_ENTRIES = 1000;
 
 export interface RequestLogQuery {
   /** Inclusive. */
@@ -258,6 +269,8 @@ export interface RequestLogQuery {
   readonly resourceId?: string;
   /** Entries older than this entry (paging, newest first). */
   readonly before?: string;
+  /** Only authenticated entries (true) or only unauthenticated ones (false). */
+  readonly authenticated?: boolean;
   readonly limit: number;
 }
 
@@ -267,6 +280,11 @@ export interface RequestLogRepository {
   /** Newest first (time, then id, descending). */
   list(tenantId: string, query: RequestLogQuery): Promise<readonly RequestLogEntry[]>;
   get(tenantId: string, id: string): Promise<RequestLogEntry | undefined>;
-  /** Removes entries older than `before`, then all but the newest `maxPerTenant` of each tenant. */
-  prune(before: string, maxPerTenant: number): Promise<number>;
+  /**
+   * Removes entries older than `before`, then all but the newest `maxPerTenant` authenticated
+   * entries of each tenant and all but its newest `maxUnauthenticatedPerTenant` unauthenticated
+   * ones (default: `maxPerTenant` or DEFAULT_UNAUTHENTICATED_LOG_ENTRIES, whichever is smaller).
+   * The two are counted apart, so unauthenticated requests can never evict authenticated ones.
+   */
+  prune(before: string, maxPerTenant: number, maxUnauthenticatedPerTenant?: number): Promise<number>;
 }

@@ -1,5 +1,5 @@
 /** The memory store's provisioning log (the test oracle for sql/request-log.ts). */
-import type { RequestLogEntry, RequestLogRepository } from './events-port.js';
+import { DEFAULT_UNAUTHENTICATED_LOG_ENTRIES, type RequestLogEntry, type RequestLogRepository } from './events-port.js';
 import type { MemoryOutbox } from './memory-events.js';
 
 type Locked = <T>(fn: () => T | Promise<T>) => Promise<T>;
@@ -8,6 +8,10 @@ type Locked = <T>(fn: () => T | Promise<T>) => Promise<T>;
 function newestFirst(a: RequestLogEntry, b: RequestLogEntry): number {
   if (a.time !== b.time) return a.time > b.time ? -1 : 1;
   return a.id > b.id ? -1 : a.id < b.id ? 1 : 0;
+}
+
+function copyOf(entry: RequestLogEntry): RequestLogEntry {
+  return { ...entry, ignoredAttributes: [...(entry.ignoredAttributes ?? [])] };
 }
 
 export function createMemoryRequestLog(
@@ -20,7 +24,13 @@ export function createMemoryRequestLog(
     append: (entries) =>
       locked(() => {
         for (const entry of entries) {
-          if (hasTenant(entry.tenantId)) log.push({ ...entry, latencyMs: Math.round(entry.latencyMs) });
+          if (!hasTenant(entry.tenantId)) continue;
+          log.push({
+            ...entry,
+            latencyMs: Math.round(entry.latencyMs),
+            authenticated: entry.authenticated ?? true,
+            ignoredAttributes: [...(entry.ignoredAttributes ?? [])],
+          });
         }
       }),
     list: (tenantId, q) =>
@@ -37,26 +47,30 @@ export function createMemoryRequestLog(
               (q.minStatus === undefined || e.status >= q.minStatus) &&
               (q.maxStatus === undefined || e.status <= q.maxStatus) &&
               (q.resourceId === undefined || e.resourceId === q.resourceId) &&
+              (q.authenticated === undefined || e.authenticated === q.authenticated) &&
               (anchor === undefined || newestFirst(anchor, e) < 0),
           )
           .sort(newestFirst)
           .slice(0, q.limit)
-          .map((e) => ({ ...e }));
+          .map(copyOf);
       }),
     get: (tenantId, id) =>
       locked(() => {
         const entry = log.find((e) => e.tenantId === tenantId && e.id === id);
-        return entry && { ...entry };
+        return entry && copyOf(entry);
       }),
-    prune: (before, maxPerTenant) =>
+    prune: (before, maxPerTenant, maxUnauthenticated) =>
       locked(() => {
+        const unauthenticatedBound = maxUnauthenticated ?? Math.min(maxPerTenant, DEFAULT_UNAUTHENTICATED_LOG_ENTRIES);
         const kept: RequestLogEntry[] = [];
+        // Authenticated and unauthenticated entries are counted apart (keys `a:` and `u:`).
         const counts = new Map<string, number>();
         for (const entry of [...log].sort(newestFirst)) {
           if (entry.time < before) continue;
-          const n = counts.get(entry.tenantId) ?? 0;
-          if (n >= maxPerTenant) continue;
-          counts.set(entry.tenantId, n + 1);
+          const key = `${entry.authenticated === false ? 'u' : 'a'}:${entry.tenantId}`;
+          const n = counts.get(key) ?? 0;
+          if (n >= (entry.authenticated === false ? unauthenticatedBound : maxPerTenant)) continue;
+          counts.set(key, n + 1);
           kept.push(entry);
         }
         const removed = log.length - kept.length;

@@ -35,6 +35,7 @@ export type {
   StreamRecord,
   StreamStart,
 } from './events-port.js';
+export { DEFAULT_UNAUTHENTICATED_LOG_ENTRIES } from './events-port.js';
 
 /** A SCIM JSON object as stored: canonical body without `id`, `meta`, `members` or `groups`. */
 export type ScimObject = Record<string, unknown>;

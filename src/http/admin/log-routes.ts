@@ -22,6 +22,9 @@ export function logRoutes(context: AdminContext): AdminRoute[] {
         status: z.string().optional().describe('An exact status (404) or a class (4xx, 5xx)'),
         errors: queryBoolean.optional().describe('Only status 400 and above'),
         resource: z.string().optional().describe('Requests about this resource id'),
+        authenticated: queryBoolean
+          .optional()
+          .describe('true: only authenticated requests; false: only those refused before authentication'),
         before: z.string().optional().describe('Paging: the previous page\'s "next"'),
         limit: queryInteger(1, LOG_MAX_LIMIT).optional().describe('Default 50'),
       }),

@@ -121,9 +121,18 @@ export const logEntrySchema = z.object({
   latencyMs: z.number().int(),
   resourceType: z.string().nullable(),
   resourceId: z.string().nullable(),
-  idp: z.string().nullable().describe('Guessed from the User-Agent: entra, okta, onelogin, …'),
+  idp: z
+    .string()
+    .nullable()
+    .describe('Guessed from the User-Agent: entra, okta, onelogin, …; null for unauthenticated requests'),
   userAgent: z.string().nullable(),
   requestId: z.string(),
+  authenticated: z
+    .boolean()
+    .describe('False for a request refused before authentication: kept apart, in its own bounded space'),
+  ignoredAttributes: z
+    .array(z.string())
+    .describe('Attributes the request sent that no schema declares and that were ignored'),
   requestBody: z.unknown().optional().describe('Redacted; JSON when it was JSON'),
   responseBody: z.unknown().optional().describe('Redacted; JSON when it was JSON'),
 });

@@ -21,6 +21,8 @@ export function logEntry(id: string, time: string, overrides: Partial<RequestLog
     requestId: `req-${id}`,
     requestBody: '{"userName":"alice"}',
     responseBody: '{"id":"u1"}',
+    authenticated: true,
+    ignoredAttributes: [],
     ...overrides,
   };
 }
@@ -67,6 +69,50 @@ export function requestLogContract(open: OpenStore): void {
         assert.deepEqual(await ids('tenant-a'), ['a5', 'a4']);
         assert.deepEqual(await ids('tenant-b'), ['b2']);
         assert.equal(await store.requestLog.prune(at(0), 5), 0);
+      });
+    });
+
+    it('keeps unauthenticated entries apart: marked, filtered, and pruned in their own space (#12.5)', async () => {
+      await withTenants(open, async (_a, _b, store) => {
+        const refused = (n: number) =>
+          logEntry(`r${n}`, at(100 + n), { status: 401, idp: null, authenticated: false, resourceId: null });
+        await store.requestLog.append([
+          logEntry('genuine', at(1)),
+          ...[1, 2, 3, 4, 5, 6].map(refused),
+          logEntry('b1', at(2), { tenantId: 'tenant-b', authenticated: false }),
+        ]);
+        const ids = async (query: Parameters<typeof store.requestLog.list>[1]) =>
+          (await store.requestLog.list('tenant-a', query)).map((e) => e.id);
+        assert.deepEqual(await ids({ limit: 3, authenticated: false }), ['r6', 'r5', 'r4']);
+        assert.deepEqual(await ids({ limit: 10, authenticated: true }), ['genuine']);
+        assert.deepEqual((await store.requestLog.get('tenant-a', 'r1'))?.authenticated, false);
+        // Six unauthenticated entries are newer than the genuine one, yet it is kept: each kind
+        // counts against its own bound.
+        assert.equal(await store.requestLog.prune(at(0), 2, 3), 3);
+        assert.deepEqual(await ids({ limit: 10 }), ['r6', 'r5', 'r4', 'genuine']);
+        assert.deepEqual(
+          (await store.requestLog.list('tenant-b', { limit: 10 })).map((e) => e.id),
+          ['b1'],
+        );
+        // Without its own bound, the unauthenticated space is no larger than the tenant's.
+        assert.equal(await store.requestLog.prune(at(0), 1), 2);
+        assert.deepEqual(await ids({ limit: 10 }), ['r6', 'genuine']);
+      });
+    });
+
+    it('stores the attributes a request sent that were ignored, empty by default (#13.4)', async () => {
+      await withTenants(open, async (_a, _b, store) => {
+        const { ignoredAttributes: _none, authenticated: _auth, ...older } = logEntry('o1', at(1));
+        await store.requestLog.append([
+          logEntry('i1', at(2), { ignoredAttributes: ['adreses', 'urn:example:custom:2.0:User:badge'] }),
+          older as RequestLogEntry,
+        ]);
+        assert.deepEqual((await store.requestLog.get('tenant-a', 'i1'))?.ignoredAttributes, [
+          'adreses',
+          'urn:example:custom:2.0:User:badge',
+        ]);
+        const o1 = await store.requestLog.get('tenant-a', 'o1');
+        assert.deepEqual([o1?.ignoredAttributes, o1?.authenticated], [[], true]);
       });
     });
   });

@@ -3,7 +3,11 @@
  * retention by age and by count per tenant.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { RequestLogEntry, RequestLogRepository } from '../events-port.js';
+import {
+  DEFAULT_UNAUTHENTICATED_LOG_ENTRIES,
+  type RequestLogEntry,
+  type RequestLogRepository,
+} from '../events-port.js';
 import type { SqlDialect } from './dialect.js';
 import { chunk } from './scope.js';
 import type { Database, RequestLogTable } from './tables.js';
@@ -26,10 +30,19 @@ function toEntry(row: Selectable<RequestLogTable>): RequestLogEntry {
     requestId: row.request_id,
     requestBody: row.request_body,
     responseBody: row.response_body,
+    // SQLite answers 1/0, PostgreSQL true/false.
+    authenticated: Boolean(row.authenticated),
+    ignoredAttributes: parseAttributes(row.ignored_attributes),
   };
 }
 
-function toRow(e: RequestLogEntry): Selectable<RequestLogTable> {
+function parseAttributes(text: string): string[] {
+  if (text === '[]') return [];
+  const value = JSON.parse(text) as unknown;
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function toRow(e: RequestLogEntry, dialect: SqlDialect): Selectable<RequestLogTable> {
   return {
     id: e.id,
     tenant_id: e.tenantId,
@@ -46,6 +59,11 @@ function toRow(e: RequestLogEntry): Selectable<RequestLogTable> {
     request_id: e.requestId,
     request_body: e.requestBody,
     response_body: e.responseBody,
+    authenticated: dialect.encodeBoolean(e.authenticated ?? true) as boolean | number,
+    ignored_attributes:
+      e.ignoredAttributes === undefined || e.ignoredAttributes.length === 0
+        ? '[]'
+        : JSON.stringify(e.ignoredAttributes),
   };
 }
 
@@ -65,6 +83,8 @@ const LOG_COLUMNS = [
   'request_id',
   'request_body',
   'response_body',
+  'authenticated',
+  'ignored_attributes',
 ] as const;
 
 /**
@@ -79,7 +99,10 @@ const insertEntries = templateFamily<number, string, never>(
 export function createRequestLogRepository(db: Kysely<Database>, dialect: SqlDialect): RequestLogRepository {
   async function insert(entries: readonly RequestLogEntry[]): Promise<void> {
     for (const part of chunk(entries, LOG_COLUMNS.length, dialect.capabilities.maxParameters)) {
-      const values = rowValues(LOG_COLUMNS, part.map(toRow));
+      const values = rowValues(
+        LOG_COLUMNS,
+        part.map((e) => toRow(e, dialect)),
+      );
       await insertEntries(part.length).execute(db, values);
     }
   }
@@ -106,6 +129,9 @@ export function createRequestLogRepository(db: Kysely<Database>, dialect: SqlDia
       if (q.minStatus !== undefined) query = query.where('status', '>=', q.minStatus);
       if (q.maxStatus !== undefined) query = query.where('status', '<=', q.maxStatus);
       if (q.resourceId !== undefined) query = query.where('resource_id', '=', q.resourceId);
+      if (q.authenticated !== undefined) {
+        query = query.where('authenticated', '=', dialect.encodeBoolean(q.authenticated) as boolean);
+      }
       if (q.before !== undefined) {
         const anchor = await db
           .selectFrom('request_log')
@@ -130,35 +156,46 @@ export function createRequestLogRepository(db: Kysely<Database>, dialect: SqlDia
         .executeTakeFirst();
       return row && toEntry(row);
     },
-    async prune(before, maxPerTenant) {
+    async prune(before, maxPerTenant, maxUnauthenticated) {
       const old = await db.deleteFrom('request_log').where('time', '<', before).executeTakeFirst();
       let removed = Number(old.numDeletedRows);
-      const crowded = await db
-        .selectFrom('request_log')
-        .select(['tenant_id', (eb) => eb.fn.countAll().as('n')])
-        .groupBy('tenant_id')
-        .having((eb) => eb.fn.countAll(), '>', maxPerTenant)
-        .execute();
-      for (const { tenant_id: tenantId } of crowded) {
-        // The newest entry to remove: everything from it on (in newest-first order) goes.
-        const first = await db
+      const unauthenticatedBound = maxUnauthenticated ?? Math.min(maxPerTenant, DEFAULT_UNAUTHENTICATED_LOG_ENTRIES);
+      // Authenticated and unauthenticated entries are counted apart: neither evicts the other.
+      for (const [authenticated, bound] of [
+        [true, maxPerTenant],
+        [false, unauthenticatedBound],
+      ] as const) {
+        const flag = dialect.encodeBoolean(authenticated) as boolean;
+        const crowded = await db
           .selectFrom('request_log')
-          .select(['time', 'id'])
-          .where('tenant_id', '=', tenantId)
-          .orderBy('time', 'desc')
-          .orderBy('id', 'desc')
-          .offset(maxPerTenant)
-          .limit(1)
-          .executeTakeFirst();
-        if (first === undefined) continue;
-        const result = await db
-          .deleteFrom('request_log')
-          .where('tenant_id', '=', tenantId)
-          .where((eb) =>
-            eb.or([eb('time', '<', first.time), eb.and([eb('time', '=', first.time), eb('id', '<=', first.id)])]),
-          )
-          .executeTakeFirst();
-        removed += Number(result.numDeletedRows);
+          .select(['tenant_id', (eb) => eb.fn.countAll().as('n')])
+          .where('authenticated', '=', flag)
+          .groupBy('tenant_id')
+          .having((eb) => eb.fn.countAll(), '>', bound)
+          .execute();
+        for (const { tenant_id: tenantId } of crowded) {
+          // The newest entry to remove: everything from it on (in newest-first order) goes.
+          const first = await db
+            .selectFrom('request_log')
+            .select(['time', 'id'])
+            .where('tenant_id', '=', tenantId)
+            .where('authenticated', '=', flag)
+            .orderBy('time', 'desc')
+            .orderBy('id', 'desc')
+            .offset(bound)
+            .limit(1)
+            .executeTakeFirst();
+          if (first === undefined) continue;
+          const result = await db
+            .deleteFrom('request_log')
+            .where('tenant_id', '=', tenantId)
+            .where('authenticated', '=', flag)
+            .where((eb) =>
+              eb.or([eb('time', '<', first.time), eb.and([eb('time', '=', first.time), eb('id', '<=', first.id)])]),
+            )
+            .executeTakeFirst();
+          removed += Number(result.numDeletedRows);
+        }
       }
       return removed;
     },

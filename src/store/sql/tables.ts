@@ -134,7 +134,10 @@ export interface EventDeadLettersTable {
   lease_until: string | null;
 }
 
-/** The provisioning log (0003-events): one row per SCIM request, bodies redacted. */
+/**
+ * The provisioning log (0003-events): one row per SCIM request, bodies redacted;
+ * `authenticated` and `ignored_attributes` (a JSON array as text) from 0004-request-log-apart.
+ */
 export interface RequestLogTable {
   id: string;
   tenant_id: string;
@@ -151,6 +154,9 @@ export interface RequestLogTable {
   request_id: string;
   request_body: string | null;
   response_body: string | null;
+  /** The dialect's boolean: 1/0 on SQLite. */
+  authenticated: boolean | number;
+  ignored_attributes: string;
 }
 
 export interface Database {

@@ -8,6 +8,7 @@ import type { Database } from '../tables.js';
 import { initialMigration } from './0001-initial.js';
 import { rolesMigration } from './0002-roles.js';
 import { eventsMigration } from './0003-events.js';
+import { requestLogApartMigration } from './0004-request-log-apart.js';
 
 export const MIGRATION_TABLE = 'scimd_migrations';
 export const MIGRATION_LOCK_TABLE = 'scimd_migrations_lock';
@@ -18,6 +19,7 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
     '0001-initial': initialMigration(dialect),
     '0002-roles': rolesMigration(dialect),
     '0003-events': eventsMigration(dialect),
+    '0004-request-log-apart': requestLogApartMigration(dialect),
   };
 }
 
