@@ -11,8 +11,10 @@ import { type Logger, newRequestNotes, type RequestContext } from '../service/co
 import type { Store } from '../store/store.js';
 import { registerAdminApi } from './admin/admin-plugin.js';
 import { authenticateRequest } from './auth.js';
+import { bodyProblemError, scanJsonText } from './body-guard.js';
 import { handleError, sendScimError } from './errors.js';
 import { createProvisioningLog, DEFAULT_LOG_BODY_BYTES } from './provisioning-log.js';
+import { guardRequest } from './request-guard.js';
 import { registerScimRoutes } from './scim-routes.js';
 
 declare module 'fastify' {
@@ -50,11 +52,22 @@ function parseJson(_request: FastifyRequest, body: string, done: (err: Error | n
     done(null, undefined);
     return;
   }
+  // Depth and NUL first (src/http/body-guard.ts): JSON.parse itself copes with any depth, but
+  // what walks the result afterwards must not have to.
+  const problem = scanJsonText(body);
+  if (problem === 'depth') {
+    done(bodyProblemError(problem));
+    return;
+  }
+  let parsed: unknown;
   try {
-    done(null, JSON.parse(body));
+    parsed = JSON.parse(body);
   } catch (error) {
     done(invalidSyntax(`The request body is not valid JSON: ${(error as Error).message}.`));
+    return;
   }
+  if (problem === 'nul') done(bodyProblemError(problem, parsed));
+  else done(null, parsed);
 }
 
 /**
@@ -156,6 +169,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         scim.addHook('onRequest', async (request) => {
           request.scimContext = await buildContext(request);
         });
+        // Path, query and headers: NULs and repeated parameters, after authentication.
+        scim.addHook('preValidation', async (request) => guardRequest(request));
         registerScimRoutes(scim, registry, async (request) => request.scimContext!, {
           bulk: {
             ...(config.bulkMaxOperations !== undefined ? { maxOperations: config.bulkMaxOperations } : {}),
