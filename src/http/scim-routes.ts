@@ -6,7 +6,14 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type CursorSettings, DEFAULT_CURSOR_SETTINGS } from '../scim/cursor.js';
 import { resourceTypeDocument, schemaDocument, serviceProviderConfig } from '../scim/discovery.js';
-import { invalidSyntax, methodNotAllowed, notFound, payloadTooLarge } from '../scim/errors.js';
+import {
+  invalidFilter,
+  invalidSyntax,
+  invalidValue,
+  methodNotAllowed,
+  notFound,
+  payloadTooLarge,
+} from '../scim/errors.js';
 import { listResponse } from '../scim/messages.js';
 import { parseProjection } from '../scim/resource/project.js';
 import type { SchemaRegistry } from '../scim/schema/registry.js';
@@ -76,21 +83,48 @@ function disallow(app: FastifyInstance, url: string, allowed: readonly string[])
   });
 }
 
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'array' : typeof value;
+}
+
+/**
+ * The members of a SearchRequest (RFC 7644 §3.4.3), each checked for its type: a member of the
+ * wrong type is a 400, never silently ignored (a numeric `filter` must not return everything).
+ * `null` counts as absent.
+ */
 function searchParameters(body: unknown): ListParameters & { attributes?: string; excludedAttributes?: string } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalidSyntax('A SearchRequest body must be a JSON object.');
   }
   const b = body as Record<string, unknown>;
-  const list = (v: unknown) => (Array.isArray(v) ? v.join(',') : typeof v === 'string' ? v : undefined);
-  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const num = (v: unknown) => (typeof v === 'number' || typeof v === 'string' ? v : undefined);
-  const attributes = list(b.attributes);
-  const excludedAttributes = list(b.excludedAttributes);
-  const filter = text(b.filter);
-  const sortBy = text(b.sortBy);
-  const sortOrder = text(b.sortOrder);
-  const startIndex = num(b.startIndex);
-  const count = num(b.count);
+  const given = (name: string) => b[name] !== undefined && b[name] !== null;
+  const list = (name: string) => {
+    const v = b[name];
+    if (!given(name)) return undefined;
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v) && v.every((item) => typeof item === 'string')) return v.join(',');
+    throw invalidValue(`"${name}" must be a string or an array of strings, got ${kindOf(v)}.`);
+  };
+  const text = (name: string, error: typeof invalidValue = invalidValue) => {
+    const v = b[name];
+    if (!given(name)) return undefined;
+    if (typeof v === 'string') return v;
+    throw error(`"${name}" must be a string, got ${kindOf(v)}.`);
+  };
+  const num = (name: string) => {
+    const v = b[name];
+    if (!given(name)) return undefined;
+    if (typeof v === 'number' || typeof v === 'string') return v;
+    throw invalidValue(`"${name}" must be an integer, got ${kindOf(v)}.`);
+  };
+  const attributes = list('attributes');
+  const excludedAttributes = list('excludedAttributes');
+  const filter = text('filter', invalidFilter);
+  const sortBy = text('sortBy');
+  const sortOrder = text('sortOrder');
+  const startIndex = num('startIndex');
+  const count = num('count');
   // RFC 9865 §3: the cursor travels in the SearchRequest body too; any value is checked later.
   const cursor = b.cursor === null ? undefined : b.cursor;
   return {

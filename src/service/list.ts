@@ -43,6 +43,13 @@ export interface ListParameters {
 /** A ListResponse page; cursor pages carry `nextCursor` and no `startIndex` (RFC 9865 §2). */
 export type ListPage = ListResponse & { nextCursor?: string };
 
+/**
+ * The largest startIndex passed on to the store: databases keep OFFSET in a 64-bit integer (and
+ * `1e20` is an integer to JavaScript), while no tenant holds anywhere near 2^31 resources, so a
+ * larger startIndex still answers the empty page RFC 7644 §3.4.2.4 asks for (issue #12.2).
+ */
+export const MAX_START_INDEX = 2 ** 31 - 1;
+
 function integerParam(name: string, value: string | number | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = typeof value === 'number' ? value : Number(value);
@@ -99,14 +106,15 @@ export type Paging =
 
 /**
  * The paging a request asks for. Without `cursor` it is index paging (the default method):
- * startIndex < 1 counts as 1 and a negative count as 0 (RFC 7644 §3.4.2.4). With `cursor`,
+ * startIndex < 1 counts as 1, one above `MAX_START_INDEX` as that, and a negative count as 0
+ * (RFC 7644 §3.4.2.4). With `cursor`,
  * `count` must be positive (RFC 9865 §2) and `startIndex` is refused. Either way `count`
  * defaults to, and is lowered to, `maxResults`.
  */
 export function parsePaging(ctx: RequestContext, params: ListParameters): Paging {
   const count = integerParam('count', params.count);
   if (params.cursor === undefined) {
-    const startIndex = Math.max(1, integerParam('startIndex', params.startIndex) ?? 1);
+    const startIndex = Math.min(MAX_START_INDEX, Math.max(1, integerParam('startIndex', params.startIndex) ?? 1));
     return { method: 'index', startIndex, count: Math.min(ctx.maxResults, Math.max(0, count ?? ctx.maxResults)) };
   }
   if (typeof params.cursor !== 'string') throw invalidCursor('"cursor" must be one string.');
