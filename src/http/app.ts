@@ -111,6 +111,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     genReqId: requestId,
     requestIdHeader: false,
+    // `/Users/?filter=…` (Microsoft's reference collection) is the collection, not an empty id:
+    // a trailing slash never changes which endpoint answers (issue #13.2).
+    routerOptions: { ignoreTrailingSlash: true },
   });
 
   app.removeAllContentTypeParsers();
