@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { type Config, ConfigError } from './config/config.js';
 import { startEventServices } from './events/event-services.js';
 import { buildApp } from './http/app.js';
+import { publicUrlWarning } from './http/host-header.js';
 import { ExtensionFileError, parseExtensionFileText } from './scim/schema/extension-file.js';
 import { BUILT_IN_REGISTRY, createRegistry, type SchemaRegistry } from './scim/schema/registry.js';
 import { openStore } from './store/open.js';
@@ -48,6 +49,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   try {
     const app = await buildApp({ config, store, registry });
     await app.listen({ port: config.port, host: config.host });
+    const warning = publicUrlWarning(config);
+    if (warning !== undefined) app.log.warn(warning);
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

@@ -13,6 +13,7 @@ import { registerAdminApi } from './admin/admin-plugin.js';
 import { authenticateRequest } from './auth.js';
 import { bodyProblemError, scanJsonText } from './body-guard.js';
 import { handleError, sendScimError } from './errors.js';
+import { requestOrigin } from './host-header.js';
 import { createProvisioningLog, DEFAULT_LOG_BODY_BYTES } from './provisioning-log.js';
 import { guardRequest } from './request-guard.js';
 import { registerScimRoutes } from './scim-routes.js';
@@ -89,7 +90,7 @@ function childOnFirstUse(parent: FastifyBaseLogger, bindings: Record<string, unk
 }
 
 function scimBaseUrl(config: AppConfig, request: FastifyRequest, slug: string | undefined): string {
-  const origin = config.publicUrl ?? `${request.protocol}://${request.host}`;
+  const origin = config.publicUrl ?? requestOrigin(request.protocol, request.host);
   return slug === undefined ? `${origin}/scim/v2` : `${origin}/t/${encodeURIComponent(slug)}/scim/v2`;
 }
 
