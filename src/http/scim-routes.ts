@@ -26,7 +26,8 @@ import { etagMatches } from '../service/preconditions.js';
 import type { Rendered } from '../service/render.js';
 import { createResource, deleteResource, getResource, replaceResource } from '../service/resources.js';
 import { searchAll } from '../service/search.js';
-import { handleError, SCIM_CONTENT_TYPE, sendScimError } from './errors.js';
+import { drainBody, drainLimit } from './body-drain.js';
+import { handleError, isBodyTooLarge, SCIM_CONTENT_TYPE, sendScimError } from './errors.js';
 
 export type ContextFactory = (request: FastifyRequest) => Promise<RequestContext>;
 
@@ -230,10 +231,11 @@ function registerRootRoutes(app: FastifyInstance, context: ContextFactory, setti
     '/Bulk',
     {
       bodyLimit: settings.bulk.maxPayloadBytes,
-      errorHandler: (error: FastifyError, request, reply) =>
-        error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? sendScimError(reply, tooLarge)
-          : handleError(error, request, reply),
+      errorHandler: async (error: FastifyError, request, reply) => {
+        if (!isBodyTooLarge(error)) return handleError(error, request, reply);
+        await drainBody(request, drainLimit(request));
+        return sendScimError(reply, tooLarge);
+      },
     },
     async (request, reply) => {
       const ctx = await context(request);
