@@ -44,6 +44,12 @@ describe('loadConfig defaults', () => {
         logRetentionMs: 30 * 86_400_000,
         logMaxEntries: 10000,
         logMaxBodyBytes: 16384,
+        headersTimeoutMs: 10_000,
+        bodyTimeoutMs: 30_000,
+        requestTimeoutMs: 60_000,
+        keepAliveTimeoutMs: 72_000,
+        maxConnections: 1000,
+        listMaxPageBytes: 4_194_304,
       },
     );
   });
@@ -91,6 +97,12 @@ describe('loadConfig defaults', () => {
         ['SCIMD_LOG_RETENTION', '30d'],
         ['SCIMD_LOG_MAX_ENTRIES', '10000'],
         ['SCIMD_LOG_MAX_BODY_BYTES', '16384'],
+        ['SCIMD_HEADERS_TIMEOUT_MS', '10000'],
+        ['SCIMD_BODY_TIMEOUT_MS', '30000'],
+        ['SCIMD_REQUEST_TIMEOUT_MS', '60000'],
+        ['SCIMD_KEEP_ALIVE_TIMEOUT_MS', '72000'],
+        ['SCIMD_MAX_CONNECTIONS', '1000'],
+        ['SCIMD_LIST_MAX_PAGE_BYTES', '4194304'],
       ],
     );
     for (const v of CONFIG_VARIABLES) assert.ok(v.description.length > 20, v.name);
@@ -121,6 +133,12 @@ describe('loadConfig good values', () => {
       SCIMD_LOG_RETENTION: '2w',
       SCIMD_LOG_MAX_ENTRIES: '100',
       SCIMD_LOG_MAX_BODY_BYTES: '0',
+      SCIMD_HEADERS_TIMEOUT_MS: '100',
+      SCIMD_BODY_TIMEOUT_MS: '3600000',
+      SCIMD_REQUEST_TIMEOUT_MS: '100',
+      SCIMD_KEEP_ALIVE_TIMEOUT_MS: '5000',
+      SCIMD_MAX_CONNECTIONS: '1',
+      SCIMD_LIST_MAX_PAGE_BYTES: '65536',
     });
     assert.deepEqual(
       { ...config },
@@ -145,6 +163,12 @@ describe('loadConfig good values', () => {
         logRetentionMs: 14 * 86_400_000,
         logMaxEntries: 100,
         logMaxBodyBytes: 0,
+        headersTimeoutMs: 100,
+        bodyTimeoutMs: 3_600_000,
+        requestTimeoutMs: 100,
+        keepAliveTimeoutMs: 5000,
+        maxConnections: 1,
+        listMaxPageBytes: 65536,
       },
     );
   });
@@ -290,6 +314,29 @@ describe('loadConfig bad values', () => {
     assert.equal(
       messageFor('SCIMD_BULK_MAX_PAYLOAD_BYTES', '1mb'),
       '"1mb" must be an integer number of bytes from 1024 to 1073741824',
+    );
+  });
+
+  it('rejects slow-client limits out of range, and a request timeout below the headers timeout (#12.7)', () => {
+    for (const name of [
+      'SCIMD_HEADERS_TIMEOUT_MS',
+      'SCIMD_BODY_TIMEOUT_MS',
+      'SCIMD_REQUEST_TIMEOUT_MS',
+      'SCIMD_KEEP_ALIVE_TIMEOUT_MS',
+    ]) {
+      assert.equal(messageFor(name, '99'), '"99" must be an integer number of milliseconds from 100 to 3600000');
+      assert.equal(messageFor(name, '30s'), '"30s" must be an integer number of milliseconds from 100 to 3600000');
+    }
+    assert.equal(messageFor('SCIMD_MAX_CONNECTIONS', '0'), '"0" must be an integer from 1 to 1000000');
+    assert.deepEqual(problemsOf({ SCIMD_REQUEST_TIMEOUT_MS: '5000' }), [
+      { variable: 'SCIMD_REQUEST_TIMEOUT_MS', message: '5000 must be at least SCIMD_HEADERS_TIMEOUT_MS (10000)' },
+    ]);
+  });
+
+  it('rejects a page byte budget out of range (#12.3)', () => {
+    assert.equal(
+      messageFor('SCIMD_LIST_MAX_PAGE_BYTES', '65535'),
+      '"65535" must be an integer number of bytes from 65536 to 1073741824',
     );
   });
 

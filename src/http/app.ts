@@ -17,6 +17,7 @@ import { requestOrigin } from './host-header.js';
 import { createProvisioningLog, DEFAULT_LOG_BODY_BYTES } from './provisioning-log.js';
 import { guardRequest } from './request-guard.js';
 import { registerScimRoutes } from './scim-routes.js';
+import { applyTimeouts, DEFAULT_TIMEOUTS, serverOptions, type TimeoutSettings } from './timeouts.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,6 +26,8 @@ declare module 'fastify' {
 }
 
 export type AppConfig = Pick<Config, 'publicUrl' | 'maxBodyBytes' | 'listMaxResults' | 'trustProxy' | 'logLevel'> &
+  Partial<TimeoutSettings> &
+  Partial<Pick<Config, 'listMaxPageBytes'>> &
   Partial<Pick<Config, 'adminTokenHash' | 'entraClientIdTest' | 'entraClientIdProd'>> &
   Partial<Pick<Config, 'logMaxBodyBytes'>> &
   Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayloadBytes'>>;
@@ -89,6 +92,16 @@ function childOnFirstUse(parent: FastifyBaseLogger, bindings: Record<string, unk
   };
 }
 
+function timeoutSettings(config: AppConfig): TimeoutSettings {
+  return {
+    headersTimeoutMs: config.headersTimeoutMs ?? DEFAULT_TIMEOUTS.headersTimeoutMs,
+    bodyTimeoutMs: config.bodyTimeoutMs ?? DEFAULT_TIMEOUTS.bodyTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs ?? DEFAULT_TIMEOUTS.requestTimeoutMs,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs ?? DEFAULT_TIMEOUTS.keepAliveTimeoutMs,
+    maxConnections: config.maxConnections ?? DEFAULT_TIMEOUTS.maxConnections,
+  };
+}
+
 function scimBaseUrl(config: AppConfig, request: FastifyRequest, slug: string | undefined): string {
   const origin = config.publicUrl ?? requestOrigin(request.protocol, request.host);
   return slug === undefined ? `${origin}/scim/v2` : `${origin}/t/${encodeURIComponent(slug)}/scim/v2`;
@@ -98,7 +111,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, store } = options;
   const clock = options.clock ?? (() => new Date());
   const registry = options.registry ?? BUILT_IN_REGISTRY;
+  const timeouts = timeoutSettings(config);
   const app = Fastify({
+    ...serverOptions(timeouts),
     logger:
       options.logger === false
         ? false
@@ -117,6 +132,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
   });
 
+  applyTimeouts(app, timeouts);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'string' }, parseJson);
   app.addHook('onRequest', (request, reply, done) => {
