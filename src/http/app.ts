@@ -192,6 +192,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         // Path, query and headers: NULs and repeated parameters, after authentication.
         scim.addHook('preValidation', async (request) => guardRequest(request));
         registerScimRoutes(scim, registry, async (request) => request.scimContext!, {
+          ...(config.listMaxPageBytes !== undefined ? { maxPageBytes: config.listMaxPageBytes } : {}),
           bulk: {
             ...(config.bulkMaxOperations !== undefined ? { maxOperations: config.bulkMaxOperations } : {}),
             ...(config.bulkMaxPayloadBytes !== undefined ? { maxPayloadBytes: config.bulkMaxPayloadBytes } : {}),

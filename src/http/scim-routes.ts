@@ -21,6 +21,7 @@ import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/ty
 import { type BulkLimits, DEFAULT_BULK_MAX_OPERATIONS, executeBulk } from '../service/bulk.js';
 import type { RequestContext } from '../service/context.js';
 import { type ListParameters, listResources } from '../service/list.js';
+import { DEFAULT_PAGE_BYTES } from '../service/page-fill.js';
 import { patchResource } from '../service/patch.js';
 import { etagMatches } from '../service/preconditions.js';
 import type { Rendered } from '../service/render.js';
@@ -37,11 +38,14 @@ export interface ScimRouteOptions {
   readonly bulk?: Partial<BulkLimits>;
   /** Cursor signing secret and lifetime (docs/pagination.md); defaults: no secret, 3600 s. */
   readonly cursors?: Partial<CursorSettings>;
+  /** Serialized bytes after which a list page stops adding resources; default 4 MiB. */
+  readonly maxPageBytes?: number;
 }
 
 interface RouteSettings {
   readonly bulk: BulkLimits;
   readonly cursors: CursorSettings;
+  readonly maxPageBytes: number;
 }
 
 type Query = Record<string, string | undefined>;
@@ -151,7 +155,8 @@ function registerResourceRoutes(
   app.get(base, async (request, reply) => {
     const ctx = await context(request);
     const q = query(request);
-    const page = await listResources(ctx, typeName, q, projectionOf(ctx, typeName, q), settings.cursors);
+    const projection = projectionOf(ctx, typeName, q);
+    const page = await listResources(ctx, typeName, q, projection, settings.cursors, settings.maxPageBytes);
     return send(reply, 200, page);
   });
   app.post(base, async (request, reply) => {
@@ -163,7 +168,11 @@ function registerResourceRoutes(
     const ctx = await context(request);
     const params = searchParameters(request.body);
     const projection = projectionOf(ctx, typeName, params as Query);
-    return send(reply, 200, await listResources(ctx, typeName, params, projection, settings.cursors));
+    return send(
+      reply,
+      200,
+      await listResources(ctx, typeName, params, projection, settings.cursors, settings.maxPageBytes),
+    );
   });
   app.get<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
     const ctx = await context(request);
@@ -215,7 +224,7 @@ function registerResourceRoutes(
  */
 function registerRootRoutes(app: FastifyInstance, context: ContextFactory, settings: RouteSettings): void {
   const search = async (ctx: RequestContext, params: ListParameters & Query) =>
-    searchAll(ctx, params, (typeName) => projectionOf(ctx, typeName, params), settings.cursors);
+    searchAll(ctx, params, (typeName) => projectionOf(ctx, typeName, params), settings.cursors, settings.maxPageBytes);
   app.get('/', async (request, reply) => {
     const ctx = await context(request);
     return send(reply, 200, await search(ctx, query(request)));
@@ -304,6 +313,7 @@ export function registerScimRoutes(
       maxPayloadBytes: options.bulk?.maxPayloadBytes ?? app.initialConfig.bodyLimit ?? 1048576,
     },
     cursors: { ...DEFAULT_CURSOR_SETTINGS, ...options.cursors },
+    maxPageBytes: options.maxPageBytes ?? DEFAULT_PAGE_BYTES,
   };
   registerDiscoveryRoutes(app, registry, context, settings);
   registerRootRoutes(app, context, settings);
