@@ -5,6 +5,7 @@
  *   npm run bench:memory                       # SQLite in a temporary directory
  *   npm run bench:memory -- --database postgres://…   # or PostgreSQL
  *   npm run bench:memory -- --users 60 --title-bytes 900000 --clients 6 --rounds 3
+ *   npm run build && npm run bench:memory -- --built   # scimd from dist/, as npm start runs it
  *
  * scimd runs in a child process (this file with `--serve`) on the default settings plus any
  * SCIMD_* variables in the environment. The parent creates one tenant's users, each with a
@@ -41,8 +42,32 @@ async function serve(): Promise<void> {
   process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
 }
 
-function startChild(databaseUrl: string): Promise<{ child: ChildProcess; ready: Ready }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--serve'], {
+/**
+ * The same child from the compiled `dist/` (after `npm run build`), as `npm start` runs scimd:
+ * without tsx's compiler in the process, RSS is what production sees.
+ */
+const SERVE_BUILT = `
+const dist = (path) => new URL('../dist/' + path, ${JSON.stringify(import.meta.url)}).href;
+const { loadConfig } = await import(dist('config/config.js'));
+const { startServer } = await import(dist('server.js'));
+const { openStore } = await import(dist('store/open.js'));
+const { createTenant, issueToken } = await import(dist('tenancy/tenants.js'));
+const config = loadConfig(process.env);
+const store = await openStore(config.databaseUrl);
+const now = new Date();
+await createTenant(store, { slug: 'abuse', name: 'Abuse' }, now);
+const { token } = await issueToken(store, 'abuse', {}, now);
+await store.close();
+const server = await startServer(config);
+process.stdout.write(JSON.stringify({ url: server.url, token }) + '\\n');
+process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
+`;
+
+function startChild(databaseUrl: string, built: boolean): Promise<{ child: ChildProcess; ready: Ready }> {
+  const args = built
+    ? ['--input-type=module', '--eval', SERVE_BUILT]
+    : ['--import', 'tsx', import.meta.filename, '--serve'];
+  const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
       SCIMD_DATABASE_URL: databaseUrl,
@@ -81,6 +106,9 @@ const latencies = [];
 let stop = false;
 parentPort.on('message', () => { stop = true; });
 (async () => {
+  // One warm-up request (connection, fetch's first use) before timing, then say so.
+  await (await fetch(workerData.url)).text();
+  parentPort.postMessage('ready');
   while (!stop) {
     const started = performance.now();
     const res = await fetch(workerData.url);
@@ -111,6 +139,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       serve: { type: 'boolean', default: false },
+      built: { type: 'boolean', default: false },
       database: { type: 'string' },
       users: { type: 'string', default: '60' },
       'title-bytes': { type: 'string', default: '900000' },
@@ -125,7 +154,7 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const dir = mkdtempSync(join(tmpdir(), 'scimd-memory-abuse-'));
   const databaseUrl = values.database ?? `file:${join(dir, 'scimd.db')}`;
-  const { child, ready } = await startChild(databaseUrl);
+  const { child, ready } = await startChild(databaseUrl, values.built);
   const pid = child.pid!;
   const scim = `${ready.url}/t/abuse/scim/v2`;
   const headers = { authorization: `Bearer ${ready.token}`, 'content-type': 'application/scim+json' };
@@ -148,6 +177,7 @@ async function main(): Promise<void> {
 
     // The probe runs in a worker thread: parsing the large list responses here must not delay it.
     const probe = new Worker(PROBE, { eval: true, workerData: { url: `${ready.url}/healthz` } });
+    await new Promise((resolve) => probe.once('message', resolve));
     const during = new Promise<number[]>((resolve) => probe.once('message', resolve));
     let peakSample = 0;
     const sampler = setInterval(() => {
@@ -173,7 +203,7 @@ async function main(): Promise<void> {
 
     const lines = [
       `memory abuse: ${users} users with a ${titleBytes}-byte title, ${clients} clients x ${rounds} rounds of GET /Users?count=200`,
-      `database: ${values.database ? 'postgres' : 'sqlite'}; SCIMD_LIST_MAX_PAGE_BYTES=${process.env.SCIMD_LIST_MAX_PAGE_BYTES ?? 'default'}`,
+      `database: ${values.database ? 'postgres' : 'sqlite'}; scimd from ${values.built ? 'dist/' : 'sources (tsx)'}; SCIMD_LIST_MAX_PAGE_BYTES=${process.env.SCIMD_LIST_MAX_PAGE_BYTES ?? 'default'}`,
       `itemsPerPage: ${[...new Set(pageSizes)].join(', ')}; ${pageSizes.length} lists in ${(elapsed / 1000).toFixed(1)} s`,
       `RSS: idle ${mb(rssIdle)}, after creates ${mb(rssLoaded)}, peak sampled during lists ${mb(peakSample)}, peak overall (VmHWM) ${mb(procKb(pid, 'VmHWM'))}`,
       `/healthz before: ${summary(idle)}`,
