@@ -65,6 +65,7 @@ describe('the Host header when SCIMD_PUBLIC_URL is unset (issue #12.9)', () => {
     assert.equal(isValidHost('example.com.'), true);
     assert.equal(isValidHost('[fe80::1]:443'), true);
     assert.equal(isValidHost(''), false);
+    assert.equal(isValidHost(undefined), false);
     assert.equal(isValidHost('example.com:'), false);
     assert.equal(isValidHost('[::1'), false);
   });

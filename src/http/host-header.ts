@@ -12,14 +12,16 @@ const LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
 // then an optional port of up to five digits.
 const HOST = new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*\\.?|\\[[0-9A-Fa-f:.]+\\])(?::(\\d{1,5}))?$`);
 
-export function isValidHost(host: string): boolean {
+export function isValidHost(host: string | undefined): boolean {
+  // An HTTP/1.0 request may carry no Host at all: nothing to build a URL from either.
+  if (typeof host !== 'string') return false;
   const match = HOST.exec(host);
   if (!match) return false;
   return match[1] === undefined || Number(match[1]) <= 65535;
 }
 
 /** `<scheme>://<host>` for a request, or a 400 when either part cannot go into a URL. */
-export function requestOrigin(protocol: string, host: string): string {
+export function requestOrigin(protocol: string, host: string | undefined): string {
   if ((protocol !== 'http' && protocol !== 'https') || !isValidHost(host)) {
     throw badRequest(
       'The Host header is not a valid host[:port], so no URL can be built from it; send a plain host name, or have the operator set SCIMD_PUBLIC_URL.',
