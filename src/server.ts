@@ -43,11 +43,16 @@ export async function loadRegistry(config: Pick<Config, 'schemaExtensionsPath'>)
   }
 }
 
-export async function startServer(config: Config): Promise<RunningServer> {
+export interface ServerOptions {
+  /** pino options merged over the JSON logs (tests pass a `stream` to read them). */
+  readonly logger?: Record<string, unknown>;
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const registry = await loadRegistry(config);
   const store = await openStore(config.databaseUrl, { poolSize: config.databasePoolSize });
   try {
-    const app = await buildApp({ config, store, registry });
+    const app = await buildApp({ config, store, registry, ...(options.logger ? { logger: options.logger } : {}) });
     await app.listen({ port: config.port, host: config.host });
     const warning = publicUrlWarning(config);
     if (warning !== undefined) app.log.warn(warning);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../config/config.js';
+import { startServer } from '../server.js';
 import { isValidHost, publicUrlWarning } from './host-header.js';
 import { type Harness, scimError, startHarness } from './test-support/harness.js';
 
@@ -78,5 +80,30 @@ describe('the Host header when SCIMD_PUBLIC_URL is unset (issue #12.9)', () => {
       assert.equal(publicUrlWarning({ host, publicUrl: undefined }), undefined, host);
     }
     assert.equal(publicUrlWarning({ host: '0.0.0.0', publicUrl: 'https://scim.example.com' }), undefined);
+  });
+});
+
+describe('scimd serve and SCIMD_PUBLIC_URL (issue #12.9)', () => {
+  const warningsOf = async (env: Record<string, string>) => {
+    const lines: string[] = [];
+    const stream = { write: (line: string) => lines.push(line) };
+    const config = loadConfig({ SCIMD_DATABASE_URL: 'memory:', SCIMD_PORT: '0', ...env });
+    const server = await startServer(config, { logger: { stream } });
+    await server.close();
+    return lines
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .filter((entry) => entry.level === 40)
+      .map((entry) => entry.msg);
+  };
+
+  it('logs a warning when listening beyond loopback without SCIMD_PUBLIC_URL', async () => {
+    const warnings = await warningsOf({ SCIMD_HOST: '0.0.0.0' });
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^SCIMD_PUBLIC_URL is not set while listening on 0\.0\.0\.0/);
+  });
+
+  it('stays quiet on loopback or with SCIMD_PUBLIC_URL', async () => {
+    assert.deepEqual(await warningsOf({ SCIMD_HOST: '127.0.0.1' }), []);
+    assert.deepEqual(await warningsOf({ SCIMD_HOST: '0.0.0.0', SCIMD_PUBLIC_URL: 'https://scim.example.com' }), []);
   });
 });
