@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { type Config, ConfigError } from './config/config.js';
 import { startEventServices } from './events/event-services.js';
 import { buildApp } from './http/app.js';
+import { publicUrlWarning } from './http/host-header.js';
 import { ExtensionFileError, parseExtensionFileText } from './scim/schema/extension-file.js';
 import { BUILT_IN_REGISTRY, createRegistry, type SchemaRegistry } from './scim/schema/registry.js';
 import { openStore } from './store/open.js';
@@ -42,12 +43,19 @@ export async function loadRegistry(config: Pick<Config, 'schemaExtensionsPath'>)
   }
 }
 
-export async function startServer(config: Config): Promise<RunningServer> {
+export interface ServerOptions {
+  /** pino options merged over the JSON logs (tests pass a `stream` to read them). */
+  readonly logger?: Record<string, unknown>;
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const registry = await loadRegistry(config);
   const store = await openStore(config.databaseUrl, { poolSize: config.databasePoolSize });
   try {
-    const app = await buildApp({ config, store, registry });
+    const app = await buildApp({ config, store, registry, ...(options.logger ? { logger: options.logger } : {}) });
     await app.listen({ port: config.port, host: config.host });
+    const warning = publicUrlWarning(config);
+    if (warning !== undefined) app.log.warn(warning);
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

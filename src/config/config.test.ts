@@ -48,6 +48,12 @@ describe('loadConfig defaults', () => {
         unknownAttributes: 'ignore',
         maxAttributeBytes: 32768,
         maxResourceBytes: 262144,
+        headersTimeoutMs: 10_000,
+        bodyTimeoutMs: 30_000,
+        requestTimeoutMs: 60_000,
+        keepAliveTimeoutMs: 72_000,
+        maxConnections: 1000,
+        listMaxPageBytes: 4_194_304,
       },
     );
   });
@@ -99,6 +105,12 @@ describe('loadConfig defaults', () => {
         ['SCIMD_UNKNOWN_ATTRIBUTES', 'ignore'],
         ['SCIMD_MAX_ATTRIBUTE_BYTES', '32768'],
         ['SCIMD_MAX_RESOURCE_BYTES', '262144'],
+        ['SCIMD_HEADERS_TIMEOUT_MS', '10000'],
+        ['SCIMD_BODY_TIMEOUT_MS', '30000'],
+        ['SCIMD_REQUEST_TIMEOUT_MS', '60000'],
+        ['SCIMD_KEEP_ALIVE_TIMEOUT_MS', '72000'],
+        ['SCIMD_MAX_CONNECTIONS', '1000'],
+        ['SCIMD_LIST_MAX_PAGE_BYTES', '4194304'],
       ],
     );
     for (const v of CONFIG_VARIABLES) assert.ok(v.description.length > 20, v.name);
@@ -133,6 +145,12 @@ describe('loadConfig good values', () => {
       SCIMD_UNKNOWN_ATTRIBUTES: 'reject',
       SCIMD_MAX_ATTRIBUTE_BYTES: '256',
       SCIMD_MAX_RESOURCE_BYTES: '16777216',
+      SCIMD_HEADERS_TIMEOUT_MS: '100',
+      SCIMD_BODY_TIMEOUT_MS: '3600000',
+      SCIMD_REQUEST_TIMEOUT_MS: '100',
+      SCIMD_KEEP_ALIVE_TIMEOUT_MS: '5000',
+      SCIMD_MAX_CONNECTIONS: '1',
+      SCIMD_LIST_MAX_PAGE_BYTES: '65536',
     });
     assert.deepEqual(
       { ...config },
@@ -161,6 +179,12 @@ describe('loadConfig good values', () => {
         unknownAttributes: 'reject',
         maxAttributeBytes: 256,
         maxResourceBytes: 16777216,
+        headersTimeoutMs: 100,
+        bodyTimeoutMs: 3_600_000,
+        requestTimeoutMs: 100,
+        keepAliveTimeoutMs: 5000,
+        maxConnections: 1,
+        listMaxPageBytes: 65536,
       },
     );
   });
@@ -318,6 +342,29 @@ describe('loadConfig bad values', () => {
     assert.equal(
       messageFor('SCIMD_MAX_RESOURCE_BYTES', '99999999'),
       '"99999999" must be an integer number of bytes from 4096 to 16777216',
+    );
+  });
+
+  it('rejects slow-client limits out of range, and a request timeout below the headers timeout (#12.7)', () => {
+    for (const name of [
+      'SCIMD_HEADERS_TIMEOUT_MS',
+      'SCIMD_BODY_TIMEOUT_MS',
+      'SCIMD_REQUEST_TIMEOUT_MS',
+      'SCIMD_KEEP_ALIVE_TIMEOUT_MS',
+    ]) {
+      assert.equal(messageFor(name, '99'), '"99" must be an integer number of milliseconds from 100 to 3600000');
+      assert.equal(messageFor(name, '30s'), '"30s" must be an integer number of milliseconds from 100 to 3600000');
+    }
+    assert.equal(messageFor('SCIMD_MAX_CONNECTIONS', '0'), '"0" must be an integer from 1 to 1000000');
+    assert.deepEqual(problemsOf({ SCIMD_REQUEST_TIMEOUT_MS: '5000' }), [
+      { variable: 'SCIMD_REQUEST_TIMEOUT_MS', message: '5000 must be at least SCIMD_HEADERS_TIMEOUT_MS (10000)' },
+    ]);
+  });
+
+  it('rejects a page byte budget out of range (#12.3)', () => {
+    assert.equal(
+      messageFor('SCIMD_LIST_MAX_PAGE_BYTES', '65535'),
+      '"65535" must be an integer number of bytes from 65536 to 1073741824',
     );
   });
 

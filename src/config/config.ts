@@ -65,6 +65,20 @@ export interface Config {
   readonly maxAttributeBytes: number;
   /** Largest stored resource (its canonical JSON, without group members), in bytes. */
   readonly maxResourceBytes: number;
+  // Issue #12.7: slow clients (src/http/timeouts.ts).
+  /** Milliseconds a client has to send complete request headers. */
+  readonly headersTimeoutMs: number;
+  /** Milliseconds a client has to send a request body once its headers are in. */
+  readonly bodyTimeoutMs: number;
+  /** Milliseconds a client has to send a whole request, headers and body (the backstop). */
+  readonly requestTimeoutMs: number;
+  /** Milliseconds an idle keep-alive connection stays open. */
+  readonly keepAliveTimeoutMs: number;
+  /** Most sockets open at once; more are closed on arrival. */
+  readonly maxConnections: number;
+  // Issue #12.3: bounded list pages (src/service/page-fill.ts).
+  /** Serialized bytes of resources after which a list or search page stops adding resources. */
+  readonly listMaxPageBytes: number;
 }
 
 export interface ConfigVariable {
@@ -356,6 +370,51 @@ const MAX_RESOURCE_BYTES: Spec<number> = {
   schema: integer(4096, 16_777_216, 'an integer number of bytes from 4096 to 16777216'),
 };
 
+// Issue #12.7: slow clients (src/http/timeouts.ts, README "Limits").
+const TIMEOUT_FORM = 'an integer number of milliseconds from 100 to 3600000';
+const HEADERS_TIMEOUT_MS: Spec<number> = {
+  name: 'SCIMD_HEADERS_TIMEOUT_MS',
+  default: '10000',
+  description: 'Milliseconds a client has to send complete request headers; slower ones get 408 and are closed.',
+  schema: integer(100, 3_600_000, TIMEOUT_FORM),
+};
+const BODY_TIMEOUT_MS: Spec<number> = {
+  name: 'SCIMD_BODY_TIMEOUT_MS',
+  default: '30000',
+  description:
+    'Milliseconds a client has to send the whole request body once its headers are in; a stalled body gets 408 and the connection is closed.',
+  schema: integer(100, 3_600_000, TIMEOUT_FORM),
+};
+const REQUEST_TIMEOUT_MS: Spec<number> = {
+  name: 'SCIMD_REQUEST_TIMEOUT_MS',
+  default: '60000',
+  description:
+    'Milliseconds a client has to send a whole request, headers and body (at least SCIMD_HEADERS_TIMEOUT_MS); covers bodies scimd never reads, e.g. after a 401.',
+  schema: integer(100, 3_600_000, TIMEOUT_FORM),
+};
+const KEEP_ALIVE_TIMEOUT_MS: Spec<number> = {
+  name: 'SCIMD_KEEP_ALIVE_TIMEOUT_MS',
+  default: '72000',
+  description:
+    'Milliseconds an idle keep-alive connection stays open; keep it above your load balancer idle timeout (often 60 s).',
+  schema: integer(100, 3_600_000, TIMEOUT_FORM),
+};
+const MAX_CONNECTIONS: Spec<number> = {
+  name: 'SCIMD_MAX_CONNECTIONS',
+  default: '1000',
+  description: 'Most connections open at once (1 to 1000000); further connections are closed on arrival.',
+  schema: integer(1, 1_000_000, 'an integer from 1 to 1000000'),
+};
+
+// Issue #12.3: bounded list pages (src/service/page-fill.ts, docs/pagination.md).
+const LIST_MAX_PAGE_BYTES: Spec<number> = {
+  name: 'SCIMD_LIST_MAX_PAGE_BYTES',
+  default: '4194304',
+  description:
+    'Serialized bytes of resources after which a list or search page stops adding resources (65536 to 1073741824); the page then holds fewer than count, never none.',
+  schema: integer(65_536, 1_073_741_824, 'an integer number of bytes from 65536 to 1073741824'),
+};
+
 const SPECS = [
   PORT,
   HOST,
@@ -381,6 +440,12 @@ const SPECS = [
   UNKNOWN_ATTRIBUTES,
   MAX_ATTRIBUTE_BYTES,
   MAX_RESOURCE_BYTES,
+  HEADERS_TIMEOUT_MS,
+  BODY_TIMEOUT_MS,
+  REQUEST_TIMEOUT_MS,
+  KEEP_ALIVE_TIMEOUT_MS,
+  MAX_CONNECTIONS,
+  LIST_MAX_PAGE_BYTES,
 ] as const;
 
 /** Every variable scimd reads, in documentation order. */
@@ -434,7 +499,20 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     unknownAttributes: read(UNKNOWN_ATTRIBUTES),
     maxAttributeBytes: read(MAX_ATTRIBUTE_BYTES),
     maxResourceBytes: read(MAX_RESOURCE_BYTES),
+    headersTimeoutMs: read(HEADERS_TIMEOUT_MS),
+    bodyTimeoutMs: read(BODY_TIMEOUT_MS),
+    requestTimeoutMs: read(REQUEST_TIMEOUT_MS),
+    keepAliveTimeoutMs: read(KEEP_ALIVE_TIMEOUT_MS),
+    maxConnections: read(MAX_CONNECTIONS),
+    listMaxPageBytes: read(LIST_MAX_PAGE_BYTES),
   };
+  // Node refuses a request timeout shorter than the headers timeout.
+  if (config.requestTimeoutMs < config.headersTimeoutMs) {
+    problems.push({
+      variable: REQUEST_TIMEOUT_MS.name,
+      message: `${config.requestTimeoutMs} must be at least SCIMD_HEADERS_TIMEOUT_MS (${config.headersTimeoutMs})`,
+    });
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }

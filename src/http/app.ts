@@ -10,10 +10,14 @@ import { type Logger, newRequestNotes, type RequestContext } from '../service/co
 import type { Store } from '../store/store.js';
 import { registerAdminApi } from './admin/admin-plugin.js';
 import { authenticateRequest } from './auth.js';
+import { bodyProblemError, scanJsonText } from './body-guard.js';
 import { handleError, sendScimError } from './errors.js';
+import { requestOrigin } from './host-header.js';
 import { createProvisioningLog, DEFAULT_LOG_BODY_BYTES } from './provisioning-log.js';
+import { guardRequest } from './request-guard.js';
 import { requestId } from './request-id.js';
 import { registerScimRoutes } from './scim-routes.js';
+import { applyTimeouts, DEFAULT_TIMEOUTS, serverOptions, type TimeoutSettings } from './timeouts.js';
 import { serializeRequestForLog } from './url-redaction.js';
 
 declare module 'fastify' {
@@ -23,6 +27,8 @@ declare module 'fastify' {
 }
 
 export type AppConfig = Pick<Config, 'publicUrl' | 'maxBodyBytes' | 'listMaxResults' | 'trustProxy' | 'logLevel'> &
+  Partial<TimeoutSettings> &
+  Partial<Pick<Config, 'listMaxPageBytes'>> &
   Partial<Pick<Config, 'adminTokenHash' | 'entraClientIdTest' | 'entraClientIdProd'>> &
   Partial<Pick<Config, 'logMaxBodyBytes'>> &
   Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayloadBytes'>> &
@@ -45,11 +51,22 @@ function parseJson(_request: FastifyRequest, body: string, done: (err: Error | n
     done(null, undefined);
     return;
   }
+  // Depth and NUL first (src/http/body-guard.ts): JSON.parse itself copes with any depth, but
+  // what walks the result afterwards must not have to.
+  const problem = scanJsonText(body);
+  if (problem === 'depth') {
+    done(bodyProblemError(problem));
+    return;
+  }
+  let parsed: unknown;
   try {
-    done(null, JSON.parse(body));
+    parsed = JSON.parse(body);
   } catch (error) {
     done(invalidSyntax(`The request body is not valid JSON: ${(error as Error).message}.`));
+    return;
   }
+  if (problem === 'nul') done(bodyProblemError(problem, parsed));
+  else done(null, parsed);
 }
 
 /**
@@ -70,8 +87,18 @@ function childOnFirstUse(parent: FastifyBaseLogger, bindings: Record<string, unk
   };
 }
 
+function timeoutSettings(config: AppConfig): TimeoutSettings {
+  return {
+    headersTimeoutMs: config.headersTimeoutMs ?? DEFAULT_TIMEOUTS.headersTimeoutMs,
+    bodyTimeoutMs: config.bodyTimeoutMs ?? DEFAULT_TIMEOUTS.bodyTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs ?? DEFAULT_TIMEOUTS.requestTimeoutMs,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs ?? DEFAULT_TIMEOUTS.keepAliveTimeoutMs,
+    maxConnections: config.maxConnections ?? DEFAULT_TIMEOUTS.maxConnections,
+  };
+}
+
 function scimBaseUrl(config: AppConfig, request: FastifyRequest, slug: string | undefined): string {
-  const origin = config.publicUrl ?? `${request.protocol}://${request.host}`;
+  const origin = config.publicUrl ?? requestOrigin(request.protocol, request.host);
   return slug === undefined ? `${origin}/scim/v2` : `${origin}/t/${encodeURIComponent(slug)}/scim/v2`;
 }
 
@@ -79,7 +106,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, store } = options;
   const clock = options.clock ?? (() => new Date());
   const registry = options.registry ?? BUILT_IN_REGISTRY;
+  const timeouts = timeoutSettings(config);
   const app = Fastify({
+    ...serverOptions(timeouts),
     logger:
       options.logger === false
         ? false
@@ -98,8 +127,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     genReqId: requestId,
     requestIdHeader: false,
+    // `/Users/?filter=…` (Microsoft's reference collection) is the collection, not an empty id:
+    // a trailing slash never changes which endpoint answers (issue #13.2).
+    routerOptions: { ignoreTrailingSlash: true },
   });
 
+  applyTimeouts(app, timeouts);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'string' }, parseJson);
   app.addHook('onRequest', (request, reply, done) => {
@@ -158,7 +191,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         scim.addHook('onRequest', async (request) => {
           request.scimContext = await buildContext(request);
         });
+        // Path, query and headers: NULs and repeated parameters, after authentication.
+        scim.addHook('preValidation', async (request) => guardRequest(request));
         registerScimRoutes(scim, registry, async (request) => request.scimContext!, {
+          ...(config.listMaxPageBytes !== undefined ? { maxPageBytes: config.listMaxPageBytes } : {}),
           bulk: {
             ...(config.bulkMaxOperations !== undefined ? { maxOperations: config.bulkMaxOperations } : {}),
             ...(config.bulkMaxPayloadBytes !== undefined ? { maxPayloadBytes: config.bulkMaxPayloadBytes } : {}),

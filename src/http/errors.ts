@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { internal, invalidSyntax, payloadTooLarge, ScimError, unsupportedMediaType } from '../scim/errors.js';
 import { errorMessage } from '../scim/messages.js';
+import { drainBody, drainLimit } from './body-drain.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
@@ -36,7 +37,21 @@ export function sendScimError(reply: FastifyReply, error: ScimError): FastifyRep
   return reply.code(error.status).headers(error.headers).type(SCIM_CONTENT_TYPE).send(errorMessage(error));
 }
 
-export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+/** Whether `error` is Fastify's refusal of a body over the route's limit. */
+export function isBodyTooLarge(error: unknown): boolean {
+  return error instanceof Error && (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE';
+}
+
+/**
+ * Sends a SCIM error; for an oversize body, only once the rest of the body has been read and
+ * discarded (src/http/body-drain.ts), so the client is not reset before it reads the 413.
+ */
+export async function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  if (isBodyTooLarge(error)) await drainBody(request, drainLimit(request));
+  return sendError(error, request, reply);
+}
+
+function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const scimError = toScimError(error);
   if (scimError) {
     if (scimError.status >= 500) request.log.error({ err: error }, 'request failed');

@@ -6,7 +6,14 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type CursorSettings, DEFAULT_CURSOR_SETTINGS } from '../scim/cursor.js';
 import { resourceTypeDocument, schemaDocument, serviceProviderConfig } from '../scim/discovery.js';
-import { invalidSyntax, methodNotAllowed, notFound, payloadTooLarge } from '../scim/errors.js';
+import {
+  invalidFilter,
+  invalidSyntax,
+  invalidValue,
+  methodNotAllowed,
+  notFound,
+  payloadTooLarge,
+} from '../scim/errors.js';
 import { listResponse } from '../scim/messages.js';
 import { parseProjection } from '../scim/resource/project.js';
 import type { SchemaRegistry } from '../scim/schema/registry.js';
@@ -14,12 +21,14 @@ import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/ty
 import { type BulkLimits, DEFAULT_BULK_MAX_OPERATIONS, executeBulk } from '../service/bulk.js';
 import type { RequestContext } from '../service/context.js';
 import { type ListParameters, listResources } from '../service/list.js';
+import { DEFAULT_PAGE_BYTES } from '../service/page-fill.js';
 import { patchResource } from '../service/patch.js';
 import { etagMatches } from '../service/preconditions.js';
 import type { Rendered } from '../service/render.js';
 import { createResource, deleteResource, getResource, replaceResource } from '../service/resources.js';
 import { searchAll } from '../service/search.js';
-import { handleError, SCIM_CONTENT_TYPE, sendScimError } from './errors.js';
+import { drainBody, drainLimit } from './body-drain.js';
+import { handleError, isBodyTooLarge, SCIM_CONTENT_TYPE, sendScimError } from './errors.js';
 
 export type ContextFactory = (request: FastifyRequest) => Promise<RequestContext>;
 
@@ -29,11 +38,14 @@ export interface ScimRouteOptions {
   readonly bulk?: Partial<BulkLimits>;
   /** Cursor signing secret and lifetime (docs/pagination.md); defaults: no secret, 3600 s. */
   readonly cursors?: Partial<CursorSettings>;
+  /** Serialized bytes after which a list page stops adding resources; default 4 MiB. */
+  readonly maxPageBytes?: number;
 }
 
 interface RouteSettings {
   readonly bulk: BulkLimits;
   readonly cursors: CursorSettings;
+  readonly maxPageBytes: number;
 }
 
 type Query = Record<string, string | undefined>;
@@ -76,21 +88,48 @@ function disallow(app: FastifyInstance, url: string, allowed: readonly string[])
   });
 }
 
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'array' : typeof value;
+}
+
+/**
+ * The members of a SearchRequest (RFC 7644 §3.4.3), each checked for its type: a member of the
+ * wrong type is a 400, never silently ignored (a numeric `filter` must not return everything).
+ * `null` counts as absent.
+ */
 function searchParameters(body: unknown): ListParameters & { attributes?: string; excludedAttributes?: string } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalidSyntax('A SearchRequest body must be a JSON object.');
   }
   const b = body as Record<string, unknown>;
-  const list = (v: unknown) => (Array.isArray(v) ? v.join(',') : typeof v === 'string' ? v : undefined);
-  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const num = (v: unknown) => (typeof v === 'number' || typeof v === 'string' ? v : undefined);
-  const attributes = list(b.attributes);
-  const excludedAttributes = list(b.excludedAttributes);
-  const filter = text(b.filter);
-  const sortBy = text(b.sortBy);
-  const sortOrder = text(b.sortOrder);
-  const startIndex = num(b.startIndex);
-  const count = num(b.count);
+  const given = (name: string) => b[name] !== undefined && b[name] !== null;
+  const list = (name: string) => {
+    const v = b[name];
+    if (!given(name)) return undefined;
+    if (typeof v === 'string') return v;
+    if (Array.isArray(v) && v.every((item) => typeof item === 'string')) return v.join(',');
+    throw invalidValue(`"${name}" must be a string or an array of strings, got ${kindOf(v)}.`);
+  };
+  const text = (name: string, error: typeof invalidValue = invalidValue) => {
+    const v = b[name];
+    if (!given(name)) return undefined;
+    if (typeof v === 'string') return v;
+    throw error(`"${name}" must be a string, got ${kindOf(v)}.`);
+  };
+  const num = (name: string) => {
+    const v = b[name];
+    if (!given(name)) return undefined;
+    if (typeof v === 'number' || typeof v === 'string') return v;
+    throw invalidValue(`"${name}" must be an integer, got ${kindOf(v)}.`);
+  };
+  const attributes = list('attributes');
+  const excludedAttributes = list('excludedAttributes');
+  const filter = text('filter', invalidFilter);
+  const sortBy = text('sortBy');
+  const sortOrder = text('sortOrder');
+  const startIndex = num('startIndex');
+  const count = num('count');
   // RFC 9865 §3: the cursor travels in the SearchRequest body too; any value is checked later.
   const cursor = b.cursor === null ? undefined : b.cursor;
   return {
@@ -116,7 +155,8 @@ function registerResourceRoutes(
   app.get(base, async (request, reply) => {
     const ctx = await context(request);
     const q = query(request);
-    const page = await listResources(ctx, typeName, q, projectionOf(ctx, typeName, q), settings.cursors);
+    const projection = projectionOf(ctx, typeName, q);
+    const page = await listResources(ctx, typeName, q, projection, settings.cursors, settings.maxPageBytes);
     return send(reply, 200, page);
   });
   app.post(base, async (request, reply) => {
@@ -128,7 +168,11 @@ function registerResourceRoutes(
     const ctx = await context(request);
     const params = searchParameters(request.body);
     const projection = projectionOf(ctx, typeName, params as Query);
-    return send(reply, 200, await listResources(ctx, typeName, params, projection, settings.cursors));
+    return send(
+      reply,
+      200,
+      await listResources(ctx, typeName, params, projection, settings.cursors, settings.maxPageBytes),
+    );
   });
   app.get<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
     const ctx = await context(request);
@@ -180,7 +224,7 @@ function registerResourceRoutes(
  */
 function registerRootRoutes(app: FastifyInstance, context: ContextFactory, settings: RouteSettings): void {
   const search = async (ctx: RequestContext, params: ListParameters & Query) =>
-    searchAll(ctx, params, (typeName) => projectionOf(ctx, typeName, params), settings.cursors);
+    searchAll(ctx, params, (typeName) => projectionOf(ctx, typeName, params), settings.cursors, settings.maxPageBytes);
   app.get('/', async (request, reply) => {
     const ctx = await context(request);
     return send(reply, 200, await search(ctx, query(request)));
@@ -196,10 +240,11 @@ function registerRootRoutes(app: FastifyInstance, context: ContextFactory, setti
     '/Bulk',
     {
       bodyLimit: settings.bulk.maxPayloadBytes,
-      errorHandler: (error: FastifyError, request, reply) =>
-        error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? sendScimError(reply, tooLarge)
-          : handleError(error, request, reply),
+      errorHandler: async (error: FastifyError, request, reply) => {
+        if (!isBodyTooLarge(error)) return handleError(error, request, reply);
+        await drainBody(request, drainLimit(request));
+        return sendScimError(reply, tooLarge);
+      },
     },
     async (request, reply) => {
       const ctx = await context(request);
@@ -268,6 +313,7 @@ export function registerScimRoutes(
       maxPayloadBytes: options.bulk?.maxPayloadBytes ?? app.initialConfig.bodyLimit ?? 1048576,
     },
     cursors: { ...DEFAULT_CURSOR_SETTINGS, ...options.cursors },
+    maxPageBytes: options.maxPageBytes ?? DEFAULT_PAGE_BYTES,
   };
   registerDiscoveryRoutes(app, registry, context, settings);
   registerRootRoutes(app, context, settings);

@@ -88,6 +88,27 @@ export async function encodeCursor(context: CursorContext, state: unknown): Prom
 
 const RESTART = 'request the first page again with an empty cursor';
 
+interface Payload {
+  readonly v: number;
+  readonly q: string;
+  readonly t: number;
+  readonly s: unknown;
+}
+
+/** The payload when it is JSON of the expected shape, else undefined (never throws). */
+function readPayload(bytes: Uint8Array): Payload | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const p = value as Record<string, unknown>;
+  const shaped = typeof p.v === 'number' && typeof p.q === 'string' && Number.isSafeInteger(p.t) && 's' in p;
+  return shaped ? (p as unknown as Payload) : undefined;
+}
+
 /**
  * Reads a cursor issued by `encodeCursor` for the same tenant and query and returns its state.
  * Throws `invalidCursor` for anything else (garbage, altered, another tenant's or another
@@ -107,7 +128,11 @@ export async function decodeCursor(context: CursorContext, cursor: string): Prom
   if (!authentic) {
     throw invalidCursor(`The cursor is not one this server issued for this tenant; ${RESTART}.`);
   }
-  const payload = JSON.parse(new TextDecoder().decode(bodyBytes)) as { v: number; q: string; t: number; s: unknown };
+  const payload = readPayload(bodyBytes);
+  if (payload === undefined) {
+    // Signed by this server yet unreadable: issued by a version with another format (issue #12.2).
+    throw invalidCursor(`The cursor is not one this version of the server can read; ${RESTART}.`);
+  }
   if (payload.v !== VERSION || payload.q !== (await queryHash(context.query))) {
     throw invalidCursor(
       `The cursor belongs to a different query: keep filter, sortBy and sortOrder unchanged between pages, or ${RESTART}.`,

@@ -25,9 +25,9 @@ import { type ListResponse, listResponse } from '../scim/messages.js';
 import type { Projection } from '../scim/resource/project.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
 import { URN } from '../scim/schema/urns.js';
-import type { KeysetPosition, ResourceQuery, SortOrder, StoredResource } from '../store/store.js';
+import type { KeysetPosition, ResourceQuery, SortOrder } from '../store/store.js';
 import type { RequestContext } from './context.js';
-import { renderPage } from './render.js';
+import { DEFAULT_PAGE_BYTES, fillPage, newPageBudget } from './page-fill.js';
 
 /** List parameters as they arrive (query string or SearchRequest body), not yet checked. */
 export interface ListParameters {
@@ -42,6 +42,13 @@ export interface ListParameters {
 
 /** A ListResponse page; cursor pages carry `nextCursor` and no `startIndex` (RFC 9865 §2). */
 export type ListPage = ListResponse & { nextCursor?: string };
+
+/**
+ * The largest startIndex passed on to the store: databases keep OFFSET in a 64-bit integer (and
+ * `1e20` is an integer to JavaScript), while no tenant holds anywhere near 2^31 resources, so a
+ * larger startIndex still answers the empty page RFC 7644 §3.4.2.4 asks for (issue #12.2).
+ */
+export const MAX_START_INDEX = 2 ** 31 - 1;
 
 function integerParam(name: string, value: string | number | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
@@ -99,14 +106,15 @@ export type Paging =
 
 /**
  * The paging a request asks for. Without `cursor` it is index paging (the default method):
- * startIndex < 1 counts as 1 and a negative count as 0 (RFC 7644 §3.4.2.4). With `cursor`,
+ * startIndex < 1 counts as 1, one above `MAX_START_INDEX` as that, and a negative count as 0
+ * (RFC 7644 §3.4.2.4). With `cursor`,
  * `count` must be positive (RFC 9865 §2) and `startIndex` is refused. Either way `count`
  * defaults to, and is lowered to, `maxResults`.
  */
 export function parsePaging(ctx: RequestContext, params: ListParameters): Paging {
   const count = integerParam('count', params.count);
   if (params.cursor === undefined) {
-    const startIndex = Math.max(1, integerParam('startIndex', params.startIndex) ?? 1);
+    const startIndex = Math.min(MAX_START_INDEX, Math.max(1, integerParam('startIndex', params.startIndex) ?? 1));
     return { method: 'index', startIndex, count: Math.min(ctx.maxResults, Math.max(0, count ?? ctx.maxResults)) };
   }
   if (typeof params.cursor !== 'string') throw invalidCursor('"cursor" must be one string.');
@@ -181,30 +189,23 @@ export async function listResources(
   params: ListParameters,
   projection: Projection,
   cursors: CursorSettings = DEFAULT_CURSOR_SETTINGS,
+  maxPageBytes: number = DEFAULT_PAGE_BYTES,
 ): Promise<ListPage> {
   const q = parseTypeQuery(ctx.registry.resourceType(typeName), params);
   const paging = parsePaging(ctx, params);
-  const renderAll = (stored: readonly StoredResource[]) => renderPage(ctx, ctx.store, stored, () => projection);
+  const budget = newPageBudget(maxPageBytes);
   if (paging.method === 'index') {
-    const result = await ctx.store.query(typeName, {
-      ...storeQuery(q),
-      startIndex: paging.startIndex,
-      count: paging.count,
-    });
-    return pageResponse(await renderAll(result.resources), result.totalResults, paging);
+    const start = { startIndex: paging.startIndex };
+    const page = await fillPage(ctx, typeName, storeQuery(q), start, paging.count, budget, projection);
+    return pageResponse(page.resources, page.totalResults, paging);
   }
   const context = cursorContext(ctx, cursors, [q]);
   const after = paging.cursor === '' ? undefined : readPosition(await decodeCursor(context, paging.cursor));
-  // One extra row tells whether another page exists, so the last page carries no nextCursor.
-  const result = await ctx.store.query(typeName, {
-    ...storeQuery(q),
-    ...(after ? { after } : {}),
-    startIndex: 1,
-    count: paging.count + 1,
-    withPositions: true,
-  });
-  const page = result.resources.slice(0, paging.count);
-  const more = result.resources.length > paging.count;
-  const next = more ? await encodeCursor(context, positionState(result.positions![paging.count - 1]!)) : undefined;
-  return pageResponse(await renderAll(page), result.totalResults, paging, next);
+  const start = { startIndex: 1, ...(after ? { after } : {}) };
+  const page = await fillPage(ctx, typeName, storeQuery(q), start, paging.count, budget, projection);
+  // The page may have stopped short of `count` (the byte budget): the cursor continues after
+  // the last resource it returned, whatever the reason it stopped.
+  const last = page.positions.at(-1);
+  const next = page.more && last ? await encodeCursor(context, positionState(last)) : undefined;
+  return pageResponse(page.resources, page.totalResults, paging, next);
 }

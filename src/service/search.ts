@@ -17,7 +17,7 @@ import { type CursorSettings, DEFAULT_CURSOR_SETTINGS, decodeCursor, encodeCurso
 import { invalidCursor } from '../scim/errors.js';
 import type { Projection } from '../scim/resource/project.js';
 import type { ResourceTypeName } from '../scim/schema/types.js';
-import type { KeysetPosition, StoredResource } from '../store/store.js';
+import type { KeysetPosition } from '../store/store.js';
 import type { RequestContext } from './context.js';
 import {
   cursorContext,
@@ -31,7 +31,7 @@ import {
   storeQuery,
   type TypeQuery,
 } from './list.js';
-import { renderPage } from './render.js';
+import { DEFAULT_PAGE_BYTES, fillPage, newPageBudget, type PageBudget } from './page-fill.js';
 
 /** Each resource type's projection (the same attribute names, resolved per type). */
 export type ProjectionOf = (typeName: ResourceTypeName) => Projection;
@@ -49,26 +49,45 @@ function readRootState(state: unknown, queries: readonly TypeQuery[]): RootState
   return s?.p === undefined ? { type } : { type, after: readPosition(s.p) };
 }
 
-async function indexPage(ctx: RequestContext, queries: readonly TypeQuery[], startIndex: number, count: number) {
-  const found: StoredResource[] = [];
+interface SearchPage {
+  readonly found: Record<string, unknown>[];
+  readonly total: number;
+  readonly next: unknown;
+}
+
+async function indexPage(
+  ctx: RequestContext,
+  queries: readonly TypeQuery[],
+  paging: { startIndex: number; count: number },
+  budget: PageBudget,
+  projectionOf: ProjectionOf,
+): Promise<SearchPage> {
+  const found: Record<string, unknown>[] = [];
   let total = 0;
+  let spent = false;
   for (const q of queries) {
     // Index `startIndex` of the concatenation is index `startIndex - total` of this type; once
-    // the page has begun, this type contributes from its first resource.
-    const start = Math.max(1, startIndex - total);
-    const result = await ctx.store.query(q.type.name, {
-      ...storeQuery(q),
-      startIndex: start,
-      count: count - found.length,
-    });
-    found.push(...result.resources);
-    total += result.totalResults;
+    // the page has begun, this type contributes from its first resource. Once the byte budget
+    // is spent, later types are only counted.
+    const start = { startIndex: Math.max(1, paging.startIndex - total) };
+    const room = spent ? 0 : paging.count - found.length;
+    const page = await fillPage(ctx, q.type.name, storeQuery(q), start, room, budget, projectionOf(q.type.name));
+    found.push(...page.resources);
+    total += page.totalResults;
+    spent ||= page.spent;
   }
   return { found, total, next: undefined };
 }
 
-async function cursorPage(ctx: RequestContext, queries: readonly TypeQuery[], from: RootState, count: number) {
-  const found: StoredResource[] = [];
+async function cursorPage(
+  ctx: RequestContext,
+  queries: readonly TypeQuery[],
+  from: RootState,
+  count: number,
+  budget: PageBudget,
+  projectionOf: ProjectionOf,
+): Promise<SearchPage> {
+  const found: Record<string, unknown>[] = [];
   let total = 0;
   let next: unknown;
   const first = queries.findIndex((q) => q.type.name === from.type);
@@ -76,22 +95,29 @@ async function cursorPage(ctx: RequestContext, queries: readonly TypeQuery[], fr
     const active = i >= first && next === undefined;
     const after = i === first ? from.after : undefined;
     const room = count - found.length;
-    // Types before the cursor's, and after a full page, are only counted.
-    const result = await ctx.store.query(q.type.name, {
-      ...storeQuery(q),
-      ...(active && after ? { after } : {}),
-      startIndex: 1,
-      count: active ? room + 1 : 0,
-      withPositions: true,
-    });
-    total += result.totalResults;
-    if (!active) continue;
-    found.push(...result.resources.slice(0, room));
-    if (result.resources.length > room) {
-      next =
-        room === 0
-          ? { r: q.type.name, ...(after ? { p: positionState(after) } : {}) }
-          : { r: q.type.name, p: positionState(result.positions![room - 1]!) };
+    if (!active || room === 0) {
+      // Types before the cursor's and after the page stopped are only counted; the first type
+      // after a full page is asked for one resource, to know whether the next page starts there.
+      const probe = await ctx.store.query(q.type.name, {
+        ...storeQuery(q),
+        ...(active && after ? { after } : {}),
+        startIndex: 1,
+        count: active ? 1 : 0,
+      });
+      total += probe.totalResults;
+      if (active && probe.resources.length > 0)
+        next = { r: q.type.name, ...(after ? { p: positionState(after) } : {}) };
+      continue;
+    }
+    const start = { startIndex: 1, ...(after ? { after } : {}) };
+    const page = await fillPage(ctx, q.type.name, storeQuery(q), start, room, budget, projectionOf(q.type.name));
+    total += page.totalResults;
+    found.push(...page.resources);
+    if (page.more) {
+      // Continue after the last resource returned from this type, or where this type began
+      // when the budget was spent before any of it.
+      const last = page.positions.at(-1) ?? after;
+      next = { r: q.type.name, ...(last ? { p: positionState(last) } : {}) };
     }
   }
   return { found, total, next };
@@ -102,22 +128,23 @@ export async function searchAll(
   params: ListParameters,
   projectionOf: ProjectionOf,
   cursors: CursorSettings = DEFAULT_CURSOR_SETTINGS,
+  maxPageBytes: number = DEFAULT_PAGE_BYTES,
 ): Promise<ListPage> {
   const queries = ctx.registry.resourceTypes.map((type) => parseTypeQuery(type, params));
   const paging = parsePaging(ctx, params);
-  let page: { found: StoredResource[]; total: number; next: unknown };
+  const budget = newPageBudget(maxPageBytes);
+  let page: SearchPage;
   let nextCursor: string | undefined;
   if (paging.method === 'index') {
-    page = await indexPage(ctx, queries, paging.startIndex, paging.count);
+    page = await indexPage(ctx, queries, paging, budget, projectionOf);
   } else {
     const context = cursorContext(ctx, cursors, queries);
     const from =
       paging.cursor === ''
         ? { type: queries[0]!.type.name }
         : readRootState(await decodeCursor(context, paging.cursor), queries);
-    page = await cursorPage(ctx, queries, from, paging.count);
+    page = await cursorPage(ctx, queries, from, paging.count, budget, projectionOf);
     if (page.next !== undefined) nextCursor = await encodeCursor(context, page.next);
   }
-  const resources = await renderPage(ctx, ctx.store, page.found, projectionOf);
-  return pageResponse(resources, page.total, paging, nextCursor);
+  return pageResponse(page.found, page.total, paging, nextCursor);
 }
