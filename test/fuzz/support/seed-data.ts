@@ -8,6 +8,8 @@ import { CORE_GROUP, CORE_USER, PATCH_OP } from './generators.js';
 export interface Seeded {
   readonly users: string[];
   readonly groups: string[];
+  /** Every string value the seed wrote that names the tenant's data (userNames, names, titles…). */
+  readonly values: string[];
 }
 
 export async function scimRequest(
@@ -30,33 +32,44 @@ export async function scimRequest(
   return { status: response.status, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
 }
 
-export async function seedTenant(port: number, slug: string, token: string, users = 4): Promise<Seeded> {
-  const seeded: Seeded = { users: [], groups: [] };
+/** `prefix` starts every value the seed writes (default: the slug), so they can be searched for. */
+export async function seedTenant(port: number, slug: string, token: string, prefix = slug, users = 4): Promise<Seeded> {
+  const seeded: Seeded = { users: [], groups: [], values: [] };
   for (let i = 0; i < users; i++) {
-    const created = await scimRequest(port, slug, token, 'POST', '/Users', {
+    const user = {
       schemas: [CORE_USER],
-      userName: `${slug}.user${i}@example.com`,
-      externalId: `${slug}-${i}`,
-      name: { givenName: 'Seed', familyName: `User${i}` },
-      emails: [{ type: 'work', primary: true, value: `${slug}.user${i}@example.com` }],
+      userName: `${prefix}.user${i}@example.com`,
+      externalId: `${prefix}-ext${i}`,
+      name: { givenName: `${prefix}-given${i}`, familyName: `${prefix}-family${i}` },
+      emails: [{ type: 'work', primary: true, value: `${prefix}.mail${i}@example.com` }],
       active: true,
-    });
+    };
+    seeded.values.push(
+      user.userName,
+      user.externalId,
+      user.name.givenName,
+      user.name.familyName,
+      user.emails[0]!.value,
+    );
+    const created = await scimRequest(port, slug, token, 'POST', '/Users', user);
     assert.equal(created.status, 201, JSON.stringify(created.body));
     seeded.users.push(String(created.body.id));
   }
   for (let i = 0; i < 2; i++) {
     const created = await scimRequest(port, slug, token, 'POST', '/Groups', {
       schemas: [CORE_GROUP],
-      displayName: `${slug} group ${i}`,
+      displayName: `${prefix} group ${i}`,
       members: seeded.users.slice(i).map((value) => ({ value })),
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     seeded.groups.push(String(created.body.id));
+    seeded.values.push(`${prefix} group ${i}`);
   }
   const patched = await scimRequest(port, slug, token, 'PATCH', `/Users/${seeded.users[0]}`, {
     schemas: [PATCH_OP],
-    Operations: [{ op: 'replace', path: 'title', value: 'Seeded' }],
+    Operations: [{ op: 'replace', path: 'title', value: `${prefix}-title` }],
   });
+  seeded.values.push(`${prefix}-title`);
   assert.equal(patched.status, 200, JSON.stringify(patched.body));
   return seeded;
 }
