@@ -75,35 +75,27 @@ export function isolationRequest(ctx: IsolationContext): fc.Arbitrary<RawRequest
       path: `/Users/${id}`,
       body: patch({ op: 'replace', value: { active: false } }),
     })),
-    fc
-      .tuple(bGroup, aUser)
-      .map(([g, u]) => ({
-        method: 'PATCH',
-        path: `/Groups/${g}`,
-        body: patch({ op: 'add', path: 'members', value: [{ value: u }] }),
-      })),
-    fc
-      .tuple(bGroup, bUser)
-      .map(([g, u]) => ({
-        method: 'PATCH',
-        path: `/Groups/${g}`,
-        body: patch({ op: 'remove', path: `members[value eq "${u}"]` }),
-      })),
+    fc.tuple(bGroup, aUser).map(([g, u]) => ({
+      method: 'PATCH',
+      path: `/Groups/${g}`,
+      body: patch({ op: 'add', path: 'members', value: [{ value: u }] }),
+    })),
+    fc.tuple(bGroup, bUser).map(([g, u]) => ({
+      method: 'PATCH',
+      path: `/Groups/${g}`,
+      body: patch({ op: 'remove', path: `members[value eq "${u}"]` }),
+    })),
     bGroup.map((g) => ({ method: 'PATCH', path: `/Groups/${g}`, body: patch({ op: 'remove', path: 'members' }) })),
-    fc
-      .tuple(aGroup, bUser)
-      .map(([g, u]) => ({
-        method: 'PATCH',
-        path: `/Groups/${g}`,
-        body: patch({ op: 'add', path: 'members', value: [{ value: u }] }),
-      })),
-    fc
-      .tuple(aUser, bUser)
-      .map(([u, m]) => ({
-        method: 'PATCH',
-        path: `/Users/${u}`,
-        body: patch({ op: 'replace', path: `${ENTERPRISE}:manager`, value: m }),
-      })),
+    fc.tuple(aGroup, bUser).map(([g, u]) => ({
+      method: 'PATCH',
+      path: `/Groups/${g}`,
+      body: patch({ op: 'add', path: 'members', value: [{ value: u }] }),
+    })),
+    fc.tuple(aUser, bUser).map(([u, m]) => ({
+      method: 'PATCH',
+      path: `/Users/${u}`,
+      body: patch({ op: 'replace', path: `${ENTERPRISE}:manager`, value: m }),
+    })),
     bUser.map((u) => ({
       method: 'POST',
       path: '/Groups',
