@@ -21,8 +21,8 @@ import { type RunningScimd, startScimd } from './support/server.js';
 import { fuzzSettings, replayLine, runPool } from './support/settings.js';
 
 const FILE = 'test/fuzz/isolation.test.ts';
-// About 10 s per backend; the pass fired 2,255.
-const settings = fuzzSettings(5000);
+// A few seconds per backend; the pass fired 2,255.
+const settings = fuzzSettings(3000);
 
 forEachBackend('isolation fuzz', (backend: Backend) => {
   let site: Site;

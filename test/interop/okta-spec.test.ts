@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, it } from 'node:test';
 import { type Backend, forEachBackend, type Site } from '../fuzz/support/backends.js';
-import { CORE_USER } from '../fuzz/support/generators.js';
 import { scimRequest } from '../fuzz/support/seed-data.js';
 import { type RunningScimd, startScimd } from '../fuzz/support/server.js';
+import { CORE_USER } from '../fuzz/support/urns.js';
 import { type RunscopeCheck, type RunscopeTest, runRunscopeTest } from './support/runscope.js';
 
 const vendor = (file: string) => readFileSync(new URL(`./vendor/okta/${file}`, import.meta.url), 'utf8');

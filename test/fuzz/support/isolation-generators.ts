@@ -5,8 +5,9 @@
  * token against A's URL. None of them may ever read or change B's data.
  */
 import fc from 'fast-check';
-import { BULK, CORE_GROUP, CORE_USER, ENTERPRISE, type FuzzTenant, PATCH_OP, SEARCH } from './generators.js';
 import type { RawRequest } from './raw-http.js';
+import type { FuzzTenant } from './request-shapes.js';
+import { BULK, CORE_GROUP, CORE_USER, ENTERPRISE, PATCH_OP, SEARCH } from './urns.js';
 
 export interface IsolationTenant extends FuzzTenant {
   /** B's data values (userNames, names, titles, group names): never in an answer to A. */

@@ -3,9 +3,10 @@
  * backend before the generated requests: each must get no 5xx, a SCIM Error when it fails, and
  * the status the issue asks for.
  */
-import type { FuzzContext } from './generators.js';
-import { CORE_USER, PATCH_OP, SEARCH } from './generators.js';
+
 import type { RawRequest, RawResponse } from './raw-http.js';
+import type { FuzzContext } from './request-shapes.js';
+import { CORE_USER, PATCH_OP, SEARCH } from './urns.js';
 
 export interface Reproducer {
   readonly name: string;

@@ -3,7 +3,7 @@
  * an update. Returns the ids.
  */
 import assert from 'node:assert/strict';
-import { CORE_GROUP, CORE_USER, PATCH_OP } from './generators.js';
+import { CORE_GROUP, CORE_USER, PATCH_OP } from './urns.js';
 
 export interface Seeded {
   readonly users: string[];
