@@ -125,4 +125,35 @@ export const KNOWN_REPRODUCERS: readonly Reproducer[] = [
     () => json({ schemas: [PATCH_OP], Operations: [] }),
     [200],
   ),
+  // Found by this fuzz (not in the issues): errors raised before scimd's handlers run come back
+  // in Fastify's or Node's own format instead of as SCIM Errors.
+  get('fuzz: an invalid percent-encoding in the path (FST_ERR_BAD_URL)', () => '/Users%FF%FE', [400, 404]),
+  get(
+    'fuzz: an id longer than the router allows (FST_ERR_MAX_PARAM_LENGTH)',
+    () => `/Users/${'x'.repeat(101)}`,
+    [404, 414],
+  ),
+  {
+    name: 'fuzz: a NUL in a header value (Node parser error)',
+    request: (ctx) => ({
+      method: 'GET',
+      path: `${base(ctx)}/Users`,
+      headers: [auth(ctx), ['X-Request-Id', 'a\u0000b']],
+    }),
+    expect: status(400),
+  },
+  {
+    name: 'fuzz: headers over the size limit (Node parser error)',
+    request: (ctx) => ({
+      method: 'GET',
+      path: `${base(ctx)}/Users`,
+      headers: [auth(ctx), ['Cookie', 'x'.repeat(20_000)]],
+    }),
+    expect: status(431),
+  },
+  {
+    name: 'fuzz: an Expect header other than 100-continue (Node answers itself)',
+    request: (ctx) => ({ method: 'GET', path: `${base(ctx)}/Users`, headers: [auth(ctx), ['Expect', 'W/"1"']] }),
+    expect: status(417),
+  },
 ];
