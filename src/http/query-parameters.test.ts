@@ -40,26 +40,34 @@ describe('query and SearchRequest parameters (issue #12.2)', () => {
     assert.equal(single.json().scimType, 'invalidValue');
   });
 
-  it('a huge startIndex is an empty page and a huge count is lowered to maxResults', async () => {
-    for (const startIndex of ['100000000000000000000', '9223372036854775808', '2147483648']) {
-      const res = await h.request('GET', `/scim/v2/Users?startIndex=${startIndex}`);
-      assert.equal(res.statusCode, 200, res.body);
-      assert.equal(res.json().itemsPerPage, 0);
-      assert.equal(res.json().totalResults, 3);
-      assert.deepEqual(res.json().Resources, []);
-      const root = await h.request('GET', `/scim/v2/?startIndex=${startIndex}`);
-      assert.equal(root.statusCode, 200, root.body);
-      assert.equal(root.json().itemsPerPage, 0);
+  it('a startIndex beyond 2147483647 is a 400 invalidValue (issue #12.2); 2147483647 itself is an empty page', async () => {
+    for (const startIndex of ['100000000000000000000', '9223372036854775808', '2147483648', '1e20']) {
+      for (const url of [`/scim/v2/Users?startIndex=${startIndex}`, `/scim/v2/?startIndex=${startIndex}`]) {
+        const res = await h.request('GET', url);
+        assert.equal(res.statusCode, 400, res.body);
+        assert.equal(res.json().scimType, 'invalidValue');
+        assert.match(String(res.json().detail), /"startIndex" must be an integer from 1 to 2147483647/);
+      }
     }
+    for (const url of ['/scim/v2/Users/.search', '/scim/v2/.search']) {
+      const res = await h.request('POST', url, { startIndex: 1e20 });
+      assert.equal(res.statusCode, 400, res.body);
+      assert.equal(res.json().scimType, 'invalidValue');
+    }
+    const last = await h.request('GET', '/scim/v2/Users?startIndex=2147483647');
+    assert.equal(last.statusCode, 200, last.body);
+    assert.equal(last.json().itemsPerPage, 0);
+    assert.equal(last.json().totalResults, 3);
+    assert.deepEqual(last.json().Resources, []);
+  });
+
+  it('a huge count is lowered to maxResults', async () => {
     const count = await h.request('GET', '/scim/v2/Users?count=100000000000000000000');
     assert.equal(count.statusCode, 200, count.body);
     assert.equal(count.json().itemsPerPage, 3);
-    const search = await h.request('POST', '/scim/v2/Users/.search', { startIndex: 1e20, count: 1e20 });
+    const search = await h.request('POST', '/scim/v2/Users/.search', { count: 1e20 });
     assert.equal(search.statusCode, 200, search.body);
-    assert.equal(search.json().itemsPerPage, 0);
-    const rootSearch = await h.request('POST', '/scim/v2/.search', { startIndex: 1e20 });
-    assert.equal(rootSearch.statusCode, 200, rootSearch.body);
-    assert.equal(rootSearch.json().itemsPerPage, 0);
+    assert.equal(search.json().itemsPerPage, 3);
     const cursorCount = await h.request('GET', '/scim/v2/Users?cursor=&count=1e300');
     assert.equal(cursorCount.statusCode, 200, cursorCount.body);
   });

@@ -44,9 +44,9 @@ export interface ListParameters {
 export type ListPage = ListResponse & { nextCursor?: string };
 
 /**
- * The largest startIndex passed on to the store: databases keep OFFSET in a 64-bit integer (and
- * `1e20` is an integer to JavaScript), while no tenant holds anywhere near 2^31 resources, so a
- * larger startIndex still answers the empty page RFC 7644 §3.4.2.4 asks for (issue #12.2).
+ * The largest startIndex accepted: databases keep OFFSET in a 64-bit integer (and `1e20` is an
+ * integer to JavaScript), while no tenant holds anywhere near 2^31 resources; a larger one is a
+ * 400 invalidValue rather than a number the database cannot hold (issue #12.2).
  */
 export const MAX_START_INDEX = 2 ** 31 - 1;
 
@@ -106,7 +106,7 @@ export type Paging =
 
 /**
  * The paging a request asks for. Without `cursor` it is index paging (the default method):
- * startIndex < 1 counts as 1, one above `MAX_START_INDEX` as that, and a negative count as 0
+ * startIndex < 1 counts as 1, one above `MAX_START_INDEX` is refused, and a negative count is 0
  * (RFC 7644 §3.4.2.4). With `cursor`,
  * `count` must be positive (RFC 9865 §2) and `startIndex` is refused. Either way `count`
  * defaults to, and is lowered to, `maxResults`.
@@ -114,7 +114,12 @@ export type Paging =
 export function parsePaging(ctx: RequestContext, params: ListParameters): Paging {
   const count = integerParam('count', params.count);
   if (params.cursor === undefined) {
-    const startIndex = Math.min(MAX_START_INDEX, Math.max(1, integerParam('startIndex', params.startIndex) ?? 1));
+    const startIndex = Math.max(1, integerParam('startIndex', params.startIndex) ?? 1);
+    if (startIndex > MAX_START_INDEX) {
+      throw invalidValue(
+        `"startIndex" must be an integer from 1 to ${MAX_START_INDEX}, got ${JSON.stringify(params.startIndex)}.`,
+      );
+    }
     return { method: 'index', startIndex, count: Math.min(ctx.maxResults, Math.max(0, count ?? ctx.maxResults)) };
   }
   if (typeof params.cursor !== 'string') throw invalidCursor('"cursor" must be one string.');
