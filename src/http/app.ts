@@ -11,6 +11,12 @@ import type { Store } from '../store/store.js';
 import { registerAdminApi } from './admin/admin-plugin.js';
 import { authenticateRequest } from './auth.js';
 import { bodyProblemError, scanJsonText } from './body-guard.js';
+import {
+  answerUnsupportedExpectations,
+  clientErrorHandler,
+  frameworkErrors,
+  MAX_PATH_PARAMETER_LENGTH,
+} from './client-errors.js';
 import { handleError, sendScimError } from './errors.js';
 import { requestOrigin } from './host-header.js';
 import { createProvisioningLog, DEFAULT_LOG_BODY_BYTES } from './provisioning-log.js';
@@ -129,8 +135,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: false,
     // `/Users/?filter=…` (Microsoft's reference collection) is the collection, not an empty id:
     // a trailing slash never changes which endpoint answers (issue #13.2).
-    routerOptions: { ignoreTrailingSlash: true },
+    // Endpoint names in any letter case (`/users` in Microsoft's reference collection); path
+    // parameters keep their case (docs/compat.md).
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    // What Node's parser and Fastify's router refuse is a SCIM error too (client-errors.ts).
+    frameworkErrors,
+    clientErrorHandler,
   });
+  answerUnsupportedExpectations(app.server);
 
   applyTimeouts(app, timeouts);
   app.removeAllContentTypeParsers();

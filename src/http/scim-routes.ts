@@ -262,7 +262,7 @@ function registerDiscoveryRoutes(
   context: ContextFactory,
   settings: RouteSettings,
 ): void {
-  app.get('/ServiceProviderConfig', async (request, reply) => {
+  const sendServiceProviderConfig = async (request: FastifyRequest, reply: FastifyReply) => {
     const ctx = await context(request);
     const features = {
       maxResults: ctx.maxResults,
@@ -272,7 +272,10 @@ function registerDiscoveryRoutes(
       cursorTimeout: settings.cursors.timeoutSeconds,
     };
     return send(reply, 200, serviceProviderConfig(features, `${ctx.baseUrl}/ServiceProviderConfig`));
-  });
+  };
+  app.get('/ServiceProviderConfig', sendServiceProviderConfig);
+  // Microsoft's SCIM reference server names it so, and its test collection asks for it there.
+  app.get('/ServiceConfiguration', sendServiceProviderConfig);
   app.get('/ResourceTypes', async (request, reply) => {
     const ctx = await context(request);
     const docs = registry.resourceTypes.map((t) => resourceTypeDocument(t, ctx.baseUrl));
@@ -295,7 +298,8 @@ function registerDiscoveryRoutes(
     if (!schema) throw notFound(`Schema "${request.params.id}" not found.`);
     return send(reply, 200, schemaDocument(schema, ctx.baseUrl));
   });
-  for (const url of ['/ServiceProviderConfig', '/ResourceTypes', '/ResourceTypes/:id', '/Schemas', '/Schemas/:id']) {
+  const discovery = ['/ServiceProviderConfig', '/ServiceConfiguration', '/ResourceTypes', '/ResourceTypes/:id'];
+  for (const url of [...discovery, '/Schemas', '/Schemas/:id']) {
     disallow(app, url, ['GET']);
   }
 }

@@ -13,6 +13,7 @@
 import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
+import { REQUEST_TIMEOUT_RESPONSE } from './client-errors.js';
 
 export type TimeoutSettings = Pick<
   Config,
@@ -46,8 +47,6 @@ export function serverOptions(settings: TimeoutSettings) {
   };
 }
 
-const TIMEOUT_RESPONSE = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
-
 /** Applies the settings Node reads from the server object, and the per-request body timeout. */
 export function applyTimeouts(app: FastifyInstance, settings: TimeoutSettings): void {
   const server: Server = app.server;
@@ -62,7 +61,7 @@ export function applyTimeouts(app: FastifyInstance, settings: TimeoutSettings): 
       const socket = raw.socket;
       if (raw.complete || !socket || socket.destroyed) return;
       request.log.info({ timeoutMs: settings.bodyTimeoutMs }, 'request body too slow; connection closed');
-      socket.end(TIMEOUT_RESPONSE);
+      socket.end(REQUEST_TIMEOUT_RESPONSE);
       socket.destroySoon();
     }, settings.bodyTimeoutMs);
     timer.unref();

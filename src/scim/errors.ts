@@ -72,9 +72,12 @@ export const ERROR_CATALOGUE = {
   methodNotAllowed: { status: 405, scimType: undefined },
   notAcceptable: { status: 406, scimType: undefined },
   conflict: { status: 409, scimType: undefined },
+  requestTimeout: { status: 408, scimType: undefined },
   preconditionFailed: { status: 412, scimType: undefined },
   payloadTooLarge: { status: 413, scimType: undefined },
   unsupportedMediaType: { status: 415, scimType: undefined },
+  expectationFailed: { status: 417, scimType: undefined },
+  headersTooLarge: { status: 431, scimType: undefined },
   tooManyRequests: { status: 429, scimType: undefined },
   internal: { status: 500, scimType: undefined },
   notImplemented: { status: 501, scimType: undefined },
@@ -112,9 +115,12 @@ export const notFound = factory('notFound');
 export const methodNotAllowed = factory('methodNotAllowed');
 export const notAcceptable = factory('notAcceptable');
 export const conflict = factory('conflict');
+export const requestTimeout = factory('requestTimeout');
 export const preconditionFailed = factory('preconditionFailed');
 export const payloadTooLarge = factory('payloadTooLarge');
 export const unsupportedMediaType = factory('unsupportedMediaType');
+export const expectationFailed = factory('expectationFailed');
+export const headersTooLarge = factory('headersTooLarge');
 export const tooManyRequests = factory('tooManyRequests');
 export const internal = factory('internal');
 export const notImplemented = factory('notImplemented');
