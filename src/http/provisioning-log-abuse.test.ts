@@ -109,22 +109,41 @@ describe('provisioning log under abuse', () => {
 });
 
 describe('ignored attributes on the entry (#13.4)', () => {
-  it('are read from the request context when the response is sent', async () => {
+  it('lists what a create and a PATCH sent that no schema declares, end to end', async () => {
     const h = await startHarness();
     try {
-      // Stands in for the use cases that fill the set (another change): any route will do.
-      h.app.addHook('preHandler', (request, _reply, done) => {
-        const ignored = request.scimContext?.notes.ignoredAttributes;
-        if (request.headers['x-request-id'] === 'ignoring') {
-          ignored?.add('urn:example:custom:2.0:User:badge');
-          ignored?.add('adreses');
-        }
-        done();
-      });
-      const response = await h.request('GET', '/t/acme/scim/v2/Users', undefined, { 'x-request-id': 'ignoring' });
-      assert.equal(response.statusCode, 200);
-      const entry = (await recorded(h, ['ignoring'])).get('ignoring')!;
-      assert.deepEqual(entry.ignoredAttributes, ['adreses', 'urn:example:custom:2.0:User:badge']);
+      const custom = 'urn:example:custom:2.0:User';
+      const created = await h.request(
+        'POST',
+        '/t/acme/scim/v2/Users',
+        {
+          ...ENTRA_USER,
+          schemas: [...ENTRA_USER.schemas, custom],
+          userName: 'ignored@contoso.com',
+          adreses: [{ locality: 'Lyon' }],
+          [custom]: { badge: '7' },
+        },
+        { 'x-request-id': 'ignoring-post' },
+      );
+      assert.equal(created.statusCode, 201, created.body);
+      const id = String(created.json().id);
+      const patched = await h.request(
+        'PATCH',
+        `/t/acme/scim/v2/Users/${id}`,
+        {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [
+            { op: 'Replace', path: 'shoeSize', value: '44' },
+            { op: 'Replace', path: 'title', value: 'Engineer' },
+          ],
+        },
+        { 'x-request-id': 'ignoring-patch' },
+      );
+      assert.equal(patched.statusCode, 200, patched.body);
+      assert.equal(patched.json().title, 'Engineer');
+      const entries = await recorded(h, ['ignoring-post', 'ignoring-patch']);
+      assert.deepEqual(entries.get('ignoring-post')!.ignoredAttributes, ['adreses', `${custom}:badge`]);
+      assert.deepEqual(entries.get('ignoring-patch')!.ignoredAttributes, ['shoeSize']);
     } finally {
       await h.close();
     }
