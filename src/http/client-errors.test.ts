@@ -14,10 +14,14 @@ interface RawAnswer {
   readonly body: string;
 }
 
-/** Sends `request` as is and resolves with what the server answered once it closes or ends. */
+/**
+ * Sends `request` as is and resolves with what the server answered once it closes (every
+ * request here says `Connection: close`). The socket is not half-closed: Node's server would
+ * drop a response still being computed when its client ends first.
+ */
 function sendRaw(port: number, request: string): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(request));
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
     let answer = '';
     socket.on('data', (chunk) => {
       answer += chunk.toString('utf8');
