@@ -4,12 +4,13 @@
  *
  *   npm run bench:memory                       # SQLite in a temporary directory
  *   npm run bench:memory -- --database postgres://…   # or PostgreSQL
- *   npm run bench:memory -- --users 60 --title-bytes 900000 --clients 6 --rounds 3
+ *   npm run bench:memory -- --users 200 --string-bytes 31000 --clients 6 --rounds 3
  *   npm run build && npm run bench:memory -- --built   # scimd from dist/, as npm start runs it
  *
  * scimd runs in a child process (this file with `--serve`) on the default settings plus any
- * SCIMD_* variables in the environment. The parent creates one tenant's users, each with a
- * `title` of `--title-bytes`, then has `--clients` clients each send `--rounds` times
+ * SCIMD_* variables in the environment. The parent creates one tenant's users, each as large as
+ * the default limits allow (SCIMD_MAX_ATTRIBUTE_BYTES, SCIMD_MAX_RESOURCE_BYTES): eight string
+ * attributes of `--string-bytes` each, about 248 KB a user. Then it has `--clients` clients each send `--rounds` times
  * `GET /Users?count=200` at once, while `/healthz` is probed every 20 ms. It reports the child's
  * peak RSS (VmHWM, Linux /proc) and `/healthz` latency before and during the lists.
  */
@@ -141,15 +142,15 @@ async function main(): Promise<void> {
       serve: { type: 'boolean', default: false },
       built: { type: 'boolean', default: false },
       database: { type: 'string' },
-      users: { type: 'string', default: '60' },
-      'title-bytes': { type: 'string', default: '900000' },
+      users: { type: 'string', default: '200' },
+      'string-bytes': { type: 'string', default: '31000' },
       clients: { type: 'string', default: '6' },
       rounds: { type: 'string', default: '3' },
     },
   });
   if (values.serve) return serve();
   const users = Number(values.users);
-  const titleBytes = Number(values['title-bytes']);
+  const stringBytes = Number(values['string-bytes']);
   const clients = Number(values.clients);
   const rounds = Number(values.rounds);
   const dir = mkdtempSync(join(tmpdir(), 'scimd-memory-abuse-'));
@@ -163,13 +164,18 @@ async function main(): Promise<void> {
     for (let i = 0; i < 50; i++) idle.push(await timeHealthz(ready.url));
     const rssIdle = procKb(pid, 'VmRSS');
 
-    const title = 'x'.repeat(titleBytes);
+    const big = 'x'.repeat(stringBytes);
+    const enterprise = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
     for (let i = 0; i < users; i++) {
-      const res = await fetch(`${scim}/Users`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ userName: `abuse-${i}@example.com`, title }),
-      });
+      const user = {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', enterprise],
+        userName: `abuse-${i}@example.com`,
+        title: big,
+        displayName: big,
+        nickName: big,
+        [enterprise]: { department: big, division: big, organization: big, costCenter: big, employeeNumber: big },
+      };
+      const res = await fetch(`${scim}/Users`, { method: 'POST', headers, body: JSON.stringify(user) });
       if (res.status !== 201) throw new Error(`creating user ${i}: ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
     }
@@ -202,7 +208,7 @@ async function main(): Promise<void> {
     clearInterval(sampler);
 
     const lines = [
-      `memory abuse: ${users} users with a ${titleBytes}-byte title, ${clients} clients x ${rounds} rounds of GET /Users?count=200`,
+      `memory abuse: ${users} users of eight ${stringBytes}-byte strings each, ${clients} clients x ${rounds} rounds of GET /Users?count=200`,
       `database: ${values.database ? 'postgres' : 'sqlite'}; scimd from ${values.built ? 'dist/' : 'sources (tsx)'}; SCIMD_LIST_MAX_PAGE_BYTES=${process.env.SCIMD_LIST_MAX_PAGE_BYTES ?? 'default'}`,
       `itemsPerPage: ${[...new Set(pageSizes)].join(', ')}; ${pageSizes.length} lists in ${(elapsed / 1000).toFixed(1)} s`,
       `RSS: idle ${mb(rssIdle)}, after creates ${mb(rssLoaded)}, peak sampled during lists ${mb(peakSample)}, peak overall (VmHWM) ${mb(procKb(pid, 'VmHWM'))}`,

@@ -53,7 +53,7 @@ describe('loadConfig defaults', () => {
         requestTimeoutMs: 60_000,
         keepAliveTimeoutMs: 72_000,
         maxConnections: 1000,
-        listMaxPageBytes: 4_194_304,
+        listMaxPageBytes: 1_048_576,
       },
     );
   });
@@ -110,7 +110,7 @@ describe('loadConfig defaults', () => {
         ['SCIMD_REQUEST_TIMEOUT_MS', '60000'],
         ['SCIMD_KEEP_ALIVE_TIMEOUT_MS', '72000'],
         ['SCIMD_MAX_CONNECTIONS', '1000'],
-        ['SCIMD_LIST_MAX_PAGE_BYTES', '4194304'],
+        ['SCIMD_LIST_MAX_PAGE_BYTES', '1048576'],
       ],
     );
     for (const v of CONFIG_VARIABLES) assert.ok(v.description.length > 20, v.name);

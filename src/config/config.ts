@@ -409,7 +409,7 @@ const MAX_CONNECTIONS: Spec<number> = {
 // Issue #12.3: bounded list pages (src/service/page-fill.ts, docs/pagination.md).
 const LIST_MAX_PAGE_BYTES: Spec<number> = {
   name: 'SCIMD_LIST_MAX_PAGE_BYTES',
-  default: '4194304',
+  default: '1048576',
   description:
     'Serialized bytes of resources after which a list or search page stops adding resources (65536 to 1073741824); the page then holds fewer than count, never none.',
   schema: integer(65_536, 1_073_741_824, 'an integer number of bytes from 65536 to 1073741824'),

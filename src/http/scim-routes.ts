@@ -38,7 +38,7 @@ export interface ScimRouteOptions {
   readonly bulk?: Partial<BulkLimits>;
   /** Cursor signing secret and lifetime (docs/pagination.md); defaults: no secret, 3600 s. */
   readonly cursors?: Partial<CursorSettings>;
-  /** Serialized bytes after which a list page stops adding resources; default 4 MiB. */
+  /** Serialized bytes after which a list page stops adding resources; default 1 MiB. */
   readonly maxPageBytes?: number;
 }
 

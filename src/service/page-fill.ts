@@ -18,7 +18,7 @@ import type { RequestContext } from './context.js';
 import { renderPage } from './render.js';
 
 /** Serialized bytes of resources after which a page stops (SCIMD_LIST_MAX_PAGE_BYTES). */
-export const DEFAULT_PAGE_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_PAGE_BYTES = 1024 * 1024;
 
 const FIRST_CHUNK = 10;
 const GROWTH = 4;
@@ -52,6 +52,11 @@ export interface FilledPage {
 export interface PageStart {
   readonly startIndex: number;
   readonly after?: KeysetPosition;
+}
+
+/** Resolves after the event loop has polled for I/O once (a macrotask, not a microtask). */
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function nextChunk(budget: PageBudget, readSoFar: number, room: number): number {
@@ -107,5 +112,8 @@ export async function fillPage(
     if (!more || resources.length >= count) return { resources, positions, totalResults, more, spent: false };
     from = { startIndex: 1, after: positions.at(-1)! };
     chunk = nextChunk(budget, resources.length, count - resources.length);
+    // Reading, parsing and rendering a chunk is synchronous work; let waiting I/O (a /healthz,
+    // another tenant's lookup) run between chunks instead of behind the whole page.
+    await yieldToIo();
   }
 }
