@@ -35,7 +35,7 @@ export function newPageBudget(limit: number): PageBudget {
 }
 
 /** A store query without its paging, as `storeQuery` in list.ts builds it. */
-export type UnpagedQuery = Omit<ResourceQuery, 'startIndex' | 'count' | 'after' | 'withPositions'>;
+export type UnpagedQuery = Omit<ResourceQuery, 'startIndex' | 'count' | 'after' | 'withPositions' | 'countTotal'>;
 
 export interface FilledPage {
   readonly resources: Record<string, unknown>[];
@@ -94,6 +94,8 @@ export async function fillPage(
       startIndex: from.startIndex,
       count: chunk + 1,
       withPositions: true,
+      // Later chunks of the page only continue it: the first chunk's count stands.
+      ...(totalResults === undefined ? {} : { countTotal: false }),
     });
     totalResults ??= result.totalResults;
     const rows = result.resources.slice(0, chunk);

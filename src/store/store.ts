@@ -94,6 +94,11 @@ export interface ResourceQuery {
   readonly after?: KeysetPosition;
   /** Also return the position of each returned resource (`QueryResult.positions`). */
   readonly withPositions?: boolean;
+  /**
+   * `false` when the caller already knows `totalResults` (a later chunk of one page): the store
+   * may then skip counting and answer any number there.
+   */
+  readonly countTotal?: boolean;
 }
 
 /**

@@ -141,7 +141,7 @@ export async function queryResources(
     // A first page that is not full holds every match: no COUNT needed. This is the common case
     // of an IdP's matching lookups (Entra's Test Connection and userName/externalId probes).
     const firstPageHoldsAll = after === undefined && start === 0 && rows.length < count;
-    const totalResults = firstPageHoldsAll ? rows.length : await countAll(conn);
+    const totalResults = firstPageHoldsAll || query.countTotal === false ? rows.length : await countAll(conn);
     const resources = rows.map((row) => toStoredResource(row, dialect));
     if (!query.withPositions) return { totalResults, resources };
     const positions: KeysetPosition[] = rows.map((row) => ({ key: row.sort_key ?? null, id: row.id }));
