@@ -3,14 +3,16 @@
 //
 // PostgreSQL (docs/postgres.md, "Running the tests"): with SCIMD_TEST_PG_URL=postgres://… the run
 // creates its own database on that server, with an ICU en-US default collation so that any text
-// comparison lacking COLLATE "C" shows up, hands it to the tests as SCIMD_TEST_PG_URL, runs the
-// HTTP request-level tests (src/http) a second time against it (SCIMD_TEST_DATABASE_URL), and
-// drops it at the end. Without the variable the PostgreSQL suites skip and one line says how to
-// enable them; SCIMD_REQUIRE_PG=1 (set by .ci/run) turns that skip into a failure.
+// comparison lacking COLLATE "C" shows up, hands it to the tests as SCIMD_TEST_PG_URL, and drops
+// it at the end. There is one pass: every suite takes its backend as a parameter
+// (describeEachBackend in src/store/test-support/backends.ts) and declares itself on SQLite and,
+// given the variable, on PostgreSQL, each store in a schema of its own, so files run two at a
+// time whatever their backend. Without the variable the PostgreSQL suites skip and one line says
+// how to enable them; SCIMD_REQUIRE_PG=1 (set by .ci/run) turns that skip into a failure.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
 
 const SKIP_LINE = 'PostgreSQL tests skipped: set SCIMD_TEST_PG_URL=postgres://… to run them';
@@ -34,25 +36,15 @@ const redact = (url) => url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^/?#]*@/, '
 
 const children = new Set();
 
-/**
- * Runs `node --test` on `files` with `env`; resolves to its exit code and, with `buffer`, what
- * it printed (so that a run in parallel does not interleave its report with another's).
- */
-function runTests(files, env, { concurrency = 2, buffer = false } = {}) {
+/** Runs `node --test` on `files` with `env`; resolves to its exit code. */
+function runTests(files, env, { concurrency = 2 } = {}) {
   return new Promise((resolve) => {
     const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files];
-    const child = spawn(process.execPath, args, { stdio: buffer ? ['ignore', 'pipe', 'pipe'] : 'inherit', env });
+    const child = spawn(process.execPath, args, { stdio: 'inherit', env });
     children.add(child);
-    let output = '';
-    child.stdout?.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr?.on('data', (chunk) => {
-      output += chunk;
-    });
     child.on('close', (code, signal) => {
       children.delete(child);
-      resolve({ code: code ?? (signal ? 1 : 0), output });
+      resolve(code ?? (signal ? 1 : 0));
     });
   });
 }
@@ -95,7 +87,6 @@ async function createRunDatabase(baseUrl) {
 
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : [...collect('src', []), ...collect('test', [])].sort();
-const httpFiles = files.filter((f) => f.split(sep).join('/').startsWith('src/http/'));
 
 const baseUrl = process.env.SCIMD_TEST_PG_URL?.trim() || undefined;
 const required = process.env.SCIMD_REQUIRE_PG === '1';
@@ -124,21 +115,9 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 const env = { ...process.env, ...(database ? { SCIMD_TEST_PG_URL: database.url } : {}) };
-// The PostgreSQL pass of the HTTP tests runs alongside the main pass, one file at a time; its
-// report follows the main one.
-const again =
-  database && httpFiles.length > 0
-    ? runTests(httpFiles, { ...env, SCIMD_TEST_DATABASE_URL: database.url }, { concurrency: 1, buffer: true })
-    : undefined;
-let { code } = await runTests(files, env);
-if (again) {
-  const second = await again;
-  console.log(
-    `== HTTP request-level tests again, on PostgreSQL (${httpFiles.length} file${httpFiles.length === 1 ? '' : 's'})`,
-  );
-  process.stdout.write(second.output);
-  code = code === 0 ? second.code : code;
-}
+// The variable of the old second pass, if still set in a shell, must not steer anything.
+delete env.SCIMD_TEST_DATABASE_URL;
+const code = await runTests(files, env);
 if (database) {
   await database.drop().catch((error) => {
     console.error(`could not drop the test database ${database.name}: ${error.message}`);

@@ -5,12 +5,9 @@
  * duplicated or answered with a 500.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Harness, startHarness } from '../src/http/test-support/harness.js';
-import { describePostgres } from '../src/store/test-support/postgres.js';
+import { type Backend, describeEachBackend } from '../src/store/test-support/backends.js';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -23,11 +20,12 @@ interface Reply {
 }
 
 /** A harness listening on a real socket, and `send`, which goes through it with fetch. */
-function withServer(databaseUrl: () => string): { send: Send; harness: () => Harness } {
+function withServer(backend: Backend): { send: Send; harness: () => Harness } {
   let h: Harness;
   let base: string;
   before(async () => {
-    h = await startHarness({ databaseUrl: databaseUrl() });
+    // SQLite in a file (not in memory), so that overlapping requests meet on disk.
+    h = await startHarness({ backend, onDisk: true });
     base = `${await h.app.listen({ host: '127.0.0.1', port: 0 })}/scim/v2`;
   });
   after(() => h?.close());
@@ -68,9 +66,9 @@ async function create(send: Send, path: string, body: unknown): Promise<string> 
   return String(reply.body?.id);
 }
 
-function concurrencySuite(name: string, databaseUrl: () => string): void {
-  describe(`concurrency through HTTP: ${name}`, () => {
-    const { send, harness } = withServer(databaseUrl);
+function concurrencySuite(backend: Backend): void {
+  describe('concurrency through HTTP', () => {
+    const { send, harness } = withServer(backend);
 
     it('20 identical POST /Users: exactly one 201 and nineteen 409 uniqueness', async () => {
       const replies = await times(20, () => send('POST', '/Users', { schemas: [USER], userName: 'race@example.com' }));
@@ -168,7 +166,4 @@ async function tenantIdOf(h: Harness): Promise<string> {
   return tenant.id;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'scimd-concurrency-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-concurrencySuite('SQLite file', () => `file:${join(dir, 'concurrency.db')}`);
-describePostgres('PostgreSQL', (url) => concurrencySuite('PostgreSQL', () => url));
+describeEachBackend('concurrency', (backend) => concurrencySuite(backend));

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { createTenant, issueToken, revokeToken, setTenantStatus } from '../tenancy/tenants.js';
 import { type Harness, NOW, scimError, startHarness } from './test-support/harness.js';
 
 const PROBE = '/scim/v2/Users?filter=userName%20eq%20%226b7a1b2c-0f3e-4e2a-9c51-7d1f0b8e4a11%22';
 const UNAUTHORIZED = scimError(401, undefined, 'Authentication is required: send a valid bearer token.');
 
-describe('authentication', () => {
+describeEachBackend('authentication', (backend) => {
   let h: Harness;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
   });
   after(() => h.close());
 
@@ -86,11 +87,11 @@ describe('authentication', () => {
   });
 });
 
-describe('logs never contain the token', () => {
+describeEachBackend('logs never contain the token', (backend) => {
   it('redacts the Authorization header even at trace level', async () => {
     const lines: string[] = [];
     const stream = { write: (line: string) => lines.push(line) };
-    const h = await startHarness({ logger: { level: 'trace', stream } });
+    const h = await startHarness({ backend, logger: { level: 'trace', stream } });
     try {
       await h.request('GET', PROBE);
       await h.request('GET', PROBE, undefined, {

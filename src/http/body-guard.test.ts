@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { MAX_JSON_DEPTH, scanJsonText } from './body-guard.js';
 import { type Harness, scimError, startHarness } from './test-support/harness.js';
 
@@ -19,10 +20,10 @@ describe('the body scan (depth and NUL in one iterative pass)', () => {
   });
 });
 
-describe('deep JSON bodies through HTTP (issue #12.4)', () => {
+describeEachBackend('deep JSON bodies through HTTP (issue #12.4)', (backend) => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ config: { maxBodyBytes: 1024 * 1024 } });
+    h = await startHarness({ backend, config: { maxBodyBytes: 1024 * 1024 } });
   });
   after(() => h.close());
 

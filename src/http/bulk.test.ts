@@ -1,6 +1,7 @@
 /** /Bulk (RFC 7644 §3.7) through HTTP. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { type Harness, scimError, startHarness } from './test-support/harness.js';
 
 type Json = Record<string, unknown>;
@@ -10,7 +11,7 @@ const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const BASE = 'https://scim.example.com/scim/v2';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-describe('/Bulk', () => {
+describeEachBackend('/Bulk', (backend) => {
   let h: Harness;
   const bulk = async (Operations: unknown[], extra: Json = {}) => {
     const res = await h.request('POST', '/scim/v2/Bulk', { schemas: [BULK], Operations, ...extra });
@@ -20,7 +21,7 @@ describe('/Bulk', () => {
   const get = async (path: string) => (await h.request('GET', `/scim/v2${path}`)).json();
 
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
   });
   after(() => h.close());
 

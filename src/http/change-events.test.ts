@@ -3,13 +3,14 @@
  * in its own unit of work (a failed write appends none), numbered per tenant without gaps.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import type { ChangeEvent } from '../store/store.js';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { ENTRA_USER, type Harness, startHarness } from './test-support/harness.js';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-describe('change events from SCIM writes', () => {
+describeEachBackend('change events from SCIM writes', (backend) => {
   let h: Harness;
   let tenantId: string;
   let seen = 0;
@@ -23,7 +24,7 @@ describe('change events from SCIM writes', () => {
     events.map((e) => [e.type, e.resourceType, e.changedAttributes.join(','), e.member?.value ?? null]);
 
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
     tenantId = (await h.store.tenants.getBySlug('acme'))!.id;
   });
   after(() => h.close());

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { type Harness, startHarness } from './test-support/harness.js';
 
 interface RawAnswer {
@@ -51,11 +52,11 @@ function assertScimError(answer: RawAnswer, status: number): Record<string, unkn
   return body;
 }
 
-describe('requests refused before scimd sees them still get SCIM errors', () => {
+describeEachBackend('requests refused before scimd sees them still get SCIM errors', (backend) => {
   let h: Harness;
   let port: number;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     port = (h.app.server.address() as { port: number }).port;
   });

@@ -4,17 +4,18 @@
  * validator), the answer is a SCIM 400 and nothing is stored.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { type Harness, startHarness } from './test-support/harness.js';
 
 const DEEP = `${'['.repeat(20_000)}"x"${']'.repeat(20_000)}`;
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
-describe('20,000-deep JSON through HTTP (issue #12.2)', () => {
+describeEachBackend('20,000-deep JSON through HTTP (issue #12.2)', (backend) => {
   let h: Harness;
   let userId: string;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
     userId = (await h.request('POST', '/scim/v2/Users', { userName: 'deep@contoso.com' })).json<{ id: string }>().id;
   });
   after(() => h.close());

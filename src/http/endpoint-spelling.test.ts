@@ -4,13 +4,14 @@
  * reference server's own name for `/ServiceProviderConfig`. docs/compat.md has both rows.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { type Harness, startHarness } from './test-support/harness.js';
 
-describe('endpoint paths in any letter case, and /ServiceConfiguration', () => {
+describeEachBackend('endpoint paths in any letter case, and /ServiceConfiguration', (backend) => {
   let h: Harness;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
     await h.request('POST', '/scim/v2/Users', { userName: 'case@x.example' });
   });
   after(() => h.close());

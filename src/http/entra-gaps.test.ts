@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { ENTRA_USER, type Harness, scimError, startHarness } from './test-support/harness.js';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -14,7 +15,7 @@ function patch(...operations: unknown[]) {
   return { schemas: [PATCH_OP], Operations: operations };
 }
 
-describe('Entra and Microsoft tool gaps (issue #13)', () => {
+describeEachBackend('Entra and Microsoft tool gaps (issue #13)', (backend) => {
   let h: Harness;
   let tenantId: string;
   let managerId: string;
@@ -31,7 +32,7 @@ describe('Entra and Microsoft tool gaps (issue #13)', () => {
   };
 
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
     tenantId = (await h.store.tenants.getBySlug('acme'))!.id;
     managerId = await newUser('boss@contoso.com');
   });

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { type Harness, startHarness } from './test-support/harness.js';
 
-describe('Groups through HTTP', () => {
+describeEachBackend('Groups through HTTP', (backend) => {
   let h: Harness;
   const users: string[] = [];
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
     for (const name of ['ann', 'bob', 'cy']) {
       const res = await h.request('POST', '/scim/v2/Users', { userName: `${name}@contoso.com`, displayName: name });
       users.push(res.json<{ id: string }>().id);

@@ -2,15 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../config/config.js';
 import { startServer } from '../server.js';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { isValidHost, publicUrlWarning } from './host-header.js';
 import { type Harness, scimError, startHarness } from './test-support/harness.js';
 
-describe('the Host header when SCIMD_PUBLIC_URL is unset (issue #12.9)', () => {
+describeEachBackend('the Host header when SCIMD_PUBLIC_URL is unset (issue #12.9)', (backend) => {
   let h: Harness;
   let proxied: Harness;
   before(async () => {
-    h = await startHarness({ config: { publicUrl: undefined } });
-    proxied = await startHarness({ config: { publicUrl: undefined, trustProxy: true } });
+    h = await startHarness({ backend, config: { publicUrl: undefined } });
+    proxied = await startHarness({ backend, config: { publicUrl: undefined, trustProxy: true } });
   });
   after(async () => {
     await h.close();

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { type Harness, scimError, startHarness } from './test-support/harness.js';
 
-describe('NUL bytes never reach the database (issue #12.1)', () => {
+describeEachBackend('NUL bytes never reach the database (issue #12.1)', (backend) => {
   let h: Harness;
   let groupId: string;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
     const group = await h.request('POST', '/scim/v2/Groups', { displayName: 'nul-group' });
     groupId = group.json<{ id: string }>().id;
   });

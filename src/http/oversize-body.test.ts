@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { type Harness, scimError, startHarness } from './test-support/harness.js';
 
 const MiB = 1024 * 1024;
 
-describe('an oversize body reaches the client as a 413, not a reset (issue #13.6)', () => {
+describeEachBackend('an oversize body reaches the client as a 413, not a reset (issue #13.6)', (backend) => {
   let h: Harness;
   let base: string;
   before(async () => {
-    h = await startHarness({ config: { maxBodyBytes: MiB, bulkMaxPayloadBytes: MiB } });
+    h = await startHarness({ backend, config: { maxBodyBytes: MiB, bulkMaxPayloadBytes: MiB } });
     base = await h.app.listen({ port: 0, host: '127.0.0.1' });
   });
   after(() => h.close());

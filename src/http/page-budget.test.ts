@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { type Harness, startHarness } from './test-support/harness.js';
 
 interface Page {
@@ -13,12 +14,12 @@ interface Page {
 const BUDGET = 20_000;
 const TITLE = 'x'.repeat(5000); // about 5.4 KB serialized: three users fit in the budget, four do not
 
-describe('list pages stop at a byte budget (issue #12.3)', () => {
+describeEachBackend('list pages stop at a byte budget (issue #12.3)', (backend) => {
   let h: Harness;
   const userIds: string[] = [];
   const groupIds: string[] = [];
   before(async () => {
-    h = await startHarness({ config: { listMaxPageBytes: BUDGET } });
+    h = await startHarness({ backend, config: { listMaxPageBytes: BUDGET } });
     for (let i = 0; i < 11; i++) {
       const res = await h.request('POST', '/scim/v2/Users', {
         userName: `u${String(i).padStart(2, '0')}@x.example`,

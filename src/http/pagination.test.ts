@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../store/open.js';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { createTenant, issueToken } from '../tenancy/tenants.js';
 import { buildApp } from './app.js';
 import { type Harness, NOW, scimError, startHarness, TEST_CONFIG } from './test-support/harness.js';
@@ -19,7 +20,7 @@ type Page = {
 
 const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 
-describe('cursor paging (RFC 9865)', () => {
+describeEachBackend('cursor paging (RFC 9865)', (backend) => {
   let h: Harness;
   const names = (page: Page) => page.Resources.map((r) => (r.userName ?? r.displayName) as string);
   const get = async (url: string, token?: string) => {
@@ -33,7 +34,7 @@ describe('cursor paging (RFC 9865)', () => {
   };
 
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
     for (const name of ['carol', 'alice', 'erin', 'bob', 'dave', 'frank', 'gina']) await createUser(name);
     for (const name of ['Admins', 'Sales']) await h.request('POST', '/scim/v2/Groups', { displayName: name });
   });
@@ -157,7 +158,7 @@ describe('cursor paging (RFC 9865)', () => {
   });
 });
 
-describe('search at the root (RFC 7644 §3.4.3)', () => {
+describeEachBackend('search at the root (RFC 7644 §3.4.3)', (backend) => {
   let h: Harness;
   const search = async (body: Json) => {
     const res = await h.request('POST', '/scim/v2/.search', { schemas: [SEARCH], ...body });
@@ -172,7 +173,7 @@ describe('search at the root (RFC 7644 §3.4.3)', () => {
     );
 
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
     for (const name of ['uma', 'sam', 'xena'])
       await h.request('POST', '/scim/v2/Users', { userName: name, displayName: `x-${name}` });
     for (const name of ['x-team', 'ops', 'x-board']) await h.request('POST', '/scim/v2/Groups', { displayName: name });

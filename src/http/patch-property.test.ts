@@ -6,13 +6,14 @@
  * Runs on SQLite, and again on PostgreSQL when the runner has SCIMD_TEST_PG_URL.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import fc from 'fast-check';
 import { normalizePatchRequest } from '../scim/compat/normalize.js';
 import { applyPatch } from '../scim/patch/apply.js';
 import { parsePatchRequest } from '../scim/patch/parse.js';
 import { USER_RESOURCE_TYPE } from '../scim/schema/registry.js';
 import { URN } from '../scim/schema/urns.js';
+import { type Backend, describeEachBackend } from '../store/test-support/backends.js';
 import { type Harness, startHarness } from './test-support/harness.js';
 
 const ENTERPRISE = URN.enterpriseUser;
@@ -20,7 +21,7 @@ type Json = Record<string, unknown>;
 type RawOp = { op: string; path?: string; value?: unknown };
 
 /** Fewer runs on PostgreSQL, where every request costs a few round trips more. */
-const NUM_RUNS = (process.env.SCIMD_TEST_DATABASE_URL ?? '').startsWith('postgres') ? 25 : 40;
+const numRunsOn = (backend: Backend) => (backend.name === 'postgres' ? 25 : 40);
 
 function patchOp(operations: readonly RawOp[]): Json {
   return { schemas: [URN.patchOp], Operations: operations };
@@ -210,13 +211,13 @@ const invalidOp = fc
 // Properties
 // ---------------------------------------------------------------------------------------------
 
-describe('PATCH through HTTP: properties against the pure engine', () => {
+describeEachBackend('PATCH through HTTP: properties against the pure engine', (backend) => {
   let h: Harness;
   let sequence = 0;
   before(async () => {
     // The pure engine rejects undeclared attributes; the server does too in reject mode
     // (issue #13.4: the default mode ignores them, see unknown-attributes.test.ts).
-    h = await startHarness({ config: { unknownAttributes: 'reject' } });
+    h = await startHarness({ backend, config: { unknownAttributes: 'reject' } });
   });
   after(() => h.close());
 
@@ -256,7 +257,7 @@ describe('PATCH through HTTP: properties against the pure engine', () => {
         assert.equal(patched.headers.etag, expected);
         assert.deepStrictEqual(patched.json(), got.json());
       }),
-      { numRuns: NUM_RUNS },
+      { numRuns: numRunsOn(backend) },
     );
   });
 
@@ -280,7 +281,7 @@ describe('PATCH through HTTP: properties against the pure engine', () => {
         assert.equal(afterwards.body, before.body);
         assert.equal(afterwards.headers.etag, before.headers.etag);
       }),
-      { numRuns: NUM_RUNS },
+      { numRuns: numRunsOn(backend) },
     );
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { ENTRA_USER, type Harness, startHarness } from './test-support/harness.js';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -9,12 +10,12 @@ function patch(...operations: unknown[]) {
   return { schemas: [PATCH_OP], Operations: operations };
 }
 
-describe('PATCH through HTTP', () => {
+describeEachBackend('PATCH through HTTP', (backend) => {
   let h: Harness;
   let userId: string;
   let managerId: string;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
     userId = (await h.request('POST', '/scim/v2/Users', ENTRA_USER)).json<{ id: string }>().id;
     managerId = (await h.request('POST', '/scim/v2/Users', { userName: 'boss@contoso.com' })).json<{ id: string }>().id;
   });

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { type Harness, scimError, startHarness } from './test-support/harness.js';
 
-describe('protocol basics through HTTP', () => {
+describeEachBackend('protocol basics through HTTP', (backend) => {
   let h: Harness;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
   });
   after(() => h.close());
 

@@ -3,8 +3,9 @@
  * the ignored attributes it records (issue 13.4), through the whole HTTP stack on each backend.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import type { RequestLogEntry } from '../store/store.js';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { ENTRA_USER, type Harness, startHarness } from './test-support/harness.js';
 
 const ENTRA_UA = 'Microsoft Azure AD SCIM provisioning 1.0.0';
@@ -27,10 +28,10 @@ function deepUser(depth: number): string {
   return `${user.slice(0, -1)},"urn:example:deep:2.0:User":{"deep":${'['.repeat(depth)}"bottom"${']'.repeat(depth)}}}`;
 }
 
-describe('provisioning log under abuse', () => {
+describeEachBackend('provisioning log under abuse', (backend) => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ config: { logMaxBodyBytes: 4096 } });
+    h = await startHarness({ backend, config: { logMaxBodyBytes: 4096 } });
   });
   after(() => h.close());
 
@@ -108,9 +109,9 @@ describe('provisioning log under abuse', () => {
   });
 });
 
-describe('ignored attributes on the entry (#13.4)', () => {
+describeEachBackend('ignored attributes on the entry (#13.4)', (backend) => {
   it('lists what a create and a PATCH sent that no schema declares, end to end', async () => {
-    const h = await startHarness();
+    const h = await startHarness({ backend });
     try {
       const custom = 'urn:example:custom:2.0:User';
       const created = await h.request(
@@ -150,7 +151,7 @@ describe('ignored attributes on the entry (#13.4)', () => {
   });
 });
 
-describe('no secret in any log (#12.8)', () => {
+describeEachBackend('no secret in any log (#12.8)', (backend) => {
   // Short enough for a path parameter (Fastify's maxParamLength is 100).
   const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk';
   const OPAQUE = 'Zx81kQp2Lm7Vw3Rt9Yb4Nc6Hd8Jf1Gs5Ae0Ui2Oy';
@@ -160,6 +161,7 @@ describe('no secret in any log (#12.8)', () => {
     it(`keeps tokens and passwords out of the request log at ${level} and out of the provisioning log`, async () => {
       const lines: string[] = [];
       const h = await startHarness({
+        backend,
         config: { logMaxBodyBytes: 4096 },
         logger: { level, stream: { write: (line: string) => lines.push(line) } },
       });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { RequestLogEntry, Store } from '../store/store.js';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { createProvisioningLog, timeOrderedId } from './provisioning-log.js';
 import { ENTRA_USER, type Harness, startHarness } from './test-support/harness.js';
 
@@ -18,10 +19,10 @@ async function entries(h: Harness, count: number): Promise<RequestLogEntry[]> {
   assert.fail(`expected ${count} provisioning log entries`);
 }
 
-describe('provisioning log', () => {
+describeEachBackend('provisioning log', (backend) => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ config: { logMaxBodyBytes: 4096 } });
+    h = await startHarness({ backend, config: { logMaxBodyBytes: 4096 } });
   });
   after(() => h.close());
 
@@ -96,7 +97,7 @@ describe('provisioning log', () => {
   });
 
   it('cuts bodies to SCIMD_LOG_MAX_BODY_BYTES', async () => {
-    const small = await startHarness({ config: { logMaxBodyBytes: 40 } });
+    const small = await startHarness({ backend, config: { logMaxBodyBytes: 40 } });
     try {
       await small.request('POST', '/t/acme/scim/v2/Users', ENTRA_USER);
       const [entry] = await entries(small, 1);

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { type Harness, scimError, startHarness } from './test-support/harness.js';
 
 const b64url = (text: string) => Buffer.from(text).toString('base64url');
 
-describe('query and SearchRequest parameters (issue #12.2)', () => {
+describeEachBackend('query and SearchRequest parameters (issue #12.2)', (backend) => {
   let h: Harness;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
     for (const name of ['ann', 'bob', 'cid']) {
       await h.request('POST', '/scim/v2/Users', { userName: `${name}@x.example` });
     }

@@ -4,7 +4,8 @@
  * and the limit, and nothing changes. Small limits keep the bodies small.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { type Harness, scimError, startHarness } from './test-support/harness.js';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -23,12 +24,12 @@ const tooLong = (what: string, bytes: number) =>
     `"${what}" is ${bytes} bytes long; this server accepts at most ${MAX_ATTRIBUTE} bytes per attribute value.`,
   );
 
-describe('resource size limits (issue #12.3)', () => {
+describeEachBackend('resource size limits (issue #12.3)', (backend) => {
   let h: Harness;
   let userId: string;
   let before1: string;
   before(async () => {
-    h = await startHarness({ config: { maxAttributeBytes: MAX_ATTRIBUTE, maxResourceBytes: MAX_RESOURCE } });
+    h = await startHarness({ backend, config: { maxAttributeBytes: MAX_ATTRIBUTE, maxResourceBytes: MAX_RESOURCE } });
     userId = (await h.request('POST', '/scim/v2/Users', { userName: 'limits@contoso.com', title: 'ok' })).json<{
       id: string;
     }>().id;
@@ -120,7 +121,7 @@ describe('resource size limits (issue #12.3)', () => {
   });
 
   it('the defaults are 32 KiB per string and 256 KiB per resource', async () => {
-    const d = await startHarness();
+    const d = await startHarness({ backend });
     try {
       const ok = await d.request('POST', '/scim/v2/Users', { userName: 'd@contoso.com', title: 't'.repeat(32 * 1024) });
       assert.equal(ok.statusCode, 201);

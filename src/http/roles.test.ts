@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { addRole, setRoleEnabled, setTenantRoles } from '../tenancy/role-catalogue.js';
 import { type Harness, NOW, scimError, startHarness } from './test-support/harness.js';
 
@@ -18,11 +19,11 @@ function encoded(value: string, displayName: string) {
 
 type User = { id: string; roles?: unknown[]; active?: boolean; groups?: unknown[]; meta: { version: string } };
 
-describe('app roles through HTTP (catalogue declared)', () => {
+describeEachBackend('app roles through HTTP (catalogue declared)', (backend) => {
   let h: Harness;
   let seq = 0;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
     const at = (s: number) => new Date(NOW.getTime() + s * 1000);
     await addRole(h.store, { value: 'Admin', displayName: 'Administrator' }, at(0));
     await addRole(h.store, { value: 'sales.editor', displayName: 'Sales Editor', description: 'Edit deals' }, at(1));
@@ -224,10 +225,10 @@ describe('app roles through HTTP (catalogue declared)', () => {
   });
 });
 
-describe('app roles through HTTP (no catalogue declared)', () => {
+describeEachBackend('app roles through HTTP (no catalogue declared)', (backend) => {
   let h: Harness;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
   });
   after(() => h.close());
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { type Harness, startHarness } from './test-support/harness.js';
 
 /** Resolves with what the server sent once it closes the connection (never by a clock here). */
@@ -22,11 +23,12 @@ function open(port: number): Promise<Socket> {
   });
 }
 
-describe('slow clients are dropped (issue #12.7)', () => {
+describeEachBackend('slow clients are dropped (issue #12.7)', (backend) => {
   let h: Harness;
   let port: number;
   before(async () => {
     h = await startHarness({
+      backend,
       // The request timeout is long here, so each test shows its own timeout at work.
       config: { headersTimeoutMs: 300, bodyTimeoutMs: 300, requestTimeoutMs: 600_000, keepAliveTimeoutMs: 300 },
     });
@@ -69,12 +71,15 @@ describe('slow clients are dropped (issue #12.7)', () => {
   });
 });
 
-describe('the request timeout is the backstop for bodies scimd never reads (issue #12.7)', () => {
+describeEachBackend('the request timeout is the backstop for bodies scimd never reads (issue #12.7)', (backend) => {
   let h: Harness;
   let port: number;
   before(async () => {
     // Only the request timeout is short: nothing else may close the connection.
-    h = await startHarness({ config: { headersTimeoutMs: 600, requestTimeoutMs: 600, keepAliveTimeoutMs: 600_000 } });
+    h = await startHarness({
+      backend,
+      config: { headersTimeoutMs: 600, requestTimeoutMs: 600, keepAliveTimeoutMs: 600_000 },
+    });
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     port = (h.app.server.address() as { port: number }).port;
   });
@@ -92,11 +97,11 @@ describe('the request timeout is the backstop for bodies scimd never reads (issu
   });
 });
 
-describe('the connection cap (issue #12.7)', () => {
+describeEachBackend('the connection cap (issue #12.7)', (backend) => {
   let h: Harness;
   let port: number;
   before(async () => {
-    h = await startHarness({ config: { maxConnections: 3 } });
+    h = await startHarness({ backend, config: { maxConnections: 3 } });
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     port = (h.app.server.address() as { port: number }).port;
   });

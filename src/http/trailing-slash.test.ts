@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../store/test-support/backends.js';
 import { type Harness, startHarness } from './test-support/harness.js';
 
-describe('a trailing slash after a collection is the collection (issue #13.2)', () => {
+describeEachBackend('a trailing slash after a collection is the collection (issue #13.2)', (backend) => {
   let h: Harness;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
     await h.request('POST', '/scim/v2/Users', { userName: 'slash@x.example' });
   });
   after(() => h.close());

@@ -5,8 +5,9 @@
  * SCIMD_UNKNOWN_ATTRIBUTES=reject the same requests answer 400 and change nothing.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import type { FastifyRequest } from 'fastify';
+import { type Backend, describeEachBackend } from '../store/test-support/backends.js';
 import { ENTRA_USER, type Harness, startHarness } from './test-support/harness.js';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -18,8 +19,8 @@ function patch(...operations: unknown[]) {
 }
 
 /** A harness whose last SCIM request's ignored attributes can be read. */
-async function startNoting(config: Record<string, unknown> = {}) {
-  const h = await startHarness({ config });
+async function startNoting(backend: Backend, config: Record<string, unknown> = {}) {
+  const h = await startHarness({ backend, config });
   const noted: { last: string[] } = { last: [] };
   h.app.addHook('onResponse', async (request: FastifyRequest) => {
     const notes = request.scimContext?.notes;
@@ -41,11 +42,11 @@ const SLOPPY_USER = {
 };
 const SLOPPY_PATHS = ['adreses', 'name.nickname', 'emails.kind', `${ENTERPRISE}:badge`, `${CUSTOM}:costCenter`];
 
-describe('unknown attributes, default mode: accepted, ignored and noted', () => {
+describeEachBackend('unknown attributes, default mode: accepted, ignored and noted', (backend) => {
   let h: Harness;
   let noted: { last: string[] };
   before(async () => {
-    ({ h, noted } = await startNoting());
+    ({ h, noted } = await startNoting(backend));
   });
   after(() => h.close());
 
@@ -169,12 +170,12 @@ describe('unknown attributes, default mode: accepted, ignored and noted', () => 
   });
 });
 
-describe('unknown attributes, SCIMD_UNKNOWN_ATTRIBUTES=reject: 400, nothing changes', () => {
+describeEachBackend('unknown attributes, SCIMD_UNKNOWN_ATTRIBUTES=reject: 400, nothing changes', (backend) => {
   let h: Harness;
   let userId: string;
   let groupId: string;
   before(async () => {
-    ({ h } = await startNoting({ unknownAttributes: 'reject' }));
+    ({ h } = await startNoting(backend, { unknownAttributes: 'reject' }));
     userId = (await h.request('POST', '/scim/v2/Users', { userName: 'strict@contoso.com' })).json<{ id: string }>().id;
     groupId = (await h.request('POST', '/scim/v2/Groups', { displayName: 'Strict' })).json<{ id: string }>().id;
   });

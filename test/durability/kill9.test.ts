@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { openStore } from '../../src/store/open.js';
+import { type Backend, describeEachBackend, type Site } from '../../src/store/test-support/backends.js';
 import { hashAdminToken } from '../../src/tenancy/admin-token.js';
 import { createTenant, issueToken } from '../../src/tenancy/tenants.js';
-import { type Backend, forEachBackend, type Site } from '../fuzz/support/backends.js';
 import { killHard, type ServerProcess, startServerProcess, stopServerProcess } from './server-process.js';
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -38,7 +38,7 @@ interface FeedEvent {
   data: { id: string; resource: Record<string, unknown>; member?: { value: string } };
 }
 
-forEachBackend('kill -9 during a write burst', (backend: Backend) => {
+describeEachBackend('kill -9 during a write burst', (backend: Backend) => {
   let site: Site;
   let server: ServerProcess | undefined;
   let token: string;

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import fc from 'fast-check';
-import { type Backend, forEachBackend, type Site } from './support/backends.js';
+import { type Backend, describeEachBackend, type Site } from '../../src/store/test-support/backends.js';
 import { violation } from './support/checks.js';
 import { dumpControlData } from './support/control-data.js';
 import { fuzzRequest } from './support/generators.js';
@@ -26,7 +26,7 @@ const FILE = 'test/fuzz/http-fuzz.test.ts';
 // 10 to 15 s per backend on two quiet cores; SCIMD_FUZZ_RUNS=20000 for the full pass.
 const settings = fuzzSettings(10_000);
 
-forEachBackend('HTTP fuzz', (backend: Backend) => {
+describeEachBackend('HTTP fuzz', (backend: Backend) => {
   let site: Site;
   let scimd: RunningScimd;
   let ctx: FuzzContext;

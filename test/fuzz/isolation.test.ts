@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import fc from 'fast-check';
-import { type Backend, forEachBackend, type Site } from './support/backends.js';
+import { type Backend, describeEachBackend, type Site } from '../../src/store/test-support/backends.js';
 import { violation } from './support/checks.js';
 import { dumpControlData } from './support/control-data.js';
 import { type IsolationContext, isolationRequest } from './support/isolation-generators.js';
@@ -24,7 +24,7 @@ const FILE = 'test/fuzz/isolation.test.ts';
 // A few seconds per backend; the pass fired 2,255.
 const settings = fuzzSettings(3000);
 
-forEachBackend('isolation fuzz', (backend: Backend) => {
+describeEachBackend('isolation fuzz', (backend: Backend) => {
   let site: Site;
   let scimd: RunningScimd;
   let ctx: IsolationContext;

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, it } from 'node:test';
-import { type Backend, forEachBackend, type Site } from '../fuzz/support/backends.js';
+import { type Backend, describeEachBackend, type Site } from '../../src/store/test-support/backends.js';
 import { type RunningScimd, startScimd } from '../fuzz/support/server.js';
 import { type Check, declaredChecks, type PostmanCollection, runCollection } from './support/postman.js';
 
@@ -45,7 +45,7 @@ const EXPECTED_FAILURES: Record<string, string> = {
 
 const EXPECTED_PASSED = TOTAL - Object.keys(EXPECTED_FAILURES).length;
 
-forEachBackend("Microsoft's SCIM reference collection", (backend: Backend) => {
+describeEachBackend("Microsoft's SCIM reference collection", (backend: Backend) => {
   let site: Site;
   let scimd: RunningScimd;
   let checks: Check[];

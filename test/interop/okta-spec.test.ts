@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, it } from 'node:test';
-import { type Backend, forEachBackend, type Site } from '../fuzz/support/backends.js';
+import { type Backend, describeEachBackend, type Site } from '../../src/store/test-support/backends.js';
 import { scimRequest } from '../fuzz/support/seed-data.js';
 import { type RunningScimd, startScimd } from '../fuzz/support/server.js';
 import { CORE_USER } from '../fuzz/support/urns.js';
@@ -23,7 +23,7 @@ const DECLARED = 53;
 const NOT_EVALUATED = ['19. Optional Test: Verify Groups endpoint / response_time is_less_than 600'];
 const EXPECTED_PASSED = DECLARED - NOT_EVALUATED.length;
 
-forEachBackend("Okta's SCIM 2.0 spec test", (backend: Backend) => {
+describeEachBackend("Okta's SCIM 2.0 spec test", (backend: Backend) => {
   let site: Site;
   let scimd: RunningScimd;
   let checks: RunscopeCheck[];

@@ -6,8 +6,9 @@
  * Tenant URL, sending the compliant PATCH dialect, and must leave identical stored state.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { type Harness, NOW, startHarness } from '../../src/http/test-support/harness.js';
+import { describeEachBackend } from '../../src/store/test-support/backends.js';
 import { addRole } from '../../src/tenancy/role-catalogue.js';
 import { CORE_GROUP, CORE_USER, ENTERPRISE, emptyList, error, LIST, patchOp, Replayer } from './replay-support.js';
 
@@ -291,13 +292,13 @@ async function runCycle(r: Replayer, dialect: Dialect): Promise<void> {
   );
 }
 
-describe('Entra provisioning cycle replayed through HTTP', () => {
+describeEachBackend('Entra provisioning cycle replayed through HTTP', (backend) => {
   let plain: Harness;
   let flagged: Harness;
   const runs: Record<Dialect, Replayer | undefined> = { default: undefined, aadOptscim062020: undefined };
 
   async function withCatalogue(): Promise<Harness> {
-    const h = await startHarness();
+    const h = await startHarness({ backend });
     const at = (s: number) => new Date(NOW.getTime() + s * 1000);
     await addRole(h.store, { value: 'Admin', displayName: 'Administrator' }, at(0));
     await addRole(h.store, { value: 'sales.editor', displayName: 'Sales Editor' }, at(1));

@@ -6,8 +6,9 @@
  * membership PATCHes, PUT with members, unlink) — Okta never deletes users.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { type Harness, startHarness } from '../../src/http/test-support/harness.js';
+import { describeEachBackend } from '../../src/store/test-support/backends.js';
 import { CORE_GROUP, CORE_USER, emptyList, error, LIST, patchOp, Replayer } from './replay-support.js';
 
 const ORIGIN = 'https://scim.example.com/t/acme/scim/v2';
@@ -61,11 +62,11 @@ const member = (name: string, display: string) => ({
   display,
 });
 
-describe('Okta provisioning replayed through HTTP', () => {
+describeEachBackend('Okta provisioning replayed through HTTP', (backend) => {
   let h: Harness;
   let r: Replayer;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
     r = new Replayer(h, '/t/acme/scim/v2');
   });
   after(() => h.close());

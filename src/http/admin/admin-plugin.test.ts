@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../../store/test-support/backends.js';
 import { generateAdminToken } from '../../tenancy/admin-token.js';
 import { addRole } from '../../tenancy/role-catalogue.js';
 import { type Harness, NOW, scimError, startHarness } from '../test-support/harness.js';
@@ -7,10 +8,10 @@ import { type Harness, NOW, scimError, startHarness } from '../test-support/harn
 const PROD = '11111111-2222-3333-4444-555555555555';
 const GUIDE = '/admin/v1/tenants/acme/guide';
 
-describe('admin API: absent without SCIMD_ADMIN_TOKEN_HASH', () => {
+describeEachBackend('admin API: absent without SCIMD_ADMIN_TOKEN_HASH', (backend) => {
   let h: Harness;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ backend });
   });
   after(() => h.close());
 
@@ -24,12 +25,12 @@ describe('admin API: absent without SCIMD_ADMIN_TOKEN_HASH', () => {
   });
 });
 
-describe('admin API: tenant setup guide', () => {
+describeEachBackend('admin API: tenant setup guide', (backend) => {
   let h: Harness;
   const admin = generateAdminToken();
   const auth = { authorization: `Bearer ${admin.token}` };
   before(async () => {
-    h = await startHarness({ config: { adminTokenHash: admin.hash, entraClientIdProd: PROD } });
+    h = await startHarness({ backend, config: { adminTokenHash: admin.hash, entraClientIdProd: PROD } });
     await addRole(h.store, { value: 'sales.editor', displayName: 'Sales Editor', description: 'Edit deals' }, NOW);
   });
   after(() => h.close());

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
+import { describeEachBackend } from '../../store/test-support/backends.js';
 import { generateAdminToken } from '../../tenancy/admin-token.js';
 import { ENTRA_USER, type Harness, startHarness } from '../test-support/harness.js';
 import { adminRouteTable } from './openapi-routes.js';
@@ -17,7 +18,7 @@ function routeFor(routes: readonly AdminRoute[], method: string, path: string): 
   return found;
 }
 
-describe('admin API: tenants, tokens, provisioning log and OpenAPI', () => {
+describeEachBackend('admin API: tenants, tokens, provisioning log and OpenAPI', (backend) => {
   let h: Harness;
   let routes: AdminRoute[];
   /** Sends an admin request and checks a success body against the declared response schema. */
@@ -29,7 +30,7 @@ describe('admin API: tenants, tokens, provisioning log and OpenAPI', () => {
   };
 
   before(async () => {
-    h = await startHarness({ config: { adminTokenHash: admin.hash } });
+    h = await startHarness({ backend, config: { adminTokenHash: admin.hash } });
     routes = adminRouteTable({ store: h.store, config: { publicUrl: undefined }, clock: () => new Date() });
   });
   after(() => h.close());

@@ -1,23 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { createDispatcher } from '../../events/dispatcher.js';
 import { createUsers } from '../../events/test-support/outbox.js';
 import { startReceiver } from '../../events/test-support/receiver.js';
 import { referenceVerify } from '../../events/test-support/standard-webhooks.js';
 import { sendWebhook } from '../../events/webhooks.js';
+import { describeEachBackend } from '../../store/test-support/backends.js';
 import { generateAdminToken } from '../../tenancy/admin-token.js';
 import { type Harness, startHarness } from '../test-support/harness.js';
 
 const admin = generateAdminToken();
 const auth = { authorization: `Bearer ${admin.token}` };
 
-describe('admin API: change feed and webhooks', () => {
+describeEachBackend('admin API: change feed and webhooks', (backend) => {
   let h: Harness;
   let acme: string;
   const call = (method: string, path: string, body?: unknown) => h.request(method, `/admin/v1${path}`, body, auth);
 
   before(async () => {
-    h = await startHarness({ config: { adminTokenHash: admin.hash, webhookAllowTargets: ['127.0.0.1'] } });
+    h = await startHarness({ backend, config: { adminTokenHash: admin.hash, webhookAllowTargets: ['127.0.0.1'] } });
     acme = (await h.store.tenants.getBySlug('acme'))!.id;
   });
   after(() => h.close());
@@ -168,9 +169,9 @@ describe('admin API: change feed and webhooks', () => {
   });
 });
 
-describe('admin API: long-polls and shutdown', () => {
+describeEachBackend('admin API: long-polls and shutdown', (backend) => {
   it('a waiting feed request answers at once when the server closes', async () => {
-    const h = await startHarness({ config: { adminTokenHash: admin.hash } });
+    const h = await startHarness({ backend, config: { adminTokenHash: admin.hash } });
     const started = Date.now();
     const waiting = h.request('GET', '/admin/v1/tenants/acme/events?wait=30', undefined, auth);
     await new Promise((resolve) => setTimeout(resolve, 100));

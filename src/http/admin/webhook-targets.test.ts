@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import { INTERNAL_TARGETS, PUBLIC_TARGETS } from '../../events/test-support/internal-targets.js';
+import { describeEachBackend } from '../../store/test-support/backends.js';
 import { generateAdminToken } from '../../tenancy/admin-token.js';
 import { type Harness, startHarness } from '../test-support/harness.js';
 
@@ -9,12 +10,12 @@ const auth = { authorization: `Bearer ${admin.token}` };
 const refusal = (url: string, reason: string) =>
   `webhook URL ${JSON.stringify(url)} refused: ${reason}; scimd does not send webhooks into internal networks unless SCIMD_WEBHOOK_ALLOW_TARGETS lists the receiver`;
 
-describe('admin API: webhook targets inside the network (#12.6)', () => {
+describeEachBackend('admin API: webhook targets inside the network (#12.6)', (backend) => {
   let h: Harness;
   const call = (method: string, path: string, body?: unknown) => h.request(method, `/admin/v1${path}`, body, auth);
 
   before(async () => {
-    h = await startHarness({ config: { adminTokenHash: admin.hash } });
+    h = await startHarness({ backend, config: { adminTokenHash: admin.hash } });
   });
   after(() => h.close());
 
@@ -46,6 +47,7 @@ describe('admin API: webhook targets inside the network (#12.6)', () => {
 
   it('accepts an internal receiver the allow list names', async () => {
     const allowing = await startHarness({
+      backend,
       config: { adminTokenHash: admin.hash, webhookAllowTargets: ['10.0.0.0/8', 'metadata.google.internal'] },
     });
     try {

@@ -1,10 +1,15 @@
 /**
  * Test harness: the real Fastify app on a fresh store, with two tenants and a token each.
  * Requests go through `app.inject`, i.e. the whole HTTP stack without a socket.
+ *
+ * The backend is a required parameter (issue #14.3): a suite declares itself with
+ * `describeEachBackend` (src/store/test-support/backends.ts) and hands the backend it receives
+ * to `startHarness`, so it runs on SQLite and on PostgreSQL wherever its file lives. A harness
+ * started without one throws instead of quietly picking a backend.
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Store } from '../../store/store.js';
-import { openTestStore } from '../../store/test-support/postgres.js';
+import type { Backend } from '../../store/test-support/backends.js';
 import { createTenant, issueToken } from '../../tenancy/tenants.js';
 import { type AppConfig, buildApp } from '../app.js';
 
@@ -35,11 +40,23 @@ export const TEST_CONFIG: AppConfig = {
   logLevel: 'silent',
 };
 
-export async function startHarness(
-  options: { databaseUrl?: string; config?: Partial<AppConfig>; logger?: Record<string, unknown> } = {},
-): Promise<Harness> {
-  // A PostgreSQL URL gets a throwaway schema, so harnesses may share one test database.
-  const store = await openTestStore(options.databaseUrl ?? process.env.SCIMD_TEST_DATABASE_URL ?? 'sqlite::memory:');
+export interface HarnessOptions {
+  /** Where the store lives: the parameter `describeEachBackend` hands to the suite. */
+  readonly backend: Backend;
+  /** SQLite in a temporary file instead of in memory (see `TestStoreOptions.onDisk`). */
+  readonly onDisk?: boolean;
+  readonly config?: Partial<AppConfig>;
+  readonly logger?: Record<string, unknown>;
+}
+
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
+  if (options?.backend === undefined) {
+    throw new TypeError(
+      'startHarness needs { backend }: declare the suite with describeEachBackend (src/store/test-support/backends.ts)',
+    );
+  }
+  // PostgreSQL gets a throwaway schema per harness, so harnesses may share one test database.
+  const store = await options.backend.openStore({ onDisk: options.onDisk });
   await createTenant(store, { slug: 'acme', name: 'Acme Corp' }, NOW);
   await createTenant(store, { slug: 'globex', name: 'Globex' }, NOW);
   const { token } = await issueToken(store, 'acme', {}, NOW);

@@ -5,7 +5,7 @@
  * its URL by design), every tenant row and every token row. The tested tenant's tokens are
  * dumped without `last_used_at`, which its own requests legitimately move.
  */
-import type { Site } from './backends.js';
+import type { Site } from '../../../src/store/test-support/backends.js';
 
 const CONTROL_TABLES: Record<string, string> = {
   resources: 'resource_type, id',
