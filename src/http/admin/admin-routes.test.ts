@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { generateAdminToken } from '../../tenancy/admin-token.js';
 import { ENTRA_USER, type Harness, startHarness } from '../test-support/harness.js';
-import { adminRouteTable } from './openapi-routes.js';
 import type { AdminRoute } from './route-spec.js';
+import { adminRouteTable } from './test-support/route-table.js';
 
 const admin = generateAdminToken();
 const auth = { authorization: `Bearer ${admin.token}` };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { generateAdminToken } from '../../tenancy/admin-token.js';
 import { type Harness, startHarness } from '../test-support/harness.js';
-import { logEntrySchema, logPageSchema } from './schemas.js';
+import { logEntrySchema, logPageSchema } from './response-schemas.js';
 
 const admin = generateAdminToken();
 const auth = { authorization: `Bearer ${admin.token}` };
