@@ -10,6 +10,7 @@ import { type Logger, newRequestNotes, type RequestContext } from '../service/co
 import type { Store } from '../store/store.js';
 import { registerAdminApi } from './admin/admin-plugin.js';
 import { authenticateRequest } from './auth.js';
+import { scimBaseUrl } from './base-url.js';
 import { bodyProblemError, scanJsonText } from './body-guard.js';
 import {
   answerUnsupportedExpectations,
@@ -18,7 +19,6 @@ import {
   MAX_PATH_PARAMETER_LENGTH,
 } from './client-errors.js';
 import { handleError, sendScimError } from './errors.js';
-import { requestOrigin } from './host-header.js';
 import { createProvisioningLog, DEFAULT_LOG_BODY_BYTES } from './provisioning-log.js';
 import { guardRequest } from './request-guard.js';
 import { requestId } from './request-id.js';
@@ -103,11 +103,6 @@ function timeoutSettings(config: AppConfig): TimeoutSettings {
   };
 }
 
-function scimBaseUrl(config: AppConfig, request: FastifyRequest, slug: string | undefined): string {
-  const origin = config.publicUrl ?? requestOrigin(request.protocol, request.host);
-  return slug === undefined ? `${origin}/scim/v2` : `${origin}/t/${encodeURIComponent(slug)}/scim/v2`;
-}
-
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, store } = options;
   const clock = options.clock ?? (() => new Date());
@@ -179,7 +174,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         now,
         requestId: request.id,
         log,
-        baseUrl: scimBaseUrl(config, request, slug),
+        baseUrl: scimBaseUrl(config.publicUrl, request, slug),
         registry,
         maxResults: config.listMaxResults,
         notes: newRequestNotes(),

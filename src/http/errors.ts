@@ -33,7 +33,20 @@ export function toScimError(error: unknown): ScimError | undefined {
   return undefined;
 }
 
+/**
+ * The scimType of the SCIM error a reply sent, kept on the reply by sendScimError so that the
+ * provisioning log is told it rather than reading it back out of the response text.
+ */
+const SENT_SCIM_TYPE = Symbol('sentScimType');
+type WithScimType = FastifyReply & { [SENT_SCIM_TYPE]?: string | null };
+
+/** The scimType of the error `reply` sent: null for none, undefined when it sent no SCIM error. */
+export function sentScimType(reply: FastifyReply): string | null | undefined {
+  return (reply as WithScimType)[SENT_SCIM_TYPE];
+}
+
 export function sendScimError(reply: FastifyReply, error: ScimError): FastifyReply {
+  (reply as WithScimType)[SENT_SCIM_TYPE] = error.scimType ?? null;
   return reply.code(error.status).headers(error.headers).type(SCIM_CONTENT_TYPE).send(errorMessage(error));
 }
 

@@ -15,13 +15,18 @@
  * can never evict a tenant's genuine entries (issue 12.5). On `/scim/v2` they have no tenant
  * and are not recorded.
  *
+ * The entry's outcome is what the server said, not a reading of the response text (issue
+ * 14.6): the status of the reply, the scimType sendScimError sent (errors.ts), and for a
+ * creation the id at the end of the `Location` header the route set.
+ *
  * Every request gets its entry, whatever it sent (issue 12.1, 12.4): redaction never throws,
  * text is made storable (NUL and lone surrogates escaped, PostgreSQL refuses them), and should
  * a batch still fail, its entries are written one by one so that only a failing one is lost.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestLogEntry, Store } from '../store/store.js';
+import { sentScimType } from './errors.js';
 import { ignoredAttributesOf, resourceIdOf, storable, storableOrNull } from './log-entry-text.js';
 import { bodyForLog, guessIdentityProvider, REDACTED, redactText, truncate } from './log-redaction.js';
 import { createUnauthenticatedLimit, DEFAULT_UNAUTHENTICATED_PER_MINUTE } from './log-unauthenticated-limit.js';
@@ -118,14 +123,37 @@ function withTenant(pending: Pending, tenantId: string): RequestLogEntry {
   };
 }
 
-function parseJson(payload: unknown): Record<string, unknown> | undefined {
-  if (typeof payload !== 'string' || payload === '') return undefined;
+/** What a response said about the request, as the server told it. */
+interface Outcome {
+  readonly status: number;
+  readonly scimType: string | null;
+  /** The resource the request is about: its path id, or the id a creation made. */
+  readonly resourceId: string | undefined;
+}
+
+/**
+ * The id of the resource a `POST` created: the last segment of the `Location` header the
+ * route sets on a 201 (meta.location, with the id percent-encoded).
+ */
+function createdIdOf(reply: FastifyReply): string | undefined {
+  const location = reply.getHeader('location');
+  if (typeof location !== 'string') return undefined;
   try {
-    const value = JSON.parse(payload) as unknown;
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+    return decodeURIComponent(location.slice(location.lastIndexOf('/') + 1));
   } catch {
     return undefined;
   }
+}
+
+function outcomeOf(request: FastifyRequest, reply: FastifyReply): Outcome {
+  const status = reply.statusCode;
+  const pathId = (request.params as { id?: string } | undefined)?.id;
+  const created = status === 201 && request.method === 'POST' && pathId === undefined;
+  return {
+    status,
+    scimType: status >= 400 ? (sentScimType(reply) ?? null) : null,
+    resourceId: pathId ?? (created ? createdIdOf(reply) : undefined),
+  };
 }
 
 export function createProvisioningLog(store: Store, options: ProvisioningLogOptions, log: FastifyBaseLogger) {
@@ -238,26 +266,18 @@ export function createProvisioningLog(store: Store, options: ProvisioningLogOpti
     }
   }
 
-  function entryFor(request: FastifyRequest, status: number, elapsedMs: number, slug: string | undefined): Pending {
+  function entryFor(request: FastifyRequest, outcome: Outcome, elapsedMs: number, slug: string | undefined): Pending {
     const payload = (request as WithPayload)[PAYLOAD];
-    const params = request.params as { id?: string } | undefined;
-    // Only an error's scimType and a created resource's id are read from the response.
-    const response =
-      status >= 400 || (status === 201 && request.method === 'POST' && params?.id === undefined)
-        ? parseJson(payload)
-        : undefined;
-    const createdId = status === 201 && typeof response?.['id'] === 'string' ? response['id'] : undefined;
+    const { status, scimType, resourceId } = outcome;
     const userAgent = request.headers['user-agent'];
     const agent = userAgent === undefined ? undefined : rememberedAgent(userAgent);
     const context = request.scimContext ?? null;
-    const resourceId = params?.id ?? createdId;
     const storedId = resourceId === undefined ? null : resourceIdOf(resourceId);
     // An id that is a secret goes from the bodies too: a 404 names the id it did not find.
     const body = (value: unknown, clientKeys: boolean) => {
       const text = storableOrNull(bodyForLog(value, options.maxBodyBytes, { clientKeys }), options.maxBodyBytes);
       return text !== null && storedId === REDACTED && resourceId ? text.replaceAll(resourceId, REDACTED) : text;
     };
-    const scimType = status >= 400 && typeof response?.['scimType'] === 'string' ? response['scimType'] : null;
     return {
       ...baseEntry(request, status, elapsedMs, slug),
       scimType: scimType === null ? null : truncate(storable(scimType), 100),
@@ -309,7 +329,7 @@ export function createProvisioningLog(store: Store, options: ProvisioningLogOpti
         let slug: string | undefined;
         try {
           slug = slugOf(request);
-          enqueue(entryFor(request, reply.statusCode, reply.elapsedTime, slug));
+          enqueue(entryFor(request, outcomeOf(request, reply), reply.elapsedTime, slug));
         } catch (error) {
           request.log.error({ err: error }, 'could not record the request in the provisioning log');
           // Whatever failed, the request keeps an entry, with what its request line says.

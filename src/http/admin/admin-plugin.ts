@@ -3,21 +3,23 @@
  * authenticated by `Authorization: Bearer <admin token>` checked against
  * `SCIMD_ADMIN_TOKEN_HASH`. Without that hash the API does not exist: its routes are never
  * registered, so they answer the same 404 as any unknown path. Errors are JSON
- * `{error, detail}`, not SCIM. This file only wires auth and errors and registers the route
- * modules; each module adds its own routes.
+ * `{error, detail}`, not SCIM (admin-errors.ts). This file only wires auth and errors and
+ * registers the route modules, each a Fastify plugin with its own options; the OpenAPI document
+ * is collected from the routes they register. Imports go one way: here to the modules.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginCallback, FastifyPluginOptions } from 'fastify';
 import type { Config } from '../../config/config.js';
 import type { Store } from '../../store/store.js';
 import { verifyAdminToken } from '../../tenancy/admin-token.js';
 import { handleAdminError, sendAdminError } from './admin-errors.js';
-import { registerEventRoutes } from './events-routes.js';
-import { registerGuideRoutes } from './guide-routes.js';
-import { registerLogRoutes } from './log-routes.js';
-import { registerOpenApiRoutes } from './openapi-routes.js';
-import { registerTenantRoutes } from './tenants-routes.js';
-import { registerTokenRoutes } from './tokens-routes.js';
-import { registerWebhookRoutes } from './webhooks-routes.js';
+import { eventRoutes } from './events-routes.js';
+import { guideRoutes } from './guide-routes.js';
+import { logRoutes } from './log-routes.js';
+import { collectAdminRoutes, openApiRoutes } from './openapi-routes.js';
+import type { AdminRoute } from './route-spec.js';
+import { tenantRoutes } from './tenants-routes.js';
+import { tokenRoutes } from './tokens-routes.js';
+import { webhookRoutes } from './webhooks-routes.js';
 
 export const ADMIN_PREFIX = '/admin/v1';
 
@@ -25,26 +27,47 @@ export type AdminConfig = Pick<Config, 'publicUrl'> &
   Partial<Pick<Config, 'adminTokenHash' | 'entraClientIdTest' | 'entraClientIdProd'>> &
   Partial<Pick<Config, 'webhookAllowTargets'>>;
 
-/** What every admin route module receives. */
+/** What the admin API is built from; each module takes the part it needs. */
 export interface AdminContext {
   readonly store: Store;
   readonly config: AdminConfig;
   readonly clock: () => Date;
 }
 
-/** A route module: registers its routes (relative to `/admin/v1`) on the admin scope. */
-export type AdminRouteModule = (admin: FastifyInstance, context: AdminContext) => void;
+/** The version the OpenAPI document gives the API. */
+const ADMIN_API_VERSION = '1.0.0';
 
-/** Every route module of the admin API, in registration order. */
-const ROUTE_MODULES: readonly AdminRouteModule[] = [
-  registerGuideRoutes,
-  registerTenantRoutes,
-  registerTokenRoutes,
-  registerEventRoutes,
-  registerWebhookRoutes,
-  registerLogRoutes,
-  registerOpenApiRoutes,
-];
+/** A route module (a Fastify plugin) with the options it is registered with. */
+export interface AdminModule {
+  readonly plugin: FastifyPluginCallback<never>;
+  readonly options: unknown;
+}
+
+const adminModule = <O extends FastifyPluginOptions>(plugin: FastifyPluginCallback<O>, options: O): AdminModule =>
+  ({ plugin, options }) as unknown as AdminModule;
+
+/**
+ * Every route module, in the order of the OpenAPI tags, each given the part of the context it
+ * needs; `routes` is what the OpenAPI document is built from (collectAdminRoutes).
+ */
+export function adminModules(context: AdminContext, routes: readonly AdminRoute[]): readonly AdminModule[] {
+  const { store, config, clock } = context;
+  const { publicUrl } = config;
+  return [
+    adminModule(guideRoutes, {
+      store,
+      publicUrl,
+      entraClientIdTest: config.entraClientIdTest,
+      entraClientIdProd: config.entraClientIdProd,
+    }),
+    adminModule(tenantRoutes, { store, clock, publicUrl }),
+    adminModule(tokenRoutes, { store, clock, publicUrl }),
+    adminModule(eventRoutes, { store }),
+    adminModule(webhookRoutes, { store, clock, webhookAllowTargets: config.webhookAllowTargets }),
+    adminModule(logRoutes, { store, clock }),
+    adminModule(openApiRoutes, { routes, version: ADMIN_API_VERSION }),
+  ];
+}
 
 /** The token of an `Authorization: Bearer <token>` header; any other form yields undefined. */
 function adminCredential(header: string | undefined): string | undefined {
@@ -67,7 +90,10 @@ export async function registerAdminApi(app: FastifyInstance, context: AdminConte
         reply.header('WWW-Authenticate', 'Bearer realm="scimd-admin"');
         return sendAdminError(reply, 401, 'Send the admin token as "Authorization: Bearer <token>".');
       });
-      for (const register of ROUTE_MODULES) register(admin, context);
+      const routes = collectAdminRoutes(admin);
+      for (const { plugin, options } of adminModules(context, routes)) {
+        await admin.register(plugin as FastifyPluginCallback, options as FastifyPluginOptions);
+      }
     },
     { prefix: ADMIN_PREFIX },
   );

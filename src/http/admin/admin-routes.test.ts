@@ -3,8 +3,8 @@ import { after, before, it } from 'node:test';
 import { describeEachBackend } from '../../store/test-support/backends.js';
 import { generateAdminToken } from '../../tenancy/admin-token.js';
 import { ENTRA_USER, type Harness, startHarness } from '../test-support/harness.js';
-import { adminRouteTable } from './openapi-routes.js';
 import type { AdminRoute } from './route-spec.js';
+import { adminRouteTable } from './test-support/route-table.js';
 
 const admin = generateAdminToken();
 const auth = { authorization: `Bearer ${admin.token}` };

@@ -4,15 +4,24 @@
  * the request long-polls: it answers as soon as an event follows the cursor, or empty at the
  * deadline; a client that goes away or a server shutting down ends the wait.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
 import { FEED_MAX_LIMIT, FEED_MAX_WAIT_SECONDS, readChangeFeed } from '../../service/change-feed.js';
-import type { AdminContext } from './admin-plugin.js';
-import { type AdminRoute, defineRoute, queryInteger, registerRoutes, slugParams } from './route-spec.js';
-import { feedPageSchema } from './schemas.js';
+import type { Store } from '../../store/store.js';
+import { feedPageSchema } from './response-schemas.js';
+import { defineRoute, queryInteger, registerRoutes, slugParams } from './route-spec.js';
 
-export function eventRoutes(context: AdminContext, waits: Set<AbortController>): AdminRoute[] {
-  return [
+export interface EventRoutesOptions {
+  readonly store: Store;
+}
+
+export const eventRoutes: FastifyPluginCallback<EventRoutesOptions> = (admin, options, done) => {
+  const waits = new Set<AbortController>();
+  // A long-poll must not hold up a shutdown for its whole wait.
+  admin.addHook('preClose', async () => {
+    for (const controller of waits) controller.abort();
+  });
+  registerRoutes(admin, [
     defineRoute({
       method: 'GET',
       url: '/tenants/:slug/events',
@@ -36,7 +45,7 @@ export function eventRoutes(context: AdminContext, waits: Set<AbortController>):
         waits.add(controller);
         try {
           return await readChangeFeed(
-            context.store,
+            options.store,
             params.slug,
             { after: query.after, limit: query.limit, waitSeconds: query.wait },
             { signal: controller.signal },
@@ -47,14 +56,6 @@ export function eventRoutes(context: AdminContext, waits: Set<AbortController>):
         }
       },
     }),
-  ];
-}
-
-export function registerEventRoutes(admin: FastifyInstance, context: AdminContext): void {
-  const waits = new Set<AbortController>();
-  // A long-poll must not hold up a shutdown for its whole wait.
-  admin.addHook('preClose', async () => {
-    for (const controller of waits) controller.abort();
-  });
-  registerRoutes(admin, eventRoutes(context, waits));
-}
+  ]);
+  done();
+};

@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import { describeEachBackend } from '../../store/test-support/backends.js';
 import { generateAdminToken } from '../../tenancy/admin-token.js';
 import { type Harness, startHarness } from '../test-support/harness.js';
-import { logEntrySchema, logPageSchema } from './schemas.js';
+import { logEntrySchema, logPageSchema } from './response-schemas.js';
 
 const admin = generateAdminToken();
 const auth = { authorization: `Bearer ${admin.token}` };

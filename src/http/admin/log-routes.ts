@@ -1,14 +1,19 @@
 /** The provisioning log over the admin API (docs/provisioning-log.md), as `scimd log`. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
 import { getRequestLogEntry, LOG_MAX_LIMIT, queryRequestLog } from '../../service/request-log.js';
-import type { AdminContext } from './admin-plugin.js';
-import { type AdminRoute, defineRoute, queryBoolean, queryInteger, registerRoutes, slugParams } from './route-spec.js';
-import { logEntrySchema, logPageSchema } from './schemas.js';
+import type { Store } from '../../store/store.js';
+import { logEntrySchema, logPageSchema } from './response-schemas.js';
+import { defineRoute, queryBoolean, queryInteger, registerRoutes, slugParams } from './route-spec.js';
 
-export function logRoutes(context: AdminContext): AdminRoute[] {
-  const { store, clock } = context;
-  return [
+export interface LogRoutesOptions {
+  readonly store: Store;
+  readonly clock: () => Date;
+}
+
+export const logRoutes: FastifyPluginCallback<LogRoutesOptions> = (admin, options, done) => {
+  const { store, clock } = options;
+  registerRoutes(admin, [
     defineRoute({
       method: 'GET',
       url: '/tenants/:slug/log',
@@ -44,9 +49,6 @@ export function logRoutes(context: AdminContext): AdminRoute[] {
       errors: [400, 404],
       handle: async ({ params }) => getRequestLogEntry(store, params.slug, params.entryId),
     }),
-  ];
-}
-
-export function registerLogRoutes(admin: FastifyInstance, context: AdminContext): void {
-  registerRoutes(admin, logRoutes(context));
-}
+  ]);
+  done();
+};

@@ -1,16 +1,12 @@
 /**
  * `GET /admin/v1/openapi.json`: the OpenAPI 3.1 document of the admin API, generated from the
- * zod schemas the routes validate with (route-spec.ts), so it cannot drift from the code.
+ * routes as they are registered (each carries its declaration, route-spec.ts) and the zod
+ * schemas they validate with, so it cannot drift from the code: a route is documented because
+ * it exists, not because a second list names it.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
-import type { AdminContext } from './admin-plugin.js';
-import { eventRoutes } from './events-routes.js';
-import { logRoutes } from './log-routes.js';
-import type { AdminRoute } from './route-spec.js';
-import { tenantRoutes } from './tenants-routes.js';
-import { tokenRoutes } from './tokens-routes.js';
-import { webhookRoutes } from './webhooks-routes.js';
+import { type AdminRoute, defineRoute, registerRoutes } from './route-spec.js';
 
 const errorSchema = z.object({
   error: z.string().describe('A stable code: bad_request, unauthorized, not_found, conflict, …'),
@@ -66,7 +62,7 @@ function parameters(route: AdminRoute): unknown[] {
 function operation(route: AdminRoute): Record<string, unknown> {
   const responses: Record<string, unknown> = {
     [route.status]: {
-      description: STATUS_TEXT[route.status] ?? 'OK',
+      description: route.responseDescription ?? STATUS_TEXT[route.status] ?? 'OK',
       ...(route.response === undefined ? {} : json(route.response, 'output')),
     },
   };
@@ -83,42 +79,8 @@ function operation(route: AdminRoute): Record<string, unknown> {
   };
 }
 
-/** Every route declared with route-spec.ts, as the admin plugin registers them. */
-export function adminRouteTable(context: AdminContext): AdminRoute[] {
-  return [
-    ...tenantRoutes(context),
-    ...tokenRoutes(context),
-    ...eventRoutes(context, new Set()),
-    ...webhookRoutes(context),
-    ...logRoutes(context),
-  ];
-}
-
-/** The guide route is registered by guide-routes.ts without zod schemas: described by hand. */
-const GUIDE_PATH = {
-  get: {
-    tags: ['tenants'],
-    summary: "A tenant's setup guide for the customer's IT admin (never contains a token)",
-    parameters: [
-      { name: 'slug', in: 'path', required: true, schema: { type: 'string' } },
-      { name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['html', 'md', 'json'] } },
-    ],
-    responses: {
-      200: { description: 'The guide, HTML by default' },
-      400: { description: STATUS_TEXT[400], ...json(errorSchema, 'output') },
-      401: { description: STATUS_TEXT[401], ...json(errorSchema, 'output') },
-      404: { description: STATUS_TEXT[404], ...json(errorSchema, 'output') },
-    },
-  },
-};
-
 export function openApiDocument(routes: readonly AdminRoute[], version: string): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {
-    '/tenants/{slug}/guide': GUIDE_PATH,
-    '/openapi.json': {
-      get: { tags: ['meta'], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } },
-    },
-  };
+  const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const path = route.url.replace(/:([A-Za-z]+)/g, '{$1}');
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route) };
@@ -139,10 +101,42 @@ export function openApiDocument(routes: readonly AdminRoute[], version: string):
   };
 }
 
-export function registerOpenApiRoutes(admin: FastifyInstance, context: AdminContext): void {
-  let document: Record<string, unknown> | undefined;
-  admin.get('/openapi.json', async (_request, reply) => {
-    document ??= openApiDocument(adminRouteTable(context), '1.0.0');
-    return reply.header('Cache-Control', 'no-store').send(document);
+/**
+ * Collects the declaration of every admin route registered on `scope` (and its children) from
+ * now on; the list fills as the route modules register.
+ */
+export function collectAdminRoutes(scope: FastifyInstance): readonly AdminRoute[] {
+  const routes: AdminRoute[] = [];
+  scope.addHook('onRoute', (options) => {
+    const declared = options.config?.adminRoute;
+    // Fastify adds a HEAD route for each GET, with the same config: documented once, as GET.
+    if (declared !== undefined && options.method === declared.method) routes.push(declared);
   });
+  return routes;
 }
+
+export interface OpenApiRoutesOptions {
+  /** The admin routes, as collected by collectAdminRoutes (this one included). */
+  readonly routes: readonly AdminRoute[];
+  readonly version: string;
+}
+
+export const openApiRoutes: FastifyPluginCallback<OpenApiRoutesOptions> = (admin, options, done) => {
+  let document: Record<string, unknown> | undefined;
+  registerRoutes(admin, [
+    defineRoute({
+      method: 'GET',
+      url: '/openapi.json',
+      tag: 'meta',
+      summary: 'This document',
+      status: 200,
+      responseDescription: 'OpenAPI 3.1',
+      errors: [],
+      handle: async () => {
+        document ??= openApiDocument(options.routes, options.version);
+        return document;
+      },
+    }),
+  ]);
+  done();
+};

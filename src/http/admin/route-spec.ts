@@ -1,12 +1,20 @@
 /**
  * Admin routes declared as data: method, URL, zod schemas for path parameters, query and body,
- * the success status and response schema, and a handler. The same declarations register the
- * Fastify routes (input is validated with the schemas) and generate the OpenAPI document
- * (openapi-routes.ts), so the two cannot disagree.
+ * the success status and response schema, and a handler. `registerRoutes` registers each as a
+ * Fastify route (input is validated with the schemas) carrying its declaration in the route's
+ * `config`, where the OpenAPI document (openapi-routes.ts) collects it as the route is added:
+ * what is documented is what is registered, with no second list.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { badRequest } from '../../scim/errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The declaration an admin route was registered from, for the OpenAPI document. */
+    adminRoute?: AdminRoute;
+  }
+}
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -29,8 +37,10 @@ export interface AdminRoute {
   readonly query?: z.ZodObject;
   readonly body?: z.ZodType;
   readonly status: number;
-  /** The success body; absent for 204. */
+  /** The success body; absent for 204 and for bodies that are not JSON (the guide). */
   readonly response?: z.ZodType;
+  /** What the success response is, when more can be said than its status text. */
+  readonly responseDescription?: string;
   /** Error statuses worth documenting besides 401. */
   readonly errors: readonly number[];
   handle(input: RouteInput<unknown, unknown, unknown>): Promise<unknown>;
@@ -70,6 +80,7 @@ export function registerRoutes(admin: FastifyInstance, routes: readonly AdminRou
     admin.route({
       method: route.method,
       url: route.url,
+      config: { adminRoute: route },
       handler: async (request, reply) => {
         const input = {
           params: parse(route.params, request.params, 'path'),

@@ -2,9 +2,9 @@
  * Tenants over the admin API: the same use cases as `scimd tenants` (src/tenancy/tenants.ts),
  * with the same JSON shape as its `--json` output.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { TenantRecord } from '../../store/store.js';
+import type { Store, TenantRecord } from '../../store/store.js';
 import {
   createTenant,
   deleteTenant,
@@ -13,19 +13,22 @@ import {
   setTenantStatus,
   viewTenant,
 } from '../../tenancy/tenants.js';
-import type { AdminContext } from './admin-plugin.js';
-import { type AdminRoute, defineRoute, registerRoutes, slugParams } from './route-spec.js';
-import { tenantSchema } from './schemas.js';
+import { publicOrigin } from '../base-url.js';
+import { tenantSchema } from './response-schemas.js';
+import { defineRoute, registerRoutes, slugParams } from './route-spec.js';
 
-/** The base of SCIM URLs: SCIMD_PUBLIC_URL, else the origin the admin request came to. */
-export function adminBaseUrl(context: AdminContext, request: FastifyRequest): string {
-  return context.config.publicUrl ?? `${request.protocol}://${request.host}`;
+export interface TenantRoutesOptions {
+  readonly store: Store;
+  readonly clock: () => Date;
+  /** SCIMD_PUBLIC_URL: the base of each tenant's `scimUrl`; else the origin the request came to. */
+  readonly publicUrl: string | undefined;
 }
 
-export function tenantRoutes(context: AdminContext): AdminRoute[] {
-  const { store } = context;
-  const view = (tenant: TenantRecord, request: FastifyRequest) => viewTenant(tenant, adminBaseUrl(context, request));
-  return [
+export const tenantRoutes: FastifyPluginCallback<TenantRoutesOptions> = (admin, options, done) => {
+  const { store, clock } = options;
+  const view = (tenant: TenantRecord, request: FastifyRequest) =>
+    viewTenant(tenant, publicOrigin(options.publicUrl, request));
+  registerRoutes(admin, [
     defineRoute({
       method: 'GET',
       url: '/tenants',
@@ -48,7 +51,7 @@ export function tenantRoutes(context: AdminContext): AdminRoute[] {
       status: 201,
       response: tenantSchema,
       errors: [400, 409],
-      handle: async ({ body, request }) => view(await createTenant(store, body, context.clock()), request),
+      handle: async ({ body, request }) => view(await createTenant(store, body, clock()), request),
     }),
     defineRoute({
       method: 'GET',
@@ -87,9 +90,6 @@ export function tenantRoutes(context: AdminContext): AdminRoute[] {
       errors: [400, 404],
       handle: async ({ params, request }) => view(await deleteTenant(store, params.slug), request),
     }),
-  ];
-}
-
-export function registerTenantRoutes(admin: FastifyInstance, context: AdminContext): void {
-  registerRoutes(admin, tenantRoutes(context));
-}
+  ]);
+  done();
+};

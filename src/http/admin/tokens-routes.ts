@@ -1,15 +1,22 @@
 /** Tokens over the admin API: the same use cases and shapes as `scimd tokens`. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
-import { issueToken, listTokens, revokeToken, scimUrlFor } from '../../tenancy/tenants.js';
-import type { AdminContext } from './admin-plugin.js';
-import { type AdminRoute, defineRoute, registerRoutes, slugParams } from './route-spec.js';
-import { issuedTokenSchema, tokenSchema } from './schemas.js';
-import { adminBaseUrl } from './tenants-routes.js';
+import type { Store } from '../../store/store.js';
+import { issueToken, listTokens, revokeToken } from '../../tenancy/tenants.js';
+import { scimBaseUrl } from '../base-url.js';
+import { issuedTokenSchema, tokenSchema } from './response-schemas.js';
+import { defineRoute, registerRoutes, slugParams } from './route-spec.js';
 
-export function tokenRoutes(context: AdminContext): AdminRoute[] {
-  const { store } = context;
-  return [
+export interface TokenRoutesOptions {
+  readonly store: Store;
+  readonly clock: () => Date;
+  /** SCIMD_PUBLIC_URL: the base of an issued token's `scimUrl`; else the origin the request came to. */
+  readonly publicUrl: string | undefined;
+}
+
+export const tokenRoutes: FastifyPluginCallback<TokenRoutesOptions> = (admin, options, done) => {
+  const { store, clock } = options;
+  registerRoutes(admin, [
     defineRoute({
       method: 'GET',
       url: '/tenants/:slug/tokens',
@@ -19,7 +26,7 @@ export function tokenRoutes(context: AdminContext): AdminRoute[] {
       status: 200,
       response: z.object({ tokens: z.array(tokenSchema) }),
       errors: [400, 404],
-      handle: async ({ params }) => ({ tokens: await listTokens(store, params.slug, context.clock()) }),
+      handle: async ({ params }) => ({ tokens: await listTokens(store, params.slug, clock()) }),
     }),
     defineRoute({
       method: 'POST',
@@ -36,7 +43,7 @@ export function tokenRoutes(context: AdminContext): AdminRoute[] {
       response: issuedTokenSchema,
       errors: [400, 404],
       handle: async ({ params, body, request }) => {
-        const { token, record } = await issueToken(store, params.slug, body, context.clock());
+        const { token, record } = await issueToken(store, params.slug, body, clock());
         return {
           id: record.id,
           token,
@@ -45,7 +52,7 @@ export function tokenRoutes(context: AdminContext): AdminRoute[] {
           hint: record.hint,
           created: record.created,
           expiresAt: record.expiresAt,
-          scimUrl: scimUrlFor(adminBaseUrl(context, request), params.slug),
+          scimUrl: scimBaseUrl(options.publicUrl, request, params.slug),
         };
       },
     }),
@@ -58,11 +65,8 @@ export function tokenRoutes(context: AdminContext): AdminRoute[] {
       status: 200,
       response: tokenSchema,
       errors: [400, 404],
-      handle: async ({ params }) => revokeToken(store, params.slug, params.tokenId, context.clock()),
+      handle: async ({ params }) => revokeToken(store, params.slug, params.tokenId, clock()),
     }),
-  ];
-}
-
-export function registerTokenRoutes(admin: FastifyInstance, context: AdminContext): void {
-  registerRoutes(admin, tokenRoutes(context));
-}
+  ]);
+  done();
+};

@@ -1,6 +1,7 @@
 /** Webhook endpoints over the admin API: the same use cases as `scimd webhooks` (docs/webhooks.md). */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
+import type { Config } from '../../config/config.js';
 import {
   createWebhook,
   deleteWebhook,
@@ -11,17 +12,30 @@ import {
   updateWebhook,
 } from '../../service/webhook-admin.js';
 import { listDeadLetters, redeliverDeadLetter, replayWebhook } from '../../service/webhook-deliveries.js';
-import type { AdminContext } from './admin-plugin.js';
-import { type AdminRoute, defineRoute, queryInteger, registerRoutes } from './route-spec.js';
-import { createdWebhookSchema, deadLetterSchema, replaySchema, streamSchema, webhookSchema } from './schemas.js';
+import type { Store } from '../../store/store.js';
+import {
+  createdWebhookSchema,
+  deadLetterSchema,
+  replaySchema,
+  streamSchema,
+  webhookSchema,
+} from './response-schemas.js';
+import { defineRoute, queryInteger, registerRoutes } from './route-spec.js';
 
 const idParams = z.object({ id: z.string().describe('The webhook id') });
 
-export function webhookRoutes(context: AdminContext): AdminRoute[] {
-  const { store, clock } = context;
+export interface WebhookRoutesOptions {
+  readonly store: Store;
+  readonly clock: () => Date;
+  /** SCIMD_WEBHOOK_ALLOW_TARGETS: internal receivers webhooks may go to. */
+  readonly webhookAllowTargets?: Config['webhookAllowTargets'] | undefined;
+}
+
+export const webhookRoutes: FastifyPluginCallback<WebhookRoutesOptions> = (admin, options, done) => {
+  const { store, clock } = options;
   // Where webhooks may go (issue #12.6): internal receivers only when the allow list names them.
-  const targets = { allowTargets: context.config.webhookAllowTargets };
-  return [
+  const targets = { allowTargets: options.webhookAllowTargets };
+  registerRoutes(admin, [
     defineRoute({
       method: 'GET',
       url: '/webhooks',
@@ -154,9 +168,6 @@ export function webhookRoutes(context: AdminContext): AdminRoute[] {
       errors: [400, 404],
       handle: async ({ params, body }) => replayWebhook(store, params.id, body.tenant, body.after, clock()),
     }),
-  ];
-}
-
-export function registerWebhookRoutes(admin: FastifyInstance, context: AdminContext): void {
-  registerRoutes(admin, webhookRoutes(context));
-}
+  ]);
+  done();
+};
