@@ -17,8 +17,11 @@ export interface EventRoutesOptions {
 
 export const eventRoutes: FastifyPluginCallback<EventRoutesOptions> = (admin, options, done) => {
   const waits = new Set<AbortController>();
-  // A long-poll must not hold up a shutdown for its whole wait.
+  let closing = false;
+  // A long-poll must not hold up a shutdown for its whole wait, nor may one that reaches its
+  // handler after the shutdown began start waiting.
   admin.addHook('preClose', async () => {
+    closing = true;
     for (const controller of waits) controller.abort();
   });
   registerRoutes(admin, [
@@ -40,6 +43,7 @@ export const eventRoutes: FastifyPluginCallback<EventRoutesOptions> = (admin, op
       errors: [400, 404],
       handle: async ({ params, query, reply }) => {
         const controller = new AbortController();
+        if (closing) controller.abort();
         const abort = () => controller.abort();
         reply.raw.on('close', abort);
         waits.add(controller);

@@ -172,12 +172,16 @@ describeEachBackend('admin API: change feed and webhooks', (backend) => {
 describeEachBackend('admin API: long-polls and shutdown', (backend) => {
   it('a waiting feed request answers at once when the server closes', async () => {
     const h = await startHarness({ backend, config: { adminTokenHash: admin.hash } });
+    // A listening server, as in production: closing waits for requests in flight (inject does
+    // not), so the store is never closed under a request that is still being answered.
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = h.app.server.address() as { port: number };
     const started = Date.now();
-    const waiting = h.request('GET', '/admin/v1/tenants/acme/events?wait=30', undefined, auth);
+    const waiting = fetch(`http://127.0.0.1:${port}/admin/v1/tenants/acme/events?wait=30`, { headers: auth });
     await new Promise((resolve) => setTimeout(resolve, 100));
     await h.close();
     const res = await waiting;
-    assert.deepEqual([res.statusCode, res.json<{ events: unknown[] }>().events], [200, []]);
+    assert.deepEqual([res.status, ((await res.json()) as { events: unknown[] }).events], [200, []]);
     assert.ok(Date.now() - started < 5000, 'the long-poll did not hold up the shutdown');
   });
 });
