@@ -30,7 +30,7 @@ export type ContextFactory = (request: FastifyRequest) => Promise<RequestContext
 export interface ScimRouteOptions {
   /** `/Bulk` limits; maxOperations defaults to 1000, maxPayloadBytes to the server's body limit. */
   readonly bulk?: Partial<BulkLimits>;
-  /** Cursor signing secret and lifetime (docs/pagination.md); defaults: no secret, 3600 s. */
+  /** Cursor signing secret (SCIMD_CURSOR_SECRET) and lifetime (docs/pagination.md); defaults: no secret, 3600 s. */
   readonly cursors?: Partial<CursorSettings>;
   /** Serialized bytes after which a list page stops adding resources; default 1 MiB. */
   readonly maxPageBytes?: number;

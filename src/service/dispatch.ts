@@ -97,6 +97,11 @@ function leanProjection(ctx: RequestContext, typeName: ResourceTypeName): Projec
   return parseProjection(ctx.registry.resourceType(typeName), undefined, typeName === 'Group' ? 'members' : 'groups');
 }
 
+/** The projection of a one-resource answer: Bulk's lean one, or what the query asks for. */
+function answerProjection(ctx: RequestContext, typeName: ResourceTypeName, request: DispatchRequest): Projection {
+  return request.lean ? leanProjection(ctx, typeName) : projectionOf(ctx, typeName, request.query);
+}
+
 function targetOf(rendered: Rendered): DispatchTarget {
   return { id: String(rendered.resource.id), location: rendered.location, etag: rendered.etag };
 }
@@ -116,6 +121,11 @@ function unsupported(request: DispatchRequest): never {
   throw methodNotAllowed(`Method ${request.method} is not allowed on a ${what} of ${where}.`);
 }
 
+/** A list's parameters: the SearchRequest body for SEARCH, else the query string. */
+function listParameters(request: DispatchRequest): ListParameters & Selection {
+  return request.method === 'SEARCH' ? parseSearchRequest(request.body) : (request.query ?? {});
+}
+
 /** Search across every type at the root (GET with a query, or a SearchRequest). */
 async function dispatchRoot(
   ctx: RequestContext,
@@ -123,8 +133,7 @@ async function dispatchRoot(
   settings: DispatchSettings,
 ): Promise<DispatchResult> {
   if (request.id !== undefined || (request.method !== 'GET' && request.method !== 'SEARCH')) unsupported(request);
-  const params: ListParameters & Selection =
-    request.method === 'SEARCH' ? parseSearchRequest(request.body) : (request.query ?? {});
+  const params = listParameters(request);
   const page = await searchAll(
     ctx,
     params,
@@ -142,8 +151,7 @@ async function dispatchList(
   request: DispatchRequest,
   settings: DispatchSettings,
 ): Promise<DispatchResult> {
-  const params: ListParameters & Selection =
-    request.method === 'SEARCH' ? parseSearchRequest(request.body) : (request.query ?? {});
+  const params = listParameters(request);
   const projection = projectionOf(ctx, typeName, params);
   const page = await listResources(ctx, typeName, params, projection, settings.cursors, settings.maxPageBytes);
   return { status: 200, headers: {}, body: page };
@@ -155,8 +163,7 @@ async function dispatchGet(
   id: string,
   request: DispatchRequest,
 ): Promise<DispatchResult> {
-  const projection = request.lean ? leanProjection(ctx, typeName) : projectionOf(ctx, typeName, request.query);
-  const rendered = await getResource(ctx, typeName, id, projection);
+  const rendered = await getResource(ctx, typeName, id, answerProjection(ctx, typeName, request));
   if (request.ifNoneMatch && etagMatches(request.ifNoneMatch, rendered.version)) {
     return { status: 304, headers: { ETag: rendered.etag }, target: targetOf(rendered) };
   }
@@ -171,11 +178,9 @@ async function dispatchPatch(
 ): Promise<DispatchResult> {
   const q = request.query;
   const noContent = !request.lean && typeName === 'Group' && !q?.attributes && !q?.excludedAttributes;
-  const projection = request.lean
-    ? leanProjection(ctx, typeName)
-    : noContent
-      ? projectionOf(ctx, typeName, { excludedAttributes: 'members' })
-      : projectionOf(ctx, typeName, q);
+  const projection = noContent
+    ? projectionOf(ctx, typeName, { excludedAttributes: 'members' })
+    : answerProjection(ctx, typeName, request);
   const { rendered } = await patchResource(ctx, typeName, id, request.body, request.ifMatch, projection);
   if (noContent) return { status: 204, headers: { ETag: rendered.etag }, target: targetOf(rendered) };
   return resourceResult(200, rendered);
@@ -199,7 +204,7 @@ export async function dispatch(
       case 'SEARCH':
         return dispatchList(ctx, typeName, request, settings);
       case 'POST': {
-        const projection = request.lean ? leanProjection(ctx, typeName) : projectionOf(ctx, typeName, request.query);
+        const projection = answerProjection(ctx, typeName, request);
         return resourceResult(201, await createResource(ctx, typeName, request.body, projection));
       }
       default:
@@ -210,7 +215,7 @@ export async function dispatch(
     case 'GET':
       return dispatchGet(ctx, typeName, id, request);
     case 'PUT': {
-      const projection = request.lean ? leanProjection(ctx, typeName) : projectionOf(ctx, typeName, request.query);
+      const projection = answerProjection(ctx, typeName, request);
       return resourceResult(200, await replaceResource(ctx, typeName, id, request.body, request.ifMatch, projection));
     }
     case 'PATCH':
