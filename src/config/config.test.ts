@@ -54,6 +54,7 @@ describe('loadConfig defaults', () => {
         keepAliveTimeoutMs: 72_000,
         maxConnections: 1000,
         listMaxPageBytes: 1_048_576,
+        cursorSecret: undefined,
       },
     );
   });
@@ -111,6 +112,7 @@ describe('loadConfig defaults', () => {
         ['SCIMD_KEEP_ALIVE_TIMEOUT_MS', '72000'],
         ['SCIMD_MAX_CONNECTIONS', '1000'],
         ['SCIMD_LIST_MAX_PAGE_BYTES', '1048576'],
+        ['SCIMD_CURSOR_SECRET', null],
       ],
     );
     for (const v of CONFIG_VARIABLES) assert.ok(v.description.length > 20, v.name);
@@ -151,6 +153,7 @@ describe('loadConfig good values', () => {
       SCIMD_KEEP_ALIVE_TIMEOUT_MS: '5000',
       SCIMD_MAX_CONNECTIONS: '1',
       SCIMD_LIST_MAX_PAGE_BYTES: '65536',
+      SCIMD_CURSOR_SECRET: ` ${'c'.repeat(32)} `,
     });
     assert.deepEqual(
       { ...config },
@@ -185,6 +188,7 @@ describe('loadConfig good values', () => {
         keepAliveTimeoutMs: 5000,
         maxConnections: 1,
         listMaxPageBytes: 65536,
+        cursorSecret: 'c'.repeat(32),
       },
     );
   });
@@ -443,5 +447,21 @@ describe('SCIMD_WEBHOOK_ALLOW_TARGETS', () => {
         value,
       );
     }
+  });
+});
+
+describe('SCIMD_CURSOR_SECRET (#14.6)', () => {
+  it('is unset by default and kept as given, trimmed', () => {
+    assert.equal(loadConfig({}).cursorSecret, undefined);
+    const secret = 'f00d'.repeat(16);
+    assert.equal(loadConfig({ SCIMD_CURSOR_SECRET: `${secret}\n` }).cursorSecret, secret);
+  });
+
+  it('refuses a secret shorter than 32 characters without echoing it', () => {
+    const message = messageFor('SCIMD_CURSOR_SECRET', 'short-secret-value');
+    assert.equal(
+      message,
+      'the value must be at least 32 characters, the same on every scimd process (e.g. from: openssl rand -hex 32)',
+    );
   });
 });

@@ -79,6 +79,9 @@ export interface Config {
   // Issue #12.3: bounded list pages (src/service/page-fill.ts).
   /** Serialized bytes of resources after which a list or search page stops adding resources. */
   readonly listMaxPageBytes: number;
+  // Issue #14.6: the deployment secret for list cursors (src/scim/cursor.ts, docs/pagination.md).
+  /** Secret mixed into every tenant's cursor key; undefined: keys from the tenant's internal id alone. */
+  readonly cursorSecret: string | undefined;
 }
 
 export interface ConfigVariable {
@@ -415,6 +418,16 @@ const LIST_MAX_PAGE_BYTES: Spec<number> = {
   schema: integer(65_536, 1_073_741_824, 'an integer number of bytes from 65536 to 1073741824'),
 };
 
+// Issue #14.6: the deployment secret for list cursors (src/scim/cursor.ts, docs/pagination.md).
+const CURSOR_SECRET_FORM = 'at least 32 characters, the same on every scimd process (e.g. from: openssl rand -hex 32)';
+const CURSOR_SECRET: Spec<string, null> = {
+  name: 'SCIMD_CURSOR_SECRET',
+  default: null,
+  description: `Secret mixed into the keys that sign list cursors, ${CURSOR_SECRET_FORM}. Unset: keys derive from each tenant's internal id alone.`,
+  schema: z.string().min(32, { error: `must be ${CURSOR_SECRET_FORM}` }),
+  sensitive: true,
+};
+
 const SPECS = [
   PORT,
   HOST,
@@ -446,6 +459,7 @@ const SPECS = [
   KEEP_ALIVE_TIMEOUT_MS,
   MAX_CONNECTIONS,
   LIST_MAX_PAGE_BYTES,
+  CURSOR_SECRET,
 ] as const;
 
 /** Every variable scimd reads, in documentation order. */
@@ -505,6 +519,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     keepAliveTimeoutMs: read(KEEP_ALIVE_TIMEOUT_MS),
     maxConnections: read(MAX_CONNECTIONS),
     listMaxPageBytes: read(LIST_MAX_PAGE_BYTES),
+    cursorSecret: read(CURSOR_SECRET),
   };
   // Node refuses a request timeout shorter than the headers timeout.
   if (config.requestTimeoutMs < config.headersTimeoutMs) {

@@ -35,6 +35,7 @@ declare module 'fastify' {
 export type AppConfig = Pick<Config, 'publicUrl' | 'maxBodyBytes' | 'listMaxResults' | 'trustProxy' | 'logLevel'> &
   Partial<TimeoutSettings> &
   Partial<Pick<Config, 'listMaxPageBytes'>> &
+  Partial<Pick<Config, 'cursorSecret'>> &
   Partial<Pick<Config, 'adminTokenHash' | 'entraClientIdTest' | 'entraClientIdProd'>> &
   Partial<Pick<Config, 'logMaxBodyBytes'>> &
   Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayloadBytes'>> &
@@ -202,6 +203,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         scim.addHook('preValidation', async (request) => guardRequest(request));
         registerScimRoutes(scim, registry, async (request) => request.scimContext!, {
           ...(config.listMaxPageBytes !== undefined ? { maxPageBytes: config.listMaxPageBytes } : {}),
+          // Issue #14.6: one cursor secret for every process (docs/pagination.md).
+          ...(config.cursorSecret !== undefined ? { cursors: { secret: config.cursorSecret } } : {}),
           bulk: {
             ...(config.bulkMaxOperations !== undefined ? { maxOperations: config.bulkMaxOperations } : {}),
             ...(config.bulkMaxPayloadBytes !== undefined ? { maxPayloadBytes: config.bulkMaxPayloadBytes } : {}),

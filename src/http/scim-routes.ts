@@ -1,32 +1,26 @@
 /**
  * The SCIM endpoints (RFC 7644 §3, §4), registered under both URL forms:
  * `/scim/v2` (tenant = the token's tenant) and `/t/<slug>/scim/v2` (token must be that tenant's).
- * Routes are a few lines each: parse the request, call a use case, send the result.
+ * Routes are a few lines each: a Fastify request becomes a `DispatchRequest`, and the
+ * `DispatchResult` (src/service/dispatch.ts) becomes the reply.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type CursorSettings, DEFAULT_CURSOR_SETTINGS } from '../scim/cursor.js';
 import { resourceTypeDocument, schemaDocument, serviceProviderConfig } from '../scim/discovery.js';
-import {
-  invalidFilter,
-  invalidSyntax,
-  invalidValue,
-  methodNotAllowed,
-  notFound,
-  payloadTooLarge,
-} from '../scim/errors.js';
+import { methodNotAllowed, notFound, payloadTooLarge } from '../scim/errors.js';
 import { listResponse } from '../scim/messages.js';
-import { parseProjection } from '../scim/resource/project.js';
 import type { SchemaRegistry } from '../scim/schema/registry.js';
-import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
+import type { ResourceTypeDefinition } from '../scim/schema/types.js';
 import { type BulkLimits, DEFAULT_BULK_MAX_OPERATIONS, executeBulk } from '../service/bulk.js';
 import type { RequestContext } from '../service/context.js';
-import { type ListParameters, listResources } from '../service/list.js';
+import {
+  type DispatchMethod,
+  type DispatchRequest,
+  type DispatchResult,
+  type DispatchSettings,
+  dispatch,
+} from '../service/dispatch.js';
 import { DEFAULT_PAGE_BYTES } from '../service/page-fill.js';
-import { patchResource } from '../service/patch.js';
-import { etagMatches } from '../service/preconditions.js';
-import type { Rendered } from '../service/render.js';
-import { createResource, deleteResource, getResource, replaceResource } from '../service/resources.js';
-import { searchAll } from '../service/search.js';
 import { drainBody, drainLimit } from './body-drain.js';
 import { handleError, isBodyTooLarge, SCIM_CONTENT_TYPE, sendScimError } from './errors.js';
 
@@ -36,16 +30,14 @@ export type ContextFactory = (request: FastifyRequest) => Promise<RequestContext
 export interface ScimRouteOptions {
   /** `/Bulk` limits; maxOperations defaults to 1000, maxPayloadBytes to the server's body limit. */
   readonly bulk?: Partial<BulkLimits>;
-  /** Cursor signing secret and lifetime (docs/pagination.md); defaults: no secret, 3600 s. */
+  /** Cursor signing secret (SCIMD_CURSOR_SECRET) and lifetime (docs/pagination.md); defaults: no secret, 3600 s. */
   readonly cursors?: Partial<CursorSettings>;
   /** Serialized bytes after which a list page stops adding resources; default 1 MiB. */
   readonly maxPageBytes?: number;
 }
 
-interface RouteSettings {
+interface RouteSettings extends DispatchSettings {
   readonly bulk: BulkLimits;
-  readonly cursors: CursorSettings;
-  readonly maxPageBytes: number;
 }
 
 type Query = Record<string, string | undefined>;
@@ -55,23 +47,30 @@ function query(request: FastifyRequest): Query {
   return request.query as Query;
 }
 
-function projectionOf(ctx: RequestContext, typeName: ResourceTypeName, q: Query) {
-  return parseProjection(ctx.registry.resourceType(typeName), q.attributes, q.excludedAttributes);
-}
-
 function send(reply: FastifyReply, status: number, body: unknown): FastifyReply {
   return reply.code(status).type(SCIM_CONTENT_TYPE).send(body);
 }
 
-function sendResource(reply: FastifyReply, status: number, rendered: Rendered): FastifyReply {
-  reply.header('ETag', rendered.etag);
-  if (status === 201) reply.header('Location', rendered.location);
-  return send(reply, status, rendered.resource);
+/** A dispatch result as the reply: status, its headers, and the body as SCIM JSON if any. */
+function sendResult(reply: FastifyReply, result: DispatchResult): FastifyReply {
+  for (const [name, value] of Object.entries(result.headers)) reply.header(name, value);
+  if (result.body === undefined) return reply.code(result.status).send();
+  return send(reply, result.status, result.body);
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** If-Match and If-None-Match as dispatch preconditions (dispatch decides where each applies). */
+function preconditions(request: FastifyRequest): Pick<DispatchRequest, 'ifMatch' | 'ifNoneMatch'> {
+  const ifMatch = header(request, 'if-match');
+  const ifNoneMatch = header(request, 'if-none-match');
+  return {
+    ...(ifMatch !== undefined ? { ifMatch } : {}),
+    ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
+  };
 }
 
 /** Registers one method → 405 route per path, so a wrong method is a SCIM 405 with `Allow`. */
@@ -88,130 +87,33 @@ function disallow(app: FastifyInstance, url: string, allowed: readonly string[])
   });
 }
 
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'array' : typeof value;
-}
-
-/**
- * The members of a SearchRequest (RFC 7644 §3.4.3), each checked for its type: a member of the
- * wrong type is a 400, never silently ignored (a numeric `filter` must not return everything).
- * `null` counts as absent.
- */
-function searchParameters(body: unknown): ListParameters & { attributes?: string; excludedAttributes?: string } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw invalidSyntax('A SearchRequest body must be a JSON object.');
-  }
-  const b = body as Record<string, unknown>;
-  const given = (name: string) => b[name] !== undefined && b[name] !== null;
-  const list = (name: string) => {
-    const v = b[name];
-    if (!given(name)) return undefined;
-    if (typeof v === 'string') return v;
-    if (Array.isArray(v) && v.every((item) => typeof item === 'string')) return v.join(',');
-    throw invalidValue(`"${name}" must be a string or an array of strings, got ${kindOf(v)}.`);
-  };
-  const text = (name: string, error: typeof invalidValue = invalidValue) => {
-    const v = b[name];
-    if (!given(name)) return undefined;
-    if (typeof v === 'string') return v;
-    throw error(`"${name}" must be a string, got ${kindOf(v)}.`);
-  };
-  const num = (name: string) => {
-    const v = b[name];
-    if (!given(name)) return undefined;
-    if (typeof v === 'number' || typeof v === 'string') return v;
-    throw invalidValue(`"${name}" must be an integer, got ${kindOf(v)}.`);
-  };
-  const attributes = list('attributes');
-  const excludedAttributes = list('excludedAttributes');
-  const filter = text('filter', invalidFilter);
-  const sortBy = text('sortBy');
-  const sortOrder = text('sortOrder');
-  const startIndex = num('startIndex');
-  const count = num('count');
-  // RFC 9865 §3: the cursor travels in the SearchRequest body too; any value is checked later.
-  const cursor = b.cursor === null ? undefined : b.cursor;
-  return {
-    ...(attributes !== undefined ? { attributes } : {}),
-    ...(excludedAttributes !== undefined ? { excludedAttributes } : {}),
-    ...(filter !== undefined ? { filter } : {}),
-    ...(sortBy !== undefined ? { sortBy } : {}),
-    ...(sortOrder !== undefined ? { sortOrder } : {}),
-    ...(startIndex !== undefined ? { startIndex } : {}),
-    ...(count !== undefined ? { count } : {}),
-    ...(cursor !== undefined ? { cursor } : {}),
-  };
-}
-
 function registerResourceRoutes(
   app: FastifyInstance,
   type: ResourceTypeDefinition,
   context: ContextFactory,
   settings: RouteSettings,
 ): void {
-  const typeName = type.name;
+  const resourceType = type.name;
   const base = type.endpoint;
-  app.get(base, async (request, reply) => {
+  const run = async (request: FastifyRequest, reply: FastifyReply, method: DispatchMethod, id?: string) => {
     const ctx = await context(request);
-    const q = query(request);
-    const projection = projectionOf(ctx, typeName, q);
-    const page = await listResources(ctx, typeName, q, projection, settings.cursors, settings.maxPageBytes);
-    return send(reply, 200, page);
-  });
-  app.post(base, async (request, reply) => {
-    const ctx = await context(request);
-    const rendered = await createResource(ctx, typeName, request.body, projectionOf(ctx, typeName, query(request)));
-    return sendResource(reply, 201, rendered);
-  });
-  app.post(`${base}/.search`, async (request, reply) => {
-    const ctx = await context(request);
-    const params = searchParameters(request.body);
-    const projection = projectionOf(ctx, typeName, params as Query);
-    return send(
-      reply,
-      200,
-      await listResources(ctx, typeName, params, projection, settings.cursors, settings.maxPageBytes),
-    );
-  });
-  app.get<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
-    const ctx = await context(request);
-    const rendered = await getResource(ctx, typeName, request.params.id, projectionOf(ctx, typeName, query(request)));
-    const ifNoneMatch = header(request, 'if-none-match');
-    if (ifNoneMatch && etagMatches(ifNoneMatch, rendered.version)) {
-      return reply.code(304).header('ETag', rendered.etag).send();
-    }
-    return sendResource(reply, 200, rendered);
-  });
-  app.put<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
-    const ctx = await context(request);
-    const projection = projectionOf(ctx, typeName, query(request));
-    const ifMatch = header(request, 'if-match');
-    return sendResource(
-      reply,
-      200,
-      await replaceResource(ctx, typeName, request.params.id, request.body, ifMatch, projection),
-    );
-  });
-  app.patch<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
-    const ctx = await context(request);
-    const q = query(request);
-    // Groups answer 204 unless the client asks for attributes (RFC 7644 §3.5.2 allows either;
-    // Entra advises 204), so a PATCH never reads a 100,000-member list just to echo it.
-    const noContent = typeName === 'Group' && !q.attributes && !q.excludedAttributes;
-    const projection = noContent
-      ? projectionOf(ctx, typeName, { excludedAttributes: 'members' })
-      : projectionOf(ctx, typeName, q);
-    const ifMatch = header(request, 'if-match');
-    const { rendered } = await patchResource(ctx, typeName, request.params.id, request.body, ifMatch, projection);
-    if (noContent) return reply.code(204).header('ETag', rendered.etag).send();
-    return sendResource(reply, 200, rendered);
-  });
-  app.delete<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
-    const ctx = await context(request);
-    await deleteResource(ctx, typeName, request.params.id, header(request, 'if-match'));
-    return reply.code(204).send();
-  });
+    const input: DispatchRequest = {
+      resourceType,
+      method,
+      ...(id !== undefined ? { id } : {}),
+      body: request.body,
+      query: query(request),
+      ...preconditions(request),
+    };
+    return sendResult(reply, await dispatch(ctx, input, settings));
+  };
+  app.get(base, (request, reply) => run(request, reply, 'GET'));
+  app.post(base, (request, reply) => run(request, reply, 'POST'));
+  app.post(`${base}/.search`, (request, reply) => run(request, reply, 'SEARCH'));
+  app.get<{ Params: Params }>(`${base}/:id`, (request, reply) => run(request, reply, 'GET', request.params.id));
+  app.put<{ Params: Params }>(`${base}/:id`, (request, reply) => run(request, reply, 'PUT', request.params.id));
+  app.patch<{ Params: Params }>(`${base}/:id`, (request, reply) => run(request, reply, 'PATCH', request.params.id));
+  app.delete<{ Params: Params }>(`${base}/:id`, (request, reply) => run(request, reply, 'DELETE', request.params.id));
   disallow(app, base, ['GET', 'POST']);
   disallow(app, `${base}/.search`, ['POST']);
   disallow(app, `${base}/:id`, ['GET', 'PUT', 'PATCH', 'DELETE']);
@@ -223,15 +125,13 @@ function registerResourceRoutes(
  * over it is a 413 naming maxPayloadSize, as §3.7.4 requires).
  */
 function registerRootRoutes(app: FastifyInstance, context: ContextFactory, settings: RouteSettings): void {
-  const search = async (ctx: RequestContext, params: ListParameters & Query) =>
-    searchAll(ctx, params, (typeName) => projectionOf(ctx, typeName, params), settings.cursors, settings.maxPageBytes);
   app.get('/', async (request, reply) => {
     const ctx = await context(request);
-    return send(reply, 200, await search(ctx, query(request)));
+    return sendResult(reply, await dispatch(ctx, { method: 'GET', query: query(request) }, settings));
   });
   app.post('/.search', async (request, reply) => {
     const ctx = await context(request);
-    return send(reply, 200, await search(ctx, searchParameters(request.body) as ListParameters & Query));
+    return sendResult(reply, await dispatch(ctx, { method: 'SEARCH', body: request.body }, settings));
   });
   const tooLarge = payloadTooLarge(
     `The bulk request is larger than maxPayloadSize (${settings.bulk.maxPayloadBytes} bytes); split it into smaller requests.`,

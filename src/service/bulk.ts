@@ -1,7 +1,8 @@
 /**
- * Bulk (RFC 7644 §3.7): runs each operation of a BulkRequest through the same use cases as a
- * single request (createResource, replaceResource, patchResource, deleteResource), so
- * validation, IdP quirks, ETags and change bookkeeping are identical.
+ * Bulk (RFC 7644 §3.7): runs each operation of a BulkRequest through the same `dispatch` as a
+ * single request (dispatch.ts), so validation, IdP quirks, ETags, statuses and change
+ * bookkeeping are identical. Bulk asks for the lean answer: no body is returned, so nothing
+ * derived (members, groups) is read.
  *
  * Atomicity: operations are independent (§3.7: "continue performing as many changes as possible
  * and disregard partial failures"). Each runs in its own transaction: a failed one changes
@@ -25,13 +26,10 @@ import {
 } from '../scim/bulk.js';
 import { conflict, internal, invalidValue, ScimError } from '../scim/errors.js';
 import { errorMessage } from '../scim/messages.js';
-import { parseProjection } from '../scim/resource/project.js';
-import type { ResourceTypeName } from '../scim/schema/types.js';
 import { URN } from '../scim/schema/urns.js';
 import type { RequestContext } from './context.js';
-import { patchResource } from './patch.js';
-import { locationOf, type Rendered } from './render.js';
-import { createResource, deleteResource, replaceResource } from './resources.js';
+import { dispatch } from './dispatch.js';
+import { locationOf } from './resource-view.js';
 
 export interface BulkLimits {
   /** Most operations one request may carry (advertised as bulk.maxOperations). */
@@ -41,41 +39,6 @@ export interface BulkLimits {
 }
 
 export const DEFAULT_BULK_MAX_OPERATIONS = 1000;
-
-/** What a successful operation created or changed. */
-interface Outcome {
-  readonly status: number;
-  readonly id: string;
-  readonly rendered?: Rendered;
-}
-
-/** Renders nothing derived: bulk responses omit bodies of successful operations (§3.7.3 allows it). */
-function leanProjection(ctx: RequestContext, typeName: ResourceTypeName) {
-  return parseProjection(ctx.registry.resourceType(typeName), undefined, typeName === 'Group' ? 'members' : 'groups');
-}
-
-async function run(ctx: RequestContext, op: BulkOperation, id: string | undefined, data: unknown): Promise<Outcome> {
-  const projection = leanProjection(ctx, op.resourceType);
-  switch (op.method) {
-    case 'POST': {
-      const rendered = await createResource(ctx, op.resourceType, data, projection);
-      return { status: 201, id: String(rendered.resource.id), rendered };
-    }
-    case 'PUT':
-      return {
-        status: 200,
-        id: id!,
-        rendered: await replaceResource(ctx, op.resourceType, id!, data, op.version, projection),
-      };
-    case 'PATCH': {
-      const { rendered } = await patchResource(ctx, op.resourceType, id!, data, op.version, projection);
-      return { status: 200, id: id!, rendered };
-    }
-    case 'DELETE':
-      await deleteResource(ctx, op.resourceType, id!, op.version);
-      return { status: 204, id: id! };
-  }
-}
 
 function failure(op: BulkOperation | RejectedOperation, error: ScimError, location?: string): BulkOperationResult {
   return {
@@ -117,13 +80,22 @@ export async function executeBulk(ctx: RequestContext, body: unknown, limits: Bu
       for (const ref of op.references) resolve(ref);
       const id = op.id === undefined ? undefined : String(replaceReferences(op.id, resolve));
       if (id !== undefined) location = locationOf(ctx, { id, resourceType: op.resourceType });
-      const outcome = await run(ctx, op, id, op.data === undefined ? undefined : replaceReferences(op.data, resolve));
-      if (op.method === 'POST' && op.bulkId !== undefined) created.set(op.bulkId, outcome.id);
+      const outcome = await dispatch(ctx, {
+        resourceType: op.resourceType,
+        method: op.method,
+        ...(id !== undefined ? { id } : {}),
+        body: op.data === undefined ? undefined : replaceReferences(op.data, resolve),
+        ...(op.version !== undefined ? { ifMatch: op.version } : {}),
+        lean: true,
+      });
+      // Every Bulk method (POST, PUT, PATCH, DELETE) answers about one resource.
+      const target = outcome.target!;
+      if (op.method === 'POST' && op.bulkId !== undefined) created.set(op.bulkId, target.id);
       return {
-        location: outcome.rendered?.location ?? locationOf(ctx, { id: outcome.id, resourceType: op.resourceType }),
+        location: target.location,
         method: op.method,
         ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}),
-        ...(outcome.rendered ? { version: outcome.rendered.etag } : {}),
+        ...(target.etag !== undefined ? { version: target.etag } : {}),
         status: String(outcome.status),
       };
     } catch (error) {

@@ -15,7 +15,7 @@ import type { Projection } from '../scim/resource/project.js';
 import type { ResourceTypeName } from '../scim/schema/types.js';
 import type { KeysetPosition, ResourceQuery } from '../store/store.js';
 import type { RequestContext } from './context.js';
-import { renderPage } from './render.js';
+import { renderPage } from './resource-view.js';
 
 /** Serialized bytes of resources after which a page stops (SCIMD_LIST_MAX_PAGE_BYTES). */
 export const DEFAULT_PAGE_BYTES = 1024 * 1024;

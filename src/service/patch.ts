@@ -28,7 +28,7 @@ import {
 import { resolveMembers } from './members.js';
 import { recordChange } from './outbox.js';
 import { checkIfMatch } from './preconditions.js';
-import { type Rendered, render } from './render.js';
+import { type Rendered, render } from './resource-view.js';
 import { loadOrThrow } from './resources.js';
 import { loadRoleCatalogue, touchesRoles, withResolvedRoles } from './roles.js';
 

@@ -21,7 +21,7 @@ import {
 import { resolveMembers } from './members.js';
 import { recordChange, recordDeletion } from './outbox.js';
 import { checkIfMatch } from './preconditions.js';
-import { type Rendered, render } from './render.js';
+import { type Rendered, render } from './resource-view.js';
 import { loadRoleCatalogue, mentionsRoles, withResolvedRoles } from './roles.js';
 
 function missing(type: ResourceTypeName, id: string) {
