@@ -11,23 +11,30 @@ import { describe, it } from 'node:test';
 const SRC = 'src';
 
 /** Layer → internal targets it may import (path prefixes under src/) and whether node:/npm imports are allowed. */
+/**
+ * The storage port, which every layer above the store may import: resources, tenants, tokens and
+ * roles (store.ts), the outbox, endpoints and provisioning log (events-port.ts), and the shapes
+ * both use (shapes.ts). Backends are reached only through `store/open.ts` (composition roots).
+ */
+const STORE_PORT = ['store/store.ts', 'store/events-port.ts', 'store/shapes.ts'];
+
 const RULES: Record<string, { internal: string[]; external: boolean }> = {
   scim: { internal: ['scim/'], external: false },
   store: { internal: ['scim/', 'store/'], external: true },
-  tenancy: { internal: ['scim/', 'store/store.ts', 'tenancy/'], external: true },
-  events: { internal: ['scim/', 'store/store.ts', 'events/'], external: true },
+  tenancy: { internal: ['scim/', ...STORE_PORT, 'tenancy/'], external: true },
+  events: { internal: ['scim/', ...STORE_PORT, 'events/'], external: true },
   // The setup guide: built from tenancy values and rendered without I/O of its own.
-  guide: { internal: ['scim/', 'store/store.ts', 'tenancy/', 'guide/'], external: false },
-  service: { internal: ['scim/', 'store/store.ts', 'tenancy/', 'events/', 'service/'], external: false },
+  guide: { internal: ['scim/', ...STORE_PORT, 'tenancy/', 'guide/'], external: false },
+  service: { internal: ['scim/', ...STORE_PORT, 'tenancy/', 'events/', 'service/'], external: false },
   http: {
-    internal: ['scim/', 'store/store.ts', 'tenancy/', 'service/', 'config/config.ts', 'http/', 'guide/'],
+    internal: ['scim/', ...STORE_PORT, 'tenancy/', 'service/', 'config/config.ts', 'http/', 'guide/'],
     external: true,
   },
   // The CLI is a second composition root: it opens the configured store and may start the server.
   cli: {
     internal: [
       'scim/',
-      'store/store.ts',
+      ...STORE_PORT,
       'store/open.ts',
       'tenancy/',
       'service/',

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ChangeEvent } from '../store/store.js';
+import type { ChangeEvent } from '../store/events-port.js';
 import { ENTRA_USER, type Harness, startHarness } from './test-support/harness.js';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { RequestLogEntry } from '../store/store.js';
+import type { RequestLogEntry } from '../store/events-port.js';
 import { ENTRA_USER, type Harness, startHarness } from './test-support/harness.js';
 
 const ENTRA_UA = 'Microsoft Azure AD SCIM provisioning 1.0.0';

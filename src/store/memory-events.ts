@@ -8,7 +8,6 @@ import type {
   ChangeEvent,
   DeadLetterRecord,
   EndpointRecord,
-  EventMember,
   EventPage,
   EventRepository,
   NewChangeEvent,
@@ -16,6 +15,7 @@ import type {
   StreamRecord,
 } from './events-port.js';
 import type { MemoryTenantState } from './memory-state.js';
+import type { MemberRef } from './shapes.js';
 
 interface Sequence {
   lastSeq: number;
@@ -121,9 +121,9 @@ export function memoryMembersAmong(
   state: MemoryTenantState,
   groupId: string,
   ids: readonly string[] | undefined,
-): Map<string, EventMember['type']> {
+): Map<string, MemberRef['type']> {
   const members = state.members.get(groupId);
-  const found = new Map<string, EventMember['type']>();
+  const found = new Map<string, MemberRef['type']>();
   if (!members) return found;
   for (const id of ids ?? members.keys()) {
     const membership = members.get(id);

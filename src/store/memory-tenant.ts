@@ -9,7 +9,8 @@ import { copyOut, listGroupsOfMember, listMembersOf } from './memory-read.js';
 import type { MemoryRow, MemoryTenantState } from './memory-state.js';
 import type { CoreTenantWriter } from './outbox-writer.js';
 import { normalizeTimestamp, projectColumns, uniquenessMessage } from './project-columns.js';
-import type { MemberRef, NewResource, ScimObject, StoredResource, TenantReader } from './store.js';
+import type { MemberRef, ScimObject } from './shapes.js';
+import type { NewResource, StoredResource, TenantReader } from './store.js';
 
 /** `state()` returns undefined once the tenant is deleted: reads then find nothing. */
 export type StateSource = () => MemoryTenantState | undefined;

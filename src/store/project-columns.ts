@@ -5,7 +5,7 @@
  */
 import { fold } from '../scim/filter/values.js';
 import type { ResourceTypeName } from '../scim/schema/types.js';
-import type { ScimObject } from './store.js';
+import type { ScimObject } from './shapes.js';
 
 export interface ProjectedColumns {
   /** Folded userName (User) or displayName (Group): unique per tenant and resource type. */

@@ -9,7 +9,8 @@
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ResourceTypeName } from '../../scim/schema/types.js';
-import type { ChangeEvent, EventMember, EventPage, NewChangeEvent } from '../events-port.js';
+import type { ChangeEvent, EventPage, NewChangeEvent } from '../events-port.js';
+import type { MemberRef } from '../shapes.js';
 import type { SqlDialect } from './dialect.js';
 import { chunk, type SqlScope } from './scope.js';
 import type { Database, EventsTable } from './tables.js';
@@ -21,8 +22,8 @@ export function streamId(endpointId: string, tenantId: string): string {
 }
 
 function toChangeEvent(row: Selectable<EventsTable>, dialect: SqlDialect): ChangeEvent {
-  const member: EventMember | null =
-    row.member_id === null ? null : { value: row.member_id, type: row.member_type as EventMember['type'] };
+  const member: MemberRef | null =
+    row.member_id === null ? null : { value: row.member_id, type: row.member_type as MemberRef['type'] };
   return {
     tenantId: row.tenant_id,
     seq: Number(row.seq),
@@ -209,8 +210,8 @@ export async function membersAmong(
   { db, dialect, tenantId }: SqlScope,
   groupId: string,
   ids: readonly string[] | undefined,
-): Promise<Map<string, EventMember['type']>> {
-  const found = new Map<string, EventMember['type']>();
+): Promise<Map<string, MemberRef['type']>> {
+  const found = new Map<string, MemberRef['type']>();
   const key = { tenant: tenantId, group: groupId };
   const parts = ids === undefined ? [undefined] : chunk(ids, 1, dialect.capabilities.maxParameters);
   for (const part of parts) {
@@ -219,7 +220,7 @@ export async function membersAmong(
       part === undefined
         ? await allMembers.execute(db, key)
         : await membersIn(part.length).execute(db, { ...idValues(tenantId, part), group: groupId });
-    for (const row of rows) found.set(row.member_id, row.member_type as EventMember['type']);
+    for (const row of rows) found.set(row.member_id, row.member_type as MemberRef['type']);
   }
   return found;
 }

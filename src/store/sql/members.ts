@@ -3,7 +3,8 @@
  * members), never O(group size). Displays are joined from the member's `display` column.
  */
 import { sql } from 'kysely';
-import type { GroupRef, MemberRef, MemberView } from '../store.js';
+import type { MemberRef } from '../shapes.js';
+import type { GroupRef, MemberView } from '../store.js';
 import { chunk, type SqlScope } from './scope.js';
 import { idSlots, idValues, rowSlots, rowValues, SMALL_LISTS, template, templateFamily } from './template.js';
 
