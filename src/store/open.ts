@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { createMemoryStore } from './memory-store.js';
+import { createMemoryStore } from './memory/store.js';
 import type { SqlDialect } from './sql/dialect.js';
 import { inspectSqlDatabase, type SqlInspection } from './sql/inspect.js';
 import { migrateToLatest } from './sql/migrations/migrate.js';

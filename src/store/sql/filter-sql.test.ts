@@ -10,7 +10,7 @@ import { parseFilter } from '../../scim/filter/parse.js';
 import { resourceType } from '../../scim/schema/registry.js';
 import type { ResourceTypeName } from '../../scim/schema/types.js';
 import { URN } from '../../scim/schema/urns.js';
-import { createMemoryStore } from '../memory-store.js';
+import { createMemoryStore } from '../memory/store.js';
 import type { Store } from '../store.js';
 import { checkedFilter, ids, tenantRecord } from '../test-support/fixtures.js';
 import { seedDirectory } from '../test-support/seed.js';

@@ -9,7 +9,7 @@ import { type Kysely, sql } from 'kysely';
 import { resourceType } from '../../scim/schema/registry.js';
 import type { ResourceTypeName } from '../../scim/schema/types.js';
 import { URN } from '../../scim/schema/urns.js';
-import { createMemoryStore } from '../memory-store.js';
+import { createMemoryStore } from '../memory/store.js';
 import { openStore } from '../open.js';
 import type { Store } from '../store.js';
 import { checkedFilter, ids, tenantRecord } from '../test-support/fixtures.js';

@@ -2,9 +2,9 @@
  * The memory store's app role catalogue: one Map keyed by the folded value, shared by every
  * tenant (the catalogue belongs to the app). Callers serialise access through the store's mutex.
  */
-import { conflict } from '../scim/errors.js';
-import { normalizeTimestamp } from './project-columns.js';
-import type { AppRoleRecord, RoleRepository } from './store.js';
+import { conflict } from '../../scim/errors.js';
+import { normalizeTimestamp } from '../project-columns.js';
+import type { AppRoleRecord, RoleRepository } from '../store.js';
 
 /** Runs `fn` under the store's mutex. */
 export type Locked = <T>(fn: () => T | Promise<T>) => Promise<T>;

@@ -13,9 +13,9 @@ import type {
   NewChangeEvent,
   RequestLogEntry,
   StreamRecord,
-} from './events-port.js';
-import type { MemoryTenantState } from './memory-state.js';
-import type { MemberRef } from './shapes.js';
+} from '../events-port.js';
+import type { MemberRef } from '../shapes.js';
+import type { MemoryTenantState } from './state.js';
 
 interface Sequence {
   lastSeq: number;

@@ -3,15 +3,15 @@
  * sort with the shared sort semantics, then page (by index, or after a keyset position). O(tenant
  * size): this is the oracle, not the fast path.
  */
-import { matchesFilter } from '../scim/filter/evaluate.js';
-import { checkSortBy, compareForSort, sortDefinition, sortValue } from '../scim/filter/sort.js';
-import { compareCodePoints } from '../scim/filter/values.js';
-import { resourceType } from '../scim/schema/registry.js';
-import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
-import { toFullRepresentation } from './full-representation.js';
-import { copyOut, listGroupsOfMember, listMembersOf } from './memory-read.js';
-import type { MemoryTenantState } from './memory-state.js';
-import type { KeysetPosition, QueryResult, ResourceQuery, StoredResource } from './store.js';
+import { matchesFilter } from '../../scim/filter/evaluate.js';
+import { checkSortBy, compareForSort, sortDefinition, sortValue } from '../../scim/filter/sort.js';
+import { compareCodePoints } from '../../scim/filter/values.js';
+import { resourceType } from '../../scim/schema/registry.js';
+import type { ResourceTypeDefinition, ResourceTypeName } from '../../scim/schema/types.js';
+import { toFullRepresentation } from '../full-representation.js';
+import type { KeysetPosition, QueryResult, ResourceQuery, StoredResource } from '../store.js';
+import { copyOut, listGroupsOfMember, listMembersOf } from './read.js';
+import type { MemoryTenantState } from './state.js';
 
 interface Entry {
   readonly resource: StoredResource;
