@@ -19,9 +19,11 @@ import { createMemoryStore } from './memory/store.js';
 import type { SqlDialect } from './sql/dialect.js';
 import { inspectSqlDatabase, type SqlInspection } from './sql/inspect.js';
 import { migrateToLatest } from './sql/migrations/migrate.js';
-import { connect as connectPostgres, isPostgresUrl, dialect as postgresDialect, redactUrl } from './sql/postgres.js';
+import { connect as connectPostgres, isPostgresUrl, redactUrl } from './sql/postgres/connect.js';
+import { dialect as postgresDialect } from './sql/postgres/dialect.js';
 import { openSqlStore } from './sql/sql-store.js';
-import { connect as connectSqlite, MEMORY, dialect as sqliteDialect } from './sql/sqlite.js';
+import { connect as connectSqlite, MEMORY } from './sql/sqlite/connect.js';
+import { dialect as sqliteDialect } from './sql/sqlite/dialect.js';
 import type { Database } from './sql/tables.js';
 import type { Store, StoreCapabilities } from './store.js';
 

@@ -38,14 +38,14 @@ export function createStreamFunctions(db: Kysely<Database>, dialect: SqlDialect)
       .innerJoin('event_sequences as q', 'q.tenant_id', 's.tenant_id')
       .select('s.id')
       .where('e.kind', '=', request.kind)
-      .where('e.enabled', '=', dialect.encodeBoolean(true))
+      .where('e.enabled', '=', dialect.codec.encodeBoolean(true))
       .whereRef('q.last_seq', '>', 's.delivered_seq')
       .where('s.next_attempt_at', '<=', request.now)
       .where((eb) => eb.or([eb('s.lease_until', 'is', null), eb('s.lease_until', '<=', request.now)]))
       .orderBy('s.next_attempt_at')
       .limit(request.limit);
     if (request.endpointId !== undefined) due = due.where('e.id', '=', request.endpointId);
-    return dialect.capabilities.rowLocking ? due.forUpdate('s').skipLocked() : due;
+    return dialect.fragments.rowLocking ? due.forUpdate('s').skipLocked() : due;
   }
 
   return {

@@ -30,8 +30,8 @@ function toChangeEvent(row: Selectable<EventsTable>, dialect: SqlDialect): Chang
     type: row.type,
     resourceType: row.resource_type as ResourceTypeName,
     resourceId: row.resource_id,
-    changedAttributes: dialect.decodeJson(row.changed_attributes) as unknown as string[],
-    snapshot: dialect.decodeJson(row.snapshot),
+    changedAttributes: dialect.codec.decodeJson(row.changed_attributes) as unknown as string[],
+    snapshot: dialect.codec.decodeJson(row.snapshot),
     member,
     time: row.time,
     requestId: row.request_id,
@@ -84,14 +84,14 @@ export async function appendEvents(scope: SqlScope, events: readonly NewChangeEv
   if (allocated === undefined) throw new Error('event sequence upsert returned no row');
   const first = Number(allocated.last_seq) - n + 1;
   const stored: ChangeEvent[] = events.map((event, i) => ({ ...event, tenantId, seq: first + i }));
-  for (const part of chunk(stored, 11, dialect.capabilities.maxParameters)) {
+  for (const part of chunk(stored, 11, dialect.fragments.maxParameters)) {
     const rows = part.map((e) => ({
       seq: e.seq,
       type: e.type,
       resource_type: e.resourceType,
       resource_id: e.resourceId,
-      changed_attributes: dialect.encodeJson(e.changedAttributes),
-      snapshot: dialect.encodeJson(e.snapshot),
+      changed_attributes: dialect.codec.encodeJson(e.changedAttributes),
+      snapshot: dialect.codec.encodeJson(e.snapshot),
       member_id: e.member?.value ?? null,
       member_type: e.member?.type ?? null,
       time: e.time,
@@ -173,7 +173,7 @@ async function pruneBound(db: Kysely<Database>, dialect: SqlDialect, tenantId: s
     .innerJoin('event_endpoints as e', 'e.id', 's.endpoint_id')
     .select((eb) => eb.fn.min('s.delivered_seq').as('seq'))
     .where('s.tenant_id', '=', tenantId)
-    .where('e.enabled', '=', dialect.encodeBoolean(true))
+    .where('e.enabled', '=', dialect.codec.encodeBoolean(true))
     .executeTakeFirst();
   const oldest = old?.seq == null ? 0 : Number(old.seq);
   return pending?.seq == null ? oldest : Math.min(oldest, Number(pending.seq));
@@ -213,7 +213,7 @@ export async function membersAmong(
 ): Promise<Map<string, MemberRef['type']>> {
   const found = new Map<string, MemberRef['type']>();
   const key = { tenant: tenantId, group: groupId };
-  const parts = ids === undefined ? [undefined] : chunk(ids, 1, dialect.capabilities.maxParameters);
+  const parts = ids === undefined ? [undefined] : chunk(ids, 1, dialect.fragments.maxParameters);
   for (const part of parts) {
     if (part?.length === 0) continue;
     const rows =

@@ -17,7 +17,8 @@ import { seedDirectory } from '../test-support/seed.js';
 import { compileFilter } from './filter-sql.js';
 import { migrateToLatest } from './migrations/migrate.js';
 import { createSqlStore } from './sql-store.js';
-import { connect, dialect } from './sqlite.js';
+import { connect } from './sqlite/connect.js';
+import { dialect } from './sqlite/dialect.js';
 
 const EXT = `'$."${URN.enterpriseUser}"`;
 const MEMBERS =

@@ -16,7 +16,8 @@ import { checkedFilter, ids, tenantRecord } from '../test-support/fixtures.js';
 import { createTestSchema, describePostgres, type TestSchema } from '../test-support/postgres.js';
 import { seedDirectory } from '../test-support/seed.js';
 import { compileFilter } from './filter-sql.js';
-import { connect, dialect } from './postgres.js';
+import { connect } from './postgres/connect.js';
+import { dialect } from './postgres/dialect.js';
 import type { Database } from './tables.js';
 
 const EXT = `r.body -> '${URN.enterpriseUser}'`;

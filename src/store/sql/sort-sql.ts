@@ -84,6 +84,6 @@ export function compileSort(
   const text = def.type === 'string' || def.type === 'reference' || def.type === 'binary';
   // "" is absent too, and every absent value must tie so that `id` orders them.
   const value = text ? sql`nullif(${raw}, '')` : raw;
-  const key = text && !def.caseExact && !source.folded ? dialect.fold(value) : value;
+  const key = text && !def.caseExact && !source.folded ? dialect.fragments.fold(value) : value;
   return byValue(value, key, sortOrder === 'descending');
 }
