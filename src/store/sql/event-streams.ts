@@ -1,7 +1,7 @@
 /**
  * Delivery streams in SQL: claiming due streams with a lease, recording progress under that
  * lease (fencing), and replay. A claim is one UPDATE whose subquery picks the due streams; with
- * `capabilities.rowLocking` (PostgreSQL) the subquery is `FOR UPDATE OF s SKIP LOCKED`, so
+ * `fragments.rowLocking` (PostgreSQL) the subquery is `FOR UPDATE OF s SKIP LOCKED`, so
  * concurrent dispatchers take disjoint streams without waiting for each other. Without it
  * (SQLite) the UPDATE is atomic under the database's single writer.
  */

@@ -3,7 +3,7 @@
  * projected column, a scalar inside the JSON body, the elements of a JSON array, or the rows of
  * `group_members` (Group `members`, User `groups`). Every fragment refers to the resources row
  * as `r`. The shapes mirror the full representation the memory evaluator reads
- * (src/store/full-representation.ts), so both backends see the same values.
+ * (src/store/memory/filter-view.ts), so both backends see the same values.
  */
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { AttrPath } from '../../scim/filter/ast.js';

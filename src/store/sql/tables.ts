@@ -48,7 +48,7 @@ export interface ResourcesTable {
   version: number;
   created: string;
   last_modified: string;
-  /** JSON text (SQLite) or a native JSON value (dialects with `capabilities.nativeJson`). */
+  /** JSON text (SQLite) or a native JSON value (PostgreSQL jsonb); `dialect.codec` reads and writes it. */
   body: unknown;
   unique_name_fold: string | null;
   display_name_fold: string | null;

@@ -6,7 +6,7 @@
  *
  * A template's values are `Slot`s: markers that Kysely binds like any value and that `bind`
  * replaces, position by position, with the values of one call. The SQL text therefore never
- * depends on the values, which is also what lets SQLite's statement cache (sqlite.ts) reuse the
+ * depends on the values, which is also what lets SQLite's statement cache (sqlite/connect.ts) reuse the
  * prepared statement.
  */
 import type { CompiledQuery, Kysely } from 'kysely';
