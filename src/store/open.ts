@@ -44,7 +44,7 @@ export function sqliteFilename(databaseUrl: string): string {
   return isAbsolute(path) ? path : resolve(path);
 }
 
-export type Backend = 'memory' | 'SQLite' | 'PostgreSQL';
+type Backend = 'memory' | 'SQLite' | 'PostgreSQL';
 
 /** A SQL database named by a URL, connected but not migrated. */
 interface SqlTarget {
@@ -93,7 +93,7 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
   return openSqlStore({ db: target.connect(), dialect: target.dialect, capabilities: target.capabilities });
 }
 
-export interface MigrationReport {
+interface MigrationReport {
   readonly backend: Backend;
   readonly location: string;
   /** The migrations applied by this call, in order (empty when the schema was up to date). */

@@ -11,7 +11,7 @@ import type { TenantWriter } from './store.js';
 /** A writer without the outbox half: what backends build first. */
 export type CoreTenantWriter = Omit<TenantWriter, keyof OutboxWriter>;
 
-export interface OutboxBackend {
+interface OutboxBackend {
   appendEvents(events: readonly NewChangeEvent[]): Promise<readonly ChangeEvent[]>;
   /** Which of `ids` (every member when undefined) are members of `groupId` now, with their type. */
   membersAmong(groupId: string, ids: readonly string[] | undefined): Promise<ReadonlyMap<string, MemberRef['type']>>;

@@ -20,7 +20,7 @@ export interface ProjectedColumns {
 }
 
 /** The attribute that must be unique ignoring case within a tenant (RFC 7643 §4.1, §4.2). */
-export function uniqueAttributeOf(type: ResourceTypeName): 'userName' | 'displayName' {
+function uniqueAttributeOf(type: ResourceTypeName): 'userName' | 'displayName' {
   return type === 'User' ? 'userName' : 'displayName';
 }
 

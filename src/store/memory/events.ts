@@ -23,7 +23,7 @@ interface Sequence {
 }
 
 /** A unit of work's view of the outbox. */
-export interface OutboxTransaction {
+interface OutboxTransaction {
   append(events: readonly NewChangeEvent[]): ChangeEvent[];
   commit(): void;
   rollback(): void;

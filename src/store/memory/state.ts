@@ -12,7 +12,7 @@ export interface MemoryRow {
   readonly columns: ProjectedColumns;
 }
 
-export interface MemoryMembership {
+interface MemoryMembership {
   readonly type: 'User' | 'Group';
   /** Insertion order within the tenant. */
   readonly seq: number;

@@ -13,7 +13,7 @@ import { copyOut, listGroupsOfMember, listMembersOf } from './read.js';
 import type { MemoryRow, MemoryTenantState } from './state.js';
 
 /** `state()` returns undefined once the tenant is deleted: reads then find nothing. */
-export type StateSource = () => MemoryTenantState | undefined;
+type StateSource = () => MemoryTenantState | undefined;
 
 export function createMemoryReader(tenantId: string, state: StateSource): TenantReader {
   return {

@@ -39,7 +39,7 @@ function toRecord(dialect: SqlDialect, row: Pick<Selectable<AppRolesTable>, (typ
 }
 
 /** Every role in catalogue order: creation, then folded value. */
-export async function listRoles(db: Kysely<Database>, dialect: SqlDialect): Promise<AppRoleRecord[]> {
+async function listRoles(db: Kysely<Database>, dialect: SqlDialect): Promise<AppRoleRecord[]> {
   const rows = await db.selectFrom('app_roles').select(COLUMNS).orderBy('created').orderBy('value_fold').execute();
   return rows.map((row) => toRecord(dialect, row));
 }

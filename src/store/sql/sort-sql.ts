@@ -19,9 +19,9 @@ import type { SqlDialect } from './dialect.js';
 import { resourceSource } from './sources.js';
 
 /** ORDER BY terms, most significant first, each with its direction. */
-export type OrderTerm = readonly [RawBuilder<unknown>, 'asc' | 'desc'];
+type OrderTerm = readonly [RawBuilder<unknown>, 'asc' | 'desc'];
 
-export interface CompiledSort {
+interface CompiledSort {
   readonly order: readonly OrderTerm[];
   /** What a row sorts by (its keyset position's `key`); undefined when rows sort by id only. */
   readonly key: RawBuilder<unknown> | undefined;

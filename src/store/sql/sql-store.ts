@@ -22,7 +22,7 @@ import { template } from './template.js';
 import { createTenantRepository } from './tenants.js';
 import { createTokenRepository } from './tokens.js';
 
-export interface SqlStoreOptions {
+interface SqlStoreOptions {
   readonly db: Kysely<Database>;
   readonly dialect: SqlDialect;
   readonly capabilities: StoreCapabilities;

@@ -58,7 +58,7 @@ export interface ResourcesTable {
   active: unknown;
 }
 
-export interface GroupMembersTable {
+interface GroupMembersTable {
   tenant_id: string;
   group_id: string;
   member_id: string;
@@ -68,7 +68,7 @@ export interface GroupMembersTable {
 }
 
 /** Per tenant: the last event sequence number allocated, and how far retention removed (0003-events). */
-export interface EventSequencesTable {
+interface EventSequencesTable {
   tenant_id: string;
   last_seq: number;
   pruned_through: number;

@@ -25,12 +25,12 @@ import pg from 'pg';
 import type { Database } from '../tables.js';
 
 /** Connections per process when `SCIMD_DATABASE_POOL_SIZE` is not given. */
-export const DEFAULT_POOL_SIZE = 10;
+const DEFAULT_POOL_SIZE = 10;
 
 /** How long a request waits for a free pooled connection (or a new one) before failing. */
-export const CONNECT_TIMEOUT_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 30_000;
 
-export interface PostgresOptions {
+interface PostgresOptions {
   /** Connections per process (`SCIMD_DATABASE_POOL_SIZE`); default `DEFAULT_POOL_SIZE`. */
   readonly poolSize?: number;
   /** Default `CONNECT_TIMEOUT_MS`. */
@@ -51,7 +51,7 @@ export function redactUrl(url: string): string {
  * A pg pool of at most `poolSize` connections. Parameters in the URL (`sslmode`, `options`,
  * `application_name`, …) take precedence over the defaults set here.
  */
-export function createPool(url: string, options: PostgresOptions = {}): pg.Pool {
+function createPool(url: string, options: PostgresOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? DEFAULT_POOL_SIZE,
@@ -83,7 +83,7 @@ class TextCollationTransformer extends OperationNodeTransformer {
  * unique indexes behave as on SQLite whatever the database's default collation is. Other
  * statements pass through untouched.
  */
-export const TEXT_COLLATION: KyselyPlugin = {
+const TEXT_COLLATION: KyselyPlugin = {
   transformQuery({ node, queryId }) {
     return node.kind === 'CreateTableNode' || node.kind === 'AlterTableNode'
       ? new TextCollationTransformer().transformNode(node, queryId)

@@ -9,7 +9,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../tables.js';
 
 /** Milliseconds a writer waits for another process's write lock before failing. */
-export const BUSY_TIMEOUT_MS = 5000;
+const BUSY_TIMEOUT_MS = 5000;
 
 /** Path of the in-memory database (each connection gets its own, empty). */
 export const MEMORY = ':memory:';

@@ -3,7 +3,7 @@ import { type Expression, type SqlBool, sql } from 'kysely';
 import type { JsonElements, JsonPath, SqlFragments } from '../dialect.js';
 
 /** `$.a."b:c".d`: keys that are not plain identifiers are quoted. */
-export function jsonPathText(path: JsonPath): string {
+function jsonPathText(path: JsonPath): string {
   return (
     '$' + path.map((key) => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `.${key}` : `.${JSON.stringify(key)}`)).join('')
   );

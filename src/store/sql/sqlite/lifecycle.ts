@@ -10,7 +10,7 @@ import type { Database } from '../tables.js';
  * membership table for `listGroupsOf`. Written only while the database has no statistics of its
  * own; a later ANALYZE replaces them with real ones.
  */
-export const STARTING_STATISTICS: readonly (readonly [table: string, index: string, stat: string])[] = [
+const STARTING_STATISTICS: readonly (readonly [table: string, index: string, stat: string])[] = [
   ['resources', 'sqlite_autoindex_resources_1', '100000 100000 1'],
   ['resources', 'resources_unique_name', '100000 100000 50000 1'],
   ['resources', 'resources_display_name', '100000 100000 50000 2'],
