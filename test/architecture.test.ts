@@ -11,23 +11,30 @@ import { describe, it } from 'node:test';
 const SRC = 'src';
 
 /** Layer → internal targets it may import (path prefixes under src/) and whether node:/npm imports are allowed. */
+/**
+ * The storage port, which every layer above the store may import: resources, tenants, tokens and
+ * roles (store.ts), the outbox, endpoints and provisioning log (events-port.ts), and the shapes
+ * both use (shapes.ts). Backends are reached only through `store/open.ts` (composition roots).
+ */
+const STORE_PORT = ['store/store.ts', 'store/events-port.ts', 'store/shapes.ts'];
+
 const RULES: Record<string, { internal: string[]; external: boolean }> = {
   scim: { internal: ['scim/'], external: false },
   store: { internal: ['scim/', 'store/'], external: true },
-  tenancy: { internal: ['scim/', 'store/store.ts', 'tenancy/'], external: true },
-  events: { internal: ['scim/', 'store/store.ts', 'events/'], external: true },
+  tenancy: { internal: ['scim/', ...STORE_PORT, 'tenancy/'], external: true },
+  events: { internal: ['scim/', ...STORE_PORT, 'events/'], external: true },
   // The setup guide: built from tenancy values and rendered without I/O of its own.
-  guide: { internal: ['scim/', 'store/store.ts', 'tenancy/', 'guide/'], external: false },
-  service: { internal: ['scim/', 'store/store.ts', 'tenancy/', 'events/', 'service/'], external: false },
+  guide: { internal: ['scim/', ...STORE_PORT, 'tenancy/', 'guide/'], external: false },
+  service: { internal: ['scim/', ...STORE_PORT, 'tenancy/', 'events/', 'service/'], external: false },
   http: {
-    internal: ['scim/', 'store/store.ts', 'tenancy/', 'service/', 'config/config.ts', 'http/', 'guide/'],
+    internal: ['scim/', ...STORE_PORT, 'tenancy/', 'service/', 'config/config.ts', 'http/', 'guide/'],
     external: true,
   },
   // The CLI is a second composition root: it opens the configured store and may start the server.
   cli: {
     internal: [
       'scim/',
-      'store/store.ts',
+      ...STORE_PORT,
       'store/open.ts',
       'tenancy/',
       'service/',
@@ -84,9 +91,71 @@ function violations(): string[] {
   return found;
 }
 
+/** Each production file under src/ → the production files under src/ it imports (relative paths). */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of sourceFiles(SRC)) {
+    const rel = relative(SRC, file);
+    if (rel.endsWith('arbitraries.ts') || rel.includes('/test-support/')) continue;
+    const targets = importsOf(file)
+      .filter((spec) => spec.startsWith('.'))
+      .map((spec) => relative(SRC, normalize(join(dirname(file), spec))).replace(/\.js$/, '.ts'));
+    graph.set(rel, targets);
+  }
+  return graph;
+}
+
+/**
+ * Import cycles of the graph, each once, as the files on it from the smallest name round
+ * (`a.ts → b.ts → a.ts`). A depth-first walk: an edge back to a file still on the walk's path
+ * closes a cycle. Not every elementary cycle is listed (a file is walked once), but every group
+ * of files that import each other yields at least one, so the list is empty exactly when the
+ * graph has no cycle. Type-only imports count too: a cycle of types is still two files that cannot be
+ * understood (or moved) one without the other.
+ */
+function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[] {
+  const cycles = new Set<string>();
+  const done = new Set<string>();
+  const path: string[] = [];
+  const onPath = new Set<string>();
+  const visit = (file: string): void => {
+    path.push(file);
+    onPath.add(file);
+    for (const target of graph.get(file) ?? []) {
+      if (onPath.has(target)) {
+        const cycle = path.slice(path.indexOf(target));
+        const start = cycle.indexOf([...cycle].sort()[0]!);
+        const rotated = [...cycle.slice(start), ...cycle.slice(0, start)];
+        cycles.add([...rotated, rotated[0]].join(' → '));
+      } else if (!done.has(target) && graph.has(target)) {
+        visit(target);
+      }
+    }
+    path.pop();
+    onPath.delete(file);
+    done.add(file);
+  };
+  for (const file of [...graph.keys()].sort()) if (!done.has(file)) visit(file);
+  return [...cycles].sort();
+}
+
 describe('architecture: the import table', () => {
   it('every production import follows the layer rules', () => {
     assert.deepEqual(violations(), []);
+  });
+
+  it('no production file imports itself through other files (no import cycles)', () => {
+    assert.deepEqual(importCycles(importGraph()), []);
+  });
+
+  it('the cycle check finds a cycle, each cycle once', () => {
+    const graph = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts', 'a.ts']],
+      ['c.ts', ['b.ts']],
+      ['d.ts', ['a.ts']],
+    ]);
+    assert.deepEqual(importCycles(graph), ['a.ts → b.ts → a.ts', 'b.ts → c.ts → b.ts']);
   });
 
   it('the rules cover every folder under src/', () => {

@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { after, before, it } from 'node:test';
 import { openStore } from '../src/store/open.js';
 import { listMigrations } from '../src/store/sql/migrations/migrate.js';
-import { dialect } from '../src/store/sql/postgres.js';
+import { dialect } from '../src/store/sql/postgres/dialect.js';
 import { createTestSchema, describePostgres, type TestSchema } from '../src/store/test-support/postgres.js';
 import { createTenant, issueToken } from '../src/tenancy/tenants.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import type { RequestLogEntry } from '../store/events-port.js';
 import { openStore } from '../store/open.js';
-import type { RequestLogEntry } from '../store/store.js';
 import { createCliSandbox } from './test-support/run-cli.js';
 
 const sandbox = createCliSandbox();

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { listMigrations } from '../store/sql/migrations/migrate.js';
-import { dialect } from '../store/sql/sqlite.js';
+import { dialect } from '../store/sql/sqlite/dialect.js';
 import { createTestSchema, describePostgres } from '../store/test-support/postgres.js';
 import { createCliSandbox } from './test-support/run-cli.js';
 

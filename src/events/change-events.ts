@@ -10,7 +10,9 @@
  */
 import { versionTag } from '../scim/resource/represent.js';
 import type { ResourceTypeName } from '../scim/schema/types.js';
-import type { EventMember, MemberChanges, NewChangeEvent, ScimObject, StoredResource } from '../store/store.js';
+import type { MemberChanges, NewChangeEvent } from '../store/events-port.js';
+import type { MemberRef as EventMember, ScimObject } from '../store/shapes.js';
+import type { StoredResource } from '../store/store.js';
 
 export const EVENT_TYPES = [
   'user.created',

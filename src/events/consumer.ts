@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isScimError } from '../scim/errors.js';
-import type { EndpointRecord, Store, StreamStart } from '../store/store.js';
+import type { EndpointRecord, StreamStart } from '../store/events-port.js';
+import type { Store } from '../store/store.js';
 import { createDispatcher, type DispatchLog } from './dispatcher.js';
 import type { EventJson } from './event-json.js';
 

@@ -22,10 +22,10 @@ import type {
   DeadLetterRecord,
   EndpointKind,
   EndpointRecord,
-  Store,
   StreamProgress,
   StreamRecord,
-} from '../store/store.js';
+} from '../store/events-port.js';
+import type { Store } from '../store/store.js';
 import { retryDelayMs, retryWindowMs } from './backoff.js';
 import { type EventJson, toEventJson } from './event-json.js';
 import type { DeliveryOutcome } from './webhooks.js';

@@ -2,7 +2,8 @@
  * The one wire shape of a change event, shared by the cursor feed, webhook payloads and
  * in-process consumers (docs/events.md). Fields may be added, never removed or renamed.
  */
-import type { ChangeEvent, EventMember } from '../store/store.js';
+import type { ChangeEvent } from '../store/events-port.js';
+import type { MemberRef as EventMember } from '../store/shapes.js';
 
 export interface EventJson {
   /** Unique and stable across redeliveries and replays: `evt_<tenant id>_<seq>` (the webhook-id). */

@@ -10,7 +10,7 @@
  * `verifyWebhook` is the receiver's side, exported for vendors who embed scimd.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SigningSecret } from '../store/store.js';
+import type { SigningSecret } from '../store/events-port.js';
 
 export const SECRET_PREFIX = 'whsec_';
 const SECRET_BYTES = 32;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import type { EndpointRecord } from '../store/store.js';
+import type { EndpointRecord } from '../store/events-port.js';
 import { createDispatcher } from './dispatcher.js';
 import type { EventJson } from './event-json.js';
 import { INTERNAL_TARGETS } from './test-support/internal-targets.js';

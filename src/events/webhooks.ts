@@ -17,7 +17,7 @@ import { lookup as systemLookup } from 'node:dns/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import type { EndpointRecord } from '../store/store.js';
+import type { EndpointRecord } from '../store/events-port.js';
 import type { EventJson } from './event-json.js';
 import { activeSecrets, webhookHeaders } from './signing.js';
 import { createTargetPolicy, type TargetPolicy } from './target-policy.js';

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import type { RequestLogEntry } from '../store/store.js';
+import type { RequestLogEntry } from '../store/events-port.js';
 import { describeEachBackend } from '../store/test-support/backends.js';
 import { ENTRA_USER, type Harness, startHarness } from './test-support/harness.js';
 

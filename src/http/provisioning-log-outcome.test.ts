@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { invalidFilter, uniqueness } from '../scim/errors.js';
-import type { RequestLogEntry, Store } from '../store/store.js';
+import type { RequestLogEntry } from '../store/events-port.js';
+import type { Store } from '../store/store.js';
 import { sendScimError } from './errors.js';
 import { createProvisioningLog } from './provisioning-log.js';
 

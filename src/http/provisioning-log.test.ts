@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import type { RequestLogEntry, Store } from '../store/store.js';
+import type { RequestLogEntry } from '../store/events-port.js';
+import type { Store } from '../store/store.js';
 import { describeEachBackend } from '../store/test-support/backends.js';
 import { createProvisioningLog, timeOrderedId } from './provisioning-log.js';
 import { ENTRA_USER, type Harness, startHarness } from './test-support/harness.js';

@@ -25,7 +25,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RequestLogEntry, Store } from '../store/store.js';
+import type { RequestLogEntry } from '../store/events-port.js';
+import type { Store } from '../store/store.js';
 import { sentScimType } from './errors.js';
 import { ignoredAttributesOf, resourceIdOf, storable, storableOrNull } from './log-entry-text.js';
 import { bodyForLog, guessIdentityProvider, REDACTED, redactText, truncate } from './log-redaction.js';

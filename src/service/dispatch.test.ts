@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ScimError } from '../scim/errors.js';
 import { BUILT_IN_REGISTRY } from '../scim/schema/registry.js';
 import { URN } from '../scim/schema/urns.js';
-import { createMemoryStore } from '../store/memory-store.js';
+import { createMemoryStore } from '../store/memory/store.js';
 import type { Store } from '../store/store.js';
 import { tenantRecord } from '../store/test-support/fixtures.js';
 import { newRequestNotes, type RequestContext } from './context.js';

@@ -3,7 +3,8 @@
  */
 import { invalidValue } from '../scim/errors.js';
 import type { MemberInput } from '../scim/resource/validate.js';
-import type { MemberRef, TenantReader } from '../store/store.js';
+import type { MemberRef } from '../store/shapes.js';
+import type { TenantReader } from '../store/store.js';
 
 /**
  * Resolves member inputs to typed references. Unknown ids (including ids of another tenant,

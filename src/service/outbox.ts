@@ -4,7 +4,8 @@
  * all (a failed write emits nothing).
  */
 import { type ChangeContext, eventsForChange, memberEvents, type ResourceChange } from '../events/change-events.js';
-import type { MemberRef, StoredResource, TenantWriter } from '../store/store.js';
+import type { MemberRef } from '../store/shapes.js';
+import type { StoredResource, TenantWriter } from '../store/store.js';
 import { type RequestContext, timestamp } from './context.js';
 
 function changeContext(ctx: RequestContext): ChangeContext {

@@ -4,7 +4,8 @@
  * error". Entries are recorded by the HTTP layer (src/http/provisioning-log.ts).
  */
 import { badRequest, notFound } from '../scim/errors.js';
-import type { RequestLogEntry, RequestLogQuery, Store } from '../store/store.js';
+import type { RequestLogEntry, RequestLogQuery } from '../store/events-port.js';
+import type { Store } from '../store/store.js';
 import { getTenant } from '../tenancy/tenants.js';
 
 export const LOG_DEFAULT_LIMIT = 50;

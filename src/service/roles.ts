@@ -5,7 +5,8 @@
  */
 import type { PatchOperation } from '../scim/patch/types.js';
 import type { ResourceTypeName } from '../scim/schema/types.js';
-import type { RoleCatalogue, ScimObject } from '../store/store.js';
+import type { ScimObject } from '../store/shapes.js';
+import type { RoleCatalogue } from '../store/store.js';
 import { resolveRoles } from '../tenancy/roles.js';
 import type { RequestContext } from './context.js';
 

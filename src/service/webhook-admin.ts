@@ -10,7 +10,8 @@
 import { generateSigningSecret } from '../events/signing.js';
 import { createTargetPolicy } from '../events/target-policy.js';
 import { badRequest, notFound } from '../scim/errors.js';
-import type { EndpointRecord, SigningSecret, Store, TenantRecord } from '../store/store.js';
+import type { EndpointRecord, SigningSecret } from '../store/events-port.js';
+import type { Store, TenantRecord } from '../store/store.js';
 import { getTenant } from '../tenancy/tenants.js';
 
 const MAX_URL_LENGTH = 2000;

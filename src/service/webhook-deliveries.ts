@@ -5,7 +5,8 @@
 
 import { eventId } from '../events/event-json.js';
 import { badRequest, expiredCursor, invalidCursor, notFound } from '../scim/errors.js';
-import type { DeadLetterRecord, DeadLetterState, Store } from '../store/store.js';
+import type { DeadLetterRecord, DeadLetterState } from '../store/events-port.js';
+import type { Store } from '../store/store.js';
 import { getTenant } from '../tenancy/tenants.js';
 import { parseCursor } from './change-feed.js';
 import { findWebhook, shownLastError } from './webhook-admin.js';

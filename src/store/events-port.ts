@@ -1,5 +1,5 @@
 /**
- * The storage port for handing changes to the vendor's app (re-exported by `store.ts`): the
+ * The storage port for handing changes to the vendor's app (the other half of `store.ts`): the
  * transactional outbox of change events, the endpoints that consume it (webhooks and in-process
  * consumers) with their per-tenant delivery streams and dead letters, and the provisioning log.
  *
@@ -7,15 +7,7 @@
  * strings with milliseconds (UTC), so they compare lexically.
  */
 import type { ResourceTypeName } from '../scim/schema/types.js';
-
-/** A SCIM JSON object (same as `ScimObject` in store.ts, restated to avoid an import cycle). */
-type JsonObject = Record<string, unknown>;
-
-/** A member reference (same shape as `MemberRef` in store.ts). */
-export interface EventMember {
-  readonly value: string;
-  readonly type: 'User' | 'Group';
-}
+import type { MemberRef, ScimObject } from './shapes.js';
 
 /** A change event as the service hands it to `TenantWriter.appendEvents` (no sequence yet). */
 export interface NewChangeEvent {
@@ -26,9 +18,9 @@ export interface NewChangeEvent {
   /** Canonical names of the attributes this event reports as changed (may be empty). */
   readonly changedAttributes: readonly string[];
   /** The resource after the change; for a deletion, its last state before it. */
-  readonly snapshot: JsonObject;
+  readonly snapshot: ScimObject;
   /** Member events only: the member added or removed. */
-  readonly member: EventMember | null;
+  readonly member: MemberRef | null;
   readonly time: string;
   readonly requestId: string | null;
 }
@@ -41,8 +33,8 @@ export interface ChangeEvent extends NewChangeEvent {
 
 /** Net membership changes of one group inside a unit of work (see `takeMemberChanges`). */
 export interface MemberChanges {
-  readonly added: readonly EventMember[];
-  readonly removed: readonly EventMember[];
+  readonly added: readonly MemberRef[];
+  readonly removed: readonly MemberRef[];
 }
 
 /** The outbox half of `TenantWriter`. */

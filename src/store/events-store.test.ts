@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { runEventContracts } from './events-store.contract.js';
-import { createMemoryStore } from './memory-store.js';
+import { createMemoryStore } from './memory/store.js';
 import { openStore } from './open.js';
 import { describePostgres, openPostgresTestStore } from './test-support/postgres.js';
 

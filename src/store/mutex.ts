@@ -3,7 +3,7 @@
  * The memory store uses it to serialise units of work, as SQLite's single connection does.
  * Not re-entrant: calling `run` from inside `fn` waits for itself forever.
  */
-export interface Mutex {
+interface Mutex {
   run<T>(fn: () => Promise<T>): Promise<T>;
 }
 

@@ -15,13 +15,15 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { createMemoryStore } from './memory-store.js';
+import { createMemoryStore } from './memory/store.js';
 import type { SqlDialect } from './sql/dialect.js';
 import { inspectSqlDatabase, type SqlInspection } from './sql/inspect.js';
 import { migrateToLatest } from './sql/migrations/migrate.js';
-import { connect as connectPostgres, isPostgresUrl, dialect as postgresDialect, redactUrl } from './sql/postgres.js';
+import { connect as connectPostgres, isPostgresUrl, redactUrl } from './sql/postgres/connect.js';
+import { dialect as postgresDialect } from './sql/postgres/dialect.js';
 import { openSqlStore } from './sql/sql-store.js';
-import { connect as connectSqlite, MEMORY, dialect as sqliteDialect } from './sql/sqlite.js';
+import { connect as connectSqlite, MEMORY } from './sql/sqlite/connect.js';
+import { dialect as sqliteDialect } from './sql/sqlite/dialect.js';
 import type { Database } from './sql/tables.js';
 import type { Store, StoreCapabilities } from './store.js';
 
@@ -42,7 +44,7 @@ export function sqliteFilename(databaseUrl: string): string {
   return isAbsolute(path) ? path : resolve(path);
 }
 
-export type Backend = 'memory' | 'SQLite' | 'PostgreSQL';
+type Backend = 'memory' | 'SQLite' | 'PostgreSQL';
 
 /** A SQL database named by a URL, connected but not migrated. */
 interface SqlTarget {
@@ -91,7 +93,7 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
   return openSqlStore({ db: target.connect(), dialect: target.dialect, capabilities: target.capabilities });
 }
 
-export interface MigrationReport {
+interface MigrationReport {
   readonly backend: Backend;
   readonly location: string;
   /** The migrations applied by this call, in order (empty when the schema was up to date). */

@@ -4,20 +4,21 @@
  * one event per member actually added or removed. Shared by every backend; each supplies how it
  * appends events and which ids are currently members of a group.
  */
-import type { ChangeEvent, EventMember, MemberChanges, NewChangeEvent, OutboxWriter } from './events-port.js';
-import type { MemberRef, TenantWriter } from './store.js';
+import type { ChangeEvent, MemberChanges, NewChangeEvent, OutboxWriter } from './events-port.js';
+import type { MemberRef } from './shapes.js';
+import type { TenantWriter } from './store.js';
 
 /** A writer without the outbox half: what backends build first. */
 export type CoreTenantWriter = Omit<TenantWriter, keyof OutboxWriter>;
 
-export interface OutboxBackend {
+interface OutboxBackend {
   appendEvents(events: readonly NewChangeEvent[]): Promise<readonly ChangeEvent[]>;
   /** Which of `ids` (every member when undefined) are members of `groupId` now, with their type. */
-  membersAmong(groupId: string, ids: readonly string[] | undefined): Promise<ReadonlyMap<string, EventMember['type']>>;
+  membersAmong(groupId: string, ids: readonly string[] | undefined): Promise<ReadonlyMap<string, MemberRef['type']>>;
 }
 
 interface JournalEntry {
-  readonly type: EventMember['type'];
+  readonly type: MemberRef['type'];
   /** Member when the journal first saw it. */
   readonly was: boolean;
   is: boolean;
@@ -26,7 +27,7 @@ interface JournalEntry {
 export function withOutbox(core: CoreTenantWriter, backend: OutboxBackend): TenantWriter {
   const journal = new Map<string, Map<string, JournalEntry>>();
 
-  function note(groupId: string, refs: readonly EventMember[], is: boolean): void {
+  function note(groupId: string, refs: readonly MemberRef[], is: boolean): void {
     let entries = journal.get(groupId);
     if (!entries) {
       entries = new Map();
@@ -39,8 +40,8 @@ export function withOutbox(core: CoreTenantWriter, backend: OutboxBackend): Tena
     }
   }
 
-  const refsOf = (found: ReadonlyMap<string, EventMember['type']>, ids: Iterable<string>): EventMember[] => {
-    const refs: EventMember[] = [];
+  const refsOf = (found: ReadonlyMap<string, MemberRef['type']>, ids: Iterable<string>): MemberRef[] => {
+    const refs: MemberRef[] = [];
     for (const id of ids) {
       const type = found.get(id);
       if (type !== undefined) refs.push({ value: id, type });
@@ -81,8 +82,8 @@ export function withOutbox(core: CoreTenantWriter, backend: OutboxBackend): Tena
     takeMemberChanges(groupId): MemberChanges {
       const entries = journal.get(groupId);
       journal.delete(groupId);
-      const added: EventMember[] = [];
-      const removed: EventMember[] = [];
+      const added: MemberRef[] = [];
+      const removed: MemberRef[] = [];
       for (const [value, entry] of entries ?? []) {
         if (!entry.was && entry.is) added.push({ value, type: entry.type });
         if (entry.was && !entry.is) removed.push({ value, type: entry.type });

@@ -5,7 +5,7 @@
  */
 import { fold } from '../scim/filter/values.js';
 import type { ResourceTypeName } from '../scim/schema/types.js';
-import type { ScimObject } from './store.js';
+import type { ScimObject } from './shapes.js';
 
 export interface ProjectedColumns {
   /** Folded userName (User) or displayName (Group): unique per tenant and resource type. */
@@ -20,7 +20,7 @@ export interface ProjectedColumns {
 }
 
 /** The attribute that must be unique ignoring case within a tenant (RFC 7643 §4.1, §4.2). */
-export function uniqueAttributeOf(type: ResourceTypeName): 'userName' | 'displayName' {
+function uniqueAttributeOf(type: ResourceTypeName): 'userName' | 'displayName' {
   return type === 'User' ? 'userName' : 'displayName';
 }
 

@@ -5,40 +5,13 @@
  * Tenant isolation is by construction: SCIM code only ever holds a `TenantStore` from
  * `store.forTenant(tenantId)`, whose methods cannot name another tenant.
  * "Not found" is `undefined`; protocol violations (a uniqueness clash) throw `ScimError`.
+ * The outbox, endpoint and provisioning-log half of the port is `events-port.ts`; the shapes
+ * both halves use (`ScimObject`, `MemberRef`) are `shapes.ts`. Import each type from its file.
  */
 import type { AttrPath, Filter } from '../scim/filter/ast.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
 import type { EndpointRepository, EventRepository, OutboxWriter, RequestLogRepository } from './events-port.js';
-
-export type {
-  ChangeEvent,
-  ClaimRequest,
-  DeadLetterFilter,
-  DeadLetterRecord,
-  DeadLetterState,
-  DeadLetterUpdate,
-  EndpointChanges,
-  EndpointKind,
-  EndpointRecord,
-  EndpointRepository,
-  EventMember,
-  EventPage,
-  EventRepository,
-  MemberChanges,
-  NewChangeEvent,
-  OutboxWriter,
-  RequestLogEntry,
-  RequestLogQuery,
-  RequestLogRepository,
-  SigningSecret,
-  StreamProgress,
-  StreamRecord,
-  StreamStart,
-} from './events-port.js';
-export { DEFAULT_UNAUTHENTICATED_LOG_ENTRIES } from './events-port.js';
-
-/** A SCIM JSON object as stored: canonical body without `id`, `meta`, `members` or `groups`. */
-export type ScimObject = Record<string, unknown>;
+import type { MemberRef, ScimObject } from './shapes.js';
 
 export interface StoredResource {
   readonly id: string;
@@ -50,11 +23,6 @@ export interface StoredResource {
   readonly lastModified: string;
   /** Canonical SCIM JSON: every attribute except id, meta, Group.members and User.groups. */
   readonly body: ScimObject;
-}
-
-export interface MemberRef {
-  readonly value: string;
-  readonly type: 'User' | 'Group';
 }
 
 /** A member as read back: the referenced resource's display name is joined in. */

@@ -3,7 +3,7 @@
  * write, so use is recorded at most once per interval per token (TokenRepository.touch).
  */
 
-export const TOKEN_TOUCH_INTERVAL_MS = 60_000;
+const TOKEN_TOUCH_INTERVAL_MS = 60_000;
 
 /** The latest `lastUsedAt` that is stale at `now`: a touch at `now` writes when lastUsedAt <= this. */
 export function touchThreshold(now: string): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createMemoryStore } from '../store/memory-store.js';
+import { createMemoryStore } from '../store/memory/store.js';
 import type { Store, TokenRecord } from '../store/store.js';
 import { authenticateToken, bearerCredential } from './authenticate.js';
 import { createTenant, issueToken, revokeToken, setTenantStatus } from './tenants.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isScimError } from '../scim/errors.js';
-import { createMemoryStore } from '../store/memory-store.js';
+import { createMemoryStore } from '../store/memory/store.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { formatManifest, type manifestAppRoles } from './manifest.js';

@@ -4,7 +4,8 @@
  * matched against them (entra.md §8, docs/roles.md).
  */
 import { badRequest, invalidValue } from '../scim/errors.js';
-import type { AppRoleRecord, RoleCatalogue, ScimObject } from '../store/store.js';
+import type { ScimObject } from '../store/shapes.js';
+import type { AppRoleRecord, RoleCatalogue } from '../store/store.js';
 
 /** Microsoft Graph appRole.value: at most 120 characters. */
 export const ROLE_VALUE_MAX = 120;

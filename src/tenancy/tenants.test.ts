@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isScimError } from '../scim/errors.js';
-import { createMemoryStore } from '../store/memory-store.js';
+import { createMemoryStore } from '../store/memory/store.js';
 import type { Store } from '../store/store.js';
 import {
   checkSlug,

@@ -1,6 +1,8 @@
 /** Fixtures for event-delivery tests: a store with two tenants, a clock, and change emitters. */
+
+import type { EndpointRecord } from '../../store/events-port.js';
 import { openStore } from '../../store/open.js';
-import type { EndpointRecord, Store } from '../../store/store.js';
+import type { Store } from '../../store/store.js';
 import { eventsForChange } from '../change-events.js';
 import { generateSigningSecret } from '../signing.js';
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ClaimRequest, EndpointRecord, StreamProgress } from '../store.js';
+import type { ClaimRequest, EndpointRecord, StreamProgress } from '../events-port.js';
 import { assertScimError, at, type OpenStore, withTenants } from '../test-support/fixtures.js';
 import { changeEvent } from './events.contract.js';
 

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { NewChangeEvent, Store, TenantStore } from '../store.js';
+import type { NewChangeEvent } from '../events-port.js';
+import type { Store, TenantStore } from '../store.js';
 import { at, groupBody, insert, type OpenStore, T0, userBody, withTenants } from '../test-support/fixtures.js';
 
 export function changeEvent(resourceId: string, time = T0, overrides: Partial<NewChangeEvent> = {}): NewChangeEvent {

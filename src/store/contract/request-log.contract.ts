@@ -1,7 +1,7 @@
 /** Contract: the provisioning log: appends, newest-first queries, paging and retention. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RequestLogEntry } from '../store.js';
+import type { RequestLogEntry } from '../events-port.js';
 import { at, type OpenStore, withTenants } from '../test-support/fixtures.js';
 
 export function logEntry(id: string, time: string, overrides: Partial<RequestLogEntry> = {}): RequestLogEntry {

@@ -86,13 +86,13 @@ export function createDeadLetterFunctions(db: Kysely<Database>, dialect: SqlDial
         .select('d.id')
         .where('d.state', '=', 'retrying')
         .where('e.kind', '=', request.kind)
-        .where('e.enabled', '=', dialect.encodeBoolean(true))
+        .where('e.enabled', '=', dialect.codec.encodeBoolean(true))
         .where('d.next_attempt_at', '<=', request.now)
         .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', request.now)]))
         .orderBy('d.next_attempt_at')
         .limit(request.limit);
       if (request.endpointId !== undefined) due = due.where('e.id', '=', request.endpointId);
-      const locked = dialect.capabilities.rowLocking ? due.forUpdate('d').skipLocked() : due;
+      const locked = dialect.fragments.rowLocking ? due.forUpdate('d').skipLocked() : due;
       const rows = await db
         .updateTable('event_dead_letters')
         .set({ lease_owner: request.owner, lease_until: normalizeTimestamp(request.leaseUntil) })

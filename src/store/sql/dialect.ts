@@ -1,7 +1,13 @@
 /**
- * What the dialect-independent SQL store needs from a database: a few SQL fragments and some
- * capability flags. `sqlite.ts` (and later `postgres.ts`) export one of these as `dialect`;
- * the store branches on capabilities, never on a dialect's name (ARCHITECTURE.md principle 5).
+ * What the dialect-independent SQL store needs from a database, in four parts: the SQL fragments
+ * its statements splice in, how values are encoded for and decoded from the driver, the
+ * lifecycle of a connection (preparing, beginning a unit of work, migrating), and which errors
+ * mean what. `sqlite/dialect.ts` and `postgres/dialect.ts` each export one as `dialect`, built
+ * from files of the same names in both folders; the store branches on what a part offers,
+ * never on a dialect's name (ARCHITECTURE.md principle 5).
+ *
+ * Whether one connection serialises every writer of the process is not a dialect flag: it is how
+ * Kysely's driver for the database works, read from Kysely's adapter (`servesOneConnection`).
  */
 import type { Expression, Kysely, RawBuilder, SqlBool } from 'kysely';
 import type { AttributeType } from '../../scim/schema/types.js';
@@ -9,24 +15,6 @@ import type { Database, UniqueConstraintName } from './tables.js';
 
 /** Object keys from the JSON root, e.g. `['name', 'givenName']` or `[URN, 'manager', 'value']`. */
 export type JsonPath = readonly string[];
-
-export interface SqlDialectCapabilities {
-  /** `resources.body` holds a native JSON value, not JSON text to parse. */
-  readonly nativeJson: boolean;
-  /** Bound parameters allowed in one statement; bulk statements are chunked below this. */
-  readonly maxParameters: number;
-  /**
-   * `SELECT … FOR UPDATE SKIP LOCKED` is available, so several processes can claim work rows
-   * (webhook deliveries) without blocking each other. Without it the claim is one atomic UPDATE,
-   * which is enough where writers are serialised (SQLite).
-   */
-  readonly rowLocking: boolean;
-  /**
-   * One connection serialises every writer of the process, whatever the tenant (SQLite), so
-   * concurrent units of work can share one transaction (group-commit.ts).
-   */
-  readonly singleConnection: boolean;
-}
 
 /** The rows of a JSON array as a FROM item with its element and its position. */
 export interface JsonElements {
@@ -38,25 +26,18 @@ export interface JsonElements {
   readonly position: RawBuilder<unknown>;
 }
 
-export interface SqlDialect {
-  readonly capabilities: SqlDialectCapabilities;
+/** SQL text and limits: what statements are built from. */
+export interface SqlFragments {
+  /** Bound parameters allowed in one statement; bulk statements are chunked below this. */
+  readonly maxParameters: number;
+  /**
+   * `SELECT … FOR UPDATE SKIP LOCKED` is available, so several processes can claim work rows
+   * (webhook deliveries) without blocking each other. Without it the claim is one atomic UPDATE,
+   * which is enough where writers are serialised (SQLite).
+   */
+  readonly rowLocking: boolean;
   /** Column types used by the migrations. */
   readonly columnTypes: { readonly json: string; readonly boolean: string };
-  /**
-   * Runs at every open, after the migrations: whatever the query planner needs before the data
-   * exists (SQLite: starting statistics, so that selective indexes win over the `created`
-   * order index; see sqlite.ts).
-   */
-  prepare(db: Kysely<Database>): Promise<void>;
-  /**
-   * Opens a unit of work on `conn` that serialises writers of one tenant (SQLite:
-   * `BEGIN IMMEDIATE`, which takes the write lock up front).
-   */
-  begin(conn: Kysely<Database>, tenantId: string): Promise<void>;
-  encodeJson(value: unknown): unknown;
-  decodeJson(raw: unknown): Record<string, unknown>;
-  /** A boolean as a bound parameter or column value. */
-  encodeBoolean(value: boolean): unknown;
   /** The scalar at `path` inside `json`, typed so that it compares with encoded parameters. */
   jsonScalar(json: Expression<unknown>, path: JsonPath, type: AttributeType): RawBuilder<unknown>;
   /** The elements of the array at `path` inside `json`, as FROM item `alias`. */
@@ -71,8 +52,29 @@ export interface SqlDialect {
   contains(haystack: Expression<unknown>, needle: Expression<unknown>): RawBuilder<SqlBool>;
   startsWith(haystack: Expression<unknown>, prefix: Expression<unknown>): RawBuilder<SqlBool>;
   endsWith(haystack: Expression<unknown>, suffix: Expression<unknown>): RawBuilder<SqlBool>;
-  /** Which named unique constraint `error` violates, if it is such a violation. */
-  uniqueViolation(error: unknown): UniqueConstraintName | undefined;
+}
+
+/** Values as the driver takes and gives them. */
+export interface ValueCodec {
+  encodeJson(value: unknown): unknown;
+  decodeJson(raw: unknown): Record<string, unknown>;
+  /** A boolean as a bound parameter or column value. */
+  encodeBoolean(value: boolean): unknown;
+}
+
+/** Opening, units of work and migrating. */
+export interface SqlLifecycle {
+  /**
+   * Runs at every open, after the migrations: whatever the query planner needs before the data
+   * exists (SQLite: starting statistics, so that selective indexes win over the `created`
+   * order index; see sqlite/lifecycle.ts).
+   */
+  prepare(db: Kysely<Database>): Promise<void>;
+  /**
+   * Opens a unit of work on `conn` that serialises writers of one tenant (SQLite:
+   * `BEGIN IMMEDIATE`, which takes the write lock up front).
+   */
+  begin(conn: Kysely<Database>, tenantId: string): Promise<void>;
   /**
    * Optional: runs `migrate` on one connection while holding a lock that every other process
    * migrating the same database waits for (PostgreSQL: a session advisory lock), so that
@@ -84,4 +86,30 @@ export interface SqlDialect {
    * of `search_path`), where the migrator keeps its own tables. Throws when there is none.
    */
   currentSchema?(db: Kysely<Database>): Promise<string>;
+}
+
+/** What the driver's errors mean to the store. */
+export interface ErrorMapping {
+  /** Which named unique constraint `error` violates, if it is such a violation. */
+  uniqueViolation(error: unknown): UniqueConstraintName | undefined;
+}
+
+export interface SqlDialect {
+  readonly fragments: SqlFragments;
+  readonly codec: ValueCodec;
+  readonly lifecycle: SqlLifecycle;
+  readonly errors: ErrorMapping;
+}
+
+/**
+ * Whether Kysely runs every statement of `db` on one connection, so that one transaction at a
+ * time serialises every writer of the process whatever the tenant; concurrent units of work
+ * then share transactions (group-commit.ts). Kysely's adapter has no property saying "one
+ * connection"; of the dialects scimd uses, the one without transactional DDL is SQLite, whose
+ * Kysely driver holds a single connection (its adapter's migration lock relies on the same
+ * fact). A future dialect that pools connections yet lacks transactional DDL (MySQL) would need
+ * more than this; `sqlite/store.test.ts` and `postgres/store.test.ts` pin both answers.
+ */
+export function servesOneConnection(db: Kysely<Database>): boolean {
+  return !db.getExecutor().adapter.supportsTransactionalDdl;
 }

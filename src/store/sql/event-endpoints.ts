@@ -20,7 +20,7 @@ function toEndpoint(row: Selectable<EventEndpointsTable>, dialect: SqlDialect): 
     tenantId: row.tenant_id,
     url: row.url,
     description: row.description,
-    secrets: dialect.decodeJson(row.secrets) as unknown as SigningSecret[],
+    secrets: dialect.codec.decodeJson(row.secrets) as unknown as SigningSecret[],
     enabled: Boolean(row.enabled),
     created: row.created,
   };
@@ -77,8 +77,8 @@ export function createEndpointRepository(db: Kysely<Database>, dialect: SqlDiale
                 tenant_id: record.tenantId,
                 url: record.url,
                 description: record.description,
-                secrets: dialect.encodeJson(record.secrets),
-                enabled: dialect.encodeBoolean(record.enabled),
+                secrets: dialect.codec.encodeJson(record.secrets),
+                enabled: dialect.codec.encodeBoolean(record.enabled),
                 created: record.created,
               })
               .execute();
@@ -103,8 +103,8 @@ export function createEndpointRepository(db: Kysely<Database>, dialect: SqlDiale
       const set = {
         ...(changes.url === undefined ? {} : { url: changes.url }),
         ...(changes.description === undefined ? {} : { description: changes.description }),
-        ...(changes.enabled === undefined ? {} : { enabled: dialect.encodeBoolean(changes.enabled) }),
-        ...(changes.secrets === undefined ? {} : { secrets: dialect.encodeJson(changes.secrets) }),
+        ...(changes.enabled === undefined ? {} : { enabled: dialect.codec.encodeBoolean(changes.enabled) }),
+        ...(changes.secrets === undefined ? {} : { secrets: dialect.codec.encodeJson(changes.secrets) }),
       };
       if (Object.keys(set).length > 0) await db.updateTable('event_endpoints').set(set).where('id', '=', id).execute();
       const row = await select().where('id', '=', id).executeTakeFirst();

@@ -1,7 +1,7 @@
 /**
  * Delivery streams in SQL: claiming due streams with a lease, recording progress under that
  * lease (fencing), and replay. A claim is one UPDATE whose subquery picks the due streams; with
- * `capabilities.rowLocking` (PostgreSQL) the subquery is `FOR UPDATE OF s SKIP LOCKED`, so
+ * `fragments.rowLocking` (PostgreSQL) the subquery is `FOR UPDATE OF s SKIP LOCKED`, so
  * concurrent dispatchers take disjoint streams without waiting for each other. Without it
  * (SQLite) the UPDATE is atomic under the database's single writer.
  */
@@ -38,14 +38,14 @@ export function createStreamFunctions(db: Kysely<Database>, dialect: SqlDialect)
       .innerJoin('event_sequences as q', 'q.tenant_id', 's.tenant_id')
       .select('s.id')
       .where('e.kind', '=', request.kind)
-      .where('e.enabled', '=', dialect.encodeBoolean(true))
+      .where('e.enabled', '=', dialect.codec.encodeBoolean(true))
       .whereRef('q.last_seq', '>', 's.delivered_seq')
       .where('s.next_attempt_at', '<=', request.now)
       .where((eb) => eb.or([eb('s.lease_until', 'is', null), eb('s.lease_until', '<=', request.now)]))
       .orderBy('s.next_attempt_at')
       .limit(request.limit);
     if (request.endpointId !== undefined) due = due.where('e.id', '=', request.endpointId);
-    return dialect.capabilities.rowLocking ? due.forUpdate('s').skipLocked() : due;
+    return dialect.fragments.rowLocking ? due.forUpdate('s').skipLocked() : due;
   }
 
   return {

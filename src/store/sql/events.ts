@@ -9,7 +9,8 @@
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ResourceTypeName } from '../../scim/schema/types.js';
-import type { ChangeEvent, EventMember, EventPage, NewChangeEvent } from '../events-port.js';
+import type { ChangeEvent, EventPage, NewChangeEvent } from '../events-port.js';
+import type { MemberRef } from '../shapes.js';
 import type { SqlDialect } from './dialect.js';
 import { chunk, type SqlScope } from './scope.js';
 import type { Database, EventsTable } from './tables.js';
@@ -21,16 +22,16 @@ export function streamId(endpointId: string, tenantId: string): string {
 }
 
 function toChangeEvent(row: Selectable<EventsTable>, dialect: SqlDialect): ChangeEvent {
-  const member: EventMember | null =
-    row.member_id === null ? null : { value: row.member_id, type: row.member_type as EventMember['type'] };
+  const member: MemberRef | null =
+    row.member_id === null ? null : { value: row.member_id, type: row.member_type as MemberRef['type'] };
   return {
     tenantId: row.tenant_id,
     seq: Number(row.seq),
     type: row.type,
     resourceType: row.resource_type as ResourceTypeName,
     resourceId: row.resource_id,
-    changedAttributes: dialect.decodeJson(row.changed_attributes) as unknown as string[],
-    snapshot: dialect.decodeJson(row.snapshot),
+    changedAttributes: dialect.codec.decodeJson(row.changed_attributes) as unknown as string[],
+    snapshot: dialect.codec.decodeJson(row.snapshot),
     member,
     time: row.time,
     requestId: row.request_id,
@@ -83,14 +84,14 @@ export async function appendEvents(scope: SqlScope, events: readonly NewChangeEv
   if (allocated === undefined) throw new Error('event sequence upsert returned no row');
   const first = Number(allocated.last_seq) - n + 1;
   const stored: ChangeEvent[] = events.map((event, i) => ({ ...event, tenantId, seq: first + i }));
-  for (const part of chunk(stored, 11, dialect.capabilities.maxParameters)) {
+  for (const part of chunk(stored, 11, dialect.fragments.maxParameters)) {
     const rows = part.map((e) => ({
       seq: e.seq,
       type: e.type,
       resource_type: e.resourceType,
       resource_id: e.resourceId,
-      changed_attributes: dialect.encodeJson(e.changedAttributes),
-      snapshot: dialect.encodeJson(e.snapshot),
+      changed_attributes: dialect.codec.encodeJson(e.changedAttributes),
+      snapshot: dialect.codec.encodeJson(e.snapshot),
       member_id: e.member?.value ?? null,
       member_type: e.member?.type ?? null,
       time: e.time,
@@ -172,7 +173,7 @@ async function pruneBound(db: Kysely<Database>, dialect: SqlDialect, tenantId: s
     .innerJoin('event_endpoints as e', 'e.id', 's.endpoint_id')
     .select((eb) => eb.fn.min('s.delivered_seq').as('seq'))
     .where('s.tenant_id', '=', tenantId)
-    .where('e.enabled', '=', dialect.encodeBoolean(true))
+    .where('e.enabled', '=', dialect.codec.encodeBoolean(true))
     .executeTakeFirst();
   const oldest = old?.seq == null ? 0 : Number(old.seq);
   return pending?.seq == null ? oldest : Math.min(oldest, Number(pending.seq));
@@ -209,17 +210,17 @@ export async function membersAmong(
   { db, dialect, tenantId }: SqlScope,
   groupId: string,
   ids: readonly string[] | undefined,
-): Promise<Map<string, EventMember['type']>> {
-  const found = new Map<string, EventMember['type']>();
+): Promise<Map<string, MemberRef['type']>> {
+  const found = new Map<string, MemberRef['type']>();
   const key = { tenant: tenantId, group: groupId };
-  const parts = ids === undefined ? [undefined] : chunk(ids, 1, dialect.capabilities.maxParameters);
+  const parts = ids === undefined ? [undefined] : chunk(ids, 1, dialect.fragments.maxParameters);
   for (const part of parts) {
     if (part?.length === 0) continue;
     const rows =
       part === undefined
         ? await allMembers.execute(db, key)
         : await membersIn(part.length).execute(db, { ...idValues(tenantId, part), group: groupId });
-    for (const row of rows) found.set(row.member_id, row.member_type as EventMember['type']);
+    for (const row of rows) found.set(row.member_id, row.member_type as MemberRef['type']);
   }
   return found;
 }

@@ -12,7 +12,7 @@ import { parseFilter } from '../../scim/filter/parse.js';
 import { resourceType } from '../../scim/schema/registry.js';
 import type { ResourceTypeName } from '../../scim/schema/types.js';
 import { URN } from '../../scim/schema/urns.js';
-import { createMemoryStore } from '../memory-store.js';
+import { createMemoryStore } from '../memory/store.js';
 import { openStore } from '../open.js';
 import type { Store } from '../store.js';
 import { checkedFilter, ids, tenantRecord } from '../test-support/fixtures.js';
@@ -20,9 +20,11 @@ import { createTestSchema, describePostgres } from '../test-support/postgres.js'
 import { seedDirectory } from '../test-support/seed.js';
 import { compileFilter } from './filter-sql.js';
 import { migrateToLatest } from './migrations/migrate.js';
-import { connect as connectPostgres, dialect as postgresDialect } from './postgres.js';
+import { connect as connectPostgres } from './postgres/connect.js';
+import { dialect as postgresDialect } from './postgres/dialect.js';
 import { createSqlStore } from './sql-store.js';
-import { connect as connectSqlite, dialect as sqliteDialect } from './sqlite.js';
+import { connect as connectSqlite } from './sqlite/connect.js';
+import { dialect as sqliteDialect } from './sqlite/dialect.js';
 import type { Database } from './tables.js';
 
 const MEMBERS =

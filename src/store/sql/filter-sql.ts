@@ -99,7 +99,7 @@ function parameter(
     case 'binary':
       return typeof value === 'string' ? (foldsFor(op, def) ? fold(value) : value) : undefined;
     case 'boolean':
-      return typeof value === 'boolean' ? dialect.encodeBoolean(value) : undefined;
+      return typeof value === 'boolean' ? dialect.codec.encodeBoolean(value) : undefined;
     case 'integer':
     case 'decimal':
       return typeof value === 'number' ? value : undefined;
@@ -122,15 +122,15 @@ function satisfies(
   const { def } = source;
   const param = parameter(op, value, def, dialect);
   if (param === undefined) return FALSE;
-  const x = foldsFor(op, def) && !source.folded ? dialect.fold(source.value) : source.value;
+  const x = foldsFor(op, def) && !source.folded ? dialect.fragments.fold(source.value) : source.value;
   const p = sql.val(param);
   const condition =
     op === 'co'
-      ? dialect.contains(x, p)
+      ? dialect.fragments.contains(x, p)
       : op === 'sw'
-        ? dialect.startsWith(x, p)
+        ? dialect.fragments.startsWith(x, p)
         : op === 'ew'
-          ? dialect.endsWith(x, p)
+          ? dialect.fragments.endsWith(x, p)
           : sql<SqlBool>`${x} ${sql.raw(SQL_OPERATOR[op])} ${p}`;
   // "" is absent: exclude it wherever "" itself would satisfy the comparison.
   const emptyMatches = isText(def) && (value === '' || op === 'lt' || op === 'le');

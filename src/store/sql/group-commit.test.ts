@@ -3,7 +3,7 @@ import { beforeEach, describe, it } from 'node:test';
 import { setImmediate as turn } from 'node:timers/promises';
 import { type Kysely, sql } from 'kysely';
 import { createGroupCommit, type GroupCommit, MAX_UNITS_PER_COMMIT } from './group-commit.js';
-import { connect, MEMORY } from './sqlite.js';
+import { connect, MEMORY } from './sqlite/connect.js';
 import type { Database } from './tables.js';
 
 /** Tables of their own: the group commit does not care what its units write. */

@@ -30,7 +30,7 @@ export async function inspectSqlDatabase(
   const migrations = await readMigrationState(db, dialect);
   let foldResult: string;
   try {
-    const folded = await sql<{ f: string }>`select ${dialect.fold(sql.val(FOLD_SAMPLE))} as f`.execute(db);
+    const folded = await sql<{ f: string }>`select ${dialect.fragments.fold(sql.val(FOLD_SAMPLE))} as f`.execute(db);
     foldResult = String(folded.rows[0]?.f);
   } catch (error) {
     foldResult = `failed: ${error instanceof Error ? error.message : String(error)}`;

@@ -18,7 +18,7 @@ import { printFilter } from '../../scim/filter/print.js';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../scim/schema/registry.js';
 import type { ResourceTypeName } from '../../scim/schema/types.js';
 import { URN } from '../../scim/schema/urns.js';
-import { createMemoryStore } from '../memory-store.js';
+import { createMemoryStore } from '../memory/store.js';
 import { openStore } from '../open.js';
 import type { KeysetPosition, ResourceQuery, Store } from '../store.js';
 import { groupBody, ids, tenantRecord } from '../test-support/fixtures.js';

@@ -3,7 +3,8 @@
  * members), never O(group size). Displays are joined from the member's `display` column.
  */
 import { sql } from 'kysely';
-import type { GroupRef, MemberRef, MemberView } from '../store.js';
+import type { MemberRef } from '../shapes.js';
+import type { GroupRef, MemberView } from '../store.js';
 import { chunk, type SqlScope } from './scope.js';
 import { idSlots, idValues, rowSlots, rowValues, SMALL_LISTS, template, templateFamily } from './template.js';
 
@@ -88,7 +89,7 @@ export async function listGroupsOfEach(
   memberIds: readonly string[],
 ): Promise<Map<string, GroupRef[]>> {
   const groups = new Map<string, GroupRef[]>(memberIds.map((id) => [id, []]));
-  for (const part of chunk([...groups.keys()], 1, dialect.capabilities.maxParameters)) {
+  for (const part of chunk([...groups.keys()], 1, dialect.fragments.maxParameters)) {
     // Rows come in (display, id) order; bucketing keeps that order within each member.
     for (const row of await groupsOf(part.length).execute(db, idValues(tenantId, part))) {
       groups.get(row.member_id)?.push({ value: row.id, display: String(row.display) });
@@ -111,7 +112,7 @@ export async function addMembers(
   const last = await lastSeq.first(db, { tenant: tenantId, group: groupId });
   let seq = Number(last?.seq ?? 0);
   let added = 0;
-  for (const part of chunk(members, 5, dialect.capabilities.maxParameters)) {
+  for (const part of chunk(members, 5, dialect.fragments.maxParameters)) {
     const rows = part.map((m) => ({ member_id: m.value, member_type: m.type, added_seq: ++seq }));
     const values = rowValues(MEMBER_COLUMNS, rows, { tenant: tenantId, group: groupId });
     added += await insertMembers(part.length).changes(db, values);
@@ -125,7 +126,7 @@ export async function removeMembers(
   memberIds: readonly string[],
 ): Promise<number> {
   let removed = 0;
-  for (const part of chunk([...new Set(memberIds)], 1, dialect.capabilities.maxParameters)) {
+  for (const part of chunk([...new Set(memberIds)], 1, dialect.fragments.maxParameters)) {
     removed += await deleteMembers(part.length).changes(db, { ...idValues(tenantId, part), group: groupId });
   }
   return removed;

@@ -12,7 +12,7 @@ export const CREDENTIAL_CACHE_MS = 1000;
 /** Most rows kept; past that the memo starts over (it is a cache, not a store). */
 const MAX_ENTRIES = 10_000;
 
-export interface ReadCache<V> {
+interface ReadCache<V> {
   /** The value kept for `key`, else what `load` finds (kept unless undefined). */
   read(key: string, load: () => Promise<V | undefined>): Promise<V | undefined>;
   /** Forgets everything, including what reads still under way will find. Call it after a write. */

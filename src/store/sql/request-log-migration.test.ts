@@ -7,7 +7,8 @@ import { after, describe, it } from 'node:test';
 import { Migrator } from 'kysely';
 import { openStore } from '../open.js';
 import { listMigrations, MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from './migrations/migrate.js';
-import { connect, dialect } from './sqlite.js';
+import { connect } from './sqlite/connect.js';
+import { dialect } from './sqlite/dialect.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scimd-migration-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

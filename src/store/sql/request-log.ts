@@ -59,7 +59,7 @@ function toRow(e: RequestLogEntry, dialect: SqlDialect): Selectable<RequestLogTa
     request_id: e.requestId,
     request_body: e.requestBody,
     response_body: e.responseBody,
-    authenticated: dialect.encodeBoolean(e.authenticated ?? true) as boolean | number,
+    authenticated: dialect.codec.encodeBoolean(e.authenticated ?? true) as boolean | number,
     ignored_attributes:
       e.ignoredAttributes === undefined || e.ignoredAttributes.length === 0
         ? '[]'
@@ -98,7 +98,7 @@ const insertEntries = templateFamily<number, string, never>(
 
 export function createRequestLogRepository(db: Kysely<Database>, dialect: SqlDialect): RequestLogRepository {
   async function insert(entries: readonly RequestLogEntry[]): Promise<void> {
-    for (const part of chunk(entries, LOG_COLUMNS.length, dialect.capabilities.maxParameters)) {
+    for (const part of chunk(entries, LOG_COLUMNS.length, dialect.fragments.maxParameters)) {
       const values = rowValues(
         LOG_COLUMNS,
         part.map((e) => toRow(e, dialect)),
@@ -130,7 +130,7 @@ export function createRequestLogRepository(db: Kysely<Database>, dialect: SqlDia
       if (q.maxStatus !== undefined) query = query.where('status', '<=', q.maxStatus);
       if (q.resourceId !== undefined) query = query.where('resource_id', '=', q.resourceId);
       if (q.authenticated !== undefined) {
-        query = query.where('authenticated', '=', dialect.encodeBoolean(q.authenticated) as boolean);
+        query = query.where('authenticated', '=', dialect.codec.encodeBoolean(q.authenticated) as boolean);
       }
       if (q.before !== undefined) {
         const anchor = await db
@@ -165,7 +165,7 @@ export function createRequestLogRepository(db: Kysely<Database>, dialect: SqlDia
         [true, maxPerTenant],
         [false, unauthenticatedBound],
       ] as const) {
-        const flag = dialect.encodeBoolean(authenticated) as boolean;
+        const flag = dialect.codec.encodeBoolean(authenticated) as boolean;
         const crowded = await db
           .selectFrom('request_log')
           .select(['tenant_id', (eb) => eb.fn.countAll().as('n')])

@@ -7,7 +7,8 @@ import type { Kysely, Selectable } from 'kysely';
 import { conflict, uniqueness } from '../../scim/errors.js';
 import type { ResourceTypeName } from '../../scim/schema/types.js';
 import { normalizeTimestamp, projectColumns, uniquenessMessage } from '../project-columns.js';
-import type { NewResource, ScimObject, StoredResource } from '../store.js';
+import type { ScimObject } from '../shapes.js';
+import type { NewResource, StoredResource } from '../store.js';
 import type { SqlDialect } from './dialect.js';
 import { chunk, type SqlScope } from './scope.js';
 import type { Database, ResourcesTable } from './tables.js';
@@ -37,7 +38,7 @@ export function toStoredResource(row: ResourceRow, dialect: SqlDialect): StoredR
     version: Number(row.version),
     created: row.created,
     lastModified: row.last_modified,
-    body: dialect.decodeJson(row.body),
+    body: dialect.codec.decodeJson(row.body),
   };
 }
 
@@ -45,12 +46,12 @@ export function toStoredResource(row: ResourceRow, dialect: SqlDialect): StoredR
 function bodyColumns(dialect: SqlDialect, type: ResourceTypeName, body: ScimObject) {
   const p = projectColumns(type, body);
   return {
-    body: dialect.encodeJson(body),
+    body: dialect.codec.encodeJson(body),
     unique_name_fold: p.uniqueNameFold,
     display_name_fold: p.displayNameFold,
     display: p.display,
     external_id: p.externalId,
-    active: p.active === null ? null : dialect.encodeBoolean(p.active),
+    active: p.active === null ? null : dialect.codec.encodeBoolean(p.active),
   };
 }
 
@@ -96,7 +97,7 @@ export async function findTypes(
   ids: readonly string[],
 ): Promise<ReadonlyMap<string, ResourceTypeName>> {
   const found = new Map<string, ResourceTypeName>();
-  for (const part of chunk([...new Set(ids)], 1, dialect.capabilities.maxParameters)) {
+  for (const part of chunk([...new Set(ids)], 1, dialect.fragments.maxParameters)) {
     const rows = await typesAmong(part.length).execute(db, idValues(tenantId, part));
     for (const row of rows) found.set(row.id, row.resource_type as ResourceTypeName);
   }

@@ -15,7 +15,7 @@ const COLUMNS = ['id', 'value', 'display_name', 'description', 'enabled', 'allow
 /** A JSON array of strings from a JSON column, or null for SQL NULL. */
 export function decodeStringArray(dialect: SqlDialect, raw: unknown): string[] | null {
   if (raw === null || raw === undefined) return null;
-  const decoded: unknown = typeof raw === 'object' ? raw : dialect.decodeJson(raw);
+  const decoded: unknown = typeof raw === 'object' ? raw : dialect.codec.decodeJson(raw);
   if (!Array.isArray(decoded) || decoded.some((v) => typeof v !== 'string')) {
     throw new Error(`expected a JSON array of strings, got ${JSON.stringify(decoded)}`);
   }
@@ -39,7 +39,7 @@ function toRecord(dialect: SqlDialect, row: Pick<Selectable<AppRolesTable>, (typ
 }
 
 /** Every role in catalogue order: creation, then folded value. */
-export async function listRoles(db: Kysely<Database>, dialect: SqlDialect): Promise<AppRoleRecord[]> {
+async function listRoles(db: Kysely<Database>, dialect: SqlDialect): Promise<AppRoleRecord[]> {
   const rows = await db.selectFrom('app_roles').select(COLUMNS).orderBy('created').orderBy('value_fold').execute();
   return rows.map((row) => toRecord(dialect, row));
 }
@@ -91,8 +91,8 @@ export function createRoleRepository(db: Kysely<Database>, dialect: SqlDialect):
               value_fold: record.value.toLowerCase(),
               display_name: record.displayName,
               description: record.description,
-              enabled: dialect.encodeBoolean(record.enabled),
-              allowed_member_types: dialect.encodeJson(record.allowedMemberTypes),
+              enabled: dialect.codec.encodeBoolean(record.enabled),
+              allowed_member_types: dialect.codec.encodeJson(record.allowedMemberTypes),
               created: record.created,
             })
             .execute(),
@@ -109,6 +109,6 @@ export function createRoleRepository(db: Kysely<Database>, dialect: SqlDialect):
         ...(changes.displayName !== undefined ? { display_name: changes.displayName } : {}),
         ...(changes.description !== undefined ? { description: changes.description } : {}),
       }),
-    setEnabled: (value, enabled) => change(value, { enabled: dialect.encodeBoolean(enabled) }),
+    setEnabled: (value, enabled) => change(value, { enabled: dialect.codec.encodeBoolean(enabled) }),
   };
 }

@@ -19,9 +19,9 @@ import type { SqlDialect } from './dialect.js';
 import { resourceSource } from './sources.js';
 
 /** ORDER BY terms, most significant first, each with its direction. */
-export type OrderTerm = readonly [RawBuilder<unknown>, 'asc' | 'desc'];
+type OrderTerm = readonly [RawBuilder<unknown>, 'asc' | 'desc'];
 
-export interface CompiledSort {
+interface CompiledSort {
   readonly order: readonly OrderTerm[];
   /** What a row sorts by (its keyset position's `key`); undefined when rows sort by id only. */
   readonly key: RawBuilder<unknown> | undefined;
@@ -84,6 +84,6 @@ export function compileSort(
   const text = def.type === 'string' || def.type === 'reference' || def.type === 'binary';
   // "" is absent too, and every absent value must tie so that `id` orders them.
   const value = text ? sql`nullif(${raw}, '')` : raw;
-  const key = text && !def.caseExact && !source.folded ? dialect.fold(value) : value;
+  const key = text && !def.caseExact && !source.folded ? dialect.fragments.fold(value) : value;
   return byValue(value, key, sortOrder === 'descending');
 }

@@ -3,7 +3,7 @@
  * projected column, a scalar inside the JSON body, the elements of a JSON array, or the rows of
  * `group_members` (Group `members`, User `groups`). Every fragment refers to the resources row
  * as `r`. The shapes mirror the full representation the memory evaluator reads
- * (src/store/full-representation.ts), so both backends see the same values.
+ * (src/store/memory/filter-view.ts), so both backends see the same values.
  */
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { AttrPath } from '../../scim/filter/ast.js';
@@ -41,16 +41,16 @@ export type Source =
   | { readonly kind: 'complex'; readonly present: RawBuilder<SqlBool> };
 
 function jsonRows(dialect: SqlDialect, path: JsonPath): ElementRows {
-  const e = dialect.jsonElements(BODY, path, 'e');
+  const e = dialect.fragments.jsonElements(BODY, path, 'e');
   return {
     exists: (condition) =>
       condition
         ? sql<SqlBool>`exists (select 1 from ${e.from} where ${condition})`
         : sql<SqlBool>`exists (select 1 from ${e.from})`,
-    sub: (def) => dialect.jsonScalar(e.element, [def.name], def.type),
+    sub: (def) => dialect.fragments.jsonScalar(e.element, [def.name], def.type),
     first: (def) => {
-      const primary = sql`case when ${dialect.jsonScalar(e.element, ['primary'], 'boolean')} = ${dialect.encodeBoolean(true)} then 0 else 1 end`;
-      return sql`(select ${dialect.jsonScalar(e.element, [def.name], def.type)} from ${e.from} order by ${primary}, ${e.position} limit 1)`;
+      const primary = sql`case when ${dialect.fragments.jsonScalar(e.element, ['primary'], 'boolean')} = ${dialect.codec.encodeBoolean(true)} then 0 else 1 end`;
+      return sql`(select ${dialect.fragments.jsonScalar(e.element, [def.name], def.type)} from ${e.from} order by ${primary}, ${e.position} limit 1)`;
     },
   };
 }
@@ -188,12 +188,12 @@ export function resourceSource(dialect: SqlDialect, type: ResourceTypeDefinition
   if (resolved.target.type === 'complex') {
     // A derived list (members, groups) is present when it has a row: every row has a value.
     const rows = !resolved.inExtension && derivedRows(type, attribute);
-    return { kind: 'complex', present: rows ? rows.exists() : dialect.jsonHasValue(BODY, json) };
+    return { kind: 'complex', present: rows ? rows.exists() : dialect.fragments.jsonHasValue(BODY, json) };
   }
   return {
     kind: 'scalar',
     def: resolved.target,
-    value: dialect.jsonScalar(BODY, json, resolved.target.type),
+    value: dialect.fragments.jsonScalar(BODY, json, resolved.target.type),
     folded: false,
   };
 }

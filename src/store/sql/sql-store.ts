@@ -1,12 +1,12 @@
 /**
- * The SQL Store, dialect-independent: Kysely statements plus the fragments and capabilities of
- * a `SqlDialect`. Every statement on tenant data is built from a `SqlScope` that closes over
+ * The SQL Store, dialect-independent: Kysely statements plus the fragments, codec, lifecycle and
+ * error mapping of a `SqlDialect`. Every statement on tenant data is built from a `SqlScope` that closes over
  * the tenant id, and every write runs inside `TenantStore.transaction`.
  */
 import { type Kysely, sql } from 'kysely';
 import { type CoreTenantWriter, withOutbox } from '../outbox-writer.js';
 import type { Store, StoreCapabilities, TenantReader, TenantStore, TenantWriter } from '../store.js';
-import type { SqlDialect } from './dialect.js';
+import { type SqlDialect, servesOneConnection } from './dialect.js';
 import { createEndpointRepository } from './event-endpoints.js';
 import { appendEvents, listEvents, membersAmong, pruneEvents } from './events.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
@@ -22,7 +22,7 @@ import { template } from './template.js';
 import { createTenantRepository } from './tenants.js';
 import { createTokenRepository } from './tokens.js';
 
-export interface SqlStoreOptions {
+interface SqlStoreOptions {
   readonly db: Kysely<Database>;
   readonly dialect: SqlDialect;
   readonly capabilities: StoreCapabilities;
@@ -87,7 +87,7 @@ async function runTransaction<T>(
 ): Promise<T> {
   if (groupCommit !== undefined) return groupCommit.run((conn) => runUnit(conn, dialect, tenantId, fn));
   return db.connection().execute(async (conn) => {
-    await dialect.begin(conn, tenantId);
+    await dialect.lifecycle.begin(conn, tenantId);
     try {
       const result = await runUnit(conn, dialect, tenantId, fn);
       await sql`commit`.execute(conn);
@@ -107,9 +107,9 @@ const MAX_HANDLES = 10_000;
 /** A Store over an open Kysely instance; `close()` destroys it. Does not migrate. */
 export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): Store {
   const handles = new Map<string, TenantStore>();
-  // SQLite's begin serialises every writer of the process, whatever the tenant.
-  const groupCommit = dialect.capabilities.singleConnection
-    ? createGroupCommit(db, (conn) => dialect.begin(conn, ''))
+  // On one connection a transaction serialises every writer of the process, whatever the tenant.
+  const groupCommit = servesOneConnection(db)
+    ? createGroupCommit(db, (conn) => dialect.lifecycle.begin(conn, ''))
     : undefined;
   return {
     capabilities,
@@ -149,7 +149,7 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
 export async function openSqlStore(options: SqlStoreOptions): Promise<Store> {
   try {
     await migrateToLatest(options.db, options.dialect);
-    await options.dialect.prepare(options.db);
+    await options.dialect.lifecycle.prepare(options.db);
   } catch (error) {
     await options.db.destroy();
     throw error;

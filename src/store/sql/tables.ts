@@ -48,7 +48,7 @@ export interface ResourcesTable {
   version: number;
   created: string;
   last_modified: string;
-  /** JSON text (SQLite) or a native JSON value (dialects with `capabilities.nativeJson`). */
+  /** JSON text (SQLite) or a native JSON value (PostgreSQL jsonb); `dialect.codec` reads and writes it. */
   body: unknown;
   unique_name_fold: string | null;
   display_name_fold: string | null;
@@ -58,7 +58,7 @@ export interface ResourcesTable {
   active: unknown;
 }
 
-export interface GroupMembersTable {
+interface GroupMembersTable {
   tenant_id: string;
   group_id: string;
   member_id: string;
@@ -68,7 +68,7 @@ export interface GroupMembersTable {
 }
 
 /** Per tenant: the last event sequence number allocated, and how far retention removed (0003-events). */
-export interface EventSequencesTable {
+interface EventSequencesTable {
   tenant_id: string;
   last_seq: number;
   pruned_through: number;

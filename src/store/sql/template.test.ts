@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
-import { connect, MEMORY } from './sqlite.js';
+import { connect, MEMORY } from './sqlite/connect.js';
 import type { Database } from './tables.js';
 import { bind, Slot, template, templateFamily } from './template.js';
 

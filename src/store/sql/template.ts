@@ -6,7 +6,7 @@
  *
  * A template's values are `Slot`s: markers that Kysely binds like any value and that `bind`
  * replaces, position by position, with the values of one call. The SQL text therefore never
- * depends on the values, which is also what lets SQLite's statement cache (sqlite.ts) reuse the
+ * depends on the values, which is also what lets SQLite's statement cache (sqlite/connect.ts) reuse the
  * prepared statement.
  */
 import type { CompiledQuery, Kysely } from 'kysely';
@@ -34,7 +34,7 @@ export function bind<R>(compiled: CompiledQuery<R>, values: Readonly<Record<stri
   return { ...compiled, parameters };
 }
 
-export interface Template<V extends string, R> {
+interface Template<V extends string, R> {
   /** Runs the statement on `db` (the store's Kysely or a unit of work's connection). */
   execute(db: Kysely<Database>, values: Readonly<Record<V, unknown>>): Promise<R[]>;
   /** The first row, if any. */
@@ -88,7 +88,7 @@ export function statementCache(maxShapes: number) {
   };
 }
 
-export interface FamilyOptions<K> {
+interface FamilyOptions<K> {
   /** Whether to keep the template of `key` for later calls (default: always). */
   readonly keep?: (key: K) => boolean;
 }

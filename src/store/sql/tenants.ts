@@ -35,7 +35,7 @@ const bySlug = template<'slug', Selectable<TenantsTable>>((db, slot) =>
 export function createTenantRepository(db: Kysely<Database>, dialect: SqlDialect): TenantRepository {
   const select = () => db.selectFrom('tenants').select(COLUMNS);
   const encodeRoles = (values: readonly string[] | undefined | null) =>
-    values === undefined || values === null ? null : dialect.encodeJson([...values]);
+    values === undefined || values === null ? null : dialect.codec.encodeJson([...values]);
   /** id → tenant, read by every request's authentication (read-cache.ts); cleared by every change. */
   const found = createReadCache<TenantRecord>();
   /** Runs a change, then forgets what the cache holds. */

@@ -15,7 +15,7 @@ export async function mapUniqueViolations<T>(
   try {
     return await write();
   } catch (error) {
-    const name = dialect.uniqueViolation(error);
+    const name = dialect.errors.uniqueViolation(error);
     const build = name === undefined ? undefined : errors[name];
     if (!build) throw error;
     const mapped = build();

@@ -7,7 +7,8 @@ import { parseFilter } from '../../scim/filter/parse.js';
 import { resourceType } from '../../scim/schema/registry.js';
 import type { ResourceTypeName } from '../../scim/schema/types.js';
 import { URN } from '../../scim/schema/urns.js';
-import type { ScimObject, Store, StoredResource, TenantRecord, TenantStore, TokenRecord } from '../store.js';
+import type { ScimObject } from '../shapes.js';
+import type { Store, StoredResource, TenantRecord, TenantStore, TokenRecord } from '../store.js';
 
 export type OpenStore = () => Promise<Store>;
 

@@ -11,24 +11,25 @@ import { describe, it } from 'node:test';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { type OpenStoreOptions, openStore } from '../open.js';
-import { connect, dialect, isPostgresUrl } from '../sql/postgres.js';
+import { connect, isPostgresUrl } from '../sql/postgres/connect.js';
+import { dialect } from '../sql/postgres/dialect.js';
 import { createSqlStore } from '../sql/sql-store.js';
 import type { Database } from '../sql/tables.js';
 import type { Store } from '../store.js';
 
-export const PG_URL_VARIABLE = 'SCIMD_TEST_PG_URL';
-export const PG_REQUIRED_VARIABLE = 'SCIMD_REQUIRE_PG';
+const PG_URL_VARIABLE = 'SCIMD_TEST_PG_URL';
+const PG_REQUIRED_VARIABLE = 'SCIMD_REQUIRE_PG';
 /** The one line printed when PostgreSQL tests are skipped. */
-export const PG_SKIP_LINE = `PostgreSQL tests skipped: set ${PG_URL_VARIABLE}=postgres://… to run them`;
+const PG_SKIP_LINE = `PostgreSQL tests skipped: set ${PG_URL_VARIABLE}=postgres://… to run them`;
 
 /** The base URL of the test database, or undefined when PostgreSQL tests are off. */
-export function testPostgresUrl(): string | undefined {
+function testPostgresUrl(): string | undefined {
   const url = process.env[PG_URL_VARIABLE]?.trim();
   return url === undefined || url === '' ? undefined : url;
 }
 
 /** True when CI demands the PostgreSQL tests (a skip would be a failure). */
-export function postgresRequired(): boolean {
+function postgresRequired(): boolean {
   return process.env[PG_REQUIRED_VARIABLE] === '1';
 }
 

@@ -16,8 +16,8 @@ import { type Kysely, type Migration, sql } from 'kysely';
 import type { SqlDialect } from '../dialect.js';
 
 export function eventsMigration(dialect: SqlDialect): Migration {
-  const json = sql.raw(dialect.columnTypes.json);
-  const boolean = sql.raw(dialect.columnTypes.boolean);
+  const json = sql.raw(dialect.fragments.columnTypes.json);
+  const boolean = sql.raw(dialect.fragments.columnTypes.boolean);
   return {
     async up(db: Kysely<unknown>) {
       await db.schema

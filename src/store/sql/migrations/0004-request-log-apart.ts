@@ -15,7 +15,7 @@ import { type Kysely, type Migration, sql } from 'kysely';
 import type { SqlDialect } from '../dialect.js';
 
 export function requestLogApartMigration(dialect: SqlDialect): Migration {
-  const boolean = sql.raw(dialect.columnTypes.boolean);
+  const boolean = sql.raw(dialect.fragments.columnTypes.boolean);
   return {
     async up(db: Kysely<unknown>) {
       await db.schema

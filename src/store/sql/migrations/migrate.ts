@@ -26,7 +26,7 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
 /** Kysely's Migrator over `conn`, keeping its tables in the dialect's current schema if it has one. */
 async function createMigrator(conn: Kysely<Database>, dialect: SqlDialect): Promise<Migrator> {
   const migrations = listMigrations(dialect);
-  const schema = await dialect.currentSchema?.(conn);
+  const schema = await dialect.lifecycle.currentSchema?.(conn);
   return new Migrator({
     db: conn,
     provider: { getMigrations: async () => migrations },
@@ -51,7 +51,7 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: SqlDialect)
     }
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   };
-  return dialect.withMigrationLock ? dialect.withMigrationLock(db, migrate) : migrate(db);
+  return dialect.lifecycle.withMigrationLock ? dialect.lifecycle.withMigrationLock(db, migrate) : migrate(db);
 }
 
 export interface MigrationState {
@@ -66,7 +66,7 @@ export interface MigrationState {
 /** Which migrations the database has, without changing anything (for `scimd doctor`). */
 export async function readMigrationState(db: Kysely<Database>, dialect: SqlDialect): Promise<MigrationState> {
   const names = Object.keys(listMigrations(dialect)).sort();
-  const schema = await dialect.currentSchema?.(db);
+  const schema = await dialect.lifecycle.currentSchema?.(db);
   const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
   const exists = tables.some((t) => t.name === MIGRATION_TABLE && (schema === undefined || t.schema === schema));
   const rows = exists

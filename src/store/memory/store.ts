@@ -4,18 +4,18 @@
  * roll back on throw through an undo log. Reads also queue behind the mutex, so they never see
  * a half-done unit of work; inside `transaction`, read through the writer, never the outer store.
  */
-import { conflict } from '../scim/errors.js';
-import { createMemoryEndpointRepository } from './memory-endpoints.js';
-import { createMemoryEventRepository, MemoryOutbox, memoryMembersAmong } from './memory-events.js';
-import { createMemoryRequestLog } from './memory-request-log.js';
-import { createMemoryRoles } from './memory-roles.js';
-import { MemoryTenantState } from './memory-state.js';
-import { createMemoryReader, createMemoryWriter } from './memory-tenant.js';
-import { createMutex } from './mutex.js';
-import { withOutbox } from './outbox-writer.js';
-import { normalizeTimestamp } from './project-columns.js';
-import type { Store, TenantRecord, TenantStore, TokenRecord } from './store.js';
-import { isTouchDue } from './token-touch.js';
+import { conflict } from '../../scim/errors.js';
+import { createMutex } from '../mutex.js';
+import { withOutbox } from '../outbox-writer.js';
+import { normalizeTimestamp } from '../project-columns.js';
+import type { Store, TenantRecord, TenantStore, TokenRecord } from '../store.js';
+import { isTouchDue } from '../token-touch.js';
+import { createMemoryEndpointRepository } from './endpoints.js';
+import { createMemoryEventRepository, MemoryOutbox, memoryMembersAmong } from './events.js';
+import { createMemoryRequestLog } from './request-log.js';
+import { createMemoryRoles } from './roles.js';
+import { MemoryTenantState } from './state.js';
+import { createMemoryReader, createMemoryWriter } from './tenant.js';
 
 export function createMemoryStore(): Store {
   const tenants = new Map<string, TenantRecord>();

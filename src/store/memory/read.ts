@@ -1,7 +1,7 @@
 /** Read helpers shared by the memory store's reader and its query. */
-import { compareCodePoints } from '../scim/filter/values.js';
-import type { MemoryTenantState } from './memory-state.js';
-import type { GroupRef, MemberView, StoredResource } from './store.js';
+import { compareCodePoints } from '../../scim/filter/values.js';
+import type { GroupRef, MemberView, StoredResource } from '../store.js';
+import type { MemoryTenantState } from './state.js';
 
 /** Callers get their own copy of the body, as from a database. */
 export function copyOut(resource: StoredResource): StoredResource {

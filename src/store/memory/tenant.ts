@@ -2,17 +2,18 @@
  * The memory store's tenant-bound reader and writer: the test oracle the SQL stores are
  * compared with. Plain Maps, no indexes beyond the uniqueness map and the membership maps.
  */
-import { conflict, uniqueness } from '../scim/errors.js';
-import type { ResourceTypeName } from '../scim/schema/types.js';
-import { queryMemory } from './memory-query.js';
-import { copyOut, listGroupsOfMember, listMembersOf } from './memory-read.js';
-import type { MemoryRow, MemoryTenantState } from './memory-state.js';
-import type { CoreTenantWriter } from './outbox-writer.js';
-import { normalizeTimestamp, projectColumns, uniquenessMessage } from './project-columns.js';
-import type { MemberRef, NewResource, ScimObject, StoredResource, TenantReader } from './store.js';
+import { conflict, uniqueness } from '../../scim/errors.js';
+import type { ResourceTypeName } from '../../scim/schema/types.js';
+import type { CoreTenantWriter } from '../outbox-writer.js';
+import { normalizeTimestamp, projectColumns, uniquenessMessage } from '../project-columns.js';
+import type { MemberRef, ScimObject } from '../shapes.js';
+import type { NewResource, StoredResource, TenantReader } from '../store.js';
+import { queryMemory } from './query.js';
+import { copyOut, listGroupsOfMember, listMembersOf } from './read.js';
+import type { MemoryRow, MemoryTenantState } from './state.js';
 
 /** `state()` returns undefined once the tenant is deleted: reads then find nothing. */
-export type StateSource = () => MemoryTenantState | undefined;
+type StateSource = () => MemoryTenantState | undefined;
 
 export function createMemoryReader(tenantId: string, state: StateSource): TenantReader {
   return {

@@ -3,10 +3,10 @@
  * event-streams.ts and dead-letters.ts). Runs under the memory store's mutex, so a claim is
  * trivially exclusive.
  */
-import { conflict } from '../scim/errors.js';
-import type { ClaimRequest, DeadLetterRecord, EndpointRepository, StreamRecord } from './events-port.js';
-import { type MemoryOutbox, newStream } from './memory-events.js';
-import { normalizeTimestamp } from './project-columns.js';
+import { conflict } from '../../scim/errors.js';
+import type { ClaimRequest, DeadLetterRecord, EndpointRepository, StreamRecord } from '../events-port.js';
+import { normalizeTimestamp } from '../project-columns.js';
+import { type MemoryOutbox, newStream } from './events.js';
 
 type Locked = <T>(fn: () => T | Promise<T>) => Promise<T>;
 

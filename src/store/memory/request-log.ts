@@ -1,6 +1,10 @@
 /** The memory store's provisioning log (the test oracle for sql/request-log.ts). */
-import { DEFAULT_UNAUTHENTICATED_LOG_ENTRIES, type RequestLogEntry, type RequestLogRepository } from './events-port.js';
-import type { MemoryOutbox } from './memory-events.js';
+import {
+  DEFAULT_UNAUTHENTICATED_LOG_ENTRIES,
+  type RequestLogEntry,
+  type RequestLogRepository,
+} from '../events-port.js';
+import type { MemoryOutbox } from './events.js';
 
 type Locked = <T>(fn: () => T | Promise<T>) => Promise<T>;
 

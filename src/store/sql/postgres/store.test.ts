@@ -8,28 +8,24 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
-import { openStore } from '../open.js';
-import { runStoreContract } from '../store.contract.js';
-import type { Store } from '../store.js';
-import { tenantRecord, userBody } from '../test-support/fixtures.js';
+import { openStore } from '../../open.js';
+import { runStoreContract } from '../../store.contract.js';
+import type { Store } from '../../store.js';
+import { tenantRecord, userBody } from '../../test-support/fixtures.js';
 import {
   createTestSchema,
   describePostgres,
   recycledPostgresStores,
   type TestSchema,
   withSearchPath,
-} from '../test-support/postgres.js';
-import { listMigrations, migrateToLatest } from './migrations/migrate.js';
-import {
-  connect,
-  dialect,
-  MIGRATION_LOCK_KEY,
-  presentLeavesPath,
-  redactUrl,
-  TENANT_LOCK_CLASS,
-  tenantLockKey,
-} from './postgres.js';
-import type { Database } from './tables.js';
+} from '../../test-support/postgres.js';
+import { servesOneConnection } from '../dialect.js';
+import { listMigrations, migrateToLatest } from '../migrations/migrate.js';
+import type { Database } from '../tables.js';
+import { connect, redactUrl } from './connect.js';
+import { dialect } from './dialect.js';
+import { presentLeavesPath } from './fragments.js';
+import { MIGRATION_LOCK_KEY, TENANT_LOCK_CLASS, tenantLockKey } from './lifecycle.js';
 
 const ALL = Object.keys(listMigrations(dialect)).sort();
 
@@ -79,6 +75,12 @@ describePostgres('PostgreSQL store', (url) => {
     assert.deepEqual(store.capabilities, { sharedAcrossProcesses: true, durable: true });
     await store.ping();
     await store.close();
+  });
+
+  it("pools connections, as Kysely's adapter says (so each unit of work has its own transaction)", async () => {
+    const db = connect(url);
+    assert.equal(servesOneConnection(db), false);
+    await db.destroy();
   });
 });
 
@@ -179,8 +181,8 @@ describePostgres('PostgreSQL text and case', (url) => {
 
   it('folds every code point as JavaScript does, but for letters newer than the server ICU', async () => {
     const result = await sql<{ cp: number; lower: string }>`
-      select cp, ${dialect.fold(sql`chr(cp)`)} as lower from generate_series(1, 1114111) as cp
-      where cp not between 55296 and 57343 and ${dialect.fold(sql`chr(cp)`)} <> chr(cp)`.execute(db);
+      select cp, ${dialect.fragments.fold(sql`chr(cp)`)} as lower from generate_series(1, 1114111) as cp
+      where cp not between 55296 and 57343 and ${dialect.fragments.fold(sql`chr(cp)`)} <> chr(cp)`.execute(db);
     const database = new Map(result.rows.map((row) => [row.cp, row.lower]));
     const differing: number[] = [];
     for (let cp = 1; cp <= 0x10ffff; cp++) {
@@ -211,7 +213,7 @@ describePostgres('PostgreSQL text and case', (url) => {
       'ΑΣ\u0301Β',
     ];
     for (const word of words) {
-      const result = await sql<{ f: string }>`select ${dialect.fold(sql.val(word))} as f`.execute(db);
+      const result = await sql<{ f: string }>`select ${dialect.fragments.fold(sql.val(word))} as f`.execute(db);
       assert.equal(result.rows[0]?.f, word.toLowerCase(), word);
     }
   });
@@ -219,7 +221,7 @@ describePostgres('PostgreSQL text and case', (url) => {
   it('orders text from JSON in code point order whatever the database collation', async () => {
     const words = ['b', 'B', 'a', 'é', 'f', '_x', 'Z', '😀', 'ä'];
     const result = await sql<{ w: string }>`
-      select ${dialect.jsonScalar(sql`w`, [], 'string')} as w
+      select ${dialect.fragments.jsonScalar(sql`w`, [], 'string')} as w
       from jsonb_array_elements(${JSON.stringify(words)}::jsonb) as w order by 1`.execute(db);
     const codePointOrder = [...words].sort((x, y) => (x < y ? -1 : 1));
     assert.deepEqual(
@@ -337,12 +339,12 @@ describePostgres('PostgreSQL helpers', () => {
   });
 
   it('maps unique_violation to the named constraint, and nothing else', () => {
-    const violation = (constraint: string, code = '23505') => dialect.uniqueViolation({ code, constraint });
+    const violation = (constraint: string, code = '23505') => dialect.errors.uniqueViolation({ code, constraint });
     assert.equal(violation('resources_unique_name'), 'resources_unique_name');
     assert.equal(violation('tenants_slug'), 'tenants_slug');
     assert.equal(violation('some_other_index'), undefined);
     assert.equal(violation('resources_unique_name', '23503'), undefined);
-    assert.equal(dialect.uniqueViolation(new Error('boom')), undefined);
+    assert.equal(dialect.errors.uniqueViolation(new Error('boom')), undefined);
   });
 
   it('hides passwords and builds search_path and jsonpath texts', () => {

@@ -5,14 +5,16 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CompiledQuery, sql } from 'kysely';
-import { resourceType } from '../../scim/schema/registry.js';
-import { openStore } from '../open.js';
-import { runStoreContract } from '../store.contract.js';
-import { checkedFilter, T0, tenantRecord, tokenRecord, userBody } from '../test-support/fixtures.js';
-import { compileFilter } from './filter-sql.js';
-import { listMigrations, MIGRATION_TABLE, migrateToLatest } from './migrations/migrate.js';
-import { CREDENTIAL_CACHE_MS } from './read-cache.js';
-import { connect, dialect, MEMORY, openDatabase, STATEMENT_CACHE_SIZE } from './sqlite.js';
+import { resourceType } from '../../../scim/schema/registry.js';
+import { openStore } from '../../open.js';
+import { runStoreContract } from '../../store.contract.js';
+import { checkedFilter, T0, tenantRecord, tokenRecord, userBody } from '../../test-support/fixtures.js';
+import { servesOneConnection } from '../dialect.js';
+import { compileFilter } from '../filter-sql.js';
+import { listMigrations, MIGRATION_TABLE, migrateToLatest } from '../migrations/migrate.js';
+import { CREDENTIAL_CACHE_MS } from '../read-cache.js';
+import { connect, MEMORY, openDatabase, STATEMENT_CACHE_SIZE } from './connect.js';
+import { dialect } from './dialect.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scimd-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,6 +25,12 @@ runStoreContract('SQLite file', () => openStore(`file:${freshFile()}`));
 runStoreContract('SQLite :memory:', () => openStore('sqlite::memory:'));
 
 describe('SQLite store', () => {
+  it("serves every statement on one connection, as Kysely's adapter says (so writers share transactions)", async () => {
+    const db = connect(MEMORY);
+    assert.equal(servesOneConnection(db), true);
+    await db.destroy();
+  });
+
   it('keeps data across reopen, migrating once', async () => {
     const file = freshFile();
     const first = await openStore(`file:${file}`);
@@ -79,7 +87,7 @@ describe('SQLite store', () => {
   it('plans selective filters, memberships and the default page on indexes', async () => {
     const db = connect(':memory:');
     await migrateToLatest(db, dialect);
-    await dialect.prepare(db);
+    await dialect.lifecycle.prepare(db);
     const plan = async (query: { compile(): { sql: string; parameters: readonly unknown[] } }) => {
       const compiled = query.compile();
       const explain = CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]);

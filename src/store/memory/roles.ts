@@ -2,12 +2,12 @@
  * The memory store's app role catalogue: one Map keyed by the folded value, shared by every
  * tenant (the catalogue belongs to the app). Callers serialise access through the store's mutex.
  */
-import { conflict } from '../scim/errors.js';
-import { normalizeTimestamp } from './project-columns.js';
-import type { AppRoleRecord, RoleRepository } from './store.js';
+import { conflict } from '../../scim/errors.js';
+import { normalizeTimestamp } from '../project-columns.js';
+import type { AppRoleRecord, RoleRepository } from '../store.js';
 
 /** Runs `fn` under the store's mutex. */
-export type Locked = <T>(fn: () => T | Promise<T>) => Promise<T>;
+type Locked = <T>(fn: () => T | Promise<T>) => Promise<T>;
 
 /** Callers get their own copy, as from a database. */
 function copyRole(role: AppRoleRecord): AppRoleRecord {
@@ -15,14 +15,14 @@ function copyRole(role: AppRoleRecord): AppRoleRecord {
 }
 
 /** Creation order, then value: the order the SQL stores use too. */
-export function compareRoles(a: AppRoleRecord, b: AppRoleRecord): number {
+function compareRoles(a: AppRoleRecord, b: AppRoleRecord): number {
   if (a.created !== b.created) return a.created < b.created ? -1 : 1;
   const x = a.value.toLowerCase();
   const y = b.value.toLowerCase();
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export interface MemoryRoles {
+interface MemoryRoles {
   readonly repository: RoleRepository;
   /** Every role in catalogue order; call under the mutex. */
   list(): AppRoleRecord[];

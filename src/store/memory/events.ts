@@ -8,14 +8,14 @@ import type {
   ChangeEvent,
   DeadLetterRecord,
   EndpointRecord,
-  EventMember,
   EventPage,
   EventRepository,
   NewChangeEvent,
   RequestLogEntry,
   StreamRecord,
-} from './events-port.js';
-import type { MemoryTenantState } from './memory-state.js';
+} from '../events-port.js';
+import type { MemberRef } from '../shapes.js';
+import type { MemoryTenantState } from './state.js';
 
 interface Sequence {
   lastSeq: number;
@@ -23,7 +23,7 @@ interface Sequence {
 }
 
 /** A unit of work's view of the outbox. */
-export interface OutboxTransaction {
+interface OutboxTransaction {
   append(events: readonly NewChangeEvent[]): ChangeEvent[];
   commit(): void;
   rollback(): void;
@@ -121,9 +121,9 @@ export function memoryMembersAmong(
   state: MemoryTenantState,
   groupId: string,
   ids: readonly string[] | undefined,
-): Map<string, EventMember['type']> {
+): Map<string, MemberRef['type']> {
   const members = state.members.get(groupId);
-  const found = new Map<string, EventMember['type']>();
+  const found = new Map<string, MemberRef['type']>();
   if (!members) return found;
   for (const id of ids ?? members.keys()) {
     const membership = members.get(id);

@@ -3,15 +3,15 @@
  * sort with the shared sort semantics, then page (by index, or after a keyset position). O(tenant
  * size): this is the oracle, not the fast path.
  */
-import { matchesFilter } from '../scim/filter/evaluate.js';
-import { checkSortBy, compareForSort, sortDefinition, sortValue } from '../scim/filter/sort.js';
-import { compareCodePoints } from '../scim/filter/values.js';
-import { resourceType } from '../scim/schema/registry.js';
-import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
-import { toFullRepresentation } from './full-representation.js';
-import { copyOut, listGroupsOfMember, listMembersOf } from './memory-read.js';
-import type { MemoryTenantState } from './memory-state.js';
-import type { KeysetPosition, QueryResult, ResourceQuery, StoredResource } from './store.js';
+import { matchesFilter } from '../../scim/filter/evaluate.js';
+import { checkSortBy, compareForSort, sortDefinition, sortValue } from '../../scim/filter/sort.js';
+import { compareCodePoints } from '../../scim/filter/values.js';
+import { resourceType } from '../../scim/schema/registry.js';
+import type { ResourceTypeDefinition, ResourceTypeName } from '../../scim/schema/types.js';
+import type { KeysetPosition, QueryResult, ResourceQuery, StoredResource } from '../store.js';
+import { filterView } from './filter-view.js';
+import { copyOut, listGroupsOfMember, listMembersOf } from './read.js';
+import type { MemoryTenantState } from './state.js';
 
 interface Entry {
   readonly resource: StoredResource;
@@ -59,7 +59,7 @@ export function queryMemory(
   const matches: Entry[] = [];
   for (const { resource } of state?.rows.values() ?? []) {
     if (resource.resourceType !== typeName) continue;
-    const full = toFullRepresentation(resource, {
+    const full = filterView(resource, {
       members: typeName === 'Group' ? listMembersOf(state, resource.id) : undefined,
       groups: typeName === 'User' ? listGroupsOfMember(state, resource.id) : undefined,
     });

@@ -1,12 +1,13 @@
 /**
- * The "full representation" of a stored resource: what filters are evaluated against
- * (RFC 7644 §3.4.2.2). It is the canonical body plus `id`, `meta` and the attributes that live
- * outside the body (Group `members`, User `groups`).
+ * A stored resource as filters see it: the "full representation" a filter is evaluated against
+ * (RFC 7644 §3.4.2.2), which the memory store builds for each candidate. It is the canonical body
+ * plus `id`, `meta` and the attributes that live outside the body (Group `members`, User
+ * `groups`). The SQL store reads the same values in place (sql/sources.ts).
  */
-import { versionTag } from '../scim/resource/represent.js';
-import type { GroupRef, MemberView, StoredResource } from './store.js';
+import { versionTag } from '../../scim/resource/represent.js';
+import type { GroupRef, MemberView, StoredResource } from '../store.js';
 
-export function toFullRepresentation(
+export function filterView(
   resource: StoredResource,
   related: { readonly members?: readonly MemberView[]; readonly groups?: readonly GroupRef[] },
 ): Record<string, unknown> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createMemoryStore } from './memory-store.js';
-import { runStoreContract } from './store.contract.js';
+import { runStoreContract } from '../store.contract.js';
+import { createMemoryStore } from './store.js';
 
 runStoreContract('memory', async () => createMemoryStore());
 

@@ -3,16 +3,16 @@
  * three primitives below, each of which records its inverse, so a failed unit of work rolls
  * back exactly what it changed (O(changes), not O(tenant size)).
  */
-import type { ResourceTypeName } from '../scim/schema/types.js';
-import type { ProjectedColumns } from './project-columns.js';
-import type { StoredResource } from './store.js';
+import type { ResourceTypeName } from '../../scim/schema/types.js';
+import type { ProjectedColumns } from '../project-columns.js';
+import type { StoredResource } from '../store.js';
 
 export interface MemoryRow {
   readonly resource: StoredResource;
   readonly columns: ProjectedColumns;
 }
 
-export interface MemoryMembership {
+interface MemoryMembership {
   readonly type: 'User' | 'Group';
   /** Insertion order within the tenant. */
   readonly seq: number;
