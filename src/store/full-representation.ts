@@ -3,7 +3,7 @@
  * (RFC 7644 §3.4.2.2). It is the canonical body plus `id`, `meta` and the attributes that live
  * outside the body (Group `members`, User `groups`).
  */
-import { versionTag } from '../scim/resource/represent.js';
+import { versionTag } from '../scim/resource/record-to-resource.js';
 import type { GroupRef, MemberView, StoredResource } from './store.js';
 
 export function toFullRepresentation(

@@ -4,6 +4,7 @@
  * matched against them (entra.md §8, docs/roles.md).
  */
 import { badRequest, invalidValue } from '../scim/errors.js';
+import { isObject } from '../scim/json.js';
 import type { AppRoleRecord, RoleCatalogue, ScimObject } from '../store/store.js';
 
 /** Microsoft Graph appRole.value: at most 120 characters. */
@@ -81,10 +82,6 @@ function refusal(catalogue: RoleCatalogue, allowed: readonly AppRoleRecord[], te
       ? 'this tenant may assign no app roles'
       : `allowed values: ${allowed.map((r) => `"${r.value}"`).join(', ')}`;
   return invalidValue(`roles: ${why}; ${list}.`);
-}
-
-function isObject(value: unknown): value is ScimObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** What a role element names: its `value`, else its `display`. */

@@ -4,20 +4,13 @@
  * default dialect and the `?aadOptscim062020` compliant one — into RFC 7644 shapes before
  * parsePatchRequest / the body validator see them. None of them throws.
  */
+import { isObject, type Json } from '../json.js';
 import { ENTERPRISE_USER_SCHEMA } from '../schema/enterprise-user.js';
 import { GROUP_SCHEMA } from '../schema/group.js';
 import { findAttribute } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition } from '../schema/types.js';
 import { USER_SCHEMA } from '../schema/user.js';
-import {
-  findSchema,
-  isObject,
-  type Json,
-  mapOperations,
-  pathlessValue,
-  type ValueForm,
-  type ValueVisitor,
-} from './walk.js';
+import { findSchema, mapOperations, pathlessValue, type ValueForm, type ValueVisitor } from './walk.js';
 
 const MANAGER = findAttribute(ENTERPRISE_USER_SCHEMA.attributes, 'manager');
 const ROLES = findAttribute(USER_SCHEMA.attributes, 'roles');

@@ -4,7 +4,8 @@
  * `{"op":"replace","value":{"active":false}}` and member operations are RFC-shaped already;
  * what needs absorbing is the group rename that echoes the group's own `id`.
  */
-import { type Json, mapOperations, pathlessValue } from './walk.js';
+import type { Json } from '../json.js';
+import { mapOperations, pathlessValue } from './walk.js';
 
 /**
  * Group Push renames with `{"op":"replace","value":{"id":"<group id>","displayName":"…"}}`.

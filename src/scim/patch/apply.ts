@@ -6,7 +6,7 @@
 import { invalidPath, invalidValue, mutability, noTarget } from '../errors.js';
 import type { PatchPath } from '../filter/ast.js';
 import { printAttrPath } from '../filter/print.js';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json.js';
+import { deepEqual, isObject, type Json, MAX_JSON_DEPTH, nestsDeeperThan } from '../json.js';
 import { COMMON_ATTRIBUTES } from '../schema/common.js';
 import { findAttribute, resolveAttribute, schemasOf } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from '../schema/types.js';
@@ -15,7 +15,6 @@ import { checkElementFilter, matchesElement } from './element-filter.js';
 import { inOperation } from './errors.js';
 import { coalesceMemberChanges, memberChanges } from './members.js';
 import type { MemberChange, PatchOperation, PatchResult } from './types.js';
-import { deepEqual, isObject, type Json } from './values.js';
 
 interface State {
   readonly type: ResourceTypeDefinition;

@@ -6,17 +6,10 @@
 
 import { mutability, noTarget } from '../errors.js';
 import type { Filter } from '../filter/ast.js';
+import { isObject, type Json } from '../json.js';
 import type { AttributeDefinition } from '../schema/types.js';
 import { type ElementScope, matchesElement, pinnedValues } from './element-filter.js';
-import {
-  checkImmutable,
-  coerceElement,
-  coerceValue,
-  isObject,
-  type Json,
-  sameElement,
-  settlePrimary,
-} from './values.js';
+import { checkImmutable, coerceElement, coerceValue, sameElement, settlePrimary } from './values.js';
 
 /** Where an attribute lives and how errors name it. */
 export interface AttributeTarget {

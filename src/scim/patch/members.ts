@@ -5,10 +5,10 @@
  */
 import { invalidPath, invalidValue, mutability } from '../errors.js';
 import type { Filter } from '../filter/ast.js';
+import { isObject } from '../json.js';
 import type { MemberInput } from '../resource/validate.js';
 import { checkElementFilter, type ElementScope, pinnedIds } from './element-filter.js';
 import type { MemberChange } from './types.js';
-import { isObject } from './values.js';
 
 const MEMBER_TYPES: Readonly<Record<string, 'User' | 'Group'>> = { user: 'User', group: 'Group' };
 

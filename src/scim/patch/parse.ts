@@ -4,8 +4,10 @@
  * still accepts `op` and the member names `op`/`path`/`value`/`Operations` in any case
  * (RFC 7643 §2.1: attribute names are case-insensitive).
  */
+
 import { invalidSyntax, invalidValue, noTarget } from '../errors.js';
 import { parsePatchPath } from '../filter/parse.js';
+import { isObject } from '../json.js';
 import { URN } from '../schema/urns.js';
 import { inOperation } from './errors.js';
 import type { PatchOperation } from './types.js';
@@ -14,10 +16,6 @@ import type { PatchOperation } from './types.js';
 export const MAX_PATCH_OPERATIONS = 1000;
 
 const OPS: ReadonlySet<string> = new Set(['add', 'replace', 'remove']);
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Reads `name` from `source` ignoring the key's case; the first matching key wins. */
 function member(source: Record<string, unknown>, name: string): unknown {

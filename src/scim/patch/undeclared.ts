@@ -6,10 +6,9 @@
  */
 import { invalidPath } from '../errors.js';
 import { printAttrPath } from '../filter/print.js';
+import { isObject, type Json } from '../json.js';
 import {
-  isObject,
   isUrnKey,
-  type Json,
   Sieve,
   sieveAttributes,
   sieveAttributeValue,

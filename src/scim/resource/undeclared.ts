@@ -8,7 +8,9 @@
  * only ever see declared attributes. It walks the schema, never the input: its depth is bounded
  * by the schema (attribute → sub-attribute), whatever the nesting of the request.
  */
+
 import { invalidValue, type ScimError } from '../errors.js';
+import { isObject, type Json } from '../json.js';
 
 /** The error an undeclared attribute name gets in reject mode (invalidValue in bodies, invalidPath in PATCH). */
 export type UnknownNameError = (detail: string) => ScimError;
@@ -21,12 +23,6 @@ import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } fr
 export type UnknownAttributeMode = 'ignore' | 'reject';
 
 export const UNKNOWN_ATTRIBUTE_MODES: readonly UnknownAttributeMode[] = ['ignore', 'reject'];
-
-export type Json = Record<string, unknown>;
-
-export function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function isUrnKey(key: string): boolean {
   return key.toLowerCase().startsWith('urn:');
