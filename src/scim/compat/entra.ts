@@ -10,12 +10,12 @@ import { GROUP_SCHEMA } from '../schema/group.js';
 import { findAttribute } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition } from '../schema/types.js';
 import { USER_SCHEMA } from '../schema/user.js';
+import { booleanOfString } from './boolean-strings.js';
 import { findSchema, mapOperations, pathlessValue, type ValueForm, type ValueVisitor } from './walk.js';
 
 const MANAGER = findAttribute(ENTERPRISE_USER_SCHEMA.attributes, 'manager');
 const ROLES = findAttribute(USER_SCHEMA.attributes, 'roles');
 const MEMBERS = findAttribute(GROUP_SCHEMA.attributes, 'members');
-const BOOLEAN_TEXT = /^(true|false)$/i;
 const OP_MEMBERS: Readonly<Record<string, string>> = { op: 'op', path: 'path', value: 'value' };
 
 /**
@@ -124,10 +124,7 @@ export function expandPathlessKeys(type: ResourceTypeDefinition, body: unknown):
 }
 
 function booleanOf(def: AttributeDefinition, value: unknown): unknown {
-  if (def.type === 'boolean' && typeof value === 'string' && BOOLEAN_TEXT.test(value)) {
-    return value.toLowerCase() === 'true';
-  }
-  return value;
+  return def.type === 'boolean' ? (booleanOfString(value) ?? value) : value;
 }
 
 function booleansIn(def: AttributeDefinition, value: unknown): unknown {

@@ -64,8 +64,8 @@ export function parsePatchRequest(body: unknown): PatchOperation[] {
     throw invalidSyntax(`"schemas" must contain "${URN.patchOp}".`);
   }
   const operations = member(body, 'Operations');
-  // An empty array is a no-op, not an error: Microsoft's SCIM Validator sends one (scimmyjs/scimmy
-  // #59) and RFC 7644 §3.5.2 does not forbid it (docs/compat.md "Empty Operations").
+  // An empty array is a no-op, not an error (rule `entra-empty-operations`, docs/compat.md):
+  // Microsoft's SCIM Validator sends one (scimmyjs/scimmy #59), so no minimum is checked.
   if (!Array.isArray(operations)) throw invalidSyntax('"Operations" must be an array of operations.');
   if (operations.length > MAX_PATCH_OPERATIONS) {
     throw invalidValue(

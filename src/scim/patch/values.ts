@@ -3,7 +3,7 @@
  * coercer in resource/coerce.ts), equality, and the identity of multi-valued elements.
  */
 import { invalidValue, mutability } from '../errors.js';
-import { deepEqual, isObject, type Json } from '../json.js';
+import { deepEqual, isObject } from '../json.js';
 import { coerceAttributeValue } from '../resource/coerce.js';
 import { findAttribute } from '../schema/registry.js';
 import type { AttributeDefinition } from '../schema/types.js';

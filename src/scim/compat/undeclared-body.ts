@@ -1,5 +1,5 @@
 /**
- * One rule for attributes no schema declares (issue #13.4, docs/compat.md "Unknown attributes"):
+ * One rule for attributes no schema declares (issue #13.4, rule `entra-undeclared-attributes`):
  * unknown core attributes, unknown sub-attributes, unknown extension URNs with their keys and
  * unknown attributes of a declared extension are either ignored — removed from the request and
  * reported by path, so the service can record them — or rejected with a 400, by mode.
