@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ScimError } from '../errors.js';
-import { parseFilter, parsePatchPath } from '../filter/parse.js';
+import { parseAttributeSelections, parseFilter, parsePatchPath } from '../filter/parse.js';
 import { type FilterForms, IDP_FILTER_FORMS } from './filter-forms.js';
 
-const RFC_ONLY: FilterForms = { bareStringValues: false, subAttributeAfterFilter: false };
+const RFC_ONLY: FilterForms = {
+  bareStringValues: false,
+  subAttributeAfterFilter: false,
+  valueFiltersInAttributeLists: false,
+};
 
 function assertInvalidFilter(run: () => unknown, message: string): void {
   assert.throws(run, (error: unknown) => {
@@ -18,7 +22,11 @@ function assertInvalidFilter(run: () => unknown, message: string): void {
 
 describe('filter forms: the parser reads Entra forms only when compat switches them on', () => {
   it('every entry point reads both forms by default', () => {
-    assert.deepEqual(IDP_FILTER_FORMS, { bareStringValues: true, subAttributeAfterFilter: true });
+    assert.deepEqual(IDP_FILTER_FORMS, {
+      bareStringValues: true,
+      subAttributeAfterFilter: true,
+      valueFiltersInAttributeLists: true,
+    });
   });
 
   it('bare string values: userName eq john@contoso.com is a string (rule entra-bare-filter-values)', () => {
@@ -59,5 +67,27 @@ describe('filter forms: the parser reads Entra forms only when compat switches t
       },
     });
     assertInvalidFilter(() => parseFilter(text, RFC_ONLY), 'unexpected ".value" at column 23');
+  });
+
+  it('value filters in attribute lists: attributes=emails[type eq "work"] (rule microsoft-filtered-attribute-selections)', () => {
+    assert.deepEqual(parseAttributeSelections('userName,emails[type eq "work"].value'), [
+      { path: { attribute: 'userName' } },
+      {
+        path: { attribute: 'emails' },
+        valueFilter: { kind: 'compare', path: { attribute: 'type' }, op: 'eq', value: 'work' },
+        subAttribute: 'value',
+      },
+    ]);
+    assert.deepEqual(parseAttributeSelections('userName,emails', RFC_ONLY), [
+      { path: { attribute: 'userName' } },
+      { path: { attribute: 'emails' } },
+    ]);
+    assert.throws(
+      () => parseAttributeSelections('userName,emails[type eq "work"]', RFC_ONLY),
+      (error: unknown) =>
+        error instanceof ScimError &&
+        error.scimType === 'invalidPath' &&
+        error.message === 'unexpected "[" at column 16',
+    );
   });
 });

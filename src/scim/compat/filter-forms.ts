@@ -1,5 +1,5 @@
 /**
- * The filter forms identity providers send beyond the ABNF of RFC 7644 §3.4.2.2, as a named
+ * The filter and path forms identity providers send beyond the ABNF of RFC 7644, as a named
  * option of the one filter parser (src/scim/filter/parse.ts). The parser reads only RFC forms
  * unless a form is switched on here; every entry point switches on IDP_FILTER_FORMS, for every
  * client, since nothing an RFC client sends reads differently with them (docs/compat.md).
@@ -17,7 +17,17 @@ export interface FilterForms {
    * Entra's matching attribute `emails[type eq "work"].value`).
    */
   readonly subAttributeAfterFilter: boolean;
+  /**
+   * Rule `microsoft-filtered-attribute-selections`: `attributes=emails[type eq "work"]` and
+   * `attributes=emails[type eq "work"].value`. RFC 7644 §3.4.2.5 lists attribute paths only;
+   * Microsoft's SCIM reference collection sends value filters, read with the PATCH path grammar.
+   */
+  readonly valueFiltersInAttributeLists: boolean;
 }
 
 /** The forms every filter is read with. */
-export const IDP_FILTER_FORMS: FilterForms = { bareStringValues: true, subAttributeAfterFilter: true };
+export const IDP_FILTER_FORMS: FilterForms = {
+  bareStringValues: true,
+  subAttributeAfterFilter: true,
+  valueFiltersInAttributeLists: true,
+};

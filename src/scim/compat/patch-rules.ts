@@ -8,6 +8,13 @@ import type { Filter, FilterValue } from '../filter/ast.js';
 import type { AttributeDefinition } from '../schema/types.js';
 
 /**
+ * Rule `microsoft-empty-operations`: the fewest operations a PATCH may carry. RFC 7644 §3.5.2
+ * asks for "one or more"; Microsoft's SCIM Validator sends `"Operations": []` (scimmyjs/scimmy
+ * #59), answered as a PATCH that changes nothing.
+ */
+export const MIN_PATCH_OPERATIONS = 0;
+
+/**
  * Rule `entra-filtered-add-creates`: Entra sends `Add` or `Replace` of
  * `emails[type eq "work"].value` whether or not the element exists (entra.md §6). Whether an
  * add/replace whose selection matches no element creates one: an add always; a replace of a

@@ -1,5 +1,6 @@
 /**
- * One rule for attributes no schema declares (issue #13.4, rule `entra-undeclared-attributes`):
+ * One rule for attributes no schema declares (issue #13.4, rule `entra-undeclared-attributes`,
+ * with undeclared-patch.ts):
  * unknown core attributes, unknown sub-attributes, unknown extension URNs with their keys and
  * unknown attributes of a declared extension are either ignored — removed from the request and
  * reported by path, so the service can record them — or rejected with a 400, by mode.

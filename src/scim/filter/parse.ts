@@ -266,16 +266,16 @@ export function parseAttributeList(text: string): AttrPath[] {
  */
 export function parsePatchPath(text: string, forms: FilterForms = IDP_FILTER_FORMS): PatchPath {
   checkLength(text, 'path', invalidPath);
-  return readPatchPath(new Scanner(text, invalidPath, 'path'), forms);
+  return readPatchPath(new Scanner(text, invalidPath, 'path'), forms, true);
 }
 
-function readPatchPath(s: Scanner, forms: FilterForms): PatchPath {
+function readPatchPath(s: Scanner, forms: FilterForms, valueFilters: boolean): PatchPath {
   s.skipSpaces();
   const start = s.pos;
   const raw = s.readPathChars();
   if (raw === '') throw s.unexpected();
   const path = s.splitPath(raw, start, false);
-  if (s.peek() !== '[') {
+  if (s.peek() !== '[' || !valueFilters) {
     s.skipSpaces();
     if (!s.done) throw s.unexpected();
     return { path };
@@ -325,17 +325,20 @@ function splitAttributeList(text: string): string[] {
  * Parses an `attributes` / `excludedAttributes` value whose items may carry a value filter, in
  * the PATCH path grammar: `emails`, `name.givenName`, `emails[type eq "work"]`,
  * `emails[type eq "work"].value` (Microsoft's reference collection sends the filtered forms;
- * RFC 7644 §3.4.2.5 names attribute paths only). Commas inside `[...]` or strings do not split.
+ * RFC 7644 §3.4.2.5 names attribute paths only: FilterForms' valueFiltersInAttributeLists). Commas inside `[...]` or strings do not split.
  * Throws `invalidPath`, or `invalidFilter` for an error inside the brackets.
  */
-export function parseAttributeSelections(text: string): PatchPath[] {
+export function parseAttributeSelections(text: string, forms: FilterForms = IDP_FILTER_FORMS): PatchPath[] {
   if (text.length > MAX_FILTER_LENGTH) {
     throw invalidPath(`attribute list is longer than ${MAX_FILTER_LENGTH} characters`);
   }
   const paths: PatchPath[] = [];
   let offset = 0;
   for (const item of splitAttributeList(text)) {
-    if (item.trim() !== '') paths.push(readPatchPath(new Scanner(item, invalidPath, 'path', offset), IDP_FILTER_FORMS));
+    if (item.trim() !== '') {
+      const scanner = new Scanner(item, invalidPath, 'path', offset);
+      paths.push(readPatchPath(scanner, forms, forms.valueFiltersInAttributeLists));
+    }
     offset += item.length + 1;
   }
   return paths;

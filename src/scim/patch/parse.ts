@@ -5,6 +5,7 @@
  * (RFC 7643 §2.1: attribute names are case-insensitive).
  */
 
+import { MIN_PATCH_OPERATIONS } from '../compat/patch-rules.js';
 import { invalidSyntax, invalidValue, noTarget } from '../errors.js';
 import { parsePatchPath } from '../filter/parse.js';
 import { isObject } from '../json.js';
@@ -64,9 +65,11 @@ export function parsePatchRequest(body: unknown): PatchOperation[] {
     throw invalidSyntax(`"schemas" must contain "${URN.patchOp}".`);
   }
   const operations = member(body, 'Operations');
-  // An empty array is a no-op, not an error (rule `entra-empty-operations`, docs/compat.md):
-  // Microsoft's SCIM Validator sends one (scimmyjs/scimmy #59), so no minimum is checked.
   if (!Array.isArray(operations)) throw invalidSyntax('"Operations" must be an array of operations.');
+  // compat sets the minimum: none, since Microsoft's SCIM Validator sends an empty array.
+  if (operations.length < MIN_PATCH_OPERATIONS) {
+    throw invalidSyntax(`"Operations" must hold at least ${MIN_PATCH_OPERATIONS} operation.`);
+  }
   if (operations.length > MAX_PATCH_OPERATIONS) {
     throw invalidValue(
       `"Operations" has ${operations.length} operations; at most ${MAX_PATCH_OPERATIONS} are accepted per request.`,
