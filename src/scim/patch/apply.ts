@@ -89,7 +89,8 @@ function applyPathless(state: State, op: 'add' | 'replace', value: unknown, sche
       continue;
     }
     const named = findSchema(state.type, key);
-    // Keys of unknown schemas (e.g. Entra's ADSCIM URN) carry nothing scimd stores: ignored.
+    // Keys of unknown schemas (e.g. Entra's ADSCIM URN) carry nothing scimd stores: ignored (the
+    // sieve in front, rule `entra-undeclared-attributes`, has already noted or refused them).
     if (named === undefined || schema !== state.type.schema) continue;
     applyToSchema(state, op, named, inner);
   }

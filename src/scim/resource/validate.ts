@@ -97,7 +97,8 @@ export function prepareResourceBody(type: ResourceTypeDefinition, input: unknown
   for (const [key, raw] of Object.entries(input)) {
     if (!isUrn(key)) continue;
     const extension = findExtension(type, key);
-    // Unknown schema URNs (e.g. Entra's ADSCIM group URN) carry nothing we store.
+    // Unknown schema URNs (e.g. Entra's ADSCIM group URN) carry nothing we store; the sieve in
+    // front (rule `entra-undeclared-attributes`) has already noted or refused them.
     if (!extension) continue;
     if (raw === null) continue;
     if (!isObject(raw)) throw invalidValue(`"${extension.id}" must be an object.`);
