@@ -178,7 +178,10 @@ class FilterParser {
     throw s.error('"pr" takes no value', at);
   }
 
-  /** compValue: a JSON string, or a bare token (true/false/null, a JSON number, else a string if FilterForms allow). */
+  /**
+   * compValue: a JSON string, or a bare token: true/false/null, a JSON number, else a string
+   * when FilterForms' bareStringValues allows it.
+   */
   private parseValue(op: string): FilterValue {
     const s = this.s;
     const start = s.pos;
@@ -325,7 +328,8 @@ function splitAttributeList(text: string): string[] {
  * Parses an `attributes` / `excludedAttributes` value whose items may carry a value filter, in
  * the PATCH path grammar: `emails`, `name.givenName`, `emails[type eq "work"]`,
  * `emails[type eq "work"].value` (Microsoft's reference collection sends the filtered forms;
- * RFC 7644 §3.4.2.5 names attribute paths only: FilterForms' valueFiltersInAttributeLists). Commas inside `[...]` or strings do not split.
+ * RFC 7644 §3.4.2.5 names attribute paths only: FilterForms' valueFiltersInAttributeLists).
+ * Commas inside `[...]` or strings do not split.
  * Throws `invalidPath`, or `invalidFilter` for an error inside the brackets.
  */
 export function parseAttributeSelections(text: string, forms: FilterForms = IDP_FILTER_FORMS): PatchPath[] {

@@ -80,7 +80,10 @@ function mergeElements(def: AttributeDefinition, elements: unknown[], incoming: 
   return touched;
 }
 
-/** `remove` with a value list on a multi-valued attribute: removes only the listed values (rule `entra-remove-value-list`). */
+/**
+ * `remove` with a value list on a multi-valued attribute: removes only the listed values
+ * (rule `entra-remove-value-list`).
+ */
 function removeListed(t: AttributeTarget, value: unknown): void {
   const listed = (coerceValue(t.attribute, value, t.where) ?? []) as unknown[];
   const elements = elementsOf(t);
