@@ -8,7 +8,7 @@
  * `user.deactivated` (active); their `changedAttributes` partition the change. A group's
  * membership changes yield one event per member.
  */
-import { versionTag } from '../scim/resource/represent.js';
+import { versionTag } from '../scim/resource/record-to-resource.js';
 import type { ResourceTypeName } from '../scim/schema/types.js';
 import type { MemberChanges, NewChangeEvent } from '../store/events-port.js';
 import type { MemberRef as EventMember, ScimObject } from '../store/shapes.js';

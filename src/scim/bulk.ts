@@ -9,7 +9,7 @@
  * data or bulkId) is answered with its own error and the others still run.
  */
 import { invalidSyntax, invalidValue, payloadTooLarge, ScimError } from './errors.js';
-import { MAX_JSON_DEPTH } from './json.js';
+import { isObject, MAX_JSON_DEPTH } from './json.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from './schema/types.js';
 import { URN } from './schema/urns.js';
 
@@ -65,10 +65,6 @@ export interface BulkResponse {
 
 export function isRejected(op: BulkOperation | RejectedOperation): op is RejectedOperation {
   return 'error' in op;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Attribute names are case-insensitive (RFC 7643 §2.1): reads `name` in any case. */

@@ -6,7 +6,11 @@
 /** Deepest nesting of arrays and objects a walker of src/scim/ accepts before answering 400. */
 export const MAX_JSON_DEPTH = 256;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not an array, not null), as a record of its members. */
+export type Json = Record<string, unknown>;
+
+/** Whether `value` is a JSON object: the one such check of the code base (issue #14.6). */
+export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -21,7 +25,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
       for (let i = 0; i < x.length; i++) stack.push([x[i], y[i]]);
       continue;
     }
-    if (!isPlainObject(x) || !isPlainObject(y)) return false;
+    if (!isObject(x) || !isObject(y)) return false;
     const keys = Object.keys(x);
     if (keys.length !== Object.keys(y).length) return false;
     for (const key of keys) {

@@ -2,8 +2,8 @@
  * What every use case receives explicitly: the tenant-bound store, the clock reading, the
  * request id and a logger. No global state (ARCHITECTURE.md principle 8).
  */
+import type { UnknownAttributeMode } from '../scim/compat/undeclared-body.js';
 import { DEFAULT_RESOURCE_LIMITS, type ResourceLimits } from '../scim/resource/limits.js';
-import type { UnknownAttributeMode } from '../scim/resource/undeclared.js';
 import type { SchemaRegistry } from '../scim/schema/registry.js';
 import type { TenantStore } from '../store/store.js';
 

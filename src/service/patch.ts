@@ -6,13 +6,13 @@
  */
 
 import { normalizePatchRequest } from '../scim/compat/normalize.js';
+import { sievePatchOperations } from '../scim/compat/undeclared-patch.js';
 import type { Filter } from '../scim/filter/ast.js';
 import { matchesFilter } from '../scim/filter/evaluate.js';
+import { deepEqual } from '../scim/json.js';
 import { applyPatch } from '../scim/patch/apply.js';
 import { parsePatchRequest } from '../scim/patch/parse.js';
 import type { MemberChange } from '../scim/patch/types.js';
-import { sievePatchOperations } from '../scim/patch/undeclared.js';
-import { deepEqual } from '../scim/patch/values.js';
 import { checkResourceLimits } from '../scim/resource/limits.js';
 import type { Projection } from '../scim/resource/project.js';
 import { GROUP_RESOURCE_TYPE } from '../scim/schema/registry.js';

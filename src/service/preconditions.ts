@@ -4,7 +4,7 @@
  * clients expect for If-Match.
  */
 import { preconditionFailed } from '../scim/errors.js';
-import { versionTag } from '../scim/resource/represent.js';
+import { versionTag } from '../scim/resource/record-to-resource.js';
 
 function tags(header: string): string[] {
   return header

@@ -5,7 +5,7 @@
  * of a page of users are read in one statement.
  */
 import { applyProjection, type Projection, projectionIncludes } from '../scim/resource/project.js';
-import { toRepresentation, versionTag } from '../scim/resource/represent.js';
+import { toRepresentation, versionTag } from '../scim/resource/record-to-resource.js';
 import type { ResourceTypeName } from '../scim/schema/types.js';
 import type { GroupRef, StoredResource, TenantReader } from '../store/store.js';
 import type { RequestContext } from './context.js';

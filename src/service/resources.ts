@@ -4,10 +4,10 @@
  */
 
 import { normalizeResourceBody } from '../scim/compat/normalize.js';
+import { sieveResourceBody } from '../scim/compat/undeclared-body.js';
 import { notFound } from '../scim/errors.js';
 import { checkResourceLimits } from '../scim/resource/limits.js';
 import type { Projection } from '../scim/resource/project.js';
-import { sieveResourceBody } from '../scim/resource/undeclared.js';
 import { prepareResourceBody } from '../scim/resource/validate.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
 import type { StoredResource, TenantWriter } from '../store/store.js';

@@ -3,6 +3,7 @@
  * of work, and only when the request can change a User's `roles`, then every role is resolved
  * against it by the pure `resolveRoles`.
  */
+import { isObject } from '../scim/json.js';
 import type { PatchOperation } from '../scim/patch/types.js';
 import type { ResourceTypeName } from '../scim/schema/types.js';
 import type { ScimObject } from '../store/shapes.js';
@@ -11,10 +12,6 @@ import { resolveRoles } from '../tenancy/roles.js';
 import type { RequestContext } from './context.js';
 
 const isRoles = (key: string) => key.toLowerCase() === 'roles';
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Whether a (normalised) POST/PUT body carries `roles`. */
 export function mentionsRoles(body: unknown): boolean {

@@ -4,6 +4,7 @@
  * matched against them (entra.md §8, docs/roles.md).
  */
 import { badRequest, invalidValue } from '../scim/errors.js';
+import { isObject } from '../scim/json.js';
 import type { ScimObject } from '../store/shapes.js';
 import type { AppRoleRecord, RoleCatalogue } from '../store/store.js';
 
@@ -82,10 +83,6 @@ function refusal(catalogue: RoleCatalogue, allowed: readonly AppRoleRecord[], te
       ? 'this tenant may assign no app roles'
       : `allowed values: ${allowed.map((r) => `"${r.value}"`).join(', ')}`;
   return invalidValue(`roles: ${why}; ${list}.`);
-}
-
-function isObject(value: unknown): value is ScimObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** What a role element names: its `value`, else its `display`. */

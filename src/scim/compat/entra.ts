@@ -1,31 +1,25 @@
 /**
- * Microsoft Entra ID request normalisers (docs/compat.md, shared reference entra.md §5–8).
+ * Microsoft Entra ID request normalisers (rules.ts, docs/compat.md, shared reference entra.md §5–8).
  * Each is pure, named after the quirk it absorbs, and turns Entra's shapes — in both the
  * default dialect and the `?aadOptscim062020` compliant one — into RFC 7644 shapes before
  * parsePatchRequest / the body validator see them. None of them throws.
  */
+import { isObject, type Json } from '../json.js';
 import { ENTERPRISE_USER_SCHEMA } from '../schema/enterprise-user.js';
 import { GROUP_SCHEMA } from '../schema/group.js';
 import { findAttribute } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition } from '../schema/types.js';
 import { USER_SCHEMA } from '../schema/user.js';
-import {
-  findSchema,
-  isObject,
-  type Json,
-  mapOperations,
-  pathlessValue,
-  type ValueForm,
-  type ValueVisitor,
-} from './walk.js';
+import { booleanOfString } from './boolean-strings.js';
+import { findSchema, mapOperations, pathlessValue, type ValueForm, type ValueVisitor } from './walk.js';
 
 const MANAGER = findAttribute(ENTERPRISE_USER_SCHEMA.attributes, 'manager');
 const ROLES = findAttribute(USER_SCHEMA.attributes, 'roles');
 const MEMBERS = findAttribute(GROUP_SCHEMA.attributes, 'members');
-const BOOLEAN_TEXT = /^(true|false)$/i;
 const OP_MEMBERS: Readonly<Record<string, string>> = { op: 'op', path: 'path', value: 'value' };
 
 /**
+ * Rule `entra-op-names`.
  * `Add`/`Replace`/`Remove` → lower case (entra.md §6, RFC 7644 §3.5.2 defines lower case), and
  * the member names `Operations`, `op`, `path`, `value` in their RFC spelling whatever their case.
  */
@@ -70,6 +64,7 @@ function containerFor(out: Json, urn: string): Json {
 }
 
 /**
+ * Rule `entra-pathless-attribute-keys`.
  * Expands dotted and URN-prefixed keys of a resource-shaped object into nested canonical
  * objects (entra.md §6 "many attrs"): `name.givenName` → `{name:{givenName}}`,
  * `urn:…:enterprise:2.0:User:employeeNumber` → `{"urn:…:enterprise:2.0:User":{employeeNumber}}`,
@@ -108,6 +103,7 @@ export function expandAttributeKeys(type: ResourceTypeDefinition, object: Json, 
 }
 
 /**
+ * Rule `entra-pathless-filtered-keys`.
  * Path-less add/replace values with flattened keys, as the `?aadOptscim062020` dialect sends
  * them (entra.md §6): dotted and URN-prefixed keys are expanded by expandAttributeKeys, and keys
  * with a value filter (`"emails[type eq \"work\"].value": "x"`) become operations of their own
@@ -131,10 +127,7 @@ export function expandPathlessKeys(type: ResourceTypeDefinition, body: unknown):
 }
 
 function booleanOf(def: AttributeDefinition, value: unknown): unknown {
-  if (def.type === 'boolean' && typeof value === 'string' && BOOLEAN_TEXT.test(value)) {
-    return value.toLowerCase() === 'true';
-  }
-  return value;
+  return def.type === 'boolean' ? (booleanOfString(value) ?? value) : value;
 }
 
 function booleansIn(def: AttributeDefinition, value: unknown): unknown {
@@ -154,6 +147,7 @@ function booleansInValue(def: AttributeDefinition, value: unknown): unknown {
 }
 
 /**
+ * Rule `entra-boolean-strings` (with boolean-strings.ts).
  * `"True"`/`"False"` in any case → booleans wherever the schema says boolean: `active`,
  * `primary` of any multi-valued attribute (entra.md §6, §8; SCIMReferenceCode #21).
  */
@@ -172,6 +166,7 @@ function managerOf(value: unknown): unknown {
 }
 
 /**
+ * Rule `entra-manager-shapes`.
  * The enterprise `manager` as a bare id string, `{value}` or `[{"$ref", value}]` → `{value}`
  * (entra.md §7; Budibase #15369, azure-docs #11784). An empty string clears it.
  */
@@ -199,6 +194,7 @@ function decodedRole(value: unknown): unknown {
 }
 
 /**
+ * Rule `entra-role-strings`.
  * `roles` elements whose `value` is a JSON-encoded role (`"{\"id\":…,\"value\":\"Admin\",
  * \"displayName\":\"Admin\"}"`, entra.md §8) are decoded; every element keeps only `value`,
  * `display` (from `displayName` when absent), `type` and `primary`.
@@ -208,7 +204,7 @@ export const decodeRoleStrings: ValueVisitor = (def, value, form: ValueForm) => 
   return Array.isArray(value) ? value.map(decodedRole) : decodedRole(value);
 };
 
-/** `"$ref": null` in member values (entra.md §6 "Add members") is dropped. */
+/** Rule `entra-null-member-refs`: `"$ref": null` in member values (entra.md §6 "Add members") is dropped. */
 export const dropNullMemberRefs: ValueVisitor = (def, value, form) => {
   if (def !== MEMBERS || form.kind === 'sub') return value;
   const clean = (m: unknown) => {

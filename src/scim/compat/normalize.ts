@@ -3,10 +3,11 @@
  * named normalisers of entra.ts and okta.ts chained in a fixed order. They are no-ops on
  * RFC-shaped input, so they run for every client; docs/compat.md lists each with its source.
  */
+import { isObject } from '../json.js';
 import type { ResourceTypeDefinition } from '../schema/types.js';
 import { ENTRA_VALUE_VISITORS, expandAttributeKeys, expandPathlessKeys, normalizeOpNames } from './entra.js';
 import { dropEchoedId } from './okta.js';
-import { isObject, mapPatchValues, mapResourceValues } from './walk.js';
+import { mapPatchValues, mapResourceValues } from './walk.js';
 
 /**
  * Normalises a raw PATCH body for parsePatchRequest: op names and member names, path-less

@@ -4,9 +4,11 @@
  * `{"op":"replace","value":{"active":false}}` and member operations are RFC-shaped already;
  * what needs absorbing is the group rename that echoes the group's own `id`.
  */
-import { type Json, mapOperations, pathlessValue } from './walk.js';
+import type { Json } from '../json.js';
+import { mapOperations, pathlessValue } from './walk.js';
 
 /**
+ * Rule `okta-echoed-id`.
  * Group Push renames with `{"op":"replace","value":{"id":"<group id>","displayName":"…"}}`.
  * `id` is readOnly (RFC 7643 §3.1), so the engine would answer 400 mutability; an `id` equal
  * to the resource's own id changes nothing and is dropped here. A different id is kept (and

@@ -3,18 +3,14 @@
  * They never throw: anything malformed is passed through untouched for parsePatchRequest /
  * the validators to reject with the right SCIM error.
  */
+
 import type { PatchPath } from '../filter/ast.js';
 import { parsePatchPath } from '../filter/parse.js';
 import { printAttrPath } from '../filter/print.js';
+import { isObject, type Json } from '../json.js';
 import { COMMON_ATTRIBUTES } from '../schema/common.js';
 import { findAttribute, resolveAttribute, schemasOf } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from '../schema/types.js';
-
-export type Json = Record<string, unknown>;
-
-export function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * What a value stands for: the whole attribute value, one element of a multi-valued attribute

@@ -6,12 +6,13 @@
  * - a multi-valued complex attribute compared without a sub-attribute means its `value`
  *   (`emails co "@x"` becomes `emails.value co "@x"`);
  * - values coerced to the attribute's type: "true"/"false" in any case to booleans (Entra sends
- *   `primary eq "True"`), dateTimes to `Date.prototype.toISOString()` form.
+ *   `primary eq "True"`: rule `entra-boolean-strings`, compat/boolean-strings.ts), dateTimes to `Date.prototype.toISOString()` form.
  * It rejects, with `invalidFilter` naming the attribute: operators the type does not support,
  * values of the wrong type, complex attributes compared as a whole, `[...]` on anything but a
  * multi-valued complex attribute, and attributes that are never returned (`password`).
  * Unknown attributes are kept unchanged: a filter on them matches no value (RFC 7644 §3.4.2.2).
  */
+import { booleanOfString } from '../compat/boolean-strings.js';
 import { invalidFilter } from '../errors.js';
 import { findAttribute, type ResolvedAttribute, resolveAttribute, resolveSubAttribute } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition } from '../schema/types.js';
@@ -161,10 +162,11 @@ function coerceValue(value: string | number | boolean, def: AttributeDefinition,
     case 'binary':
       if (typeof value !== 'string') throw mismatch('a string');
       return value;
-    case 'boolean':
-      if (typeof value === 'boolean') return value;
-      if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
-      throw mismatch('true or false');
+    case 'boolean': {
+      const boolean = typeof value === 'boolean' ? value : booleanOfString(value);
+      if (boolean === undefined) throw mismatch('true or false');
+      return boolean;
+    }
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value)) throw mismatch('an integer');
       return value;

@@ -15,10 +15,11 @@
  *   point after folding, dateTimes as instants, numbers numerically (see `compareTyped`).
  * - `attr[inner]` holds when one element of `attr` satisfies the whole inner filter.
  */
+import { isObject } from '../json.js';
 import { type ResolvedAttribute, resolveAttribute, resolveSubAttribute } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition } from '../schema/types.js';
 import type { AttrPath, CompareOperator, Filter, FilterValue } from './ast.js';
-import { compareTyped, fold, isPresent, isRecord } from './values.js';
+import { compareTyped, fold, isPresent } from './values.js';
 
 /** Where paths are evaluated: the resource, or one element of a multi-valued attribute. */
 type Scope =
@@ -33,7 +34,7 @@ function asArray(value: unknown): readonly unknown[] {
 /** The raw value of a resolved attribute's top-level attribute in a full representation. */
 export function readAttribute(resource: Record<string, unknown>, resolved: ResolvedAttribute): unknown {
   const container = resolved.inExtension ? resource[resolved.schema] : resource;
-  return isRecord(container) ? container[resolved.attribute.name] : undefined;
+  return isObject(container) ? container[resolved.attribute.name] : undefined;
 }
 
 /** Every value a path designates in scope, with the definition they share. */
@@ -48,7 +49,7 @@ function lookup(path: AttrPath, scope: Scope): { def: AttributeDefinition; value
   const raw = asArray(readAttribute(scope.resource, resolved));
   const sub = resolved.subAttribute;
   if (!sub) return { def: resolved.target, values: raw };
-  return { def: sub, values: raw.flatMap((item) => (isRecord(item) ? asArray(item[sub.name]) : [])) };
+  return { def: sub, values: raw.flatMap((item) => (isObject(item) ? asArray(item[sub.name]) : [])) };
 }
 
 /** Whether one present value satisfies `op value` (never called for `ne` or null). */
@@ -108,7 +109,7 @@ function evaluate(filter: Filter, scope: Scope): boolean {
       if (!resolved || resolved.subAttribute || resolved.target.type !== 'complex') return false;
       const parent = resolved.target;
       return asArray(readAttribute(scope.resource, resolved)).some(
-        (element) => isRecord(element) && evaluate(filter.filter, { kind: 'element', element, parent }),
+        (element) => isObject(element) && evaluate(filter.filter, { kind: 'element', element, parent }),
       );
     }
   }
@@ -129,5 +130,5 @@ export function matchesFilter(
  * `checkInner` returns it.
  */
 export function matchesValue(filter: Filter, value: unknown, parent: AttributeDefinition): boolean {
-  return isRecord(value) && evaluate(filter, { kind: 'element', element: value, parent });
+  return isObject(value) && evaluate(filter, { kind: 'element', element: value, parent });
 }

@@ -13,14 +13,16 @@
  *   attrExp   = attrPath "pr" / attrPath compareOp compValue
  *   compValue = JSON string / JSON number / true / false / null / bareValue
  *
- * Two deliberate extensions of the RFC ABNF, both sent by Microsoft Entra ID:
- * - `emails[type eq "work"].value eq "x"` parses as `emails[type eq "work" and value eq "x"]`
- *   (the same selection, in RFC form; printing emits the RFC form).
- * - a bare value after an operator (`userName eq john@contoso.com`) that is not true/false/null
- *   or a JSON number is a string running to the next whitespace, `)` or `]`.
+ * Two extensions of the RFC ABNF that Microsoft Entra ID sends are read when the `FilterForms`
+ * option (owned by src/scim/compat/filter-forms.ts, default IDP_FILTER_FORMS) switches them on:
+ * - `subAttributeAfterFilter`: `emails[type eq "work"].value eq "x"` parses as
+ *   `emails[type eq "work" and value eq "x"]` (the same selection; printing emits the RFC form);
+ * - `bareStringValues`: a bare value after an operator (`userName eq john@contoso.com`) that is
+ *   not true/false/null or a JSON number is a string running to the next whitespace, `)` or `]`.
  * Inside `[...]` paths are relative (a bare sub-attribute name) and brackets do not nest, as in
  * the RFC's valFilter rule.
  */
+import { type FilterForms, IDP_FILTER_FORMS } from '../compat/filter-forms.js';
 import { invalidFilter, invalidPath } from '../errors.js';
 import type { AttrPath, CompareOperator, Filter, FilterValue, PatchPath } from './ast.js';
 import { isAttrName, isJsonNumber, Scanner } from './scanner.js';
@@ -40,7 +42,10 @@ class FilterParser {
   private depth = 0;
   private conditions = 0;
 
-  constructor(readonly s: Scanner) {}
+  constructor(
+    readonly s: Scanner,
+    readonly forms: FilterForms,
+  ) {}
 
   parseOr(after: string, inValuePath: boolean): Filter {
     let left = this.parseAnd(after, inValuePath);
@@ -111,13 +116,13 @@ class FilterParser {
     return this.parseAttrExp(path, raw, start);
   }
 
-  /** `attrPath "[" valFilter "]"`, optionally followed by Entra's `.subAttr op value`. */
+  /** `attrPath "[" valFilter "]"`, optionally followed by Entra's `.subAttr op value` (FilterForms). */
   private parseValuePath(path: AttrPath, raw: string, inValuePath: boolean): Filter {
     const s = this.s;
     if (inValuePath) throw s.error('a value filter "[...]" cannot be nested in another');
     if (path.subAttribute !== undefined) throw s.error(`unexpected "[" after sub-attribute "${raw}"`);
     const filter = this.parseBracket();
-    if (s.peek() !== '.') return { kind: 'valuePath', path, filter };
+    if (s.peek() !== '.' || !this.forms.subAttributeAfterFilter) return { kind: 'valuePath', path, filter };
     s.pos++;
     const subStart = s.pos;
     const subRaw = s.readPathChars();
@@ -173,7 +178,10 @@ class FilterParser {
     throw s.error('"pr" takes no value', at);
   }
 
-  /** compValue: a JSON string, or a bare token (true/false/null, a JSON number, else a string). */
+  /**
+   * compValue: a JSON string, or a bare token: true/false/null, a JSON number, else a string
+   * when FilterForms' bareStringValues allows it.
+   */
   private parseValue(op: string): FilterValue {
     const s = this.s;
     const start = s.pos;
@@ -187,7 +195,10 @@ class FilterParser {
     if (lower === 'true') return true;
     if (lower === 'false') return false;
     if (lower === 'null') return null;
-    if (!isJsonNumber(token)) return token;
+    if (!isJsonNumber(token)) {
+      if (this.forms.bareStringValues) return token;
+      throw s.error(`expected a quoted string, a number, true, false or null after "${op}"`, start);
+    }
     const n = Number(token);
     if (!Number.isFinite(n)) throw s.error(`number ${token} is out of range`, start);
     return n === 0 ? 0 : n;
@@ -203,10 +214,10 @@ function checkLength(text: string, what: string, fail: typeof invalidFilter): vo
  * Parses a filter (RFC 7644 §3.4.2.2). Names keep the client's spelling; `checkFilter` resolves
  * them against the schema. Throws `invalidFilter` naming the problem and its 1-based column.
  */
-export function parseFilter(text: string): Filter {
+export function parseFilter(text: string, forms: FilterForms = IDP_FILTER_FORMS): Filter {
   checkLength(text, 'filter', invalidFilter);
   const s = new Scanner(text, invalidFilter, 'filter');
-  const filter = new FilterParser(s).parseOr('the start', false);
+  const filter = new FilterParser(s, forms).parseOr('the start', false);
   s.skipSpaces();
   if (!s.done) throw s.unexpected();
   return filter;
@@ -256,25 +267,25 @@ export function parseAttributeList(text: string): AttrPath[] {
  * Structural errors throw `invalidPath`; errors inside the brackets throw `invalidFilter`, as
  * RFC 7644 §3.12 Table 9 assigns "PATCH (Path Filter)" to invalidFilter. Both carry the column.
  */
-export function parsePatchPath(text: string): PatchPath {
+export function parsePatchPath(text: string, forms: FilterForms = IDP_FILTER_FORMS): PatchPath {
   checkLength(text, 'path', invalidPath);
-  return readPatchPath(new Scanner(text, invalidPath, 'path'));
+  return readPatchPath(new Scanner(text, invalidPath, 'path'), forms, true);
 }
 
-function readPatchPath(s: Scanner): PatchPath {
+function readPatchPath(s: Scanner, forms: FilterForms, valueFilters: boolean): PatchPath {
   s.skipSpaces();
   const start = s.pos;
   const raw = s.readPathChars();
   if (raw === '') throw s.unexpected();
   const path = s.splitPath(raw, start, false);
-  if (s.peek() !== '[') {
+  if (s.peek() !== '[' || !valueFilters) {
     s.skipSpaces();
     if (!s.done) throw s.unexpected();
     return { path };
   }
   if (path.subAttribute !== undefined) throw s.error(`unexpected "[" after sub-attribute "${raw}"`);
   s.fail = invalidFilter;
-  const valueFilter = new FilterParser(s).parseBracket();
+  const valueFilter = new FilterParser(s, forms).parseBracket();
   s.fail = invalidPath;
   let subAttribute: string | undefined;
   if (s.peek() === '.') {
@@ -317,17 +328,21 @@ function splitAttributeList(text: string): string[] {
  * Parses an `attributes` / `excludedAttributes` value whose items may carry a value filter, in
  * the PATCH path grammar: `emails`, `name.givenName`, `emails[type eq "work"]`,
  * `emails[type eq "work"].value` (Microsoft's reference collection sends the filtered forms;
- * RFC 7644 §3.4.2.5 names attribute paths only). Commas inside `[...]` or strings do not split.
+ * RFC 7644 §3.4.2.5 names attribute paths only: FilterForms' valueFiltersInAttributeLists).
+ * Commas inside `[...]` or strings do not split.
  * Throws `invalidPath`, or `invalidFilter` for an error inside the brackets.
  */
-export function parseAttributeSelections(text: string): PatchPath[] {
+export function parseAttributeSelections(text: string, forms: FilterForms = IDP_FILTER_FORMS): PatchPath[] {
   if (text.length > MAX_FILTER_LENGTH) {
     throw invalidPath(`attribute list is longer than ${MAX_FILTER_LENGTH} characters`);
   }
   const paths: PatchPath[] = [];
   let offset = 0;
   for (const item of splitAttributeList(text)) {
-    if (item.trim() !== '') paths.push(readPatchPath(new Scanner(item, invalidPath, 'path', offset)));
+    if (item.trim() !== '') {
+      const scanner = new Scanner(item, invalidPath, 'path', offset);
+      paths.push(readPatchPath(scanner, forms, forms.valueFiltersInAttributeLists));
+    }
     offset += item.length + 1;
   }
   return paths;

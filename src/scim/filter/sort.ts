@@ -9,14 +9,16 @@
  *   order simply negates it. Ties (including fold-equal strings) compare 0; callers break them
  *   by `id` so pages are stable.
  */
+
 import { invalidPath } from '../errors.js';
+import { isObject } from '../json.js';
 import { findAttribute, resolveAttribute } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition } from '../schema/types.js';
 import type { AttrPath } from './ast.js';
 import { canonicalPath } from './check.js';
 import { readAttribute } from './evaluate.js';
 import { printAttrPath } from './print.js';
-import { compareTyped, isPresent, isRecord } from './values.js';
+import { compareTyped, isPresent } from './values.js';
 
 /**
  * Validates a parsed `sortBy` path and returns it canonical (as `checkFilter` spells paths),
@@ -50,9 +52,9 @@ export function sortValue(resource: Record<string, unknown>, path: AttrPath, typ
   let value = readAttribute(resource, resolved);
   if (resolved.attribute.multiValued) {
     const elements = Array.isArray(value) ? value : [value];
-    value = elements.find((e) => isRecord(e) && e.primary === true) ?? elements[0];
+    value = elements.find((e) => isObject(e) && e.primary === true) ?? elements[0];
   }
-  if (resolved.subAttribute) value = isRecord(value) ? value[resolved.subAttribute.name] : undefined;
+  if (resolved.subAttribute) value = isObject(value) ? value[resolved.subAttribute.name] : undefined;
   return isPresent(value) ? value : undefined;
 }
 

@@ -2,6 +2,7 @@
  * Value semantics shared by the filter evaluator and sorting, and mirrored by the SQL backends:
  * presence, case folding, string order and typed comparison (RFC 7644 §3.4.2.2, §3.4.2.3).
  */
+import { isObject } from '../json.js';
 import type { AttributeDefinition } from '../schema/types.js';
 
 /** xsd:dateTime with seconds and a time zone, the form RFC 7643 §2.3.5 values take. */
@@ -49,10 +50,6 @@ export function parseDateTime(value: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * Whether a value is assigned (RFC 7643 §2.5): not undefined, null, "", an empty array or an
  * object without an assigned member. `pr` is true exactly when this holds.
@@ -64,7 +61,7 @@ export function isPresent(value: unknown): boolean {
     const node = stack.pop();
     if (node === undefined || node === null || node === '') continue;
     if (Array.isArray(node)) for (const item of node) stack.push(item);
-    else if (isRecord(node)) for (const item of Object.values(node)) stack.push(item);
+    else if (isObject(node)) for (const item of Object.values(node)) stack.push(item);
     else return true;
   }
   return false;

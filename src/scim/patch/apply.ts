@@ -3,10 +3,11 @@
  * atomic. The input is never mutated; any failing operation throws and nothing is changed.
  * Group `members` never touch the body: they become MemberChange steps (members.ts).
  */
+import { acceptsFilterOnSingleValue } from '../compat/patch-rules.js';
 import { invalidPath, invalidValue, mutability, noTarget } from '../errors.js';
 import type { PatchPath } from '../filter/ast.js';
 import { printAttrPath } from '../filter/print.js';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from '../json.js';
+import { deepEqual, isObject, type Json, MAX_JSON_DEPTH, nestsDeeperThan } from '../json.js';
 import { COMMON_ATTRIBUTES } from '../schema/common.js';
 import { findAttribute, resolveAttribute, schemasOf } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from '../schema/types.js';
@@ -15,7 +16,6 @@ import { checkElementFilter, matchesElement } from './element-filter.js';
 import { inOperation } from './errors.js';
 import { coalesceMemberChanges, memberChanges } from './members.js';
 import type { MemberChange, PatchOperation, PatchResult } from './types.js';
-import { deepEqual, isObject, type Json } from './values.js';
 
 interface State {
   readonly type: ResourceTypeDefinition;
@@ -89,7 +89,8 @@ function applyPathless(state: State, op: 'add' | 'replace', value: unknown, sche
       continue;
     }
     const named = findSchema(state.type, key);
-    // Keys of unknown schemas (e.g. Entra's ADSCIM URN) carry nothing scimd stores: ignored.
+    // Keys of unknown schemas (e.g. Entra's ADSCIM URN) carry nothing scimd stores: ignored (the
+    // sieve in front, rule `entra-undeclared-attributes`, has already noted or refused them).
     if (named === undefined || schema !== state.type.schema) continue;
     applyToSchema(state, op, named, inner);
   }
@@ -123,10 +124,10 @@ function resolvePath(state: State, patchPath: PatchPath, op: PatchOperation['op'
   if (subName !== undefined && sub === undefined) {
     throw invalidPath(`"${def.name}" has no sub-attribute "${subName}".`);
   }
-  // Entra removes a manager with `manager[value eq "<id>"]` (docs/compat.md): a filter on a
-  // single-valued complex attribute is accepted for remove only, with no sub-attribute after it.
+  // RFC 7644 §3.5.2 allows "[...]" on multi-valued attributes only; compat decides what else
+  // Entra may send (`manager[value eq "<id>"]`, rule `entra-remove-filter-single-value`).
   const filteredSingle = patchPath.valueFilter !== undefined && !def.multiValued;
-  if (filteredSingle && (op !== 'remove' || def.type !== 'complex' || patchPath.subAttribute !== undefined)) {
+  if (filteredSingle && !acceptsFilterOnSingleValue(op, def, patchPath.subAttribute)) {
     throw invalidPath(
       `"${def.name}" is single-valued: a "[...]" filter applies to multi-valued attributes only (and to remove of a single complex value).`,
     );
@@ -156,7 +157,8 @@ function applyWithPath(state: State, op: PatchOperation, patchPath: PatchPath): 
   if (sub !== undefined) rejectReadOnly(sub, `${target.where}.${sub.name}`);
   const filter = patchPath.valueFilter && checkElementFilter(target.scope, patchPath.valueFilter);
   if (filter !== undefined && !def.multiValued) {
-    // remove of a single complex value under a filter: unassigned when it matches, else unchanged.
+    // remove of a single complex value under a filter (acceptsFilterOnSingleValue): unassigned
+    // when it matches, else unchanged.
     const current = target.container[def.name];
     if (current !== undefined && matchesElement(target.scope, filter, current))
       applyToAttribute('remove', target, undefined);
@@ -217,8 +219,9 @@ function changedAttributes(type: ResourceTypeDefinition, before: Json, after: Js
 /**
  * Applies `ops` in order to `resource`, the canonical stored body (no id, meta, members,
  * groups). Throws the first operation's ScimError, its detail prefixed with `Operations[i]:`.
- * See docs/compat.md for the behaviours beyond the RFC's letter (create-on-filter, merging
- * elements by value, remove with a value list, unknown extension URNs ignored).
+ * The departures from the RFC's letter that identity providers force are compat's
+ * (src/scim/compat/patch-rules.ts, listed in compat/rules.ts and docs/compat.md).
+ * Merging elements by value and ignoring unknown extension URNs are the engine's own readings.
  */
 export function applyPatch(
   type: ResourceTypeDefinition,

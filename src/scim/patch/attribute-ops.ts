@@ -4,19 +4,13 @@
  * Callers have already resolved the path and rejected readOnly targets.
  */
 
+import { createsUnmatchedElement, pinnedValues, removesListedValues } from '../compat/patch-rules.js';
 import { mutability, noTarget } from '../errors.js';
 import type { Filter } from '../filter/ast.js';
+import { isObject, type Json } from '../json.js';
 import type { AttributeDefinition } from '../schema/types.js';
-import { type ElementScope, matchesElement, pinnedValues } from './element-filter.js';
-import {
-  checkImmutable,
-  coerceElement,
-  coerceValue,
-  isObject,
-  type Json,
-  sameElement,
-  settlePrimary,
-} from './values.js';
+import { type ElementScope, matchesElement } from './element-filter.js';
+import { checkImmutable, coerceElement, coerceValue, sameElement, settlePrimary } from './values.js';
 
 /** Where an attribute lives and how errors name it. */
 export interface AttributeTarget {
@@ -86,7 +80,10 @@ function mergeElements(def: AttributeDefinition, elements: unknown[], incoming: 
   return touched;
 }
 
-/** `remove` with a value list on a multi-valued attribute: removes only the listed values. */
+/**
+ * `remove` with a value list on a multi-valued attribute: removes only the listed values
+ * (rule `entra-remove-value-list`).
+ */
 function removeListed(t: AttributeTarget, value: unknown): void {
   const listed = (coerceValue(t.attribute, value, t.where) ?? []) as unknown[];
   const elements = elementsOf(t);
@@ -110,7 +107,7 @@ function setElements(op: 'add' | 'replace', t: AttributeTarget, coerced: unknown
 export function applyToAttribute(op: Op, t: AttributeTarget, value: unknown): void {
   const def = t.attribute;
   if (op === 'remove') {
-    if (value !== undefined && def.multiValued) removeListed(t, value);
+    if (removesListedValues(def, value)) removeListed(t, value);
     else unassign(t);
     return;
   }
@@ -150,9 +147,9 @@ export interface Selection {
 }
 
 /**
- * Builds the element an add (or Entra's replace, docs/compat.md) creates when no element
- * matches: the values the filter pins with `eq`, plus the given value. Undefined when the
- * filter pins nothing (e.g. `value co "x"`), so the caller answers noTarget.
+ * Builds the element an add (or Entra's replace) creates when no element matches (rule
+ * `entra-filtered-add-creates`): the values the filter pins with `eq`, plus the given value.
+ * Undefined when the filter pins nothing (e.g. `value co "x"`), so the caller answers noTarget.
  */
 function createdElement(t: AttributeTarget, s: Selection, value: unknown): unknown {
   const pinned = s.filter === undefined ? {} : pinnedValues(s.filter);
@@ -183,8 +180,8 @@ function withoutSelected(elements: readonly unknown[], picked: readonly unknown[
  * `op` on the elements of a multi-valued attribute picked by a valuePath filter, or on one
  * sub-attribute of them: `emails[type eq "work"]`, `emails[type eq "work"].value`,
  * `emails.value`. Matched elements are merged with a complex value (RFC 7644 §3.5.2.3); no
- * match on add creates the pinned element; no match on replace → noTarget, except that a
- * replace of a sub-attribute under an `eq` filter creates it like add (Entra: entra.md §6).
+ * match creates the pinned element when compat's createsUnmatchedElement says so (Entra's
+ * replace of `emails[type eq "work"].value`), else → noTarget.
  * Setting the selection to null/"" unassigns it; removing a selection that matches nothing
  * succeeds unchanged.
  */
@@ -200,8 +197,7 @@ export function applyToSelection(op: Op, t: AttributeTarget, s: Selection, value
         : coerceElement(t.attribute, value, where);
   if (picked.length === 0) {
     if (coerced === undefined) return;
-    const creates = op === 'add' || s.sub !== undefined || s.filter === undefined;
-    const created = creates ? createdElement(t, s, coerced) : undefined;
+    const created = createsUnmatchedElement(op, s) ? createdElement(t, s, coerced) : undefined;
     if (created === undefined) throw noTarget(`no value of ${t.where} matches the filter of the path.`);
     elements.push(created);
     settlePrimary(elements, [created], t.where);

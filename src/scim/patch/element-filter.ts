@@ -5,7 +5,7 @@
  * filter module (checkFilter, matchesFilter), so PATCH selects exactly what a GET filter would.
  */
 import { invalidFilter } from '../errors.js';
-import type { AttrPath, Filter, FilterValue } from '../filter/ast.js';
+import type { AttrPath, Filter } from '../filter/ast.js';
 import { checkInner } from '../filter/check.js';
 import { matchesFilter } from '../filter/evaluate.js';
 import { findAttribute } from '../schema/registry.js';
@@ -13,7 +13,7 @@ import type { AttributeDefinition, ResourceTypeDefinition } from '../schema/type
 
 /**
  * The complex attribute a filter selects elements of: multi-valued, or single-valued for
- * Entra's `remove manager[value eq "x"]` (docs/compat.md).
+ * Entra's `remove manager[value eq "x"]` (rule `entra-remove-filter-single-value`).
  */
 export interface ElementScope {
   readonly type: ResourceTypeDefinition;
@@ -72,25 +72,6 @@ export function matchesElement(scope: ElementScope, filter: Filter, element: unk
       ? { [scope.extension]: { [scope.attribute.name]: elements } }
       : { [scope.attribute.name]: elements };
   return matchesFilter({ kind: 'valuePath', path: pathOf(scope), filter }, resource, scope.type);
-}
-
-/**
- * The sub-attribute values a filter pins with `eq` when it is a conjunction of `eq`
- * comparisons (`type eq "work"`, `type eq "work" and primary eq true`), else undefined. PATCH
- * uses them to create the element an add (or Entra's replace) targets when none matches.
- */
-export function pinnedValues(filter: Filter): Record<string, FilterValue> | undefined {
-  if (filter.kind === 'compare') {
-    return filter.op === 'eq' && filter.value !== null ? { [filter.path.attribute]: filter.value } : undefined;
-  }
-  if (filter.kind !== 'and') return undefined;
-  const left = pinnedValues(filter.left);
-  const right = pinnedValues(filter.right);
-  if (!left || !right) return undefined;
-  for (const [key, value] of Object.entries(right)) {
-    if (key in left && left[key] !== value) return undefined;
-  }
-  return { ...left, ...right };
 }
 
 /** Member ids when `filter` is `value eq "a"` or an `or` chain of such, else undefined. */

@@ -3,12 +3,13 @@
  * into MemberChange steps the service executes against the membership table, so a change
  * costs O(changed members), not O(group size).
  */
+import { removesListedValues } from '../compat/patch-rules.js';
 import { invalidPath, invalidValue, mutability } from '../errors.js';
 import type { Filter } from '../filter/ast.js';
+import { isObject } from '../json.js';
 import type { MemberInput } from '../resource/validate.js';
 import { checkElementFilter, type ElementScope, pinnedIds } from './element-filter.js';
 import type { MemberChange } from './types.js';
-import { isObject } from './values.js';
 
 const MEMBER_TYPES: Readonly<Record<string, 'User' | 'Group'>> = { user: 'User', group: 'Group' };
 
@@ -41,7 +42,8 @@ function removal(scope: ElementScope, filter: Filter): MemberChange {
 /**
  * The membership steps of one operation on `members`. `filter` is the path's valuePath filter,
  * `sub` a sub-attribute the path names (members' sub-attributes are immutable or readOnly, so
- * naming one is a mutability error). Remove with a value list removes only those members.
+ * naming one is a mutability error). Remove with a value list removes only those members
+ * (compat's removesListedValues, rule `entra-remove-value-list`).
  */
 export function memberChanges(
   op: 'add' | 'replace' | 'remove',
@@ -60,7 +62,7 @@ export function memberChanges(
   }
   if (op === 'remove') {
     if (filter !== undefined) return [removal(scope, filter)];
-    if (value === undefined) return [{ kind: 'removeAll' }];
+    if (!removesListedValues(scope.attribute, value)) return [{ kind: 'removeAll' }];
     const ids = readMembers(value).map((m) => m.value);
     return ids.length > 0 ? [{ kind: 'remove', ids }] : [];
   }

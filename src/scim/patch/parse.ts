@@ -4,8 +4,11 @@
  * still accepts `op` and the member names `op`/`path`/`value`/`Operations` in any case
  * (RFC 7643 §2.1: attribute names are case-insensitive).
  */
+
+import { MIN_PATCH_OPERATIONS } from '../compat/patch-rules.js';
 import { invalidSyntax, invalidValue, noTarget } from '../errors.js';
 import { parsePatchPath } from '../filter/parse.js';
+import { isObject } from '../json.js';
 import { URN } from '../schema/urns.js';
 import { inOperation } from './errors.js';
 import type { PatchOperation } from './types.js';
@@ -14,10 +17,6 @@ import type { PatchOperation } from './types.js';
 export const MAX_PATCH_OPERATIONS = 1000;
 
 const OPS: ReadonlySet<string> = new Set(['add', 'replace', 'remove']);
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Reads `name` from `source` ignoring the key's case; the first matching key wins. */
 function member(source: Record<string, unknown>, name: string): unknown {
@@ -66,9 +65,11 @@ export function parsePatchRequest(body: unknown): PatchOperation[] {
     throw invalidSyntax(`"schemas" must contain "${URN.patchOp}".`);
   }
   const operations = member(body, 'Operations');
-  // An empty array is a no-op, not an error: Microsoft's SCIM Validator sends one (scimmyjs/scimmy
-  // #59) and RFC 7644 §3.5.2 does not forbid it (docs/compat.md "Empty Operations").
   if (!Array.isArray(operations)) throw invalidSyntax('"Operations" must be an array of operations.');
+  // compat sets the minimum: none, since Microsoft's SCIM Validator sends an empty array.
+  if (operations.length < MIN_PATCH_OPERATIONS) {
+    throw invalidSyntax(`"Operations" must hold at least ${MIN_PATCH_OPERATIONS} operation.`);
+  }
   if (operations.length > MAX_PATCH_OPERATIONS) {
     throw invalidValue(
       `"Operations" has ${operations.length} operations; at most ${MAX_PATCH_OPERATIONS} are accepted per request.`,

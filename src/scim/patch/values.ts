@@ -3,19 +3,10 @@
  * coercer in resource/coerce.ts), equality, and the identity of multi-valued elements.
  */
 import { invalidValue, mutability } from '../errors.js';
-import { deepEqual } from '../json.js';
+import { deepEqual, isObject } from '../json.js';
 import { coerceAttributeValue } from '../resource/coerce.js';
 import { findAttribute } from '../schema/registry.js';
 import type { AttributeDefinition } from '../schema/types.js';
-
-export type Json = Record<string, unknown>;
-
-export function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Structural equality (iterative: no input nesting overflows the stack, issue #12.2). */
-export { deepEqual } from '../json.js';
 
 /**
  * Coerces a whole attribute value (an array for multi-valued attributes; a lone element is

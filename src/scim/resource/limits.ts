@@ -4,8 +4,9 @@
  * stored (POST, PUT, the result of a PATCH, each Bulk operation), so a rejected write changes
  * nothing. The walk is iterative: no input nesting can exhaust the stack.
  */
+
 import { invalidValue } from '../errors.js';
-import { MAX_JSON_DEPTH } from '../json.js';
+import { isObject, MAX_JSON_DEPTH } from '../json.js';
 
 export interface ResourceLimits {
   /** Largest string attribute value, in UTF-8 bytes. */
@@ -20,10 +21,6 @@ export interface ResourceLimits {
  * while 200 resources of a page stay around 50 MB at worst.
  */
 export const DEFAULT_RESOURCE_LIMITS: ResourceLimits = { maxAttributeBytes: 32 * 1024, maxResourceBytes: 256 * 1024 };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** `urn:…:User:manager` style names: extension keys joined with `:`, sub-attributes with `.`. */
 function join(parent: string, key: string, parentIsUrn: boolean): string {
@@ -57,8 +54,8 @@ export function checkResourceLimits(body: Record<string, unknown>, limits: Resou
       const old = Array.isArray(was) ? was : [];
       for (let i = 0; i < value.length; i++)
         stack.push({ value: value[i], was: old[i], path, urn: false, depth: depth + 1 });
-    } else if (isRecord(value)) {
-      const old = isRecord(was) ? was : {};
+    } else if (isObject(value)) {
+      const old = isObject(was) ? was : {};
       for (const [key, item] of Object.entries(value)) {
         stack.push({
           value: item,
@@ -72,7 +69,7 @@ export function checkResourceLimits(body: Record<string, unknown>, limits: Resou
   }
   const bytes = Buffer.byteLength(JSON.stringify(body), 'utf8');
   if (bytes <= limits.maxResourceBytes) return;
-  if (isRecord(before) && bytes <= Buffer.byteLength(JSON.stringify(before), 'utf8')) return;
+  if (isObject(before) && bytes <= Buffer.byteLength(JSON.stringify(before), 'utf8')) return;
   throw invalidValue(
     `the resource would be ${bytes} bytes of JSON; this server stores at most ${limits.maxResourceBytes} bytes per resource.`,
   );

@@ -5,7 +5,7 @@
  * URNs ignored, group members split out for the membership table.
  */
 import { invalidSyntax, invalidValue, mutability } from '../errors.js';
-import { deepEqual } from '../json.js';
+import { deepEqual, isObject } from '../json.js';
 import { COMMON_ATTRIBUTES } from '../schema/common.js';
 import { findAttribute } from '../schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } from '../schema/types.js';
@@ -23,10 +23,6 @@ export interface PreparedBody {
   readonly body: Body;
   /** Present only for Groups whose request carried `members` (possibly empty). */
   readonly members?: readonly MemberInput[];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isUrn(key: string): boolean {
@@ -101,7 +97,8 @@ export function prepareResourceBody(type: ResourceTypeDefinition, input: unknown
   for (const [key, raw] of Object.entries(input)) {
     if (!isUrn(key)) continue;
     const extension = findExtension(type, key);
-    // Unknown schema URNs (e.g. Entra's ADSCIM group URN) carry nothing we store.
+    // Unknown schema URNs (e.g. Entra's ADSCIM group URN) carry nothing we store; the sieve in
+    // front (rule `entra-undeclared-attributes`) has already noted or refused them.
     if (!extension) continue;
     if (raw === null) continue;
     if (!isObject(raw)) throw invalidValue(`"${extension.id}" must be an object.`);

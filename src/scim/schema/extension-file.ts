@@ -13,6 +13,7 @@
  * which the SQL filter and sort compilers do not read element by element — a multi-valued
  * complex attribute with a `value` sub-attribute serves instead.
  */
+import { isObject, type Json } from '../json.js';
 import { BUILT_IN_REGISTRY, type ExtensionDeclaration } from './registry.js';
 import {
   type AttributeDefinition,
@@ -70,9 +71,6 @@ export class ExtensionFileError extends Error {
   }
 }
 
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const list = (values: readonly string[]) => values.map((v) => JSON.stringify(v)).join(', ');
 
 class Reader {

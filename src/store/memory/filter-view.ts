@@ -4,7 +4,7 @@
  * plus `id`, `meta` and the attributes that live outside the body (Group `members`, User
  * `groups`). The SQL store reads the same values in place (sql/sources.ts).
  */
-import { versionTag } from '../../scim/resource/represent.js';
+import { versionTag } from '../../scim/resource/record-to-resource.js';
 import type { GroupRef, MemberView, StoredResource } from '../store.js';
 
 export function filterView(

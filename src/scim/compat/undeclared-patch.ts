@@ -1,31 +1,27 @@
 /**
- * The rule for undeclared attributes (resource/undeclared.ts) applied to typed PATCH operations:
- * an operation whose path names an attribute or sub-attribute no schema declares is dropped
- * (ignore) or answered 400 invalidPath (reject); path-less values and complex values lose their
- * undeclared keys (reject: 400 invalidValue, as for a POST body).
+ * The rule for undeclared attributes (undeclared-body.ts, rule `entra-undeclared-attributes`)
+ * applied to typed PATCH operations: an operation whose path names an attribute or
+ * sub-attribute no schema declares is dropped (ignore) or answered 400 invalidPath (reject);
+ * path-less values and complex values lose their undeclared keys (reject: 400 invalidValue, as
+ * for a POST body).
  */
 import { invalidPath } from '../errors.js';
 import { printAttrPath } from '../filter/print.js';
+import { isObject, type Json } from '../json.js';
+import { inOperation } from '../patch/errors.js';
+import type { PatchOperation } from '../patch/types.js';
+import { COMMON_ATTRIBUTES } from '../schema/common.js';
+import { findAttribute, resolveAttribute } from '../schema/registry.js';
+import type { ResourceTypeDefinition } from '../schema/types.js';
 import {
-  isObject,
   isUrnKey,
-  type Json,
   Sieve,
   sieveAttributes,
   sieveAttributeValue,
   sieveSchemaKey,
   type UnknownAttributeMode,
-} from '../resource/undeclared.js';
-import { COMMON_ATTRIBUTES } from '../schema/common.js';
-import { findAttribute, resolveAttribute, schemasOf } from '../schema/registry.js';
-import type { ResourceTypeDefinition, SchemaDefinition } from '../schema/types.js';
-import { inOperation } from './errors.js';
-import type { PatchOperation } from './types.js';
-
-function findSchema(type: ResourceTypeDefinition, urn: string): SchemaDefinition | undefined {
-  const lower = urn.toLowerCase();
-  return schemasOf(type).find((s) => s.id.toLowerCase() === lower);
-}
+} from './undeclared-body.js';
+import { findSchema } from './walk.js';
 
 /** A path-less value object: attribute keys resolved as the engine resolves them. */
 function sievePathless(sieve: Sieve, type: ResourceTypeDefinition, value: unknown): unknown {

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parsePatchRequest } from '../patch/parse.js';
 import { assertScimError, patchOp } from '../patch/test-support/fixtures.js';
-import { sievePatchOperations } from '../patch/undeclared.js';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../schema/registry.js';
 import { URN } from '../schema/urns.js';
-import { sieveResourceBody } from './undeclared.js';
+import { sieveResourceBody } from './undeclared-body.js';
+import { sievePatchOperations } from './undeclared-patch.js';
 
 const CUSTOM = 'urn:ietf:params:scim:schemas:extension:CustomExtension:2.0:User';
 

@@ -1,5 +1,6 @@
 /**
- * One rule for attributes no schema declares (issue #13.4, docs/compat.md "Unknown attributes"):
+ * One rule for attributes no schema declares (issue #13.4, rule `entra-undeclared-attributes`,
+ * with undeclared-patch.ts):
  * unknown core attributes, unknown sub-attributes, unknown extension URNs with their keys and
  * unknown attributes of a declared extension are either ignored — removed from the request and
  * reported by path, so the service can record them — or rejected with a 400, by mode.
@@ -8,7 +9,9 @@
  * only ever see declared attributes. It walks the schema, never the input: its depth is bounded
  * by the schema (attribute → sub-attribute), whatever the nesting of the request.
  */
+
 import { invalidValue, type ScimError } from '../errors.js';
+import { isObject, type Json } from '../json.js';
 
 /** The error an undeclared attribute name gets in reject mode (invalidValue in bodies, invalidPath in PATCH). */
 export type UnknownNameError = (detail: string) => ScimError;
@@ -21,12 +24,6 @@ import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } fr
 export type UnknownAttributeMode = 'ignore' | 'reject';
 
 export const UNKNOWN_ATTRIBUTE_MODES: readonly UnknownAttributeMode[] = ['ignore', 'reject'];
-
-export type Json = Record<string, unknown>;
-
-export function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function isUrnKey(key: string): boolean {
   return key.toLowerCase().startsWith('urn:');

@@ -1,6 +1,7 @@
 /**
- * Composes the full SCIM representation of a stored resource (RFC 7643 §3.1): `schemas`, `id`,
- * `externalId`, the body's attributes in stored order, derived `members` / `groups`, and `meta`.
+ * A stored record → the full SCIM resource a client receives (RFC 7643 §3.1): `schemas`, `id`,
+ * `externalId`, the body's attributes in stored order, derived `members` / `groups`, and `meta`
+ * with the version tag. Projection (`attributes`, `excludedAttributes`) is project.ts's job.
  */
 import type { ResourceTypeDefinition } from '../schema/types.js';
 
