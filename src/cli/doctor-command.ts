@@ -11,7 +11,7 @@ import { type CliIo, EXIT, parseCommand, write, writeJson } from './context.js';
 export const DOCTOR_USAGE = ['scimd doctor [--json]'] as const;
 
 /** How long doctor waits for a PostgreSQL connection before calling the database unreachable. */
-export const DOCTOR_CONNECT_TIMEOUT_MS = 5000;
+const DOCTOR_CONNECT_TIMEOUT_MS = 5000;
 
 export interface DoctorCheck {
   readonly name: 'database' | 'schema' | 'case folding';

@@ -29,7 +29,7 @@ export interface RoleJson {
   readonly created: string;
 }
 
-export function roleJson(role: AppRoleRecord): RoleJson {
+function roleJson(role: AppRoleRecord): RoleJson {
   return {
     id: role.id,
     value: role.value,

@@ -4,11 +4,11 @@
  * together. With the defaults the delays are about 10 s, 20 s, 40 s … capped at 2 hours.
  */
 
-export const BASE_DELAY_MS = 10_000;
-export const MAX_DELAY_MS = 2 * 60 * 60 * 1000;
+const BASE_DELAY_MS = 10_000;
+const MAX_DELAY_MS = 2 * 60 * 60 * 1000;
 
 /** The exponential delay before retry number `failedAttempts` (1 = after the first failure), without jitter. */
-export function backoffCapMs(failedAttempts: number): number {
+function backoffCapMs(failedAttempts: number): number {
   return Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.max(0, failedAttempts - 1));
 }
 

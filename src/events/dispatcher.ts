@@ -69,7 +69,7 @@ export interface Dispatcher {
   runOnce(): Promise<number>;
 }
 
-export const DEFAULT_MAX_ATTEMPTS = 12;
+const DEFAULT_MAX_ATTEMPTS = 12;
 
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { store, deliver } = options;

@@ -15,7 +15,7 @@ import type { SigningSecret } from '../store/events-port.js';
 export const SECRET_PREFIX = 'whsec_';
 const SECRET_BYTES = 32;
 /** Receivers should refuse messages whose timestamp is further than this from their clock. */
-export const DEFAULT_TOLERANCE_SECONDS = 300;
+const DEFAULT_TOLERANCE_SECONDS = 300;
 
 export function generateSigningSecret(): string {
   return SECRET_PREFIX + randomBytes(SECRET_BYTES).toString('base64');

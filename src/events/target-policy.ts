@@ -105,7 +105,7 @@ const IPV4_MAPPED = parseNetwork('::ffff:0:0/96')!;
 const GLOBAL_UNICAST_V6 = parseNetwork('2000::/3')!;
 
 /** Exact host names refused (besides every single-label name), and refused suffixes. */
-export const REFUSED_NAMES: readonly string[] = [
+const REFUSED_NAMES: readonly string[] = [
   'localhost',
   'metadata',
   'metadata.goog',
@@ -113,7 +113,7 @@ export const REFUSED_NAMES: readonly string[] = [
   'instance-data',
   'instance-data.ec2.internal',
 ];
-export const REFUSED_SUFFIXES: readonly string[] = ['.localhost', '.internal', '.local', '.localdomain', '.home.arpa'];
+const REFUSED_SUFFIXES: readonly string[] = ['.localhost', '.internal', '.local', '.localdomain', '.home.arpa'];
 
 const HOST_NAME = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/;
 

@@ -11,7 +11,7 @@
 import type { FastifyRequest } from 'fastify';
 
 /** How many times the body limit is read and discarded before an oversize request is answered. */
-export const DRAIN_FACTOR = 16;
+const DRAIN_FACTOR = 16;
 
 /** Reads and discards what is left of `request`'s body, up to `maxBytes`; never rejects. */
 export function drainBody(request: FastifyRequest, maxBytes: number): Promise<void> {

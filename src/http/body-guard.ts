@@ -62,7 +62,7 @@ export function scanJsonText(text: string, maxDepth = MAX_JSON_DEPTH): BodyProbl
  * Where the first NUL sits in a parsed body, as validation names attributes (`members[0].value`);
  * iterative, and only run once a NUL is known to be there.
  */
-export function locateNul(value: unknown): string | undefined {
+function locateNul(value: unknown): string | undefined {
   const pending: Array<{ value: unknown; where: string }> = [{ value, where: '' }];
   while (pending.length > 0) {
     const { value: v, where } = pending.pop()!;

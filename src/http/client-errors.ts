@@ -39,7 +39,7 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
 }
 
 /** The raw HTTP/1.1 text of a SCIM error that closes the connection. */
-export function rawErrorResponse(error: ScimError, reason: string): string {
+function rawErrorResponse(error: ScimError, reason: string): string {
   const body = JSON.stringify(errorMessage(error));
   return [
     `HTTP/1.1 ${error.status} ${reason}`,

@@ -263,7 +263,7 @@ function unchangedText(body: unknown): string | undefined {
 }
 
 /** What is stored for a body that could not be redacted (never expected: redaction is bounded). */
-export const BODY_NOT_RECORDED = '[body not recorded: it could not be redacted]';
+const BODY_NOT_RECORDED = '[body not recorded: it could not be redacted]';
 
 export interface BodyOptions {
   /**

@@ -33,7 +33,7 @@ export const DEFAULT_TIMEOUTS: TimeoutSettings = {
  * would let a stalled request live up to 30 s past its deadline; a quarter of the shortest
  * timeout keeps the overshoot small, and once a second is cheap.
  */
-export function checkingIntervalMs(settings: TimeoutSettings): number {
+function checkingIntervalMs(settings: TimeoutSettings): number {
   const shortest = Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs);
   return Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
 }

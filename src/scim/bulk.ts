@@ -13,11 +13,11 @@ import { isObject, MAX_JSON_DEPTH } from './json.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from './schema/types.js';
 import { URN } from './schema/urns.js';
 
-export const BULK_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
+const BULK_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type BulkMethod = (typeof BULK_METHODS)[number];
 
 /** The prefix of a reference to the resource another operation of the request creates. */
-export const BULK_ID_PREFIX = 'bulkId:';
+const BULK_ID_PREFIX = 'bulkId:';
 
 export interface BulkOperation {
   /** Position in the request's `Operations`, from 0. */

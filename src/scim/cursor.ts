@@ -18,7 +18,7 @@
 import { expiredCursor, invalidCursor } from './errors.js';
 
 /** Seconds a cursor stays valid after it is issued (advertised as `pagination.cursorTimeout`). */
-export const DEFAULT_CURSOR_TIMEOUT_SECONDS = 3600;
+const DEFAULT_CURSOR_TIMEOUT_SECONDS = 3600;
 
 const VERSION = 1;
 const encoder = new TextEncoder();

@@ -10,7 +10,7 @@ import { expiredCursor, invalidCursor } from '../scim/errors.js';
 import type { Store } from '../store/store.js';
 import { getTenant } from '../tenancy/tenants.js';
 
-export const FEED_DEFAULT_LIMIT = 100;
+const FEED_DEFAULT_LIMIT = 100;
 export const FEED_MAX_LIMIT = 1000;
 /** Longest long-poll. */
 export const FEED_MAX_WAIT_SECONDS = 60;

@@ -48,7 +48,7 @@ export type ListPage = ListResponse & { nextCursor?: string };
  * integer to JavaScript), while no tenant holds anywhere near 2^31 resources; a larger one is a
  * 400 invalidValue rather than a number the database cannot hold (issue #12.2).
  */
-export const MAX_START_INDEX = 2 ** 31 - 1;
+const MAX_START_INDEX = 2 ** 31 - 1;
 
 function integerParam(name: string, value: string | number | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
@@ -70,7 +70,7 @@ function sortByParam(type: ResourceTypeDefinition, value: string | undefined): A
   return checkSortBy(parseAttrPath(value.trim()), type);
 }
 
-export function parseListFilter(type: ResourceTypeDefinition, text: string | undefined): Filter | undefined {
+function parseListFilter(type: ResourceTypeDefinition, text: string | undefined): Filter | undefined {
   if (text === undefined || text.trim() === '') return undefined;
   return checkFilter(parseFilter(text), type);
 }
@@ -133,7 +133,7 @@ export function parsePaging(ctx: RequestContext, params: ListParameters): Paging
 }
 
 /** Canonical text of a query for cursor binding: resource types, filters and sort, never the page. */
-export function queryText(queries: readonly TypeQuery[]): string {
+function queryText(queries: readonly TypeQuery[]): string {
   return queries
     .map((q) =>
       [

@@ -8,7 +8,7 @@ import type { RequestLogEntry, RequestLogQuery } from '../store/events-port.js';
 import type { Store } from '../store/store.js';
 import { getTenant } from '../tenancy/tenants.js';
 
-export const LOG_DEFAULT_LIMIT = 50;
+const LOG_DEFAULT_LIMIT = 50;
 export const LOG_MAX_LIMIT = 500;
 
 const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -44,7 +44,7 @@ export interface LogPage {
 }
 
 /** `30m`, `1h`, `7d` before `now`, or an ISO 8601 time; throws `badRequest` naming `what`. */
-export function parseTimeBound(what: string, text: string, now: Date): string {
+function parseTimeBound(what: string, text: string, now: Date): string {
   const duration = /^(\d{1,6})([smhdw])$/.exec(text.trim());
   if (duration) return new Date(now.getTime() - Number(duration[1]) * UNIT_MS[duration[2]!]!).toISOString();
   const time = Date.parse(text);
@@ -55,7 +55,7 @@ export function parseTimeBound(what: string, text: string, now: Date): string {
 }
 
 /** `404` → [404, 404]; `4xx` → [400, 499]. */
-export function parseStatusFilter(text: string): { minStatus: number; maxStatus: number } {
+function parseStatusFilter(text: string): { minStatus: number; maxStatus: number } {
   const exact = /^[1-5]\d\d$/.exec(text);
   if (exact) return { minStatus: Number(text), maxStatus: Number(text) };
   const range = /^([1-5])xx$/i.exec(text);
@@ -72,7 +72,7 @@ function parseBody(text: string | null): unknown {
   }
 }
 
-export function viewLogEntry(entry: RequestLogEntry, withBodies: boolean): LogEntryView {
+function viewLogEntry(entry: RequestLogEntry, withBodies: boolean): LogEntryView {
   const { tenantId: _tenant, requestBody, responseBody, ...rest } = entry;
   return withBodies ? { ...rest, requestBody: parseBody(requestBody), responseBody: parseBody(responseBody) } : rest;
 }

@@ -17,7 +17,7 @@ import { getTenant } from '../tenancy/tenants.js';
 const MAX_URL_LENGTH = 2000;
 const MAX_DESCRIPTION_LENGTH = 200;
 /** After a rotation the old secret keeps signing this long by default. */
-export const DEFAULT_ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
 
 export interface SecretView {
   /** `whsec_…` and the last four characters. */
@@ -85,7 +85,7 @@ export interface CreatedWebhook {
  * (events/target-policy.ts), unless the allow list names it. A host name is judged by its name
  * here; the addresses it resolves to are checked before every delivery.
  */
-export function checkWebhookUrl(url: string, options: WebhookTargetOptions = {}): string {
+function checkWebhookUrl(url: string, options: WebhookTargetOptions = {}): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -134,7 +134,7 @@ async function slugs(store: Store): Promise<Map<string, TenantRecord>> {
   return new Map((await store.tenants.list()).map((t) => [t.id, t]));
 }
 
-export function viewWebhook(endpoint: EndpointRecord, tenants: ReadonlyMap<string, TenantRecord>): WebhookView {
+function viewWebhook(endpoint: EndpointRecord, tenants: ReadonlyMap<string, TenantRecord>): WebhookView {
   return {
     id: endpoint.id,
     kind: endpoint.kind,

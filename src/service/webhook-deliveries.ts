@@ -11,8 +11,8 @@ import { getTenant } from '../tenancy/tenants.js';
 import { parseCursor } from './change-feed.js';
 import { findWebhook, shownLastError } from './webhook-admin.js';
 
-export const DEAD_LETTER_STATES: readonly DeadLetterState[] = ['dead', 'retrying', 'delivered'];
-export const DEAD_LETTER_MAX_LIMIT = 500;
+const DEAD_LETTER_STATES: readonly DeadLetterState[] = ['dead', 'retrying', 'delivered'];
+const DEAD_LETTER_MAX_LIMIT = 500;
 
 export interface DeadLetterView {
   readonly id: string;

@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { generateToken, TOKEN_PREFIX } from './tokens.js';
 
-export const ADMIN_TOKEN_PREFIX = 'scimd_admin_';
+const ADMIN_TOKEN_PREFIX = 'scimd_admin_';
 
 export interface GeneratedAdminToken {
   /** `scimd_admin_` + 43 base62 characters (256 random bits). Shown once. */

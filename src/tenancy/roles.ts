@@ -9,7 +9,7 @@ import type { ScimObject } from '../store/shapes.js';
 import type { AppRoleRecord, RoleCatalogue } from '../store/store.js';
 
 /** Microsoft Graph appRole.value: at most 120 characters. */
-export const ROLE_VALUE_MAX = 120;
+const ROLE_VALUE_MAX = 120;
 const ROLE_TEXT_MAX = 120;
 const ROLE_DESCRIPTION_MAX = 1000;
 
@@ -17,8 +17,8 @@ const ROLE_DESCRIPTION_MAX = 1000;
  * The characters Microsoft Graph allows in appRole.value besides ASCII letters and digits
  * (https://learn.microsoft.com/graph/api/resources/approle): no spaces, no `"` or `\`.
  */
-export const ROLE_VALUE_PUNCTUATION = "!#$%&'()*+,-./:;<=>?@[]^_`{|}~";
-export const ROLE_VALUE_FORM =
+const ROLE_VALUE_PUNCTUATION = "!#$%&'()*+,-./:;<=>?@[]^_`{|}~";
+const ROLE_VALUE_FORM =
   `1 to ${ROLE_VALUE_MAX} characters: letters A-Z a-z, digits 0-9 and ${ROLE_VALUE_PUNCTUATION.split('').join(' ')}` +
   ' (no spaces), not starting with "." (e.g. sales.editor)';
 

@@ -12,7 +12,7 @@ import { expiryFrom, parseExpiresIn } from './expires-in.js';
 import { generateToken } from './tokens.js';
 
 /** 2–63 characters: lower-case letters, digits and hyphens, starting with a letter. */
-export const SLUG_PATTERN = /^[a-z][a-z0-9-]{1,62}$/;
+const SLUG_PATTERN = /^[a-z][a-z0-9-]{1,62}$/;
 const SLUG_FORM = '2 to 63 lower-case letters, digits or hyphens, starting with a letter (e.g. acme-corp)';
 const MAX_NAME_LENGTH = 200;
 const MAX_LABEL_LENGTH = 100;
@@ -92,13 +92,13 @@ export function viewTenant(tenant: TenantRecord, baseUrl: string): TenantView {
 }
 
 /** Status of a token at `now`. Revoked wins over expired; a token expires at `expiresAt` exactly. */
-export function tokenStatus(token: TokenRecord, now: Date): TokenStatus {
+function tokenStatus(token: TokenRecord, now: Date): TokenStatus {
   if (token.revokedAt !== null) return 'revoked';
   if (token.expiresAt !== null && now.getTime() >= Date.parse(token.expiresAt)) return 'expired';
   return 'active';
 }
 
-export function viewToken(token: TokenRecord, now: Date): TokenView {
+function viewToken(token: TokenRecord, now: Date): TokenView {
   return {
     id: token.id,
     label: token.label,

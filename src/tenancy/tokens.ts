@@ -14,7 +14,7 @@ export const TOKEN_PREFIX = 'scimd_';
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const SECRET_BYTES = 32;
 /** ceil(256 / log2(62)): every 32-byte value fits in 43 base62 digits. */
-export const TOKEN_SECRET_LENGTH = 43;
+const TOKEN_SECRET_LENGTH = 43;
 const TOKEN_PATTERN = new RegExp(`^${TOKEN_PREFIX}[0-9A-Za-z]{${TOKEN_SECRET_LENGTH}}$`);
 
 export interface GeneratedToken {

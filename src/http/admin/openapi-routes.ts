@@ -79,7 +79,7 @@ function operation(route: AdminRoute): Record<string, unknown> {
   };
 }
 
-export function openApiDocument(routes: readonly AdminRoute[], version: string): Record<string, unknown> {
+function openApiDocument(routes: readonly AdminRoute[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const path = route.url.replace(/:([A-Za-z]+)/g, '{$1}');

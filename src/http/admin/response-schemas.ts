@@ -38,7 +38,7 @@ export const issuedTokenSchema = z.object({
   scimUrl: z.string(),
 });
 
-export const eventSchema = z.object({
+const eventSchema = z.object({
   id: z.string().describe('evt_<tenant id>_<seq>: stable across redeliveries (the webhook-id)'),
   type: z.string().describe('user.created, user.updated, user.deactivated, user.reactivated, user.roles_changed, …'),
   timestamp,

@@ -23,8 +23,6 @@ import type { AttributeDefinition, ResourceTypeDefinition, SchemaDefinition } fr
 /** `ignore` (the default): accept and report; `reject`: answer 400. */
 export type UnknownAttributeMode = 'ignore' | 'reject';
 
-export const UNKNOWN_ATTRIBUTE_MODES: readonly UnknownAttributeMode[] = ['ignore', 'reject'];
-
 export function isUrnKey(key: string): boolean {
   return key.toLowerCase().startsWith('urn:');
 }

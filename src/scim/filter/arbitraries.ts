@@ -203,7 +203,7 @@ function drop<T extends Record<string, unknown>>(value: T): T | undefined {
 }
 
 /** A canonical User body (no id/meta/groups), as the store keeps it. */
-export function arbitraryUser(options: UserArbitraryOptions = {}): fc.Arbitrary<Record<string, unknown>> {
+function arbitraryUser(options: UserArbitraryOptions = {}): fc.Arbitrary<Record<string, unknown>> {
   const word = caseVariant(words(options));
   const email = fc
     .record(

@@ -30,7 +30,7 @@ export interface Projection {
   readonly selections: readonly Selection[];
 }
 
-export const DEFAULT_PROJECTION: Projection = { mode: 'default', selections: [] };
+const DEFAULT_PROJECTION: Projection = { mode: 'default', selections: [] };
 
 function findSchemaByUrn(type: ResourceTypeDefinition, urn: string): SchemaDefinition | undefined {
   const lower = urn.toLowerCase();
