@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { type OpenStoreOptions, openStore } from '../open.js';
 import type { Store } from '../store.js';
-import { createTestSchema, describePostgres, openPostgresTestStore } from './postgres.js';
+import { createTestSchema, describePostgres, openPostgresTestStore, storeWithCleanup } from './postgres.js';
 
 export type BackendName = 'sqlite' | 'postgres';
 
@@ -48,23 +48,10 @@ export interface Site {
 
 async function openSqliteFileStore(options: OpenStoreOptions): Promise<Store> {
   const dir = mkdtempSync(join(tmpdir(), 'scimd-store-'));
-  let store: Store;
-  try {
-    store = await openStore(`file:${join(dir, 'scimd.db')}`, options);
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
-  return {
-    ...store,
-    async close() {
-      try {
-        await store.close();
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
+  return storeWithCleanup(
+    () => openStore(`file:${join(dir, 'scimd.db')}`, options),
+    () => rmSync(dir, { recursive: true, force: true }),
+  );
 }
 
 /** SQLite: in memory for a store, a file in a temporary directory for a site (so it can be dumped). */

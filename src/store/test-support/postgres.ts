@@ -90,14 +90,19 @@ export async function createTestSchema(baseUrl: string): Promise<TestSchema> {
   };
 }
 
-/** A migrated store on a fresh schema; closing the store drops the schema. */
-export async function openPostgresTestStore(baseUrl: string, options: OpenStoreOptions = {}): Promise<Store> {
-  const schema = await createTestSchema(baseUrl);
+/**
+ * The store `open` returns, whose `close` also runs `cleanup` (dropping its schema, deleting its
+ * directory); `cleanup` runs at once when opening fails.
+ */
+export async function storeWithCleanup(
+  open: () => Promise<Store>,
+  cleanup: () => Promise<void> | void,
+): Promise<Store> {
   let store: Store;
   try {
-    store = await openStore(schema.url, options);
+    store = await open();
   } catch (error) {
-    await schema.drop();
+    await cleanup();
     throw error;
   }
   return {
@@ -106,10 +111,16 @@ export async function openPostgresTestStore(baseUrl: string, options: OpenStoreO
       try {
         await store.close();
       } finally {
-        await schema.drop();
+        await cleanup();
       }
     },
   };
+}
+
+/** A migrated store on a fresh schema; closing the store drops the schema. */
+export async function openPostgresTestStore(baseUrl: string, options: OpenStoreOptions = {}): Promise<Store> {
+  const schema = await createTestSchema(baseUrl);
+  return storeWithCleanup(() => openStore(schema.url, options), schema.drop);
 }
 
 /**
