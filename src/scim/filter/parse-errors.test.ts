@@ -5,7 +5,7 @@ import {
   MAX_FILTER_CONDITIONS,
   MAX_FILTER_DEPTH,
   MAX_FILTER_LENGTH,
-  parseAttributeList,
+  parseAttributeSelections,
   parseAttrPath,
   parseFilter,
   parsePatchPath,
@@ -113,7 +113,7 @@ describe('parsePatchPath: invalidPath for the path, invalidFilter inside the bra
   }
 });
 
-describe('parseAttrPath and parseAttributeList reject with invalidPath', () => {
+describe('parseAttrPath and parseAttributeSelections reject with invalidPath', () => {
   const rows: Row[] = [
     ['', 'invalidPath', 'attribute path is empty'],
     ['a b', 'invalidPath', 'unexpected "b" at column 3'],
@@ -129,7 +129,7 @@ describe('parseAttrPath and parseAttributeList reject with invalidPath', () => {
     ['a,b c', 'invalidPath', 'unexpected "c" at column 5'],
   ];
   for (const [text, scimType, message] of lists) {
-    it(`list ${JSON.stringify(text)}`, () => assertRejects(() => parseAttributeList(text), scimType, message));
+    it(`list ${JSON.stringify(text)}`, () => assertRejects(() => parseAttributeSelections(text), scimType, message));
   }
 });
 

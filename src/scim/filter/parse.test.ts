@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { and, cmp, not, or, path, pr, vp } from './arbitraries.js';
 import type { Filter, PatchPath } from './ast.js';
-import { parseAttributeList, parseAttributeSelections, parseAttrPath, parseFilter, parsePatchPath } from './parse.js';
+import { parseAttributeSelections, parseAttrPath, parseFilter, parsePatchPath } from './parse.js';
+
+/** The attribute paths of an `attributes=` list without value filters. */
+const attributeList = (text: string) => parseAttributeSelections(text).map((selection) => selection.path);
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -217,7 +220,7 @@ describe('parseFilter: value paths', () => {
   }
 });
 
-describe('parseAttrPath and parseAttributeList', () => {
+describe('parseAttrPath and the attribute lists of parseAttributeSelections', () => {
   const paths: [string, ReturnType<typeof path>][] = [
     ['userName', { attribute: 'userName' }],
     [' name.givenName ', { attribute: 'name', subAttribute: 'givenName' }],
@@ -231,15 +234,15 @@ describe('parseAttrPath and parseAttributeList', () => {
   }
 
   it('splits, trims and skips empty items', () => {
-    assert.deepStrictEqual(parseAttributeList(`userName, name.givenName ,,${ENT}:department,`), [
+    assert.deepStrictEqual(attributeList(`userName, name.givenName ,,${ENT}:department,`), [
       { attribute: 'userName' },
       { attribute: 'name', subAttribute: 'givenName' },
       { schema: ENT, attribute: 'department' },
     ]);
   });
   it('returns [] for an empty list', () => {
-    assert.deepStrictEqual(parseAttributeList(''), []);
-    assert.deepStrictEqual(parseAttributeList(' , '), []);
+    assert.deepStrictEqual(attributeList(''), []);
+    assert.deepStrictEqual(attributeList(' , '), []);
   });
 });
 

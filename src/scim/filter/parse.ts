@@ -244,24 +244,6 @@ export function parseAttrPath(text: string): AttrPath {
 }
 
 /**
- * Parses an `attributes` / `excludedAttributes` value (RFC 7644 §3.4.2.5): comma-separated
- * paths, whitespace around commas tolerated, empty items ignored. Columns count from the start
- * of the whole list. Throws `invalidPath`.
- */
-export function parseAttributeList(text: string): AttrPath[] {
-  if (text.length > MAX_FILTER_LENGTH) {
-    throw invalidPath(`attribute list is longer than ${MAX_FILTER_LENGTH} characters`);
-  }
-  const paths: AttrPath[] = [];
-  let offset = 0;
-  for (const item of text.split(',')) {
-    if (item.trim() !== '') paths.push(readAttrPath(new Scanner(item, invalidPath, 'path', offset)));
-    offset += item.length + 1;
-  }
-  return paths;
-}
-
-/**
  * Parses a PATCH operation path (RFC 7644 §3.5.2): `attrPath` or `valuePath ["." subAttr]`,
  * e.g. `members[value eq "2819c223"]`, `emails[type eq "work"].value`, `name.familyName`.
  * Structural errors throw `invalidPath`; errors inside the brackets throw `invalidFilter`, as
