@@ -6,76 +6,28 @@
  * winner.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { after, before, it } from 'node:test';
 import { openStore } from '../src/store/open.js';
 import { listMigrations } from '../src/store/sql/migrations/migrate.js';
 import { dialect } from '../src/store/sql/postgres/dialect.js';
 import { createTestSchema, describePostgres, type TestSchema } from '../src/store/test-support/postgres.js';
 import { createTenant, issueToken } from '../src/tenancy/tenants.js';
+import { type ServerProcess, startServerProcess, stopServerProcess } from './support/server-process.js';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const STARTUP_TIMEOUT_MS = 60_000;
-
-interface Server {
-  readonly process: ChildProcess;
-  readonly url: string;
-  readonly stderr: () => string;
-}
-
-/** Starts `scimd serve` from the sources on a free port; resolves once it is listening. */
-async function startServer(databaseUrl: string): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/scimd.ts', 'serve'], {
-    env: {
-      ...process.env,
-      SCIMD_DATABASE_URL: databaseUrl,
-      SCIMD_PORT: '0',
-      SCIMD_HOST: '127.0.0.1',
-      SCIMD_LOG_LEVEL: 'warn',
-      // One public URL, as behind a load balancer: meta.location is the same from either process.
-      SCIMD_PUBLIC_URL: 'https://scim.example.com',
-      SCIMD_DATABASE_POOL_SIZE: '4',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`scimd did not start:\n${stderr}`)), STARTUP_TIMEOUT_MS);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const found = /scimd listening on (http:\/\/\S+)/.exec(stderr);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found[1]!);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`scimd exited with ${code} before listening:\n${stderr}`));
-    });
-  });
-  return { process: child, url, stderr: () => stderr };
-}
-
-async function stopServer(server: Server | undefined): Promise<number | null> {
-  if (!server || server.process.exitCode !== null) return server?.process.exitCode ?? null;
-  const exited = once(server.process, 'exit');
-  server.process.kill('SIGTERM');
-  const [code] = (await exited) as [number | null];
-  return code;
-}
 
 describePostgres('two scimd processes on one PostgreSQL database', (baseUrl) => {
   let schema: TestSchema;
-  let a: Server | undefined;
-  let b: Server | undefined;
+  let a: ServerProcess | undefined;
+  let b: ServerProcess | undefined;
   let token: string;
 
   before(async () => {
     schema = await createTestSchema(baseUrl);
-    [a, b] = await Promise.all([startServer(schema.url), startServer(schema.url)]);
+    [a, b] = await Promise.all(
+      [schema.url, schema.url].map((url) => startServerProcess(url, { SCIMD_DATABASE_POOL_SIZE: '4' })),
+    );
     const store = await openStore(schema.url, { poolSize: 1 });
     try {
       await createTenant(store, { slug: 'acme', name: 'Acme' }, new Date());
@@ -86,11 +38,17 @@ describePostgres('two scimd processes on one PostgreSQL database', (baseUrl) => 
   });
 
   after(async () => {
-    await Promise.all([stopServer(a), stopServer(b)]);
+    await Promise.all([stopServerProcess(a), stopServerProcess(b)]);
     await schema?.drop();
   });
 
-  const send = async (server: Server | undefined, method: string, path: string, body?: unknown, ifMatch?: string) => {
+  const send = async (
+    server: ServerProcess | undefined,
+    method: string,
+    path: string,
+    body?: unknown,
+    ifMatch?: string,
+  ) => {
     const response = await fetch(`${server!.url}/scim/v2${path}`, {
       method,
       headers: {
@@ -171,7 +129,7 @@ describePostgres('two scimd processes on one PostgreSQL database', (baseUrl) => 
   });
 
   it('both stop cleanly on SIGTERM', async () => {
-    const [codeA, codeB] = await Promise.all([stopServer(a), stopServer(b)]);
+    const [codeA, codeB] = await Promise.all([stopServerProcess(a), stopServerProcess(b)]);
     assert.deepEqual([codeA, codeB], [0, 0], `${a?.stderr()}\n${b?.stderr()}`);
   });
 });

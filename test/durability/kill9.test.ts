@@ -13,7 +13,7 @@ import { openStore } from '../../src/store/open.js';
 import { type Backend, describeEachBackend, type Site } from '../../src/store/test-support/backends.js';
 import { hashAdminToken } from '../../src/tenancy/admin-token.js';
 import { createTenant, issueToken } from '../../src/tenancy/tenants.js';
-import { killHard, type ServerProcess, startServerProcess, stopServerProcess } from './server-process.js';
+import { killHard, type ServerProcess, startServerProcess, stopServerProcess } from '../support/server-process.js';
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -43,6 +43,7 @@ describeEachBackend('kill -9 during a write burst', (backend: Backend) => {
   let server: ServerProcess | undefined;
   let token: string;
   const adminToken = randomBytes(24).toString('hex');
+  const adminHash = { SCIMD_ADMIN_TOKEN_HASH: `sha256:${hashAdminToken(adminToken)}` };
   const writes: Write[] = [];
   const groups: string[] = [];
   let inFlightAtKill = 0;
@@ -70,7 +71,7 @@ describeEachBackend('kill -9 during a write burst', (backend: Backend) => {
     } finally {
       await store.close();
     }
-    server = await startServerProcess(site.databaseUrl, hashAdminToken(adminToken));
+    server = await startServerProcess(site.databaseUrl, adminHash);
     for (const name of ['kill9 a', 'kill9 b']) {
       const created = await send('POST', '/Groups', { schemas: [CORE_GROUP], displayName: name });
       assert.equal(created.status, 201);
@@ -148,7 +149,7 @@ describeEachBackend('kill -9 during a write burst', (backend: Backend) => {
     console.log(
       `kill -9 on ${backend.name}: ${acked} acknowledged, ${inFlightAtKill} in flight at the kill, ${writes.length - acked} unacknowledged`,
     );
-    server = await startServerProcess(site.databaseUrl, hashAdminToken(adminToken));
+    server = await startServerProcess(site.databaseUrl, adminHash);
   });
 
   it('has every acknowledged write, each with its event, events numbered 1…n without gaps, nothing half-applied', async () => {

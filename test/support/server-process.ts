@@ -1,6 +1,7 @@
 /**
- * A real `scimd serve` process (from the sources, through tsx) on a given database, on a free
- * port, with the admin API on (for the change feed). Resolves once it is listening.
+ * A real `scimd serve` process (from the sources, through tsx) on a given database and a free
+ * port, for the tests that need real processes (test/processes.test.ts, the kill -9 durability
+ * test). Resolves once it is listening.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,7 +14,11 @@ export interface ServerProcess {
   stderr(): string;
 }
 
-export async function startServerProcess(databaseUrl: string, adminTokenHash: string): Promise<ServerProcess> {
+/** `env` adds to the defaults below (e.g. `SCIMD_ADMIN_TOKEN_HASH` for the change feed). */
+export async function startServerProcess(
+  databaseUrl: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/scimd.ts', 'serve'], {
     env: {
       ...process.env,
@@ -21,8 +26,9 @@ export async function startServerProcess(databaseUrl: string, adminTokenHash: st
       SCIMD_PORT: '0',
       SCIMD_HOST: '127.0.0.1',
       SCIMD_LOG_LEVEL: 'warn',
+      // One public URL, as behind a load balancer: meta.location is the same from every process.
       SCIMD_PUBLIC_URL: 'https://scim.example.com',
-      SCIMD_ADMIN_TOKEN_HASH: `sha256:${adminTokenHash}`,
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -53,9 +59,13 @@ export async function killHard(server: ServerProcess): Promise<void> {
   await exited;
 }
 
-export async function stopServerProcess(server: ServerProcess | undefined): Promise<void> {
-  if (!server || server.child.exitCode !== null || server.child.signalCode !== null) return;
+/** SIGTERM, then the exit code once it has exited (null if it died of a signal). */
+export async function stopServerProcess(server: ServerProcess | undefined): Promise<number | null> {
+  if (!server || server.child.exitCode !== null || server.child.signalCode !== null) {
+    return server?.child.exitCode ?? null;
+  }
   const exited = once(server.child, 'exit');
   server.child.kill('SIGTERM');
-  await exited;
+  const [code] = (await exited) as [number | null];
+  return code;
 }
