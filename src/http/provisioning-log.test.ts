@@ -20,6 +20,21 @@ async function entries(h: Harness, count: number): Promise<RequestLogEntry[]> {
   assert.fail(`expected ${count} provisioning log entries`);
 }
 
+/** A store whose every provisioning-log append fails with `message`; `calls()` counts them. */
+function storeFailingToAppend(message: string): { store: Store; calls: () => number } {
+  let calls = 0;
+  const store = {
+    tenants: { getBySlug: async () => ({ id: 'tenant-1' }) },
+    requestLog: {
+      append: async () => {
+        calls++;
+        throw new Error(message);
+      },
+    },
+  } as unknown as Store;
+  return { store, calls: () => calls };
+}
+
 describeEachBackend('provisioning log', (backend) => {
   let h: Harness;
   before(async () => {
@@ -190,16 +205,7 @@ describe('provisioning log failures', () => {
   it('logs a batch it cannot write, and goes on', async () => {
     const app = Fastify();
     const { errors, log } = capture();
-    let calls = 0;
-    const store = {
-      tenants: { getBySlug: async () => ({ id: 'tenant-1' }) },
-      requestLog: {
-        append: async () => {
-          calls++;
-          throw new Error('disk full');
-        },
-      },
-    } as unknown as Store;
+    const { store, calls } = storeFailingToAppend('disk full');
     const provisioningLog = createProvisioningLog(store, { maxBodyBytes: 1000, maxBatch: 1 }, log);
     await app.register(async (scope) => {
       provisioningLog.register(scope, () => 'acme');
@@ -207,7 +213,7 @@ describe('provisioning log failures', () => {
     });
     for (let i = 0; i < 2; i++) assert.equal((await app.inject({ method: 'GET', url: '/ok' })).statusCode, 200);
     await provisioningLog.close();
-    assert.equal(calls, 2);
+    assert.equal(calls(), 2);
     assert.deepEqual(errors, ['could not write the provisioning log', 'could not write the provisioning log']);
     await app.close();
   });
@@ -279,16 +285,7 @@ describe('provisioning log: one entry never drops another (#12.1, #12.5)', () =>
   it('gives up on a failed batch once its first entries fail alone too: the database is down', async () => {
     const app = Fastify();
     const { lines, log } = recordingLog();
-    let calls = 0;
-    const store = {
-      tenants: { getBySlug: async () => ({ id: 'tenant-1' }) },
-      requestLog: {
-        append: async () => {
-          calls++;
-          throw new Error('connection refused');
-        },
-      },
-    } as unknown as Store;
+    const { store, calls } = storeFailingToAppend('connection refused');
     const provisioningLog = createProvisioningLog(store, { maxBodyBytes: 1000, maxBatch: 1000 }, log);
     await app.register(async (scope) => {
       provisioningLog.register(scope, () => 'acme');
@@ -296,7 +293,7 @@ describe('provisioning log: one entry never drops another (#12.1, #12.5)', () =>
     });
     for (let i = 0; i < 10; i++) assert.equal((await app.inject({ method: 'GET', url: '/ok' })).statusCode, 200);
     await provisioningLog.close();
-    assert.equal(calls, 1 + 3);
+    assert.equal(calls(), 1 + 3);
     assert.deepEqual(
       lines.map((l) => [l.level, l.message, l.detail['entries']]),
       [

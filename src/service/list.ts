@@ -25,20 +25,17 @@ import { type ListResponse, listResponse } from '../scim/messages.js';
 import type { Projection } from '../scim/resource/project.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
 import { URN } from '../scim/schema/urns.js';
+import type { SearchRequest } from '../scim/search-request.js';
 import type { KeysetPosition, ResourceQuery, SortOrder } from '../store/store.js';
 import type { RequestContext } from './context.js';
 import { DEFAULT_PAGE_BYTES, fillPage, newPageBudget } from './page-fill.js';
 
-/** List parameters as they arrive (query string or SearchRequest body), not yet checked. */
-export interface ListParameters {
-  readonly filter?: string;
-  readonly sortBy?: string;
-  readonly sortOrder?: string;
-  readonly startIndex?: string | number;
-  readonly count?: string | number;
-  /** RFC 9865: present (possibly empty) selects cursor paging. */
-  readonly cursor?: unknown;
-}
+/**
+ * List parameters as they arrive (query string or SearchRequest body), not yet checked: the
+ * SearchRequest's members without the projection. A `cursor` present (possibly empty) selects
+ * RFC 9865 cursor paging.
+ */
+export type ListParameters = Omit<SearchRequest, 'attributes' | 'excludedAttributes'>;
 
 /** A ListResponse page; cursor pages carry `nextCursor` and no `startIndex` (RFC 9865 §2). */
 export type ListPage = ListResponse & { nextCursor?: string };
