@@ -16,7 +16,7 @@ const SRC = 'src';
  * roles (store.ts), the outbox, endpoints and provisioning log (events-port.ts), and the shapes
  * both use (shapes.ts). Backends are reached only through `store/open.ts` (composition roots).
  */
-const STORE_PORT = ['store/store.ts', 'store/events-port.ts', 'store/shapes.ts'];
+const STORE_PORT = ['store/store.ts', 'store/events-port.ts', 'store/shapes.ts', 'store/console-port.ts'];
 
 const RULES: Record<string, { internal: string[]; external: boolean }> = {
   scim: { internal: ['scim/'], external: false },
