@@ -155,7 +155,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsolePageOptions> = async (web,
     return reply.redirect('/console/sign-in?reason=signed-out', 303);
   });
 
-  await web.register(tenantsPages, options);
-  await web.register(tenantPages, options);
-  await web.register(directoryPages, options);
+  // The page modules share this plugin's prefix; `options` carries it, so it is left out here.
+  const { prefix: _prefix, ...pageOptions } = options as ConsolePageOptions & { prefix?: string };
+  for (const pages of [tenantsPages, tenantPages, directoryPages]) await web.register(pages, pageOptions);
 };
