@@ -63,10 +63,13 @@ describe('scimd help, version and unknown commands', () => {
   it('exits 2 for unknown subcommands, options and argument counts', async () => {
     const { run } = freshDb();
     const cases: [string[], string][] = [
-      [['tenants'], 'scimd: missing tenants command (create, list, show, disable, enable or delete)\n'],
+      [
+        ['tenants'],
+        'scimd: missing tenants command (create, list, show, disable, enable, delete, roles or setup-link)\n',
+      ],
       [
         ['tenants', 'rename', 'acme'],
-        'scimd: unknown tenants command "rename" (expected create, list, show, disable, enable or delete)\n',
+        'scimd: unknown tenants command "rename" (expected create, list, show, disable, enable, delete, roles or setup-link)\n',
       ],
       [['tokens'], 'scimd: missing tokens command (issue, list or revoke)\n'],
       [['tokens', 'rotate'], 'scimd: unknown tokens command "rotate" (expected issue, list or revoke)\n'],

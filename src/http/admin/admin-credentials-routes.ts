@@ -6,11 +6,7 @@ import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
 import type { AdminCredentialRecord } from '../../store/console-port.js';
 import type { Store } from '../../store/store.js';
-import {
-  createAdminCredential,
-  listAdminCredentials,
-  revokeAdminCredential,
-} from '../../tenancy/admin-credentials.js';
+import { createAdminCredential, listAdminCredentials, revokeAdminCredential } from '../../tenancy/admin-credentials.js';
 import { adminCredentialSchema, createdAdminCredentialSchema } from './response-schemas.js';
 import { defineRoute, registerRoutes } from './route-spec.js';
 
