@@ -38,9 +38,19 @@ function safeNext(next: unknown): string {
     : '/console/tenants';
 }
 
+/**
+ * @fastify/session can only mark the cookie Secure per request with `secure: 'auto'`, and then
+ * downgrades SameSite to Lax on plain HTTP; the console wants Strict in both cases.
+ */
+function strictCookie(request: FastifyRequest): void {
+  const cookie = request.session?.cookie;
+  if (cookie) cookie.sameSite = 'strict';
+}
+
 async function signIn(request: FastifyRequest, who: string, credentialId: string | null, now: Date, bootstrap = false) {
   // A new session id at every sign-in: a session id planted before sign-in is worthless.
   await request.session.regenerate();
+  strictCookie(request);
   request.session.who = who;
   request.session.credentialId = credentialId;
   request.session.signedInAt = now.getTime();
@@ -54,6 +64,8 @@ export const consoleRoutes: FastifyPluginAsync<ConsolePageOptions> = async (web,
   web.setNotFoundHandler((request, reply) =>
     sendErrorPage(request, reply, { status: 404, title: 'Not found', detail: 'There is no console page at this address.' }),
   );
+
+  web.addHook('preHandler', async (request) => strictCookie(request));
 
   // Every POST carries the CSRF token of the page it came from (checked after the body is parsed).
   web.addHook('preHandler', (request, reply, done) => {

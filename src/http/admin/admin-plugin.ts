@@ -82,13 +82,14 @@ function adminCredential(header: string | undefined): string | undefined {
 }
 
 /**
- * Mounts the admin API on `app` when `config.adminTokenHash` is set or `config.consoleEnabled`
- * is true; otherwise does nothing.
+ * Mounts the admin API on `app` unless there is no `config.adminTokenHash` and the console is
+ * off (`consoleEnabled: false`); the console being on by default, credentials created there
+ * then work here too.
  */
 export async function registerAdminApi(app: FastifyInstance, context: AdminContext): Promise<void> {
   const { store, clock } = context;
   const expectedHash = context.config.adminTokenHash;
-  if (expectedHash === undefined && context.config.consoleEnabled !== true) return;
+  if (expectedHash === undefined && context.config.consoleEnabled === false) return;
   await app.register(
     async (admin) => {
       admin.setErrorHandler(handleAdminError);
