@@ -18,6 +18,7 @@ export interface DiagnosedRequest {
   readonly path: string;
   /** The SCIM error message as logged (redacted, maybe truncated), or null. */
   readonly responseBody: string | null;
+  /** Read from the entry but not needed: a request refused before authentication is a 401 either way. */
   readonly authenticated?: boolean;
 }
 
