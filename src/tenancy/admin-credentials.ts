@@ -27,6 +27,29 @@ export type AdminVerification =
     }
   | { readonly ok: false };
 
+/** A credential as lists show it (CLI `--json`, admin API): never the token or its hash. */
+export interface AdminCredentialView {
+  readonly id: string;
+  readonly label: string;
+  readonly hint: string;
+  readonly status: 'active' | 'revoked';
+  readonly created: string;
+  readonly revokedAt: string | null;
+  readonly lastUsedAt: string | null;
+}
+
+export function viewAdminCredential(credential: AdminCredentialRecord): AdminCredentialView {
+  return {
+    id: credential.id,
+    label: credential.label,
+    hint: credential.hint,
+    status: credential.revokedAt === null ? 'active' : 'revoked',
+    created: credential.created,
+    revokedAt: credential.revokedAt,
+    lastUsedAt: credential.lastUsedAt,
+  };
+}
+
 /** Creates a labelled admin credential; the token is returned once. */
 export async function createAdminCredential(store: Store, label: string, now: Date): Promise<CreatedAdminCredential> {
   const checked = checkText('credential label', label, MAX_LABEL_LENGTH);

@@ -4,28 +4,19 @@
  */
 import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
-import type { AdminCredentialRecord } from '../../store/console-port.js';
 import type { Store } from '../../store/store.js';
-import { createAdminCredential, listAdminCredentials, revokeAdminCredential } from '../../tenancy/admin-credentials.js';
+import {
+  createAdminCredential,
+  listAdminCredentials,
+  revokeAdminCredential,
+  viewAdminCredential,
+} from '../../tenancy/admin-credentials.js';
 import { adminCredentialSchema, createdAdminCredentialSchema } from './response-schemas.js';
 import { defineRoute, registerRoutes } from './route-spec.js';
 
 export interface AdminCredentialRoutesOptions {
   readonly store: Store;
   readonly clock: () => Date;
-}
-
-/** A credential as lists show it: never the token or its hash. */
-export function viewAdminCredential(credential: AdminCredentialRecord) {
-  return {
-    id: credential.id,
-    label: credential.label,
-    hint: credential.hint,
-    status: credential.revokedAt === null ? ('active' as const) : ('revoked' as const),
-    created: credential.created,
-    revokedAt: credential.revokedAt,
-    lastUsedAt: credential.lastUsedAt,
-  };
 }
 
 export const adminCredentialRoutes: FastifyPluginCallback<AdminCredentialRoutesOptions> = (admin, options, done) => {
