@@ -128,6 +128,8 @@ export const consoleRoutes: FastifyPluginAsync<ConsolePageOptions> = async (web,
       return signInPage(request, reply, { next, message: 'That admin token is not valid. Check it and try again.' }, 401);
     }
     await signIn(request, result.who, result.credentialId, now);
+    // Sessions that timed out are never read again; sign-ins are rare enough to sweep them here.
+    await store.console.sessions.prune(now.toISOString());
     return reply.redirect(next, 303);
   });
 

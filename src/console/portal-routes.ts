@@ -47,6 +47,9 @@ const CLOSED: Record<string, { status: number; title: string; detail: string }> 
   },
 };
 
+/** Openings of one link from one address closer together than this are recorded once. */
+const REOPEN_MS = 10 * 60_000;
+
 const clientOf = (request: FastifyRequest) => ({
   address: request.ip,
   userAgent: request.headers['user-agent']?.slice(0, 300) ?? null,
@@ -107,10 +110,23 @@ export const portalRoutes: FastifyPluginAsync<ConsolePageOptions> = async (web, 
     });
   }
 
+  /**
+   * Records an opening, unless the same address opened the link in the last `REOPEN_MS`: a
+   * reload is not news to the operator, and reloads must not grow the link's history unbounded.
+   */
+  async function recordOpening(link: SetupLinkRecord, request: FastifyRequest, now: Date) {
+    const client = clientOf(request);
+    const recent = await store.console.setupLinks.listEvents(link.tenantId, { linkId: link.id, limit: 20 });
+    const reopened = recent.some(
+      (e) => e.kind === 'opened' && e.clientAddress === client.address && now.getTime() - Date.parse(e.time) < REOPEN_MS,
+    );
+    if (!reopened) await recordSetupLinkUse(store, link, 'opened', client, now);
+  }
+
   web.get('/:link', async (request, reply) => {
     const resolved = await resolve(request, reply);
     if (resolved === undefined) return reply;
-    await recordSetupLinkUse(store, resolved.link, 'opened', clientOf(request), clock());
+    await recordOpening(resolved.link, request, clock());
     return portalPage(request, reply, resolved);
   });
 

@@ -38,6 +38,11 @@ describeEachBackend('setup portal', (backend) => {
     assert.ok(!page.body.includes(link.slice(-20)) || page.body.includes(`/setup/${link}/`), 'the link only in its own forms');
     const events = await listSetupLinkEvents(harness.store, 'acme', {});
     assert.equal(events[0]?.kind, 'opened');
+    // A reload from the same address within ten minutes is not recorded again.
+    await client.get(`/setup/${link}`);
+    const linkId = events[0]!.linkId;
+    const openings = (await listSetupLinkEvents(harness.store, 'acme', { linkId })).filter((e) => e.kind === 'opened');
+    assert.equal(openings.length, 1);
     assert.equal(page.headers['referrer-policy'], 'no-referrer');
     assert.equal(page.headers['cache-control'], 'no-store');
   });
