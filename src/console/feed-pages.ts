@@ -4,10 +4,8 @@
  * over Server-Sent Events, rendered by the same row partial as the page.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { EVENT_TYPES } from '../events/change-events.js';
-import type { EventJson } from '../events/event-json.js';
 import { badRequest } from '../scim/errors.js';
-import { parseCursor, readChangeFeed } from '../service/change-feed.js';
+import { EVENT_TYPES, type FeedPage, parseCursor, readChangeFeed } from '../service/change-feed.js';
 import type { Store } from '../store/store.js';
 import { getTenant } from '../tenancy/tenants.js';
 import type { ConsolePageOptions } from './console-routes.js';
@@ -28,6 +26,8 @@ function typeOf(text: string): string {
   }
   return text;
 }
+
+type EventJson = FeedPage['events'][number];
 
 const matches = (type: string) => (event: EventJson) => type === '' || event.type === type;
 

@@ -10,6 +10,8 @@ import { generateAdminToken } from '../tenancy/admin-token.js';
 import { ConsoleClient, pageText } from './test-support/console-client.js';
 
 const admin = generateAdminToken();
+/** Entries of one millisecond are ordered by their random id bits: keep requests apart in time. */
+const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
 const USER = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'log-page@example.com' };
 
 /** The provisioning log is written in batches: wait until the entry of `requestId` is stored. */
@@ -37,22 +39,28 @@ describeEachBackend('console: provisioning log pages (#15)', (backend) => {
     const created = await h.request('POST', '/t/acme/scim/v2/Users', USER, id('r-create'));
     assert.equal(created.statusCode, 201);
     userId = created.json<{ id: string }>().id;
+    await tick();
     assert.equal((await h.request('POST', '/t/acme/scim/v2/Users', USER, id('r-conflict'))).statusCode, 409);
+    await tick();
     assert.equal((await h.request('GET', '/t/acme/scim/v2/Groups', undefined, id('r-groups'))).statusCode, 200);
     const patch = {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
       Operations: [{ op: 'replace', path: 'displayName', value: 'Log Page' }],
     };
+    await tick();
     assert.equal((await h.request('PATCH', `/t/acme/scim/v2/Users/${userId}`, patch, id('r-patch'))).statusCode, 200);
+    await tick();
     const refused = await h.request('GET', '/t/acme/scim/v2/Users', undefined, {
       ...id('r-refused'),
       authorization: 'Bearer not-a-token',
     });
     assert.equal(refused.statusCode, 401);
+    await tick();
     assert.equal(
       (await h.request('GET', '/t/acme/scim/v2/ServiceProviderConfig', undefined, id('r-other'))).statusCode,
       200,
     );
+    await tick();
     assert.equal(
       (await h.request('DELETE', '/t/acme/scim/v2/Users/no-such-user', undefined, id('r-missing'))).statusCode,
       404,
@@ -120,6 +128,7 @@ describeEachBackend('console: provisioning log pages (#15)', (backend) => {
   it('pages older entries with the same filters', async () => {
     const globex = { authorization: `Bearer ${h.otherToken}` };
     for (let i = 0; i < 51; i++) {
+      await tick();
       await h.request('GET', '/t/globex/scim/v2/Users', undefined, { ...globex, 'x-request-id': `g${i}` });
     }
     await waitForEntry(h, 'globex', 'g50');

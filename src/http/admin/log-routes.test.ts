@@ -70,6 +70,9 @@ describeEachBackend(
       assert.equal(user.statusCode, 201);
       const id = user.json<{ id: string }>().id;
       const globex = { authorization: `Bearer ${h.otherToken}` };
+      // Entries of one millisecond are ordered by their random id bits: keep requests apart in time.
+      const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
+      await tick();
       await h.request(
         'PATCH',
         `/t/globex/scim/v2/Users/${id}`,
@@ -79,7 +82,9 @@ describeEachBackend(
         },
         globex,
       );
+      await tick();
       await h.request('GET', '/t/globex/scim/v2/Groups', undefined, globex);
+      await tick();
       await h.request('GET', '/t/globex/scim/v2/ServiceProviderConfig', undefined, {
         ...globex,
         'x-request-id': 'last',
