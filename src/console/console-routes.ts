@@ -9,6 +9,8 @@ import { type ConsoleOptions, DEFAULT_ABSOLUTE_TIMEOUT_MS } from './console-plug
 import { sendErrorPage } from './error-page.js';
 import { formText } from './forms.js';
 import { directoryPages } from './directory-pages.js';
+import { feedPages } from './feed-pages.js';
+import { logPages } from './log-pages.js';
 import { sendPage } from './render.js';
 import type { LiveStreams } from './sse.js';
 import { tenantPages } from './tenant-pages.js';
@@ -171,5 +173,5 @@ export const consoleRoutes: FastifyPluginAsync<ConsolePageOptions> = async (web,
 
   // The page modules share this plugin's prefix; `options` carries it, so it is left out here.
   const { prefix: _prefix, ...pageOptions } = options as ConsolePageOptions & { prefix?: string };
-  for (const pages of [tenantsPages, tenantPages, directoryPages]) await web.register(pages, pageOptions);
+  for (const pages of [tenantsPages, tenantPages, directoryPages, logPages, feedPages]) await web.register(pages, pageOptions);
 };
