@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type Config, ConfigError } from './config/config.js';
-import { consoleEnabled } from './console/console-plugin.js';
+import { consoleEnabled } from './console/console-options.js';
 import { FirstRunGate } from './console/first-run.js';
 import { startEventServices } from './events/event-services.js';
 import { buildApp } from './http/app.js';
@@ -101,7 +101,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     // Webhook delivery and retention (docs/webhooks.md); stopped before the database closes.
     const events = startEventServices(store, config, app.log);
     const url = `http://${host}:${port}`;
-    await announceFirstRun(config, store, firstRun, url, options.announce ?? ((line) => process.stderr.write(`${line}\n`)));
+    await announceFirstRun(
+      config,
+      store,
+      firstRun,
+      url,
+      options.announce ?? ((line) => process.stderr.write(`${line}\n`)),
+    );
     let closing: Promise<void> | undefined;
     return {
       url,

@@ -3,14 +3,14 @@
  * on SQLite and PostgreSQL: who gets in, how long a session lasts, what a forged form does.
  */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from '../http/app.js';
 import { type Harness, startHarness, TEST_CONFIG } from '../http/test-support/harness.js';
 import { describeEachBackend } from '../store/test-support/backends.js';
 import { generateAdminToken } from '../tenancy/admin-token.js';
 import { listTenants } from '../tenancy/tenants.js';
-import { SESSION_COOKIE } from './console-plugin.js';
+import { SESSION_COOKIE } from './console-options.js';
 import { FirstRunGate } from './first-run.js';
 import { ConsoleClient, pageText } from './test-support/console-client.js';
 
@@ -219,7 +219,11 @@ describeEachBackend('console first run', (backend) => {
       // The credential works for a new sign-in and for the admin API.
       const later = new ConsoleClient(app);
       assert.equal((await later.signIn(token)).statusCode, 303);
-      const api = await app.inject({ method: 'GET', url: '/admin/v1/tenants', headers: { authorization: `Bearer ${token}` } });
+      const api = await app.inject({
+        method: 'GET',
+        url: '/admin/v1/tenants',
+        headers: { authorization: `Bearer ${token}` },
+      });
       assert.equal(api.statusCode, 200);
       // The credential page never shows the token again.
       assert.ok(!(await later.get('/console/tenants')).body.includes(token));

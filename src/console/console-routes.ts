@@ -5,14 +5,14 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { createAdminCredential, verifyAdminPresented } from '../tenancy/admin-credentials.js';
-import { type ConsoleOptions, DEFAULT_ABSOLUTE_TIMEOUT_MS } from './console-plugin.js';
-import { sendErrorPage } from './error-page.js';
-import { formText } from './forms.js';
+import type { ConsolePageOptions } from './console-options.js';
+import { DEFAULT_ABSOLUTE_TIMEOUT_MS } from './console-options.js';
 import { directoryPages } from './directory-pages.js';
+import { sendErrorPage } from './error-page.js';
 import { feedPages } from './feed-pages.js';
+import { formText } from './forms.js';
 import { logPages } from './log-pages.js';
 import { sendPage } from './render.js';
-import type { LiveStreams } from './sse.js';
 import { tenantPages } from './tenant-pages.js';
 import { tenantsPages } from './tenants-pages.js';
 
@@ -27,8 +27,6 @@ declare module 'fastify' {
     bootstrap?: boolean;
   }
 }
-
-export type ConsolePageOptions = ConsoleOptions & { readonly live: LiveStreams };
 
 const PUBLIC_PATHS = new Set(['/console/sign-in', '/console/first-run']);
 const WELCOME = '/console/welcome';
@@ -64,7 +62,11 @@ export const consoleRoutes: FastifyPluginAsync<ConsolePageOptions> = async (web,
   const absoluteMs = config.consoleAbsoluteTimeoutMs ?? DEFAULT_ABSOLUTE_TIMEOUT_MS;
 
   web.setNotFoundHandler((request, reply) =>
-    sendErrorPage(request, reply, { status: 404, title: 'Not found', detail: 'There is no console page at this address.' }),
+    sendErrorPage(request, reply, {
+      status: 404,
+      title: 'Not found',
+      detail: 'There is no console page at this address.',
+    }),
   );
 
   web.addHook('preHandler', async (request) => strictCookie(request));
@@ -79,8 +81,7 @@ export const consoleRoutes: FastifyPluginAsync<ConsolePageOptions> = async (web,
     const path = request.url.split('?')[0]!.replace(/\/+$/, '');
     if (PUBLIC_PATHS.has(path)) return;
     const session = request.session;
-    const expired =
-      session.signedInAt !== undefined && clock().getTime() - session.signedInAt >= absoluteMs;
+    const expired = session.signedInAt !== undefined && clock().getTime() - session.signedInAt >= absoluteMs;
     const revoked =
       session.credentialId != null &&
       (await store.console.adminCredentials.list()).every((c) => c.id !== session.credentialId || c.revokedAt !== null);
@@ -103,8 +104,19 @@ export const consoleRoutes: FastifyPluginAsync<ConsolePageOptions> = async (web,
     return reply.redirect(`/console/sign-in?${query}`, 303);
   }
 
-  const signInPage = (request: FastifyRequest, reply: FastifyReply, data: { next: string; message?: string }, status = 200) =>
-    sendPage(request, reply, 'sign-in', { title: 'Sign in', firstRunPending: firstRun?.pending(clock()) ?? false, ...data }, status);
+  const signInPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    data: { next: string; message?: string },
+    status = 200,
+  ) =>
+    sendPage(
+      request,
+      reply,
+      'sign-in',
+      { title: 'Sign in', firstRunPending: firstRun?.pending(clock()) ?? false, ...data },
+      status,
+    );
 
   const REASONS: Record<string, string> = {
     expired: 'Your session reached its time limit. Sign in again.',
@@ -127,7 +139,12 @@ export const consoleRoutes: FastifyPluginAsync<ConsolePageOptions> = async (web,
     const next = safeNext(body?.['next']);
     if (!result.ok) {
       request.log.info('console sign-in refused');
-      return signInPage(request, reply, { next, message: 'That admin token is not valid. Check it and try again.' }, 401);
+      return signInPage(
+        request,
+        reply,
+        { next, message: 'That admin token is not valid. Check it and try again.' },
+        401,
+      );
     }
     await signIn(request, result.who, result.credentialId, now);
     // Sessions that timed out are never read again; sign-ins are rare enough to sweep them here.
@@ -173,5 +190,6 @@ export const consoleRoutes: FastifyPluginAsync<ConsolePageOptions> = async (web,
 
   // The page modules share this plugin's prefix; `options` carries it, so it is left out here.
   const { prefix: _prefix, ...pageOptions } = options as ConsolePageOptions & { prefix?: string };
-  for (const pages of [tenantsPages, tenantPages, directoryPages, logPages, feedPages]) await web.register(pages, pageOptions);
+  for (const pages of [tenantsPages, tenantPages, directoryPages, logPages, feedPages])
+    await web.register(pages, pageOptions);
 };

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { getGroupDetail, getUserDetail, searchGroups, searchUsers } from '../tenancy/directory.js';
 import { getTenant } from '../tenancy/tenants.js';
-import type { ConsolePageOptions } from './console-routes.js';
+import type { ConsolePageOptions } from './console-options.js';
 import { sendPage } from './render.js';
 
 function listQuery(request: FastifyRequest) {
@@ -30,7 +30,13 @@ export const directoryPages: FastifyPluginAsync<ConsolePageOptions> = async (web
     const tenant = await getTenant(store, params(request).slug);
     const { q, start } = listQuery(request);
     const page = await searchGroups(store, tenant.slug, q, start);
-    return sendPage(request, reply, 'groups', { title: `Groups of ${tenant.name}`, section: 'tenants', tenant, q, page });
+    return sendPage(request, reply, 'groups', {
+      title: `Groups of ${tenant.name}`,
+      section: 'tenants',
+      tenant,
+      q,
+      page,
+    });
   });
 
   web.get('/tenants/:slug/groups/:id', async (request, reply) => {

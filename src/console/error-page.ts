@@ -41,7 +41,11 @@ export function toPageError(error: unknown, log: FastifyBaseLogger): PageError {
     return { status, title: TITLES[status] ?? 'That did not work', detail: 'The request could not be understood.' };
   }
   log.error({ err: error }, 'console page failed');
-  return { status: 500, title: 'Something went wrong', detail: 'The server could not complete this request; it has been logged.' };
+  return {
+    status: 500,
+    title: 'Something went wrong',
+    detail: 'The server could not complete this request; it has been logged.',
+  };
 }
 
 export function sendErrorPage(request: FastifyRequest, reply: FastifyReply, error: PageError): FastifyReply {

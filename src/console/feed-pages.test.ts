@@ -4,7 +4,7 @@ import { type Harness, startHarness } from '../http/test-support/harness.js';
 import { readChangeFeed } from '../service/change-feed.js';
 import { describeEachBackend } from '../store/test-support/backends.js';
 import { generateAdminToken } from '../tenancy/admin-token.js';
-import { SESSION_COOKIE } from './console-plugin.js';
+import { SESSION_COOKIE } from './console-options.js';
 import { ConsoleClient } from './test-support/console-client.js';
 
 const admin = generateAdminToken();

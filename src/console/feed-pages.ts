@@ -8,7 +8,7 @@ import { badRequest } from '../scim/errors.js';
 import { EVENT_TYPES, type FeedPage, parseCursor, readChangeFeed } from '../service/change-feed.js';
 import type { Store } from '../store/store.js';
 import { getTenant } from '../tenancy/tenants.js';
-import type { ConsolePageOptions } from './console-routes.js';
+import type { ConsolePageOptions } from './console-options.js';
 import { renderTemplate, sendPage } from './render.js';
 import { chooseTenant, queryText } from './tenant-choice.js';
 

@@ -15,7 +15,7 @@ import {
   queryRequestLog,
 } from '../service/request-log.js';
 import { getTenant } from '../tenancy/tenants.js';
-import type { ConsolePageOptions } from './console-routes.js';
+import type { ConsolePageOptions } from './console-options.js';
 import { sendPage } from './render.js';
 import { chooseTenant, queryText } from './tenant-choice.js';
 

@@ -15,8 +15,8 @@ import type { TenantRecord } from '../store/store.js';
 import { connectionStatus } from '../tenancy/connection-status.js';
 import { generatePortalToken, recordSetupLinkUse, resolveSetupLink } from '../tenancy/setup-links.js';
 import { scimUrlFor } from '../tenancy/tenants.js';
-import { DEFAULT_SETUP_TOKEN_GRACE_MS } from './console-plugin.js';
-import type { ConsolePageOptions } from './console-routes.js';
+import type { ConsolePageOptions } from './console-options.js';
+import { DEFAULT_SETUP_TOKEN_GRACE_MS } from './console-options.js';
 import { sendErrorPage } from './error-page.js';
 import { renderTemplate, sendPage } from './render.js';
 
@@ -104,7 +104,10 @@ export const portalRoutes: FastifyPluginAsync<ConsolePageOptions> = async (web, 
       linkPath: `/setup/${(request.params as { link: string }).link}`,
       scimUrl: scimUrlFor(originOf(request), tenant.slug),
       graceHours: Math.round(graceMs / 3600_000),
-      guideHtml: renderSectionsHtml(guide.sections.filter((s) => s.id !== 'values'), { headingLevel: 3 }),
+      guideHtml: renderSectionsHtml(
+        guide.sections.filter((s) => s.id !== 'values'),
+        { headingLevel: 3 },
+      ),
       statusHtml: await statusPanel(tenant, input),
       ...extras,
     });
@@ -118,7 +121,8 @@ export const portalRoutes: FastifyPluginAsync<ConsolePageOptions> = async (web, 
     const client = clientOf(request);
     const recent = await store.console.setupLinks.listEvents(link.tenantId, { linkId: link.id, limit: 20 });
     const reopened = recent.some(
-      (e) => e.kind === 'opened' && e.clientAddress === client.address && now.getTime() - Date.parse(e.time) < REOPEN_MS,
+      (e) =>
+        e.kind === 'opened' && e.clientAddress === client.address && now.getTime() - Date.parse(e.time) < REOPEN_MS,
     );
     if (!reopened) await recordSetupLinkUse(store, link, 'opened', client, now);
   }

@@ -8,7 +8,7 @@ import { type Harness, startHarness } from '../http/test-support/harness.js';
 import { describeEachBackend } from '../store/test-support/backends.js';
 import { createSetupLink, listSetupLinkEvents, listSetupLinks, revokeSetupLink } from '../tenancy/setup-links.js';
 import { createTenant, listTokens, setTenantStatus } from '../tenancy/tenants.js';
-import { CSRF_COOKIE } from './console-plugin.js';
+import { CSRF_COOKIE } from './console-options.js';
 import { ConsoleClient, pageText } from './test-support/console-client.js';
 
 const ENTRA_AGENT = 'Azure Active Directory SCIM Client';
@@ -35,7 +35,10 @@ describeEachBackend('setup portal', (backend) => {
     assert.match(text, /Waiting for Test Connection/);
     assert.match(text, /Provisioning Mode/);
     assert.ok(!text.includes('Globex'), 'nothing of another tenant');
-    assert.ok(!page.body.includes(link.slice(-20)) || page.body.includes(`/setup/${link}/`), 'the link only in its own forms');
+    assert.ok(
+      !page.body.includes(link.slice(-20)) || page.body.includes(`/setup/${link}/`),
+      'the link only in its own forms',
+    );
     const events = await listSetupLinkEvents(harness.store, 'acme', {});
     assert.equal(events[0]?.kind, 'opened');
     // A reload from the same address within ten minutes is not recorded again.
@@ -71,7 +74,9 @@ describeEachBackend('setup portal', (backend) => {
     const again = /<code id="secret-token">(scimd_\w+)<\/code>/.exec(second.body)?.[1];
     assert.ok(again && again !== token);
     assert.match(pageText(second.body), /previous token keeps working until/);
-    const portalTokens = (await listTokens(harness.store, 'acme', new Date())).filter((t) => t.label === 'Setup portal');
+    const portalTokens = (await listTokens(harness.store, 'acme', new Date())).filter(
+      (t) => t.label === 'Setup portal',
+    );
     const previous = portalTokens.find((t) => token.endsWith(t.hint.slice(-4)))!;
     const expiry = Date.parse(previous.expiresAt!);
     assert.ok(expiry >= before + 2 * HOUR - 1000 && expiry <= Date.now() + 2 * HOUR, 'expires after the grace period');
@@ -115,7 +120,12 @@ describeEachBackend('setup portal', (backend) => {
     const revokedPost = await client.post(`/setup/${revokedLink}/token`);
     assert.ok(revokedPost.statusCode === 410 || revokedPost.statusCode === 403);
 
-    const old = await createSetupLink(harness.store, 'acme', { expiresIn: '1d', createdBy: 'cli' }, new Date(Date.now() - 2 * 86_400_000));
+    const old = await createSetupLink(
+      harness.store,
+      'acme',
+      { expiresIn: '1d', createdBy: 'cli' },
+      new Date(Date.now() - 2 * 86_400_000),
+    );
     const expired = await client.get(`/setup/${old.opaque}`);
     assert.equal(expired.statusCode, 410);
     assert.match(pageText(expired.body), /This setup link has expired/);

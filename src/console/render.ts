@@ -4,7 +4,7 @@
  */
 import { Eta } from 'eta';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { renderTextHtml } from '../guide/html.js';
+import { escapeHtml, renderTextHtml } from '../guide/html.js';
 import { ASSETS_PREFIX, VIEWS_DIR } from './paths.js';
 
 const eta = new Eta({ views: VIEWS_DIR, cache: true, autoEscape: true });
@@ -17,9 +17,6 @@ export interface PageData {
   readonly [key: string]: unknown;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escape = (text: string) => text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
-
 /**
  * A `<time>` element for an ISO instant, written in UTC (pages are rendered on the server);
  * console.js rewrites it in the reader's time zone. '—' for none.
@@ -27,9 +24,9 @@ const escape = (text: string) => text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
 export function when(iso: string | null | undefined): string {
   if (!iso) return '—';
   const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return escape(iso);
+  if (Number.isNaN(date.getTime())) return escapeHtml(iso);
   const text = `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  return `<time datetime="${escape(date.toISOString())}" data-local>${text}</time>`;
+  return `<time datetime="${escapeHtml(date.toISOString())}" data-local>${text}</time>`;
 }
 
 /** Renders a template (a partial or a fragment sent over Server-Sent Events) to a string. */

@@ -17,7 +17,7 @@ import {
   setupLinkUrl,
 } from '../tenancy/setup-links.js';
 import { getTenant, issueToken, listTokens, revokeToken, viewTenant } from '../tenancy/tenants.js';
-import type { ConsolePageOptions } from './console-routes.js';
+import type { ConsolePageOptions } from './console-options.js';
 import { formList, formText } from './forms.js';
 import { sendPage } from './render.js';
 

@@ -6,7 +6,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isScimError } from '../scim/errors.js';
 import { connectionStatus } from '../tenancy/connection-status.js';
 import { createTenant, deleteTenant, getTenant, listTenants, setTenantStatus, viewTenant } from '../tenancy/tenants.js';
-import type { ConsolePageOptions } from './console-routes.js';
+import type { ConsolePageOptions } from './console-options.js';
 import { formText } from './forms.js';
 import { sendPage } from './render.js';
 
@@ -26,9 +26,7 @@ export const tenantsPages: FastifyPluginAsync<ConsolePageOptions> = async (web, 
     const needle = q.toLowerCase();
     const now = clock();
     const all = await listTenants(store);
-    const matching = needle
-      ? all.filter((t) => t.slug.includes(needle) || t.name.toLowerCase().includes(needle))
-      : all;
+    const matching = needle ? all.filter((t) => t.slug.includes(needle) || t.name.toLowerCase().includes(needle)) : all;
     const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
     const page = Math.min(pages, Math.max(1, Number.parseInt(query['page'] ?? '1', 10) || 1));
     const shown = matching.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);

@@ -4,7 +4,8 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
-import { type ConsoleConfig, registerConsole } from '../console/console-plugin.js';
+import type { ConsoleConfig } from '../console/console-options.js';
+import { registerConsole } from '../console/console-plugin.js';
 import type { FirstRunGate } from '../console/first-run.js';
 import { invalidSyntax, notFound } from '../scim/errors.js';
 import { BUILT_IN_REGISTRY, type SchemaRegistry } from '../scim/schema/registry.js';

@@ -4,10 +4,11 @@
  * displayName, one user with its roles and groups, one group with its members a page at a time.
  * Goes through the tenant-bound store and the SCIM filter language, like a SCIM client would.
  */
+
+import { badRequest, notFound } from '../scim/errors.js';
 import { checkFilter } from '../scim/filter/check.js';
 import { parseFilter } from '../scim/filter/parse.js';
 import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../scim/schema/registry.js';
-import { badRequest, notFound } from '../scim/errors.js';
 import type { GroupRef, MemberView, Store, StoredResource } from '../store/store.js';
 import { getTenant } from './tenants.js';
 
@@ -134,12 +135,7 @@ export async function getUserDetail(store: Store, slug: string, id: string): Pro
   };
 }
 
-export async function getGroupDetail(
-  store: Store,
-  slug: string,
-  id: string,
-  startIndex = 1,
-): Promise<GroupDetail> {
+export async function getGroupDetail(store: Store, slug: string, id: string, startIndex = 1): Promise<GroupDetail> {
   const tenant = await getTenant(store, slug);
   const reader = store.forTenant(tenant.id);
   const group = await reader.getResource('Group', id);

@@ -106,13 +106,20 @@ describe('console and setup portal in Chromium', { skip: browserSkip() }, () => 
     });
     assert.equal(test.status, 200);
     await portal.locator('.state.ok').waitFor({ timeout: 15_000 });
-    assert.match((await portal.locator('.state.ok').textContent()) ?? '', /Test Connection received from Microsoft Entra ID at/);
+    assert.match(
+      (await portal.locator('.state.ok').textContent()) ?? '',
+      /Test Connection received from Microsoft Entra ID at/,
+    );
     // Provisioning starts; one create fails on a duplicate userName and shows its fix.
     const user = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'ada@contoso.com', active: true };
     const post = (body: unknown) =>
       fetch(`${scimUrl}/Users`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${secretToken}`, 'user-agent': ENTRA, 'content-type': 'application/scim+json' },
+        headers: {
+          authorization: `Bearer ${secretToken}`,
+          'user-agent': ENTRA,
+          'content-type': 'application/scim+json',
+        },
         body: JSON.stringify(body),
       });
     assert.equal((await post(user)).status, 201);
@@ -127,7 +134,10 @@ describe('console and setup portal in Chromium', { skip: browserSkip() }, () => 
 
   it('operator: revokes the link, and the open portal page says so without a reload', async () => {
     await console.goto(`${server.url}/console/tenants/contoso`);
-    await console.getByRole('button', { name: /^Revoke link/ }).first().click();
+    await console
+      .getByRole('button', { name: /^Revoke link/ })
+      .first()
+      .click();
     await console.waitForURL(/\/console\/tenants\/contoso/);
     await portal.getByText('This setup link was withdrawn').waitFor({ timeout: 15_000 });
     await visit(portal, 'portal-revoked');

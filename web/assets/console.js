@@ -1,7 +1,6 @@
 // scimd console and setup portal: progressive enhancement only. Every page works without this
 // file; with it, copy buttons appear, times show in the reader's zone, live panels update over
 // Server-Sent Events, and a confirmation field enables its button once it matches.
-'use strict';
 
 function localiseTimes(root) {
   for (const el of root.querySelectorAll('time[data-local]')) {

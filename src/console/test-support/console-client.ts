@@ -31,8 +31,17 @@ export class ConsoleClient {
   }
 
   #remember(response: LightMyRequestResponse): void {
-    for (const cookie of response.cookies as { name: string; value: string; path?: string; expires?: Date; maxAge?: number }[]) {
-      const gone = cookie.value === '' || (cookie.expires !== undefined && cookie.expires.getTime() <= Date.now()) || cookie.maxAge === 0;
+    for (const cookie of response.cookies as {
+      name: string;
+      value: string;
+      path?: string;
+      expires?: Date;
+      maxAge?: number;
+    }[]) {
+      const gone =
+        cookie.value === '' ||
+        (cookie.expires !== undefined && cookie.expires.getTime() <= Date.now()) ||
+        cookie.maxAge === 0;
       if (gone) this.#cookies.delete(cookie.name);
       else this.#cookies.set(cookie.name, { value: cookie.value, path: cookie.path ?? '/' });
     }
@@ -50,7 +59,11 @@ export class ConsoleClient {
 
   async get(url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
     const cookie = this.#cookieHeader(url);
-    const response = await this.#app.inject({ method: 'GET', url, headers: { ...(cookie ? { cookie } : {}), ...headers } });
+    const response = await this.#app.inject({
+      method: 'GET',
+      url,
+      headers: { ...(cookie ? { cookie } : {}), ...headers },
+    });
     this.#remember(response);
     return response;
   }
