@@ -8,11 +8,14 @@ import { createAdminCredential, verifyAdminPresented } from '../tenancy/admin-cr
 import { type ConsoleOptions, DEFAULT_ABSOLUTE_TIMEOUT_MS } from './console-plugin.js';
 import { sendErrorPage } from './error-page.js';
 import { formText } from './forms.js';
+import { adminsPages } from './admins-pages.js';
 import { directoryPages } from './directory-pages.js';
 import { sendPage } from './render.js';
+import { rolesPages } from './roles-pages.js';
 import type { LiveStreams } from './sse.js';
 import { tenantPages } from './tenant-pages.js';
 import { tenantsPages } from './tenants-pages.js';
+import { webhooksPages } from './webhooks-pages.js';
 
 declare module 'fastify' {
   interface Session {
@@ -157,5 +160,5 @@ export const consoleRoutes: FastifyPluginAsync<ConsolePageOptions> = async (web,
 
   // The page modules share this plugin's prefix; `options` carries it, so it is left out here.
   const { prefix: _prefix, ...pageOptions } = options as ConsolePageOptions & { prefix?: string };
-  for (const pages of [tenantsPages, tenantPages, directoryPages]) await web.register(pages, pageOptions);
+  for (const pages of [tenantsPages, tenantPages, directoryPages, webhooksPages, rolesPages, adminsPages]) await web.register(pages, pageOptions);
 };
