@@ -23,7 +23,10 @@ describeEachBackend('console: admins page', (backend) => {
     const page = await client.get('/console/admins');
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /<a href="\/console\/admins" aria-current="page">Admins<\/a>/);
-    assert.match(pageText(page.body), /An admin token is also configured in the environment \( SCIMD_ADMIN_TOKEN_HASH \)/);
+    assert.match(
+      pageText(page.body),
+      /An admin token is also configured in the environment \( SCIMD_ADMIN_TOKEN_HASH \)/,
+    );
     assert.match(pageText(page.body), /No admin credentials are stored\./);
   });
 
@@ -60,7 +63,10 @@ describeEachBackend('console: admins page', (backend) => {
 
     const ended = await alice.get('/console/tenants');
     assert.equal(ended.statusCode, 303);
-    assert.equal(ended.headers.location, `/console/sign-in?${new URLSearchParams({ next: '/console/tenants', reason: 'revoked' })}`);
+    assert.equal(
+      ended.headers.location,
+      `/console/sign-in?${new URLSearchParams({ next: '/console/tenants', reason: 'revoked' })}`,
+    );
     const refused = await new ConsoleClient(h.app).signIn(token);
     assert.equal(refused.statusCode, 401, 'a revoked token no longer signs in');
     // The environment's session is untouched.
@@ -104,7 +110,10 @@ describeEachBackend('console: admins page without SCIMD_ADMIN_TOKEN_HASH', (back
       const { token } = await createAdminCredential(h.store, 'Ops', new Date());
       assert.equal((await client.signIn(token)).statusCode, 303);
       const page = await client.get('/console/admins');
-      assert.match(pageText(page.body), /SCIMD_ADMIN_TOKEN_HASH is not configured: the credentials below are the only way in\./);
+      assert.match(
+        pageText(page.body),
+        /SCIMD_ADMIN_TOKEN_HASH is not configured: the credentials below are the only way in\./,
+      );
     } finally {
       await h.close();
     }

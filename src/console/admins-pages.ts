@@ -5,11 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { isScimError } from '../scim/errors.js';
-import {
-  createAdminCredential,
-  listAdminCredentials,
-  revokeAdminCredential,
-} from '../tenancy/admin-credentials.js';
+import { createAdminCredential, listAdminCredentials, revokeAdminCredential } from '../tenancy/admin-credentials.js';
 import type { ConsolePageOptions } from './console-routes.js';
 import { formText } from './forms.js';
 import { sendPage } from './render.js';
@@ -48,7 +44,12 @@ export const adminsPages: FastifyPluginAsync<ConsolePageOptions> = async (web, {
     );
   }
 
-  async function attempt(request: FastifyRequest, reply: FastifyReply, form: string, action: () => Promise<AdminsPageExtras>) {
+  async function attempt(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    form: string,
+    action: () => Promise<AdminsPageExtras>,
+  ) {
     try {
       return adminsPage(request, reply, await action());
     } catch (error) {

@@ -11,7 +11,14 @@ const admin = generateAdminToken();
 function manifestOf(html: string): unknown {
   const code = /<pre><code id="manifest">([\s\S]*?)<\/code><\/pre>/.exec(html)?.[1];
   assert.ok(code !== undefined, 'the page shows the manifest');
-  return JSON.parse(code.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
+  return JSON.parse(
+    code
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&'),
+  );
 }
 
 describeEachBackend('console: app roles page', (backend) => {
@@ -36,7 +43,11 @@ describeEachBackend('console: app roles page', (backend) => {
 
   it('adds, edits, disables and enables a role, and the manifest follows', async () => {
     await client.get('/console/roles');
-    const added = await client.post('/console/roles', { value: 'Reader', displayName: 'Reader <all>', description: '' });
+    const added = await client.post('/console/roles', {
+      value: 'Reader',
+      displayName: 'Reader <all>',
+      description: '',
+    });
     assert.equal(added.statusCode, 200, added.body);
     assert.match(pageText(added.body), /App role "Reader" declared\./);
     assert.match(added.body, /Reader &lt;all&gt;/);
@@ -52,14 +63,24 @@ describeEachBackend('console: app roles page', (backend) => {
       },
     ]);
 
-    const edited = await client.post('/console/roles/Reader', { displayName: 'Readers', description: 'Reads everything' });
+    const edited = await client.post('/console/roles/Reader', {
+      displayName: 'Readers',
+      description: 'Reads everything',
+    });
     assert.equal(edited.statusCode, 200);
     assert.match(pageText(edited.body), /App role "Reader" saved\./);
     const disabled = await client.post('/console/roles/Reader/enabled', { enabled: 'false' });
     assert.equal(disabled.statusCode, 200);
     assert.match(pageText(disabled.body), /App role "Reader" is disabled/);
     assert.deepEqual(manifestOf(disabled.body), [
-      { allowedMemberTypes: ['User'], description: 'Reads everything', displayName: 'Readers', id: stored.id, isEnabled: false, value: 'Reader' },
+      {
+        allowedMemberTypes: ['User'],
+        description: 'Reads everything',
+        displayName: 'Readers',
+        id: stored.id,
+        isEnabled: false,
+        value: 'Reader',
+      },
     ]);
     assert.match(disabled.body, /<input type="hidden" name="enabled" value="true">/);
     const enabled = await client.post('/console/roles/Reader/enabled', { enabled: 'true' });

@@ -19,7 +19,7 @@ interface RolesPageExtras {
 }
 
 export const rolesPages: FastifyPluginAsync<ConsolePageOptions> = async (web, { store, clock }) => {
-  const valueOf = (request: FastifyRequest) => (request.params as { value: string }).value;
+  const roleValue = (request: FastifyRequest) => (request.params as { value: string }).value;
 
   async function rolesPage(request: FastifyRequest, reply: FastifyReply, extras: RolesPageExtras = {}, status = 200) {
     const roles = await listRoles(store);
@@ -63,7 +63,11 @@ export const rolesPages: FastifyPluginAsync<ConsolePageOptions> = async (web, { 
       async () => {
         const role = await addRole(
           store,
-          { value: form.value, displayName: form.displayName, ...(form.description ? { description: form.description } : {}) },
+          {
+            value: form.value,
+            displayName: form.displayName,
+            ...(form.description ? { description: form.description } : {}),
+          },
           clock(),
         );
         return `App role "${role.value}" declared. Paste the manifest below into the Entra app registration.`;
@@ -73,8 +77,8 @@ export const rolesPages: FastifyPluginAsync<ConsolePageOptions> = async (web, { 
   });
 
   web.post('/roles/:value', async (request, reply) =>
-    attempt(request, reply, `role-${valueOf(request)}`, async () => {
-      const role = await updateRole(store, valueOf(request), {
+    attempt(request, reply, `role-${roleValue(request)}`, async () => {
+      const role = await updateRole(store, roleValue(request), {
         displayName: formText(request.body, 'displayName').trim(),
         description: formText(request.body, 'description').trim(),
       });
@@ -83,9 +87,9 @@ export const rolesPages: FastifyPluginAsync<ConsolePageOptions> = async (web, { 
   );
 
   web.post('/roles/:value/enabled', async (request, reply) =>
-    attempt(request, reply, `role-${valueOf(request)}`, async () => {
+    attempt(request, reply, `role-${roleValue(request)}`, async () => {
       const enabled = formText(request.body, 'enabled') === 'true';
-      const role = await setRoleEnabled(store, valueOf(request), enabled);
+      const role = await setRoleEnabled(store, roleValue(request), enabled);
       return role.enabled
         ? `App role "${role.value}" is enabled.`
         : `App role "${role.value}" is disabled: new assignments are refused, users who hold it keep it, and the manifest lists it with "isEnabled": false.`;

@@ -35,9 +35,16 @@ describeEachBackend('console: webhooks pages', (backend) => {
 
   it('refuses an internal target the policy does not allow, keeping the form', async () => {
     await client.get('/console/webhooks');
-    const refused = await client.post('/console/webhooks', { url: 'http://10.1.2.3/hook', tenant: 'acme', description: 'x' });
+    const refused = await client.post('/console/webhooks', {
+      url: 'http://10.1.2.3/hook',
+      tenant: 'acme',
+      description: 'x',
+    });
     assert.equal(refused.statusCode, 400);
-    assert.match(refused.body, /<p class="alert" role="alert">webhook URL &quot;http:\/\/10\.1\.2\.3\/hook&quot; refused: /);
+    assert.match(
+      refused.body,
+      /<p class="alert" role="alert">webhook URL &quot;http:\/\/10\.1\.2\.3\/hook&quot; refused: /,
+    );
     assert.match(refused.body, /value="http:\/\/10\.1\.2\.3\/hook"/);
     assert.deepEqual(await h.store.endpoints.list(), []);
   });
@@ -75,9 +82,14 @@ describeEachBackend('console: webhooks pages', (backend) => {
     });
     assert.equal(await dispatcher.runOnce(), 1);
     const detail = await client.get(`/console/webhooks/${webhookId}`);
-    const streams = /<table>\s*<caption class="visually-hidden">Delivery per tenant<\/caption>[\s\S]*?<\/table>/.exec(detail.body)?.[0];
+    const streams = /<table>\s*<caption class="visually-hidden">Delivery per tenant<\/caption>[\s\S]*?<\/table>/.exec(
+      detail.body,
+    )?.[0];
     assert.ok(streams, detail.body);
-    assert.match(pageText(streams), /^Delivery per tenant Tenant Delivered up to Latest Backlog Attempts Last attempt Next attempt Last error acme 0 2 2 1 .* \(HTTP 503\) .* HTTP 503 from the endpoint$/);
+    assert.match(
+      pageText(streams),
+      /^Delivery per tenant Tenant Delivered up to Latest Backlog Attempts Last attempt Next attempt Last error acme 0 2 2 1 .* \(HTTP 503\) .* HTTP 503 from the endpoint$/,
+    );
     const list = await client.get('/console/webhooks');
     assert.match(list.body, /<span class="badge bad">2<\/span>/);
     assert.match(pageText(list.body), /HTTP 503 from the endpoint \(acme\)/);
@@ -119,7 +131,10 @@ describeEachBackend('console: webhooks pages', (backend) => {
     await client.get(`/console/webhooks/${webhookId}`);
     const ahead = await client.post(`/console/webhooks/${webhookId}/replay`, { tenant: 'acme', after: '99' });
     assert.equal(ahead.statusCode, 400);
-    assert.match(ahead.body, /<p class="alert" role="alert">cursor &quot;99&quot; is ahead of the latest event \(&quot;2&quot;\) of tenant &quot;acme&quot;<\/p>/);
+    assert.match(
+      ahead.body,
+      /<p class="alert" role="alert">cursor &quot;99&quot; is ahead of the latest event \(&quot;2&quot;\) of tenant &quot;acme&quot;<\/p>/,
+    );
     const replay = await client.post(`/console/webhooks/${webhookId}/replay`, { tenant: 'acme', after: '1' });
     assert.equal(replay.statusCode, 200);
     assert.match(pageText(replay.body), /Replay scheduled: acme's events after cursor 1 \(up to 2 now\)/);

@@ -48,7 +48,13 @@ export const webhooksPages: FastifyPluginAsync<ConsolePageOptions> = async (web,
       }),
     );
     const tenants = (await listTenants(store)).map((t) => t.slug);
-    return sendPage(request, reply, 'webhooks', { title: 'Webhooks', section: 'webhooks', rows, tenants, ...extras }, status);
+    return sendPage(
+      request,
+      reply,
+      'webhooks',
+      { title: 'Webhooks', section: 'webhooks', rows, tenants, ...extras },
+      status,
+    );
   }
 
   async function endpointPage(request: FastifyRequest, reply: FastifyReply, extras: PageExtras = {}, status = 200) {
@@ -106,7 +112,11 @@ export const webhooksPages: FastifyPluginAsync<ConsolePageOptions> = async (web,
       async () => {
         const created = await createWebhook(
           store,
-          { url: form.url, tenant: form.tenant || null, ...(form.description ? { description: form.description } : {}) },
+          {
+            url: form.url,
+            tenant: form.tenant || null,
+            ...(form.description ? { description: form.description } : {}),
+          },
           clock(),
           targets,
         );
@@ -123,7 +133,9 @@ export const webhooksPages: FastifyPluginAsync<ConsolePageOptions> = async (web,
 
   web.post('/webhooks/:id/enabled', async (request, reply) =>
     attempt(endpointPage, request, reply, 'endpoint', async () => {
-      const updated = await updateWebhook(store, idOf(request), { enabled: formText(request.body, 'enabled') === 'true' });
+      const updated = await updateWebhook(store, idOf(request), {
+        enabled: formText(request.body, 'enabled') === 'true',
+      });
       return {
         notice: updated.enabled
           ? 'Delivery enabled: waiting events are sent now, in order.'

@@ -25,7 +25,8 @@ async function seedDirectory(store: Store): Promise<void> {
   await store.forTenant(acme.id).transaction(async (tx) => {
     await tx.insertResource(user('u-alice', 'alice@acme.test', { displayName: TRICKY, roles: [{ value: 'Reader' }] }));
     await tx.insertResource(user('u-bob', 'BOB@acme.test', { displayName: 'Bobby Tables', active: false }));
-    for (let i = 1; i <= FILLERS; i++) await tx.insertResource(user(`u-${i}`, `m${String(i).padStart(2, '0')}@acme.test`));
+    for (let i = 1; i <= FILLERS; i++)
+      await tx.insertResource(user(`u-${i}`, `m${String(i).padStart(2, '0')}@acme.test`));
     for (const [id, displayName] of [
       ['g-sales', 'Sales'],
       ['g-all', 'Everyone'],
@@ -117,7 +118,11 @@ describeEachBackend('directory (read-only browser)', (backend) => {
       ['Everyone', 'Sales'],
     );
     const sales = await searchGroups(store, 'acme', 'sAL');
-    assert.deepEqual(sales, { total: 1, startIndex: 1, items: [{ id: 'g-sales', displayName: 'Sales', lastModified: sales.items[0]!.lastModified }] });
+    assert.deepEqual(sales, {
+      total: 1,
+      startIndex: 1,
+      items: [{ id: 'g-sales', displayName: 'Sales', lastModified: sales.items[0]!.lastModified }],
+    });
     assert.equal((await searchGroups(store, 'globex', 'sales')).total, 0);
   });
 

@@ -20,7 +20,9 @@ describeEachBackend('admin API: directory (users and groups, read-only)', (backe
   const call = async (path: string) => {
     const res = await h.request('GET', `/admin/v1${path}`, undefined, auth);
     const bare = path.split('?')[0]!;
-    const route = routes.find((r) => r.method === 'GET' && new RegExp(`^${r.url.replace(/:[A-Za-z]+/g, '[^/]+')}$`).test(bare));
+    const route = routes.find(
+      (r) => r.method === 'GET' && new RegExp(`^${r.url.replace(/:[A-Za-z]+/g, '[^/]+')}$`).test(bare),
+    );
     assert.ok(route, `GET ${bare} is declared`);
     if (res.statusCode === 200) route.response?.parse(res.json());
     return res;
@@ -36,7 +38,8 @@ describeEachBackend('admin API: directory (users and groups, read-only)', (backe
       return res.json<{ id: string }>().id;
     };
     ids['alice'] = await scim({ schemas: [USER], userName: 'alice@acme.test', displayName: 'Alice "A" Smith' });
-    for (let i = 1; i <= 26; i++) ids[`m${i}`] = await scim({ schemas: [USER], userName: `m${String(i).padStart(2, '0')}@acme.test` });
+    for (let i = 1; i <= 26; i++)
+      ids[`m${i}`] = await scim({ schemas: [USER], userName: `m${String(i).padStart(2, '0')}@acme.test` });
     ids['globex'] = await scim({ schemas: [USER], userName: 'alice@globex.test' }, h.otherToken);
     const members = Object.entries(ids)
       .filter(([name]) => name !== 'globex')
@@ -81,10 +84,10 @@ describeEachBackend('admin API: directory (users and groups, read-only)', (backe
     assert.equal(bad.statusCode, 400);
     assert.match(bad.json<{ detail: string }>().detail, /^invalid query: startIndex: /);
     const long = await call(`/tenants/acme/users?search=${'x'.repeat(201)}`);
-    assert.deepEqual([long.statusCode, long.json()], [
-      400,
-      { error: 'bad_request', detail: 'search text must be at most 200 characters' },
-    ]);
+    assert.deepEqual(
+      [long.statusCode, long.json()],
+      [400, { error: 'bad_request', detail: 'search text must be at most 200 characters' }],
+    );
   });
 
   it('shows one user with its groups; a user of another tenant is 404', async () => {
@@ -94,10 +97,10 @@ describeEachBackend('admin API: directory (users and groups, read-only)', (backe
     assert.deepEqual(body.groups, [{ value: ids['everyone'], display: 'Everyone' }]);
     assert.equal(body.attributes['userName'], 'alice@acme.test');
     const confined = await call(`/tenants/acme/users/${ids['globex']}`);
-    assert.deepEqual([confined.statusCode, confined.json()], [
-      404,
-      { error: 'not_found', detail: `user "${ids['globex']}" not found in tenant "acme"` },
-    ]);
+    assert.deepEqual(
+      [confined.statusCode, confined.json()],
+      [404, { error: 'not_found', detail: `user "${ids['globex']}" not found in tenant "acme"` }],
+    );
     assert.equal((await call(`/tenants/globex/users/${ids['globex']}`)).statusCode, 200);
     assert.equal((await call(`/tenants/nope/users/${ids['alice']}`)).statusCode, 404);
   });
@@ -124,10 +127,17 @@ describeEachBackend('admin API: directory (users and groups, read-only)', (backe
   });
 
   it('needs the admin token and is in the OpenAPI document', async () => {
-    const anonymous = await h.request('GET', '/admin/v1/tenants/acme/users', undefined, { authorization: `Bearer ${h.token}` });
+    const anonymous = await h.request('GET', '/admin/v1/tenants/acme/users', undefined, {
+      authorization: `Bearer ${h.token}`,
+    });
     assert.equal(anonymous.statusCode, 401);
     const doc = (await call('/openapi.json')).json<{ paths: Record<string, Record<string, { tags: string[] }>> }>();
-    for (const path of ['/tenants/{slug}/users', '/tenants/{slug}/users/{id}', '/tenants/{slug}/groups', '/tenants/{slug}/groups/{id}']) {
+    for (const path of [
+      '/tenants/{slug}/users',
+      '/tenants/{slug}/users/{id}',
+      '/tenants/{slug}/groups',
+      '/tenants/{slug}/groups/{id}',
+    ]) {
       assert.deepEqual(doc.paths[path]?.['get']?.tags, ['directory'], path);
     }
   });
