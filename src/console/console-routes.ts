@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { createAdminCredential, verifyAdminPresented } from '../tenancy/admin-credentials.js';
+import { adminsPages } from './admins-pages.js';
 import type { ConsolePageOptions } from './console-options.js';
 import { DEFAULT_ABSOLUTE_TIMEOUT_MS } from './console-options.js';
 import { directoryPages } from './directory-pages.js';
@@ -13,8 +14,10 @@ import { feedPages } from './feed-pages.js';
 import { formText } from './forms.js';
 import { logPages } from './log-pages.js';
 import { sendPage } from './render.js';
+import { rolesPages } from './roles-pages.js';
 import { tenantPages } from './tenant-pages.js';
 import { tenantsPages } from './tenants-pages.js';
+import { webhooksPages } from './webhooks-pages.js';
 
 declare module 'fastify' {
   interface Session {
@@ -190,6 +193,15 @@ export const consoleRoutes: FastifyPluginAsync<ConsolePageOptions> = async (web,
 
   // The page modules share this plugin's prefix; `options` carries it, so it is left out here.
   const { prefix: _prefix, ...pageOptions } = options as ConsolePageOptions & { prefix?: string };
-  for (const pages of [tenantsPages, tenantPages, directoryPages, logPages, feedPages])
-    await web.register(pages, pageOptions);
+  const pageModules = [
+    tenantsPages,
+    tenantPages,
+    directoryPages,
+    logPages,
+    feedPages,
+    webhooksPages,
+    rolesPages,
+    adminsPages,
+  ];
+  for (const pages of pageModules) await web.register(pages, pageOptions);
 };

@@ -154,12 +154,21 @@ describe('console and setup portal in Chromium', { skip: browserSkip() }, () => 
       ['/console/tenants/contoso/groups', 'groups'],
       ['/console/tenants/contoso/guide', 'guide'],
       ['/console/tenants/contoso/delete', 'tenant-delete'],
+      ['/console/log?tenant=contoso', 'log'],
+      ['/console/feed?tenant=contoso', 'feed'],
+      ['/console/webhooks', 'webhooks'],
+      ['/console/roles', 'roles'],
+      ['/console/admins', 'admins'],
       ['/console/no-such-page', 'not-found'],
     ];
     for (const [path, name] of pages) {
       await console.goto(`${server.url}${path}`);
       await visit(console, name);
     }
+    await console.goto(`${server.url}/console/log?tenant=contoso&errors=true`);
+    await console.locator('a[href^="/console/log/contoso/"]').first().click();
+    await console.getByText('What to do').first().waitFor();
+    await visit(console, 'log-entry');
     await console.goto(`${server.url}/console/tenants/contoso/users`);
     await console.getByRole('link', { name: 'ada@contoso.com' }).click();
     await visit(console, 'user');

@@ -15,6 +15,7 @@ import type { Store } from '../../store/store.js';
 import { verifyAdminPresented } from '../../tenancy/admin-credentials.js';
 import { adminCredentialRoutes } from './admin-credentials-routes.js';
 import { handleAdminError, sendAdminError } from './admin-errors.js';
+import { directoryRoutes } from './directory-routes.js';
 import { eventRoutes } from './events-routes.js';
 import { guideRoutes } from './guide-routes.js';
 import { logRoutes } from './log-routes.js';
@@ -68,6 +69,7 @@ export function adminModules(context: AdminContext, routes: readonly AdminRoute[
     adminModule(tenantRoutes, { store, clock, publicUrl }),
     adminModule(tokenRoutes, { store, clock, publicUrl }),
     adminModule(setupLinkRoutes, { store, clock, publicUrl }),
+    adminModule(directoryRoutes, { store }),
     adminModule(eventRoutes, { store }),
     adminModule(webhookRoutes, { store, clock, webhookAllowTargets: config.webhookAllowTargets }),
     adminModule(logRoutes, { store, clock }),

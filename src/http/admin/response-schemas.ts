@@ -189,3 +189,41 @@ export const adminCredentialSchema = z.object({
 export const createdAdminCredentialSchema = adminCredentialSchema.extend({
   token: z.string().describe('The admin token: returned once, stored only as a hash'),
 });
+
+const directoryPage = <T extends z.ZodType>(item: T) =>
+  z.object({
+    total: z.number().int().describe('How many match the search'),
+    startIndex: z.number().int().describe('1-based index of the first item'),
+    items: z.array(item).describe('At most 25'),
+  });
+
+export const userSummarySchema = z.object({
+  id: z.string(),
+  userName: z.string(),
+  displayName: z.string().nullable(),
+  active: z.boolean(),
+  roles: z.array(z.string()).describe('The values of the roles attribute'),
+  lastModified: timestamp,
+});
+
+export const groupSummarySchema = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  lastModified: timestamp,
+});
+
+export const userPageSchema = directoryPage(userSummarySchema);
+export const groupPageSchema = directoryPage(groupSummarySchema);
+
+export const userDetailSchema = userSummarySchema.extend({
+  created: timestamp,
+  attributes: z.record(z.string(), z.unknown()).describe('The stored SCIM attributes (never a password)'),
+  groups: z.array(z.object({ value: z.string(), display: z.string() })).describe('Groups it directly belongs to'),
+});
+
+export const groupDetailSchema = groupSummarySchema.extend({
+  created: timestamp,
+  members: directoryPage(
+    z.object({ value: z.string(), type: z.enum(['User', 'Group']), display: z.string().optional() }),
+  ).describe('Its direct members, a page of 25 at a time'),
+});
