@@ -4,6 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type Config, ConfigError } from './config/config.js';
+import { consoleEnabled } from './console/console-options.js';
+import { FirstRunGate } from './console/first-run.js';
 import { startEventServices } from './events/event-services.js';
 import { buildApp } from './http/app.js';
 import { publicUrlWarning } from './http/host-header.js';
@@ -46,13 +48,50 @@ export async function loadRegistry(config: Pick<Config, 'schemaExtensionsPath'>)
 export interface ServerOptions {
   /** pino options merged over the JSON logs (tests pass a `stream` to read them). */
   readonly logger?: Record<string, unknown>;
+  /** Where the first-run console URL is printed (default: standard error). */
+  readonly announce?: (line: string) => void;
+}
+
+/**
+ * With the console on and no admin credential anywhere (no SCIMD_ADMIN_TOKEN_HASH, none created
+ * in the console), prints a one-time console sign-in URL, the way notebook servers do
+ * (docs/console.md "First run"). It goes to the terminal, never into the JSON logs.
+ */
+async function announceFirstRun(
+  config: Config,
+  store: Awaited<ReturnType<typeof openStore>>,
+  gate: FirstRunGate,
+  url: string,
+  announce: (line: string) => void,
+): Promise<void> {
+  if (!consoleEnabled(config) || config.adminTokenHash !== undefined) return;
+  const credentials = await store.console.adminCredentials.list();
+  if (credentials.some((c) => c.revokedAt === null)) return;
+  const path = gate.issue(new Date());
+  announce(
+    [
+      '',
+      '  No admin credential exists yet. To set up scimd, open this one-time console link',
+      '  (it works once, for 15 minutes; restart scimd for a new one):',
+      '',
+      `      ${config.publicUrl?.replace(/\/+$/, '') ?? url}${path}`,
+      '',
+    ].join('\n'),
+  );
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const registry = await loadRegistry(config);
   const store = await openStore(config.databaseUrl, { poolSize: config.databasePoolSize });
   try {
-    const app = await buildApp({ config, store, registry, ...(options.logger ? { logger: options.logger } : {}) });
+    const firstRun = new FirstRunGate();
+    const app = await buildApp({
+      config,
+      store,
+      registry,
+      firstRun,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     await app.listen({ port: config.port, host: config.host });
     const warning = publicUrlWarning(config);
     if (warning !== undefined) app.log.warn(warning);
@@ -61,9 +100,17 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     // Webhook delivery and retention (docs/webhooks.md); stopped before the database closes.
     const events = startEventServices(store, config, app.log);
+    const url = `http://${host}:${port}`;
+    await announceFirstRun(
+      config,
+      store,
+      firstRun,
+      url,
+      options.announce ?? ((line) => process.stderr.write(`${line}\n`)),
+    );
     let closing: Promise<void> | undefined;
     return {
-      url: `http://${host}:${port}`,
+      url,
       close: () => {
         closing ??= events
           .stop()

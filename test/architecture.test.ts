@@ -26,8 +26,13 @@ const RULES: Record<string, { internal: string[]; external: boolean }> = {
   // The setup guide: built from tenancy values and rendered without I/O of its own.
   guide: { internal: ['scim/', ...STORE_PORT, 'tenancy/', 'guide/'], external: false },
   service: { internal: ['scim/', ...STORE_PORT, 'tenancy/', 'events/', 'service/'], external: false },
+  // The web console and setup portal: pages from the same use cases as the admin API.
+  console: {
+    internal: ['scim/', ...STORE_PORT, 'tenancy/', 'service/', 'config/config.ts', 'guide/', 'console/'],
+    external: true,
+  },
   http: {
-    internal: ['scim/', ...STORE_PORT, 'tenancy/', 'service/', 'config/config.ts', 'http/', 'guide/'],
+    internal: ['scim/', ...STORE_PORT, 'tenancy/', 'service/', 'config/config.ts', 'http/', 'guide/', 'console/'],
     external: true,
   },
   // The CLI is a second composition root: it opens the configured store and may start the server.
@@ -42,6 +47,7 @@ const RULES: Record<string, { internal: string[]; external: boolean }> = {
       'cli/',
       'server.ts',
       'guide/',
+      'console/',
     ],
     external: true,
   },

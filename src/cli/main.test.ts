@@ -6,6 +6,7 @@ import { CONFIG_VARIABLES } from '../config/config.js';
 import { openStore } from '../store/open.js';
 import { authenticateToken } from '../tenancy/authenticate.js';
 import { hashToken } from '../tenancy/tokens.js';
+import { ADMIN_CREDENTIALS_USAGE } from './admin-credentials-command.js';
 import { runCli } from './main.js';
 import { TENANTS_USAGE } from './tenants-command.js';
 import { createCliSandbox, NOW_ISO as ISO, NOW, UUID } from './test-support/run-cli.js';
@@ -63,10 +64,13 @@ describe('scimd help, version and unknown commands', () => {
   it('exits 2 for unknown subcommands, options and argument counts', async () => {
     const { run } = freshDb();
     const cases: [string[], string][] = [
-      [['tenants'], 'scimd: missing tenants command (create, list, show, disable, enable or delete)\n'],
+      [
+        ['tenants'],
+        'scimd: missing tenants command (create, list, show, disable, enable, delete, roles or setup-link)\n',
+      ],
       [
         ['tenants', 'rename', 'acme'],
-        'scimd: unknown tenants command "rename" (expected create, list, show, disable, enable or delete)\n',
+        'scimd: unknown tenants command "rename" (expected create, list, show, disable, enable, delete, roles or setup-link)\n',
       ],
       [['tokens'], 'scimd: missing tokens command (issue, list or revoke)\n'],
       [['tokens', 'rotate'], 'scimd: unknown tokens command "rotate" (expected issue, list or revoke)\n'],
@@ -345,7 +349,14 @@ describe('scimd serve', () => {
 describe('docs/cli.md', () => {
   it('documents every command, variable and exit code', () => {
     const doc = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
-    for (const line of [...TENANTS_USAGE, ...TOKENS_USAGE, 'scimd serve', 'scimd version', 'scimd help']) {
+    for (const line of [
+      ...TENANTS_USAGE,
+      ...TOKENS_USAGE,
+      ...ADMIN_CREDENTIALS_USAGE,
+      'scimd serve',
+      'scimd version',
+      'scimd help',
+    ]) {
       assert.ok(doc.includes(line), line);
     }
     for (const v of CONFIG_VARIABLES) assert.ok(doc.includes(`\`${v.name}\``), v.name);

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { CONFIG_VARIABLES, type Config, ConfigError, loadConfig } from '../config/config.js';
 import { isScimError } from '../scim/errors.js';
 import type { Store } from '../store/store.js';
+import { ADMIN_CREDENTIALS_USAGE, runAdminCredentialsCommand } from './admin-credentials-command.js';
 import { ADMIN_TOKEN_USAGE, runAdminTokenCommand } from './admin-token-command.js';
 import { type CliIo, type CommandContext, EXIT, UsageError, write } from './context.js';
 import { DOCTOR_USAGE, runDoctorCommand } from './doctor-command.js';
@@ -32,7 +33,7 @@ function usage(): string {
     'Usage:',
     '  scimd serve',
     ...[...TENANTS_USAGE, ...TOKENS_USAGE].map((line) => `  ${line}`),
-    ...[...ROLES_USAGE, ...GUIDE_USAGE, ...ADMIN_TOKEN_USAGE].map((line) => `  ${line}`),
+    ...[...ROLES_USAGE, ...GUIDE_USAGE, ...ADMIN_TOKEN_USAGE, ...ADMIN_CREDENTIALS_USAGE].map((line) => `  ${line}`),
     ...[...MIGRATE_USAGE, ...DOCTOR_USAGE].map((line) => `  ${line}`),
     ...[...EVENTS_USAGE, ...WEBHOOKS_USAGE, ...LOG_USAGE].map((line) => `  ${line}`),
     '  scimd version',
@@ -178,6 +179,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         break;
       case 'admin-token':
         code = runAdminTokenCommand(rest, io);
+        break;
+      case 'admin-credentials':
+        code = await runAdminCredentialsCommand(rest, io, open);
         break;
       case undefined:
         write(io.stderr, usage());

@@ -1,5 +1,5 @@
 /**
- * `scimd tenants create|list|show|disable|enable|delete`: parse, call the tenancy use cases,
+ * `scimd tenants create|list|show|disable|enable|delete|roles|setup-link`: parse, call the tenancy use cases,
  * format. The `--json` shapes are documented in docs/cli.md and must stay stable.
  */
 import { setTenantRoles, tenantAssignableRoles } from '../tenancy/role-catalogue.js';
@@ -16,6 +16,7 @@ import {
 } from '../tenancy/tenants.js';
 import { type CliIo, EXIT, type OpenContext, parseCommand, UsageError, write, writeJson } from './context.js';
 import { formatFields, formatTable } from './format.js';
+import { runSetupLinkCommand, SETUP_LINK_USAGE } from './setup-link-command.js';
 
 export const TENANTS_USAGE = [
   'scimd tenants create <slug> [--name <name>] [--json]',
@@ -25,6 +26,7 @@ export const TENANTS_USAGE = [
   'scimd tenants enable <slug> [--json]',
   'scimd tenants delete <slug> --yes [--json]',
   'scimd tenants roles <slug> [--allow <value,value,...> | --all] [--json]',
+  ...SETUP_LINK_USAGE,
 ] as const;
 
 function tenantFields(json: TenantView, extra: readonly (readonly [string, string])[] = []): string {
@@ -121,10 +123,16 @@ export async function runTenantsCommand(args: readonly string[], io: CliIo, open
     }
     case 'roles':
       return runTenantRoles(rest, io, open);
+    case 'setup-link':
+      return runSetupLinkCommand(rest, io, open);
     case undefined:
-      throw new UsageError('missing tenants command (create, list, show, disable, enable or delete)');
+      throw new UsageError(
+        'missing tenants command (create, list, show, disable, enable, delete, roles or setup-link)',
+      );
     default:
-      throw new UsageError(`unknown tenants command "${sub}" (expected create, list, show, disable, enable or delete)`);
+      throw new UsageError(
+        `unknown tenants command "${sub}" (expected create, list, show, disable, enable, delete, roles or setup-link)`,
+      );
   }
 }
 

@@ -55,6 +55,10 @@ describe('loadConfig defaults', () => {
         maxConnections: 1000,
         listMaxPageBytes: 1_048_576,
         cursorSecret: undefined,
+        consoleEnabled: true,
+        consoleIdleTimeoutMs: 30 * 60_000,
+        consoleAbsoluteTimeoutMs: 12 * 3_600_000,
+        setupTokenGraceMs: 24 * 3_600_000,
       },
     );
   });
@@ -113,6 +117,10 @@ describe('loadConfig defaults', () => {
         ['SCIMD_MAX_CONNECTIONS', '1000'],
         ['SCIMD_LIST_MAX_PAGE_BYTES', '1048576'],
         ['SCIMD_CURSOR_SECRET', null],
+        ['SCIMD_CONSOLE', 'on'],
+        ['SCIMD_CONSOLE_IDLE_TIMEOUT', '30m'],
+        ['SCIMD_CONSOLE_ABSOLUTE_TIMEOUT', '12h'],
+        ['SCIMD_SETUP_TOKEN_GRACE', '24h'],
       ],
     );
     for (const v of CONFIG_VARIABLES) assert.ok(v.description.length > 20, v.name);
@@ -154,6 +162,10 @@ describe('loadConfig good values', () => {
       SCIMD_MAX_CONNECTIONS: '1',
       SCIMD_LIST_MAX_PAGE_BYTES: '65536',
       SCIMD_CURSOR_SECRET: ` ${'c'.repeat(32)} `,
+      SCIMD_CONSOLE: 'off',
+      SCIMD_CONSOLE_IDLE_TIMEOUT: '1h',
+      SCIMD_CONSOLE_ABSOLUTE_TIMEOUT: '8h',
+      SCIMD_SETUP_TOKEN_GRACE: '1h',
     });
     assert.deepEqual(
       { ...config },
@@ -189,6 +201,10 @@ describe('loadConfig good values', () => {
         maxConnections: 1,
         listMaxPageBytes: 65536,
         cursorSecret: 'c'.repeat(32),
+        consoleEnabled: false,
+        consoleIdleTimeoutMs: 3_600_000,
+        consoleAbsoluteTimeoutMs: 8 * 3_600_000,
+        setupTokenGraceMs: 3_600_000,
       },
     );
   });
@@ -462,6 +478,40 @@ describe('SCIMD_CURSOR_SECRET (#14.6)', () => {
     assert.equal(
       message,
       'the value must be at least 32 characters, the same on every scimd process (e.g. from: openssl rand -hex 32)',
+    );
+  });
+});
+
+describe('the web console and the setup portal (#15)', () => {
+  it('reads on/off and durations, and a grace of 0', () => {
+    const config = loadConfig({
+      SCIMD_CONSOLE: 'off',
+      SCIMD_CONSOLE_IDLE_TIMEOUT: '15m',
+      SCIMD_CONSOLE_ABSOLUTE_TIMEOUT: '1d',
+      SCIMD_SETUP_TOKEN_GRACE: '0',
+    });
+    assert.deepEqual(
+      [config.consoleEnabled, config.consoleIdleTimeoutMs, config.consoleAbsoluteTimeoutMs, config.setupTokenGraceMs],
+      [false, 15 * 60_000, 86_400_000, 0],
+    );
+    assert.equal(loadConfig({ SCIMD_CONSOLE: 'ON' }).consoleEnabled, true);
+    assert.equal(loadConfig({ SCIMD_SETUP_TOKEN_GRACE: '2w' }).setupTokenGraceMs, 14 * 86_400_000);
+  });
+
+  it('refuses bad values, and an absolute timeout below the idle one', () => {
+    const form = 'a duration: a whole number followed by m, h, d or w (e.g. 12h, 30d, 8w), from 1m to 3650d';
+    assert.equal(
+      messageFor('SCIMD_CONSOLE', 'maybe'),
+      '"maybe" must be true or false (also accepted: 1/0, yes/no, on/off)',
+    );
+    assert.equal(messageFor('SCIMD_CONSOLE_IDLE_TIMEOUT', '0'), `"0" must be ${form}`);
+    assert.equal(messageFor('SCIMD_CONSOLE_ABSOLUTE_TIMEOUT', '12'), `"12" must be ${form}`);
+    for (const value of ['00', '-1', '1s', '3651d']) {
+      assert.equal(messageFor('SCIMD_SETUP_TOKEN_GRACE', value), `${JSON.stringify(value)} must be 0 or ${form}`);
+    }
+    assert.equal(
+      messageFor('SCIMD_CONSOLE_ABSOLUTE_TIMEOUT', '10m'),
+      '10m must be at least SCIMD_CONSOLE_IDLE_TIMEOUT (30m)',
     );
   });
 });

@@ -82,6 +82,15 @@ export interface Config {
   // Issue #14.6: the deployment secret for list cursors (src/scim/cursor.ts, docs/pagination.md).
   /** Secret mixed into every tenant's cursor key; undefined: keys from the tenant's internal id alone. */
   readonly cursorSecret: string | undefined;
+  // Issue #15: the web console and the customer setup portal (docs/console.md).
+  /** Serve the operator console (/console), the setup portal (/setup/…) and the admin API. */
+  readonly consoleEnabled: boolean;
+  /** A console session ends after this many ms without a request. */
+  readonly consoleIdleTimeoutMs: number;
+  /** A console session ends this many ms after sign-in, however active. */
+  readonly consoleAbsoluteTimeoutMs: number;
+  /** How long earlier portal tokens keep working after the portal generates a new one, in ms (0: not at all). */
+  readonly setupTokenGraceMs: number;
 }
 
 export interface ConfigVariable {
@@ -428,6 +437,38 @@ const CURSOR_SECRET: Spec<string, null> = {
   sensitive: true,
 };
 
+// Issue #15: the web console and the customer setup portal (docs/console.md).
+const CONSOLE: Spec<boolean> = {
+  name: 'SCIMD_CONSOLE',
+  default: 'on',
+  description:
+    'on serves the operator web console (/console), the customer setup portal (/setup/…) and the admin API (which then accepts credentials created in the console); off turns all three off (the admin API stays on when SCIMD_ADMIN_TOKEN_HASH is set).',
+  schema: boolean,
+};
+const CONSOLE_IDLE_TIMEOUT: Spec<number> = {
+  name: 'SCIMD_CONSOLE_IDLE_TIMEOUT',
+  default: '30m',
+  description: 'A console session ends after this long without a request (e.g. 15m, 1h).',
+  schema: duration,
+};
+const CONSOLE_ABSOLUTE_TIMEOUT: Spec<number> = {
+  name: 'SCIMD_CONSOLE_ABSOLUTE_TIMEOUT',
+  default: '12h',
+  description: 'A console session ends this long after sign-in, however active (e.g. 8h, 1d).',
+  schema: duration,
+};
+const SETUP_TOKEN_GRACE: Spec<number> = {
+  name: 'SCIMD_SETUP_TOKEN_GRACE',
+  default: '24h',
+  description:
+    'When the setup portal generates a new SCIM token, earlier portal tokens of the tenant keep working this long (e.g. 1h, 24h, 7d), so the customer can switch Entra over; 0 stops them at once. Tokens issued by an operator are never affected.',
+  schema: z
+    .string()
+    .regex(/^(0|[1-9]\d{0,6}[mhdw])$/, { error: `must be 0 or ${DURATION_FORM}` })
+    .transform((s) => (s === '0' ? 0 : Number(s.slice(0, -1)) * DURATION_UNIT_MS[s.slice(-1)]!))
+    .pipe(z.number().max(3650 * 86_400_000, { error: `must be 0 or ${DURATION_FORM}` })),
+};
+
 const SPECS = [
   PORT,
   HOST,
@@ -460,6 +501,10 @@ const SPECS = [
   MAX_CONNECTIONS,
   LIST_MAX_PAGE_BYTES,
   CURSOR_SECRET,
+  CONSOLE,
+  CONSOLE_IDLE_TIMEOUT,
+  CONSOLE_ABSOLUTE_TIMEOUT,
+  SETUP_TOKEN_GRACE,
 ] as const;
 
 /** Every variable scimd reads, in documentation order. */
@@ -520,12 +565,22 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     maxConnections: read(MAX_CONNECTIONS),
     listMaxPageBytes: read(LIST_MAX_PAGE_BYTES),
     cursorSecret: read(CURSOR_SECRET),
+    consoleEnabled: read(CONSOLE),
+    consoleIdleTimeoutMs: read(CONSOLE_IDLE_TIMEOUT),
+    consoleAbsoluteTimeoutMs: read(CONSOLE_ABSOLUTE_TIMEOUT),
+    setupTokenGraceMs: read(SETUP_TOKEN_GRACE),
   };
   // Node refuses a request timeout shorter than the headers timeout.
   if (config.requestTimeoutMs < config.headersTimeoutMs) {
     problems.push({
       variable: REQUEST_TIMEOUT_MS.name,
       message: `${config.requestTimeoutMs} must be at least SCIMD_HEADERS_TIMEOUT_MS (${config.headersTimeoutMs})`,
+    });
+  }
+  if (config.consoleAbsoluteTimeoutMs < config.consoleIdleTimeoutMs) {
+    problems.push({
+      variable: CONSOLE_ABSOLUTE_TIMEOUT.name,
+      message: `${config.consoleAbsoluteTimeoutMs / 60_000}m must be at least SCIMD_CONSOLE_IDLE_TIMEOUT (${config.consoleIdleTimeoutMs / 60_000}m)`,
     });
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { generateToken } from '../tenancy/tokens.js';
 import { adminConsentUrl, buildGuide } from './content.js';
-import { escapeHtml } from './html.js';
+import { escapeHtml, renderBlocksHtml, renderSectionsHtml, renderTextHtml } from './html.js';
 import { escapeMarkdown } from './markdown.js';
-import type { Guide, GuideInput } from './model.js';
+import { code, type Guide, type GuideInput, link, strong, value } from './model.js';
 import { renderGuide } from './render.js';
+import { TROUBLESHOOTING_IDS } from './troubleshooting.js';
 
 const PROD = '11111111-2222-3333-4444-555555555555';
 const TEST = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
@@ -172,11 +173,51 @@ describe('setup guide content', () => {
       'AppRoleAssignmentsComplex([appRoleAssignments])',
       '400 invalidValue',
       'Restart provisioning',
+      '400 invalidFilter',
+      'Match objects using this attribute',
+      '413 Payload Too Large',
+      'a group with very many members sent in one request',
+      ' about another attribute',
     ]) {
       assert.ok(text.includes(phrase), phrase);
     }
     const md = renderGuide(INPUT, 'md');
     assert.ok(md.includes('| Assign one of: `sales.editor`, `Admin`. Ask your vendor if you need another role. |'));
+    assert.ok(
+      md.includes(
+        '| `400 invalidFilter` | Entra looked a user or group up with a filter the application cannot run: usually a custom attribute mapping whose matching attribute (**Match objects using this attribute**) or expression the application does not support. | Under **Mappings**, open **Provision Microsoft Entra ID Users**: keep `userName` the only attribute with **Match objects using this attribute** set to **Yes** (for groups: `displayName`). Ask your vendor before matching on a custom attribute. |',
+      ),
+    );
+    assert.ok(
+      md.includes(
+        '| `413 Payload Too Large` / request too large | One request was larger than the application accepts',
+      ),
+    );
+    const html = renderGuide(INPUT, 'html');
+    assert.ok(
+      html.includes(
+        '<tr id="troubleshooting-too-large"><td><code>413 Payload Too Large</code> / request too large</td>',
+      ),
+    );
+    assert.equal(count(html, '<tr id="troubleshooting-'), TROUBLESHOOTING_IDS.length);
+    const json = JSON.parse(renderGuide(INPUT, 'json')) as Guide;
+    const table = json.sections.find((s) => s.id === 'troubleshooting')!.blocks.find((b) => b.kind === 'table');
+    assert.ok(table?.kind === 'table');
+    assert.deepEqual(table.rowIds, [
+      'troubleshooting-unauthorized',
+      'troubleshooting-wrong-tenant-url',
+      'troubleshooting-uniqueness',
+      'troubleshooting-invalid-filter',
+      'troubleshooting-role-not-allowed',
+      'troubleshooting-invalid-value',
+      'troubleshooting-too-large',
+      'troubleshooting-too-many-requests',
+      'troubleshooting-invalid-anchor',
+      'troubleshooting-quarantine',
+      'troubleshooting-one-role-expected',
+      'troubleshooting-not-assigned',
+    ]);
+    assert.equal(table.rows.length, 12);
   });
 });
 
@@ -194,6 +235,46 @@ describe('setup guide rendering', () => {
     assert.ok(html.includes('Evil &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Co&quot; *bold* [x](y)'));
     assert.ok(html.includes('<td>&lt;img src=x onerror=alert(1)&gt;</td><td><code>a|b`c</code></td>'));
     assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+
+  it('renders fragments for other pages with the same escaping, and builds the page from them', () => {
+    assert.equal(
+      renderTextHtml([
+        'a <b> & ',
+        value('<script>x</script>'),
+        strong('<i>'),
+        code('"c"'),
+        link('https://x/?a=1&b="2"'),
+      ]),
+      'a &lt;b&gt; &amp; &lt;script&gt;x&lt;/script&gt;<strong>&lt;i&gt;</strong><code>&quot;c&quot;</code><a href="https://x/?a=1&amp;b=&quot;2&quot;">https://x/?a=1&amp;b=&quot;2&quot;</a>',
+    );
+    assert.equal(
+      renderBlocksHtml([
+        { kind: 'paragraph', text: [value('<script>')] },
+        {
+          kind: 'table',
+          headers: ['<h>'],
+          rows: [[[value("<img src=x onerror='1'>")]], [['plain']]],
+          rowIds: ['"><script>'],
+        },
+      ]),
+      '<p>&lt;script&gt;</p>\n<table>\n<thead><tr><th>&lt;h&gt;</th></tr></thead>\n<tbody>\n<tr id="&quot;&gt;&lt;script&gt;"><td>&lt;img src=x onerror=&#39;1&#39;&gt;</td></tr>\n<tr><td>plain</td></tr>\n</tbody>\n</table>',
+    );
+    const sections = [
+      { id: 'a"b', title: '<script>T</script>', blocks: [{ kind: 'code', language: 'text', code: '</pre><script>' }] },
+      { id: 'two', title: 'Two', blocks: [] },
+    ] as const;
+    assert.equal(
+      renderSectionsHtml(sections, { headingLevel: 3 }),
+      '<section id="a&quot;b">\n<h3>&lt;script&gt;T&lt;/script&gt;</h3>\n<pre><code>&lt;/pre&gt;&lt;script&gt;</code></pre>\n</section>\n<section id="two">\n<h3>Two</h3>\n\n</section>',
+    );
+    assert.ok(
+      renderSectionsHtml(sections).startsWith('<section id="a&quot;b">\n<h2>&lt;script&gt;T&lt;/script&gt;</h2>'),
+    );
+    const guide = buildGuide(hostile);
+    const fragment = renderSectionsHtml(guide.sections);
+    assert.ok(!/<html|<style|<head|<body|<script|<img/i.test(fragment));
+    assert.ok(renderGuide(hostile, 'html').includes(`<h1>${escapeHtml(guide.title)}</h1>\n${fragment}\n<footer>`));
   });
 
   it('is one self-contained page: no scripts, no external resources, inline CSS, printable', () => {

@@ -24,7 +24,13 @@ export type Block =
   | { readonly kind: 'steps'; readonly items: readonly Text[] }
   | { readonly kind: 'list'; readonly items: readonly Text[] }
   | { readonly kind: 'code'; readonly language: 'json' | 'text'; readonly code: string }
-  | { readonly kind: 'table'; readonly headers: readonly string[]; readonly rows: readonly (readonly Text[])[] }
+  | {
+      readonly kind: 'table';
+      readonly headers: readonly string[];
+      readonly rows: readonly (readonly Text[])[];
+      /** Stable anchors of the rows, in order (HTML `<tr id>`), when they can be linked to. */
+      readonly rowIds?: readonly string[];
+    }
   | { readonly kind: 'note'; readonly tone: 'info' | 'warning'; readonly text: Text };
 
 export interface Section {

@@ -4,13 +4,16 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
+import type { ConsoleConfig } from '../console/console-options.js';
+import { registerConsole } from '../console/console-plugin.js';
+import type { FirstRunGate } from '../console/first-run.js';
 import { invalidSyntax, notFound } from '../scim/errors.js';
 import { BUILT_IN_REGISTRY, type SchemaRegistry } from '../scim/schema/registry.js';
 import { type Logger, newRequestNotes, type RequestContext } from '../service/context.js';
 import type { Store } from '../store/store.js';
 import { registerAdminApi } from './admin/admin-plugin.js';
 import { authenticateRequest } from './auth.js';
-import { scimBaseUrl } from './base-url.js';
+import { publicOrigin, scimBaseUrl } from './base-url.js';
 import { bodyProblemError, scanJsonText } from './body-guard.js';
 import {
   answerUnsupportedExpectations,
@@ -40,7 +43,8 @@ export type AppConfig = Pick<Config, 'publicUrl' | 'maxBodyBytes' | 'listMaxResu
   Partial<Pick<Config, 'logMaxBodyBytes'>> &
   Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayloadBytes'>> &
   Partial<Pick<Config, 'webhookAllowTargets'>> &
-  Partial<Pick<Config, 'unknownAttributes' | 'maxAttributeBytes' | 'maxResourceBytes'>>;
+  Partial<Pick<Config, 'unknownAttributes' | 'maxAttributeBytes' | 'maxResourceBytes'>> &
+  ConsoleConfig;
 
 export interface AppOptions {
   readonly config: AppConfig;
@@ -51,6 +55,10 @@ export interface AppOptions {
   readonly clock?: () => Date;
   /** Resource types with operator-declared extensions; defaults to the built-in ones. */
   readonly registry?: SchemaRegistry;
+  /** The console's one-time first-run sign-in (src/console/first-run.ts); the server makes it. */
+  readonly firstRun?: FirstRunGate;
+  /** How often the console's live panels poll, in ms (tests shorten it). */
+  readonly livePollMs?: number;
 }
 
 function parseJson(_request: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void): void {
@@ -216,5 +224,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await mount('/scim/v2', () => undefined);
   await mount('/t/:slug/scim/v2', (request) => (request.params as { slug?: string }).slug);
   await registerAdminApi(app, { store, config, clock });
+  // The web console and the customer setup portal (docs/console.md); absent with SCIMD_CONSOLE=off.
+  await registerConsole(app, {
+    store,
+    config,
+    clock,
+    originOf: (request) => publicOrigin(config.publicUrl, request),
+    firstRun: options.firstRun,
+    ...(options.livePollMs !== undefined ? { livePollMs: options.livePollMs } : {}),
+  });
   return app;
 }

@@ -10,6 +10,9 @@ import { expiredCursor, invalidCursor } from '../scim/errors.js';
 import type { Store } from '../store/store.js';
 import { getTenant } from '../tenancy/tenants.js';
 
+/** The event types a feed reader may filter by (the console's filter; events/ is not its layer). */
+export { EVENT_TYPES } from '../events/change-events.js';
+
 const FEED_DEFAULT_LIMIT = 100;
 export const FEED_MAX_LIMIT = 1000;
 /** Longest long-poll. */

@@ -26,6 +26,10 @@ export interface LogQueryInput {
   readonly resource?: string | undefined;
   /** Only authenticated requests (true) or only those refused before authentication (false). */
   readonly authenticated?: boolean | undefined;
+  /** `GET`, `POST`, `PUT`, `PATCH` or `DELETE` (any case). */
+  readonly method?: string | undefined;
+  /** `Users`, `Groups` or `other` (Bulk, discovery endpoints, unknown routes), any case. */
+  readonly resourceType?: string | undefined;
   /** Paging: entries older than this entry id (the previous page's `next`). */
   readonly before?: string | undefined;
   readonly limit?: number | undefined;
@@ -63,6 +67,32 @@ function parseStatusFilter(text: string): { minStatus: number; maxStatus: number
   throw badRequest(`invalid status ${JSON.stringify(text)}: use a status code (404) or a class (4xx, 5xx)`);
 }
 
+export const LOG_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export const LOG_RESOURCE_TYPES = ['Users', 'Groups', 'other'] as const;
+
+function parseMethod(text: string): string {
+  const method = text.toUpperCase();
+  if (!(LOG_METHODS as readonly string[]).includes(method)) {
+    throw badRequest(`invalid method ${JSON.stringify(text)}: use one of ${LOG_METHODS.join(', ')}`);
+  }
+  return method;
+}
+
+/** The filter's endpoint names to the resource types the log records. */
+const RESOURCE_TYPE_OF = new Map<string, 'User' | 'Group' | 'other'>([
+  ['users', 'User'],
+  ['groups', 'Group'],
+  ['other', 'other'],
+]);
+
+function parseResourceType(text: string): 'User' | 'Group' | 'other' {
+  const type = RESOURCE_TYPE_OF.get(text.toLowerCase());
+  if (type === undefined) {
+    throw badRequest(`invalid resourceType ${JSON.stringify(text)}: use one of ${LOG_RESOURCE_TYPES.join(', ')}`);
+  }
+  return type;
+}
+
 function parseBody(text: string | null): unknown {
   if (text === null) return null;
   try {
@@ -96,6 +126,8 @@ export async function queryRequestLog(
     ...(minStatus > 0 ? { minStatus } : {}),
     ...(status === undefined ? {} : { maxStatus: status.maxStatus }),
     ...(input.resource === undefined ? {} : { resourceId: input.resource }),
+    ...(input.method === undefined ? {} : { method: parseMethod(input.method) }),
+    ...(input.resourceType === undefined ? {} : { resourceType: parseResourceType(input.resourceType) }),
     ...(input.before === undefined ? {} : { before: input.before }),
     ...(input.authenticated === undefined ? {} : { authenticated: input.authenticated }),
   };

@@ -259,6 +259,10 @@ export interface RequestLogQuery {
   readonly minStatus?: number;
   readonly maxStatus?: number;
   readonly resourceId?: string;
+  /** The HTTP method as recorded (upper case: `GET`, `PATCH`…). */
+  readonly method?: string;
+  /** `User` or `Group`; `other`: every other entry (Bulk, discovery, unknown routes: null or another type). */
+  readonly resourceType?: 'User' | 'Group' | 'other';
   /** Entries older than this entry (paging, newest first). */
   readonly before?: string;
   /** Only authenticated entries (true) or only unauthenticated ones (false). */

@@ -4,6 +4,7 @@
  * empty store each call; the suite closes it.
  */
 import { describe } from 'node:test';
+import { consoleContract } from './contract/console.contract.js';
 import { isolationContract } from './contract/isolation.contract.js';
 import { membersContract } from './contract/members.contract.js';
 import { queryContract } from './contract/query.contract.js';
@@ -20,5 +21,6 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     isolationContract(open);
     queryContract(open);
     rolesContract(open);
+    consoleContract(open);
   });
 }

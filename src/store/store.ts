@@ -10,6 +10,7 @@
  */
 import type { AttrPath, Filter } from '../scim/filter/ast.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
+import type { ConsoleRepositories } from './console-port.js';
 import type { EndpointRepository, EventRepository, OutboxWriter, RequestLogRepository } from './events-port.js';
 import type { MemberRef, ScimObject } from './shapes.js';
 
@@ -243,6 +244,12 @@ export interface TokenRepository {
   revoke(tenantId: string, tokenId: string, now: string): Promise<TokenRecord | undefined>;
   /** Records use; implementations may coarsen writes (at most one per minute per token). */
   touch(tokenId: string, now: string): Promise<void>;
+  /**
+   * Makes the token expire at `expiresAt` unless it already expires earlier (the result is the
+   * earlier of the two); a revoked token is returned unchanged. Undefined when the token does
+   * not exist in that tenant.
+   */
+  setExpiry(tenantId: string, tokenId: string, expiresAt: string): Promise<TokenRecord | undefined>;
 }
 
 /** What a backend can do; callers branch on these, never on a dialect's name. */
@@ -264,6 +271,8 @@ export interface Store {
   /** The provisioning log: every SCIM request per tenant. */
   readonly requestLog: RequestLogRepository;
   readonly roles: RoleRepository;
+  /** Setup links, admin credentials, console sessions and shared settings (console-port.ts). */
+  readonly console: ConsoleRepositories;
   forTenant(tenantId: string): TenantStore;
   /** Throws when the database cannot answer (used by /readyz). */
   ping(): Promise<void>;

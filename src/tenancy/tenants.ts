@@ -15,7 +15,7 @@ import { generateToken } from './tokens.js';
 const SLUG_PATTERN = /^[a-z][a-z0-9-]{1,62}$/;
 const SLUG_FORM = '2 to 63 lower-case letters, digits or hyphens, starting with a letter (e.g. acme-corp)';
 const MAX_NAME_LENGTH = 200;
-const MAX_LABEL_LENGTH = 100;
+export const MAX_LABEL_LENGTH = 100;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export type TokenStatus = 'active' | 'expired' | 'revoked';
@@ -57,7 +57,8 @@ export function checkSlug(slug: string): string {
   return slug;
 }
 
-function checkText(what: string, value: string, max: number): string {
+/** Trims `value` and throws `badRequest` when it is empty, longer than `max` or has control characters. */
+export function checkText(what: string, value: string, max: number): string {
   const text = value.trim();
   if (text === '') throw badRequest(`${what} must not be empty`);
   if (text.length > max) throw badRequest(`${what} must be at most ${max} characters`);

@@ -8,10 +8,10 @@ import { type Harness, NOW, scimError, startHarness } from '../test-support/harn
 const PROD = '11111111-2222-3333-4444-555555555555';
 const GUIDE = '/admin/v1/tenants/acme/guide';
 
-describeEachBackend('admin API: absent without SCIMD_ADMIN_TOKEN_HASH', (backend) => {
+describeEachBackend('admin API: absent without SCIMD_ADMIN_TOKEN_HASH and with SCIMD_CONSOLE=off', (backend) => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ backend });
+    h = await startHarness({ backend, config: { consoleEnabled: false } });
   });
   after(() => h.close());
 

@@ -1,7 +1,9 @@
 /**
  * The admin HTTP API under `/admin/v1` (docs/guide.md "Admin API"): for the vendor's operators,
- * authenticated by `Authorization: Bearer <admin token>` checked against
- * `SCIMD_ADMIN_TOKEN_HASH`. Without that hash the API does not exist: its routes are never
+ * authenticated by `Authorization: Bearer <admin token>`, either the token hashed in
+ * `SCIMD_ADMIN_TOKEN_HASH` or an admin credential stored in the database (created from the
+ * console or the API itself). The API exists when that hash is set or the web console is on
+ * (`SCIMD_CONSOLE`, whose credentials it accepts); with neither, its routes are never
  * registered, so they answer the same 404 as any unknown path. Errors are JSON
  * `{error, detail}`, not SCIM (admin-errors.ts). This file only wires auth and errors and
  * registers the route modules, each a Fastify plugin with its own options; the OpenAPI document
@@ -10,13 +12,16 @@
 import type { FastifyInstance, FastifyPluginCallback, FastifyPluginOptions } from 'fastify';
 import type { Config } from '../../config/config.js';
 import type { Store } from '../../store/store.js';
-import { verifyAdminToken } from '../../tenancy/admin-token.js';
+import { verifyAdminPresented } from '../../tenancy/admin-credentials.js';
+import { adminCredentialRoutes } from './admin-credentials-routes.js';
 import { handleAdminError, sendAdminError } from './admin-errors.js';
+import { directoryRoutes } from './directory-routes.js';
 import { eventRoutes } from './events-routes.js';
 import { guideRoutes } from './guide-routes.js';
 import { logRoutes } from './log-routes.js';
 import { collectAdminRoutes, openApiRoutes } from './openapi-routes.js';
 import type { AdminRoute } from './route-spec.js';
+import { setupLinkRoutes } from './setup-links-routes.js';
 import { tenantRoutes } from './tenants-routes.js';
 import { tokenRoutes } from './tokens-routes.js';
 import { webhookRoutes } from './webhooks-routes.js';
@@ -25,7 +30,8 @@ export const ADMIN_PREFIX = '/admin/v1';
 
 export type AdminConfig = Pick<Config, 'publicUrl'> &
   Partial<Pick<Config, 'adminTokenHash' | 'entraClientIdTest' | 'entraClientIdProd'>> &
-  Partial<Pick<Config, 'webhookAllowTargets'>>;
+  Partial<Pick<Config, 'webhookAllowTargets'>> &
+  Partial<Pick<Config, 'consoleEnabled'>>;
 
 /** What the admin API is built from; each module takes the part it needs. */
 export interface AdminContext {
@@ -62,9 +68,12 @@ export function adminModules(context: AdminContext, routes: readonly AdminRoute[
     }),
     adminModule(tenantRoutes, { store, clock, publicUrl }),
     adminModule(tokenRoutes, { store, clock, publicUrl }),
+    adminModule(setupLinkRoutes, { store, clock, publicUrl }),
+    adminModule(directoryRoutes, { store }),
     adminModule(eventRoutes, { store }),
     adminModule(webhookRoutes, { store, clock, webhookAllowTargets: config.webhookAllowTargets }),
     adminModule(logRoutes, { store, clock }),
+    adminModule(adminCredentialRoutes, { store, clock }),
     adminModule(openApiRoutes, { routes, version: ADMIN_API_VERSION }),
   ];
 }
@@ -74,10 +83,15 @@ function adminCredential(header: string | undefined): string | undefined {
   return /^bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
 }
 
-/** Mounts the admin API on `app` when `config.adminTokenHash` is set; otherwise does nothing. */
+/**
+ * Mounts the admin API on `app` unless there is no `config.adminTokenHash` and the console is
+ * off (`consoleEnabled: false`); the console being on by default, credentials created there
+ * then work here too.
+ */
 export async function registerAdminApi(app: FastifyInstance, context: AdminContext): Promise<void> {
+  const { store, clock } = context;
   const expectedHash = context.config.adminTokenHash;
-  if (expectedHash === undefined) return;
+  if (expectedHash === undefined && context.config.consoleEnabled === false) return;
   await app.register(
     async (admin) => {
       admin.setErrorHandler(handleAdminError);
@@ -85,7 +99,8 @@ export async function registerAdminApi(app: FastifyInstance, context: AdminConte
         sendAdminError(reply, 404, `No such admin endpoint: ${request.method} ${request.url.split('?')[0]}.`),
       );
       admin.addHook('onRequest', async (request, reply) => {
-        if (verifyAdminToken(adminCredential(request.headers.authorization), expectedHash)) return;
+        const presented = adminCredential(request.headers.authorization);
+        if ((await verifyAdminPresented(store, presented, expectedHash, clock())).ok) return;
         request.log.info('admin authentication failed');
         reply.header('WWW-Authenticate', 'Bearer realm="scimd-admin"');
         return sendAdminError(reply, 401, 'Send the admin token as "Authorization: Bearer <token>".');

@@ -57,5 +57,58 @@ describeEachBackend(
       const bad = await h.request('GET', '/admin/v1/tenants/acme/log?authenticated=maybe', undefined, auth);
       assert.equal(bad.statusCode, 400);
     });
+
+    it('filters by method and resource type, and refuses values it does not know with 400 (#15)', async () => {
+      const user = await h.request(
+        'POST',
+        '/t/globex/scim/v2/Users',
+        { userName: 'method-filter@example.com' },
+        {
+          authorization: `Bearer ${h.otherToken}`,
+        },
+      );
+      assert.equal(user.statusCode, 201);
+      const id = user.json<{ id: string }>().id;
+      const globex = { authorization: `Bearer ${h.otherToken}` };
+      // Entries of one millisecond are ordered by their random id bits: keep requests apart in time.
+      const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
+      await tick();
+      await h.request(
+        'PATCH',
+        `/t/globex/scim/v2/Users/${id}`,
+        {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'replace', path: 'active', value: false }],
+        },
+        globex,
+      );
+      await tick();
+      await h.request('GET', '/t/globex/scim/v2/Groups', undefined, globex);
+      await tick();
+      await h.request('GET', '/t/globex/scim/v2/ServiceProviderConfig', undefined, {
+        ...globex,
+        'x-request-id': 'last',
+      });
+      type Page = { entries: { requestId: string; method: string; resourceType: string | null; path: string }[] };
+      const read = async (query: string) => {
+        const response = await h.request('GET', `/admin/v1/tenants/globex/log?${query}`, undefined, auth);
+        assert.equal(response.statusCode, 200, response.body);
+        return response.json<Page>().entries.map((e) => `${e.method} ${e.path}`);
+      };
+      for (let i = 0; i < 300 && !(await read('')).some((line) => line.endsWith('ServiceProviderConfig')); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.deepEqual(await read('method=patch'), [`PATCH /t/globex/scim/v2/Users/${id}`]);
+      assert.deepEqual(await read('resourceType=Users'), [
+        `PATCH /t/globex/scim/v2/Users/${id}`,
+        'POST /t/globex/scim/v2/Users',
+      ]);
+      assert.deepEqual(await read('resourceType=groups&method=GET'), ['GET /t/globex/scim/v2/Groups']);
+      assert.deepEqual(await read('resourceType=other'), ['GET /t/globex/scim/v2/ServiceProviderConfig']);
+      for (const query of ['method=TRACE', 'resourceType=Bulks']) {
+        const bad = await h.request('GET', `/admin/v1/tenants/globex/log?${query}`, undefined, auth);
+        assert.equal(bad.statusCode, 400, query);
+      }
+    });
   },
 );

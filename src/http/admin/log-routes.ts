@@ -27,6 +27,11 @@ export const logRoutes: FastifyPluginCallback<LogRoutesOptions> = (admin, option
         status: z.string().optional().describe('An exact status (404) or a class (4xx, 5xx)'),
         errors: queryBoolean.optional().describe('Only status 400 and above'),
         resource: z.string().optional().describe('Requests about this resource id'),
+        method: z.string().optional().describe('GET, POST, PUT, PATCH or DELETE'),
+        resourceType: z
+          .string()
+          .optional()
+          .describe('Users, Groups, or other (Bulk, discovery endpoints, unknown routes)'),
         authenticated: queryBoolean
           .optional()
           .describe('true: only authenticated requests; false: only those refused before authentication'),

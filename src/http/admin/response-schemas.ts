@@ -141,3 +141,89 @@ export const logPageSchema = z.object({
   entries: z.array(logEntrySchema),
   next: z.string().nullable().describe('Pass as "before" for the next, older page'),
 });
+
+export const setupLinkSchema = z.object({
+  id: z.string(),
+  hint: z.string().describe('… and the last four characters of the link'),
+  status: z.enum(['active', 'expired', 'revoked']),
+  created: timestamp,
+  createdBy: z.string().describe('cli, admin-api or console:<credential label>'),
+  expiresAt: timestamp,
+  revokedAt: nullableTimestamp,
+  opened: z.number().int().describe('How often the setup page was opened through the link'),
+  tokensGenerated: z.number().int(),
+  lastUsedAt: nullableTimestamp,
+});
+
+export const createdSetupLinkSchema = z.object({
+  id: z.string(),
+  tenant: z.string(),
+  url: z.string().describe('The setup portal URL for the customer: returned once, stored only as a hash'),
+  hint: z.string(),
+  status: z.literal('active'),
+  created: timestamp,
+  createdBy: z.string(),
+  expiresAt: timestamp,
+});
+
+export const setupLinkEventSchema = z.object({
+  id: z.string(),
+  linkId: z.string(),
+  time: timestamp,
+  kind: z.enum(['opened', 'token_generated']),
+  tokenId: z.string().nullable().describe('The token a token_generated event issued'),
+  clientAddress: z.string().nullable(),
+  userAgent: z.string().nullable(),
+});
+
+export const adminCredentialSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  hint: z.string().describe('scimd_admin_… and the last four characters'),
+  status: z.enum(['active', 'revoked']),
+  created: timestamp,
+  revokedAt: nullableTimestamp,
+  lastUsedAt: nullableTimestamp,
+});
+
+export const createdAdminCredentialSchema = adminCredentialSchema.extend({
+  token: z.string().describe('The admin token: returned once, stored only as a hash'),
+});
+
+const directoryPage = <T extends z.ZodType>(item: T) =>
+  z.object({
+    total: z.number().int().describe('How many match the search'),
+    startIndex: z.number().int().describe('1-based index of the first item'),
+    items: z.array(item).describe('At most 25'),
+  });
+
+export const userSummarySchema = z.object({
+  id: z.string(),
+  userName: z.string(),
+  displayName: z.string().nullable(),
+  active: z.boolean(),
+  roles: z.array(z.string()).describe('The values of the roles attribute'),
+  lastModified: timestamp,
+});
+
+export const groupSummarySchema = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  lastModified: timestamp,
+});
+
+export const userPageSchema = directoryPage(userSummarySchema);
+export const groupPageSchema = directoryPage(groupSummarySchema);
+
+export const userDetailSchema = userSummarySchema.extend({
+  created: timestamp,
+  attributes: z.record(z.string(), z.unknown()).describe('The stored SCIM attributes (never a password)'),
+  groups: z.array(z.object({ value: z.string(), display: z.string() })).describe('Groups it directly belongs to'),
+});
+
+export const groupDetailSchema = groupSummarySchema.extend({
+  created: timestamp,
+  members: directoryPage(
+    z.object({ value: z.string(), type: z.enum(['User', 'Group']), display: z.string().optional() }),
+  ).describe('Its direct members, a page of 25 at a time'),
+});

@@ -53,6 +53,28 @@ export function requestLogContract(open: OpenStore): void {
       });
     });
 
+    it('filters by method and by resource type, "other" taking every entry neither User nor Group (#15)', async () => {
+      await withTenants(open, async (_a, _b, store) => {
+        await store.requestLog.append([
+          logEntry('m1', at(1)),
+          logEntry('m2', at(2), { method: 'PATCH', resourceType: 'Group' }),
+          logEntry('m3', at(3), { method: 'GET', resourceType: null, resourceId: null }),
+          logEntry('m4', at(4), { method: 'POST', resourceType: 'Bulk', resourceId: null }),
+          logEntry('m5', at(5), { method: 'PATCH', resourceType: 'User' }),
+          logEntry('x1', at(2), { tenantId: 'tenant-b', method: 'PATCH', resourceType: 'Group' }),
+        ]);
+        const ids = async (query: Parameters<typeof store.requestLog.list>[1]) =>
+          (await store.requestLog.list('tenant-a', query)).map((e) => e.id);
+        assert.deepEqual(await ids({ limit: 10, method: 'PATCH' }), ['m5', 'm2']);
+        assert.deepEqual(await ids({ limit: 10, method: 'DELETE' }), []);
+        assert.deepEqual(await ids({ limit: 10, resourceType: 'User' }), ['m5', 'm1']);
+        assert.deepEqual(await ids({ limit: 10, resourceType: 'Group' }), ['m2']);
+        assert.deepEqual(await ids({ limit: 10, resourceType: 'other' }), ['m4', 'm3']);
+        assert.deepEqual(await ids({ limit: 10, method: 'POST', resourceType: 'other' }), ['m4']);
+        assert.deepEqual(await ids({ limit: 1, method: 'PATCH', before: 'm5' }), ['m2']);
+      });
+    });
+
     it('drops entries of deleted tenants and prunes by age, then by count per tenant', async () => {
       await withTenants(open, async (_a, _b, store) => {
         await store.tenants.create({ id: 'tenant-c', slug: 'c', name: 'C', status: 'active', created: at(0) });

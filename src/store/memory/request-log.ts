@@ -51,6 +51,11 @@ export function createMemoryRequestLog(
               (q.minStatus === undefined || e.status >= q.minStatus) &&
               (q.maxStatus === undefined || e.status <= q.maxStatus) &&
               (q.resourceId === undefined || e.resourceId === q.resourceId) &&
+              (q.method === undefined || e.method === q.method) &&
+              (q.resourceType === undefined ||
+                (q.resourceType === 'other'
+                  ? e.resourceType !== 'User' && e.resourceType !== 'Group'
+                  : e.resourceType === q.resourceType)) &&
               (q.authenticated === undefined || e.authenticated === q.authenticated) &&
               (anchor === undefined || newestFirst(anchor, e) < 0),
           )

@@ -10,6 +10,7 @@ import { withOutbox } from '../outbox-writer.js';
 import { normalizeTimestamp } from '../project-columns.js';
 import type { Store, TenantRecord, TenantStore, TokenRecord } from '../store.js';
 import { isTouchDue } from '../token-touch.js';
+import { createMemoryConsole } from './console.js';
 import { createMemoryEndpointRepository } from './endpoints.js';
 import { createMemoryEventRepository, MemoryOutbox, memoryMembersAmong } from './events.js';
 import { createMemoryRequestLog } from './request-log.js';
@@ -27,6 +28,7 @@ export function createMemoryStore(): Store {
   const locked = <T>(fn: () => T | Promise<T>): Promise<T> => mutex.run(async () => fn());
   const roles = createMemoryRoles(locked);
   const outbox = new MemoryOutbox();
+  const consoleHalf = createMemoryConsole(locked, (id) => tenants.has(id));
 
   function forTenant(tenantId: string): TenantStore {
     const reader = createMemoryReader(tenantId, () => states.get(tenantId));
@@ -103,6 +105,7 @@ export function createMemoryStore(): Store {
         locked(() => {
           for (const token of [...tokens.values()]) if (token.tenantId === id) tokens.delete(token.id);
           outbox.deleteTenant(id);
+          consoleHalf.deleteTenant(id);
           states.delete(id);
           return tenants.delete(id);
         }),
@@ -141,8 +144,19 @@ export function createMemoryStore(): Store {
           if (!token || !isTouchDue(token.lastUsedAt, at)) return;
           tokens.set(tokenId, { ...token, lastUsedAt: at });
         }),
+      setExpiry: (tenantId, tokenId, expiresAt) =>
+        locked(() => {
+          const token = tokens.get(tokenId);
+          if (token?.tenantId !== tenantId) return undefined;
+          const at = normalizeTimestamp(expiresAt);
+          if (token.revokedAt !== null || (token.expiresAt !== null && token.expiresAt <= at)) return token;
+          const updated = { ...token, expiresAt: at };
+          tokens.set(tokenId, updated);
+          return updated;
+        }),
     },
     roles: roles.repository,
+    console: consoleHalf.repositories,
     events: createMemoryEventRepository(outbox, locked),
     endpoints: createMemoryEndpointRepository(outbox, locked),
     requestLog: createMemoryRequestLog(outbox, locked, (id) => tenants.has(id)),

@@ -129,6 +129,13 @@ export function createRequestLogRepository(db: Kysely<Database>, dialect: SqlDia
       if (q.minStatus !== undefined) query = query.where('status', '>=', q.minStatus);
       if (q.maxStatus !== undefined) query = query.where('status', '<=', q.maxStatus);
       if (q.resourceId !== undefined) query = query.where('resource_id', '=', q.resourceId);
+      if (q.method !== undefined) query = query.where('method', '=', q.method);
+      if (q.resourceType === 'other') {
+        // NULL is neither 'User' nor 'Group', but `NOT IN` alone would leave it out.
+        query = query.where((eb) =>
+          eb.or([eb('resource_type', 'is', null), eb('resource_type', 'not in', ['User', 'Group'])]),
+        );
+      } else if (q.resourceType !== undefined) query = query.where('resource_type', '=', q.resourceType);
       if (q.authenticated !== undefined) {
         query = query.where('authenticated', '=', dialect.codec.encodeBoolean(q.authenticated) as boolean);
       }

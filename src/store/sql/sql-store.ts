@@ -6,6 +6,7 @@
 import { type Kysely, sql } from 'kysely';
 import { type CoreTenantWriter, withOutbox } from '../outbox-writer.js';
 import type { Store, StoreCapabilities, TenantReader, TenantStore, TenantWriter } from '../store.js';
+import { createConsoleRepositories } from './console.js';
 import { type SqlDialect, servesOneConnection } from './dialect.js';
 import { createEndpointRepository } from './event-endpoints.js';
 import { appendEvents, listEvents, membersAmong, pruneEvents } from './events.js';
@@ -122,6 +123,7 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
     endpoints: createEndpointRepository(db, dialect),
     requestLog: createRequestLogRepository(db, dialect),
     roles: createRoleRepository(db, dialect),
+    console: createConsoleRepositories(db, dialect),
     forTenant(tenantId): TenantStore {
       // Every request asks for its tenant's handle; it holds nothing but the id, so one serves all.
       let handle = handles.get(tenantId);

@@ -159,6 +159,54 @@ export interface RequestLogTable {
   ignored_attributes: string;
 }
 
+/** Links to a tenant's setup portal (0005-console); only the hash of the opaque part is kept. */
+export interface SetupLinksTable {
+  id: string;
+  tenant_id: string;
+  hash: string;
+  hint: string;
+  created: string;
+  created_by: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+/** Each use of a setup link (0005-console). */
+export interface SetupLinkEventsTable {
+  id: string;
+  link_id: string;
+  tenant_id: string;
+  time: string;
+  kind: string;
+  token_id: string | null;
+  client_address: string | null;
+  user_agent: string | null;
+}
+
+/** Admin credentials created from the console (0005-console). */
+export interface AdminCredentialsTable {
+  id: string;
+  label: string;
+  hash: string;
+  hint: string;
+  created: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+/** Console sessions by the hash of their id (0005-console). */
+interface ConsoleSessionsTable {
+  id_hash: string;
+  data: string;
+  expires_at: string;
+}
+
+/** Generated values shared by every process (0005-console). */
+interface SettingsTable {
+  key: string;
+  value: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   tokens: TokensTable;
@@ -171,6 +219,11 @@ export interface Database {
   event_streams: EventStreamsTable;
   event_dead_letters: EventDeadLettersTable;
   request_log: RequestLogTable;
+  setup_links: SetupLinksTable;
+  setup_link_events: SetupLinkEventsTable;
+  admin_credentials: AdminCredentialsTable;
+  console_sessions: ConsoleSessionsTable;
+  settings: SettingsTable;
 }
 
 /**
@@ -187,6 +240,10 @@ export const UNIQUE_CONSTRAINTS = {
   app_roles_pkey: { table: 'app_roles', columns: ['id'] },
   app_roles_value: { table: 'app_roles', columns: ['value_fold'] },
   event_endpoints_name: { table: 'event_endpoints', columns: ['name'] },
+  setup_links_pkey: { table: 'setup_links', columns: ['id'] },
+  setup_links_hash: { table: 'setup_links', columns: ['hash'] },
+  admin_credentials_pkey: { table: 'admin_credentials', columns: ['id'] },
+  admin_credentials_hash: { table: 'admin_credentials', columns: ['hash'] },
 } as const;
 
 export type UniqueConstraintName = keyof typeof UNIQUE_CONSTRAINTS;

@@ -125,5 +125,27 @@ export function createTokenRepository(db: Kysely<Database>, dialect: SqlDialect)
       touched.set(tokenId, at);
       found.clear();
     },
+    async setExpiry(tenantId, tokenId, expiresAt) {
+      const at = normalizeTimestamp(expiresAt);
+      // Only ever earlier, never on a revoked token: the condition makes the update the min rule.
+      const updated = await db
+        .updateTable('tokens')
+        .set({ expires_at: at })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', tokenId)
+        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]))
+        .returning(COLUMNS)
+        .executeTakeFirst();
+      found.clear();
+      if (updated !== undefined) return toRecord(updated);
+      const row = await db
+        .selectFrom('tokens')
+        .select(COLUMNS)
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', tokenId)
+        .executeTakeFirst();
+      return row && toRecord(row);
+    },
   };
 }

@@ -9,6 +9,7 @@ import { initialMigration } from './0001-initial.js';
 import { rolesMigration } from './0002-roles.js';
 import { eventsMigration } from './0003-events.js';
 import { requestLogApartMigration } from './0004-request-log-apart.js';
+import { consoleMigration } from './0005-console.js';
 
 export const MIGRATION_TABLE = 'scimd_migrations';
 export const MIGRATION_LOCK_TABLE = 'scimd_migrations_lock';
@@ -20,6 +21,7 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
     '0002-roles': rolesMigration(dialect),
     '0003-events': eventsMigration(dialect),
     '0004-request-log-apart': requestLogApartMigration(dialect),
+    '0005-console': consoleMigration(),
   };
 }
 
