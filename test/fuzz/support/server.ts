@@ -49,7 +49,8 @@ export async function startScimd(databaseUrl: string): Promise<RunningScimd> {
   };
   // The default body limit (1 MiB), so deep and large bodies reach the parser.
   const app = await buildApp({
-    config: { ...TEST_CONFIG, maxBodyBytes: 1024 * 1024, logLevel: 'error' },
+    // The SCIM surface only: the console and the admin API (on by default) answer in their own formats.
+    config: { ...TEST_CONFIG, maxBodyBytes: 1024 * 1024, logLevel: 'error', consoleEnabled: false },
     store,
     logger: { stream },
   });
