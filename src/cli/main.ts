@@ -75,11 +75,14 @@ function waitForShutdown(signal: AbortSignal | undefined): Promise<void> {
 }
 
 /** What a newcomer who just ran `npm start` should do next. */
-function nextSteps(url: string, databaseUrl: string): string {
+function nextSteps(url: string, databaseUrl: string, consoleOn: boolean): string {
   return [
     '',
     `scimd is serving SCIM on ${url}/scim/v2 (database ${databaseUrl})`,
     '',
+    ...(consoleOn
+      ? [`Web console: ${url}/console (create tenants and send customers a setup link; docs/console.md)`, '']
+      : []),
     'Next steps, in another terminal:',
     '  npx scimd tenants create acme --name "Acme Corp"   # one tenant per customer',
     '  npx scimd tokens issue acme                        # prints the bearer token once',
@@ -94,9 +97,9 @@ async function serve(args: readonly string[], io: CliIo): Promise<number> {
   if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"\nusage: scimd serve`);
   const config = loadConfig(io.env);
   const { startServer } = await import('../server.js');
-  const server = await startServer(config);
+  const server = await startServer(config, { announce: (line) => write(io.stderr, line) });
   write(io.stderr, `scimd listening on ${server.url}`);
-  write(io.stdout, nextSteps(server.url, config.databaseUrl));
+  write(io.stdout, nextSteps(server.url, config.databaseUrl, config.consoleEnabled));
   await waitForShutdown(io.signal);
   write(io.stdout, 'shutting down: finishing in-flight requests, then closing the database');
   await server.close();

@@ -78,6 +78,20 @@ describe('console and setup portal in Chromium', { skip: browserSkip() }, () => 
     assert.match((await console.locator('#admin-token').textContent()) ?? '', /^scimd_admin_\w{43}$/);
     await visit(console, 'admin-credential');
     await console.getByRole('link', { name: 'Continue to the console' }).click();
+    await console.waitForURL(/\/console\/tenants$/);
+    // The app's roles, declared once: the customer's portal then lists the ones they may assign.
+    await console.getByRole('link', { name: 'App roles' }).click();
+    for (const [value, name] of [
+      ['Reader', 'Reader'],
+      ['Admin', 'Administrator'],
+    ] as const) {
+      await console.locator('#role-value').fill(value);
+      await console.locator('#role-name').fill(name);
+      await console.getByRole('button', { name: 'Add role' }).click();
+      await console.locator('#manifest', { hasText: `"value": "${value}"` }).waitFor();
+    }
+    await visit(console, 'roles');
+    await console.getByRole('link', { name: 'Tenants' }).click();
     await console.getByLabel('Slug').fill('contoso');
     await console.getByLabel('Display name').fill('Contoso Ltd');
     await console.getByRole('button', { name: 'Create tenant' }).click();
@@ -157,7 +171,6 @@ describe('console and setup portal in Chromium', { skip: browserSkip() }, () => 
       ['/console/log?tenant=contoso', 'log'],
       ['/console/feed?tenant=contoso', 'feed'],
       ['/console/webhooks', 'webhooks'],
-      ['/console/roles', 'roles'],
       ['/console/admins', 'admins'],
       ['/console/no-such-page', 'not-found'],
     ];
