@@ -34,13 +34,16 @@ describe('console and setup portal in Chromium', { skip: browserSkip() }, () => 
       SCIMD_PORT: '0',
       SCIMD_HOST: '127.0.0.1',
       SCIMD_LOG_LEVEL: 'silent',
+      // A receiver on this machine, so the webhooks pages have an endpoint to show.
+      SCIMD_WEBHOOK_ALLOW_TARGETS: '127.0.0.1',
     });
     let announced = '';
     server = await startServer(config, { announce: (line) => (announced += line) });
     firstRunUrl = /(http:\S+\/console\/first-run\?token=\S+)/.exec(announced)?.[1] ?? '';
     browser = await launchBrowser();
     operator = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    customer = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    // The narrowest screen the pages are made for: 375 px.
+    customer = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
   });
 
   after(async () => {
@@ -136,7 +139,19 @@ describe('console and setup portal in Chromium', { skip: browserSkip() }, () => 
         },
         body: JSON.stringify(body),
       });
-    assert.equal((await post(user)).status, 201);
+    const created = await post(user);
+    assert.equal(created.status, 201);
+    const ada = (await created.json()) as { id: string };
+    const group = await fetch(`${scimUrl}/Groups`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secretToken}`, 'user-agent': ENTRA, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: 'Engineering',
+        members: [{ value: ada.id }],
+      }),
+    });
+    assert.equal(group.status, 201);
     assert.equal((await post({ ...user, userName: 'ADA@contoso.com' })).status, 409);
     await portal.locator('.failure').first().waitFor({ timeout: 15_000 });
     const failure = (await portal.locator('.failure').first().textContent()) ?? '';
@@ -170,7 +185,6 @@ describe('console and setup portal in Chromium', { skip: browserSkip() }, () => 
       ['/console/tenants/contoso/delete', 'tenant-delete'],
       ['/console/log?tenant=contoso', 'log'],
       ['/console/feed?tenant=contoso', 'feed'],
-      ['/console/webhooks', 'webhooks'],
       ['/console/admins', 'admins'],
       ['/console/no-such-page', 'not-found'],
     ];
@@ -185,6 +199,16 @@ describe('console and setup portal in Chromium', { skip: browserSkip() }, () => 
     await console.goto(`${server.url}/console/tenants/contoso/users`);
     await console.getByRole('link', { name: 'ada@contoso.com' }).click();
     await visit(console, 'user');
+    await console.goto(`${server.url}/console/tenants/contoso/groups`);
+    await console.getByRole('link', { name: 'Engineering' }).click();
+    await visit(console, 'group');
+    await console.goto(`${server.url}/console/webhooks`);
+    await console.locator('#webhook-url').fill('http://127.0.0.1:9/scimd-events');
+    await console.getByRole('button', { name: 'Create webhook' }).click();
+    await console.locator('#signing-secret').waitFor();
+    await visit(console, 'webhook-created');
+    await console.locator('a[href^="/console/webhooks/"]').first().click();
+    await visit(console, 'webhook');
     await console.getByRole('button', { name: 'Sign out' }).click();
     await console.waitForURL(/\/console\/sign-in/);
     await visit(console, 'sign-in');
