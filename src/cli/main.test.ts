@@ -332,15 +332,21 @@ describe('scimd serve', () => {
       env: { SCIMD_DATABASE_URL: 'memory:', SCIMD_PORT: '0', SCIMD_HOST: '127.0.0.1', SCIMD_LOG_LEVEL: 'silent' },
       signal: controller.signal,
     });
-    while (!stderr.includes('\n')) await new Promise((resolve) => setTimeout(resolve, 10));
-    const url = /^scimd listening on (http:\/\/127\.0\.0\.1:\d+)\n$/.exec(stderr)?.[1];
+    while (!stderr.includes('scimd listening on')) await new Promise((resolve) => setTimeout(resolve, 10));
+    const url = /\nscimd listening on (http:\/\/127\.0\.0\.1:\d+)\n$/.exec(stderr)?.[1];
     assert.ok(url, stderr);
+    // No admin credential exists yet: the one-time console link comes first, on standard error.
+    assert.match(
+      stderr,
+      new RegExp(`No admin credential exists yet[^]*\\n {6}${url}/console/first-run\\?token=[\\w-]{43}\\n`),
+    );
     const response = await fetch(`${url}/scim/v2/Users`);
     assert.equal(response.status, 401);
     controller.abort();
     assert.equal(await running, 0);
     assert.match(stdout, new RegExp(`scimd is serving SCIM on ${url}/scim/v2 \\(database memory:\\)`));
     assert.match(stdout, /npx scimd tenants create acme/);
+    assert.ok(stdout.includes(`Web console: ${url}/console `), stdout);
     assert.match(stdout, /shutting down/);
     await assert.rejects(fetch(`${url}/scim/v2/Users`));
   });
