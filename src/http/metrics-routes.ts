@@ -6,7 +6,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ScimdMetrics } from '../metrics/scimd-metrics.js';
 import { verifyAdminToken } from '../tenancy/admin-token.js';
-import { bearerCredential } from '../tenancy/authenticate.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,7 +34,9 @@ export function registerRequestMetrics(scope: FastifyInstance, metrics: ScimdMet
 /** `GET /metrics` on the main port, for the holder of the metrics credential only. */
 export function registerMetricsRoute(app: FastifyInstance, metrics: ScimdMetrics, tokenHash: string): void {
   app.get('/metrics', async (request, reply) => {
-    if (!verifyAdminToken(bearerCredential(request.headers.authorization), tokenHash)) {
+    // The Bearer scheme only (RFC 6750 §2.1): a bare credential in the header is refused too.
+    const presented = /^bearer\s+(\S+)$/i.exec(request.headers.authorization?.trim() ?? '')?.[1];
+    if (!verifyAdminToken(presented, tokenHash)) {
       return reply
         .code(401)
         .header('www-authenticate', 'Bearer realm="scimd-metrics"')
