@@ -34,6 +34,7 @@ describe('console and setup portal in Chromium', { skip: browserSkip() }, () => 
       SCIMD_PORT: '0',
       SCIMD_HOST: '127.0.0.1',
       SCIMD_LOG_LEVEL: 'silent',
+      SCIMD_METRICS_PORT: '0',
     });
     let announced = '';
     server = await startServer(config, { announce: (line) => (announced += line) });
