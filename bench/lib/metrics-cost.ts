@@ -21,6 +21,9 @@ export interface MetricsCostRow {
   readonly on: number;
   /** on / off. */
   readonly ratio: number;
+  /** Median CPU time of the server per request, ms: steadier than throughput on a busy machine. */
+  readonly cpuOff: number;
+  readonly cpuOn: number;
   readonly rounds: number;
 }
 
@@ -37,7 +40,8 @@ export async function runMetricsCost(
   isAborted: () => boolean,
 ): Promise<MetricsCostRow[]> {
   const size = Math.min(...(settings.sizes['scimd-sqlite'] ?? [1000]));
-  const rounds = settings.profile === 'quick' ? 3 : 5;
+  // Rounds are short; more of them make the medians steadier on a shared machine.
+  const rounds = settings.profile === 'quick' ? 5 : 7;
   const log = context.log;
   log(`metrics cost: scimd on SQLite with ${size.toLocaleString('en-US')} users, metrics off and on`);
   const off = await startScimdSqlite(size, context, { SCIMD_METRICS: 'off' }, 'metrics-off');
@@ -48,6 +52,10 @@ export async function runMetricsCost(
   try {
     for (const w of WORKLOADS) {
       const figures = { off: [] as number[], on: [] as number[] };
+      const cpu = { off: [] as number[], on: [] as number[] };
+      // One unrecorded run per side first: in the quick profile, the JIT's warm-up otherwise
+      // shows as a climb across the rounds larger than any cost of the metrics.
+      for (const system of [off, on]) await measure(system, w, size, settings, () => undefined);
       for (let round = 0; round < rounds && !isAborted(); round++) {
         const order = round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
         for (const side of order) {
@@ -55,6 +63,7 @@ export async function runMetricsCost(
           const m = await measure(side === 'off' ? off : on, w, size, settings, log);
           if (m.status !== 'ok' || m.throughput === undefined) throw new Error(`${w.id} failed: ${m.reason}`);
           figures[side].push(m.throughput);
+          if (m.cpuMsPerRequest !== undefined) cpu[side].push(m.cpuMsPerRequest);
         }
       }
       const row = {
@@ -62,10 +71,14 @@ export async function runMetricsCost(
         off: median(figures.off),
         on: median(figures.on),
         ratio: median(figures.on) / median(figures.off),
+        cpuOff: cpu.off.length > 0 ? median(cpu.off) : Number.NaN,
+        cpuOn: cpu.on.length > 0 ? median(cpu.on) : Number.NaN,
         rounds: figures.off.length,
       };
       rows.push(row);
-      log(`  ${w.id}: off ${row.off.toFixed(0)} req/s, on ${row.on.toFixed(0)} req/s, on/off ${row.ratio.toFixed(3)}`);
+      log(
+        `  ${w.id}: off ${row.off.toFixed(0)} req/s, on ${row.on.toFixed(0)} req/s, on/off ${row.ratio.toFixed(3)}; CPU ${row.cpuOff.toFixed(3)} → ${row.cpuOn.toFixed(3)} ms/req`,
+      );
     }
   } finally {
     for (const system of [off, on]) {
@@ -84,10 +97,11 @@ export function renderMetricsCost(rows: readonly MetricsCostRow[], settings: Set
     `medians of each side's throughput over the rounds (${settings.durationSeconds} s per run, ${settings.connections} connections).`,
     'Target: on/off at least 0.95. Figures from a shared machine are noisy: a few per cent either way is noise.',
     '',
-    '| workload | metrics off (req/s) | metrics on (req/s) | on/off | rounds |',
-    '| --- | ---: | ---: | ---: | ---: |',
+    '| workload | metrics off (req/s) | metrics on (req/s) | on/off | CPU off (ms/req) | CPU on (ms/req) | rounds |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
-      (r) => `| ${r.workload} | ${r.off.toFixed(0)} | ${r.on.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.rounds} |`,
+      (r) =>
+        `| ${r.workload} | ${r.off.toFixed(0)} | ${r.on.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.cpuOff.toFixed(3)} | ${r.cpuOn.toFixed(3)} | ${r.rounds} |`,
     ),
     '',
   ];
