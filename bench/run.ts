@@ -12,6 +12,8 @@
  *   --no-build              use the existing dist/ instead of compiling scimd first
  *   --out=DIR               where the report goes (default bench/results)
  *   --render=FILE.json      only rewrite FILE.md from an earlier run's JSON
+ *   --metrics-cost          only the cost of metrics: Entra lookup and create, SCIMD_METRICS=off
+ *                           against =on in the same run, and their throughput ratio
  *
  * PostgreSQL is included when SCIMD_BENCH_PG_URL (or SCIMD_TEST_PG_URL) names a server where
  * the harness may create and drop databases.
@@ -21,6 +23,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runPlan } from './lib/harness.js';
+import { renderMetricsCost, runMetricsCost } from './lib/metrics-cost.js';
 import { renderMarkdown } from './lib/report.js';
 import type { BenchReport, Settings } from './lib/results.js';
 import type { RunningSystem, SystemId } from './lib/system.js';
@@ -38,6 +41,7 @@ interface Options {
   readonly profile: boolean;
   readonly build: boolean;
   readonly outDir: string;
+  readonly metricsCost: boolean;
 }
 
 const QUICK: Settings = {
@@ -97,6 +101,7 @@ function parseOptions(argv: readonly string[]): Options {
     'profile',
     'no-build',
     'out',
+    'metrics-cost',
   ];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}`);
   const base = flags.has('quick') ? QUICK : FULL;
@@ -135,6 +140,7 @@ function parseOptions(argv: readonly string[]): Options {
     profile: flags.has('profile'),
     build: !flags.has('no-build'),
     outDir: resolve(flags.get('out') ?? join(REPO_ROOT, 'bench/results')),
+    metricsCost: flags.has('metrics-cost'),
   };
 }
 
@@ -205,6 +211,18 @@ async function main(): Promise<void> {
       cwd: REPO_ROOT,
       stdio: 'inherit',
     });
+  }
+
+  if (options.metricsCost) {
+    const rows = await runMetricsCost(settings, context, running, () => aborted);
+    rmSync(tmpDir, { recursive: true, force: true });
+    const markdown = renderMetricsCost(rows, settings);
+    mkdirSync(options.outDir, { recursive: true });
+    const file = join(options.outDir, `${new Date().toISOString().slice(0, 10)}-metrics-cost-${settings.profile}.md`);
+    writeFileSync(file, markdown);
+    process.stdout.write(`${markdown}\n`);
+    log(`report written to ${file}`);
+    return;
   }
 
   const result = await runPlan(

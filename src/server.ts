@@ -9,6 +9,9 @@ import { FirstRunGate } from './console/first-run.js';
 import { startEventServices } from './events/event-services.js';
 import { buildApp } from './http/app.js';
 import { publicUrlWarning } from './http/host-header.js';
+import { guessIdentityProvider } from './http/log-redaction.js';
+import { type MetricsListener, startMetricsListener } from './metrics/metrics-listener.js';
+import { createMetrics } from './metrics/scimd-metrics.js';
 import { ExtensionFileError, parseExtensionFileText } from './scim/schema/extension-file.js';
 import { BUILT_IN_REGISTRY, createRegistry, type SchemaRegistry } from './scim/schema/registry.js';
 import { openStore } from './store/open.js';
@@ -16,6 +19,8 @@ import { openStore } from './store/open.js';
 export interface RunningServer {
   /** e.g. `http://127.0.0.1:8080` */
   readonly url: string;
+  /** The metrics listener's `/metrics` URL; undefined with SCIMD_METRICS=off. */
+  readonly metricsUrl: string | undefined;
   /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -82,7 +87,15 @@ async function announceFirstRun(
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const registry = await loadRegistry(config);
-  const store = await openStore(config.databaseUrl, { poolSize: config.databasePoolSize });
+  // Issue #16.1: Prometheus metrics (docs/operations.md), fed by the app, the store and the dispatcher.
+  const metrics = config.metricsEnabled
+    ? createMetrics({ tenants: config.metricsTenants, identityProviderOf: guessIdentityProvider })
+    : undefined;
+  const store = await openStore(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    ...(metrics ? { observer: metrics.store } : {}),
+  });
+  let metricsListener: MetricsListener | undefined;
   try {
     const firstRun = new FirstRunGate();
     const app = await buildApp({
@@ -91,15 +104,29 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       registry,
       firstRun,
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(metrics ? { metrics } : {}),
     });
     await app.listen({ port: config.port, host: config.host });
+    if (metrics) {
+      metricsListener = await startMetricsListener(metrics, config.metricsHost, config.metricsPort).catch(
+        async (error: unknown) => {
+          await app.close();
+          throw error;
+        },
+      );
+      app.log.info({ url: metricsListener.url }, 'metrics listening');
+    }
     const warning = publicUrlWarning(config);
     if (warning !== undefined) app.log.warn(warning);
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     // Webhook delivery and retention (docs/webhooks.md); stopped before the database closes.
-    const events = startEventServices(store, config, app.log);
+    const events = startEventServices(
+      store,
+      { ...config, ...(metrics ? { deliveryObserver: metrics.deliveries } : {}) },
+      app.log,
+    );
     const url = `http://${host}:${port}`;
     await announceFirstRun(
       config,
@@ -111,10 +138,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     let closing: Promise<void> | undefined;
     return {
       url,
+      metricsUrl: metricsListener?.url,
       close: () => {
         closing ??= events
           .stop()
           .finally(() => app.close())
+          .finally(() => metricsListener?.close())
           .finally(() => store.close());
         return closing;
       },

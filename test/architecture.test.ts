@@ -16,7 +16,13 @@ const SRC = 'src';
  * roles (store.ts), the outbox, endpoints and provisioning log (events-port.ts), and the shapes
  * both use (shapes.ts). Backends are reached only through `store/open.ts` (composition roots).
  */
-const STORE_PORT = ['store/store.ts', 'store/events-port.ts', 'store/shapes.ts', 'store/console-port.ts'];
+const STORE_PORT = [
+  'store/store.ts',
+  'store/events-port.ts',
+  'store/shapes.ts',
+  'store/console-port.ts',
+  'store/observer-port.ts',
+];
 
 const RULES: Record<string, { internal: string[]; external: boolean }> = {
   scim: { internal: ['scim/'], external: false },
@@ -32,9 +38,22 @@ const RULES: Record<string, { internal: string[]; external: boolean }> = {
     external: true,
   },
   http: {
-    internal: ['scim/', ...STORE_PORT, 'tenancy/', 'service/', 'config/config.ts', 'http/', 'guide/', 'console/'],
+    internal: [
+      'scim/',
+      ...STORE_PORT,
+      'tenancy/',
+      'service/',
+      'config/config.ts',
+      'http/',
+      'guide/',
+      'console/',
+      'metrics/',
+    ],
     external: true,
   },
+  // Prometheus series (issue #16.1): fed through the store's observer port and plain callbacks,
+  // so neither the store nor the dispatcher knows prom-client, and nothing here knows Fastify.
+  metrics: { internal: [...STORE_PORT, 'config/config.ts', 'metrics/'], external: true },
   // The CLI is a second composition root: it opens the configured store and may start the server.
   cli: {
     internal: [

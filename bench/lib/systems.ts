@@ -30,7 +30,7 @@ export const floor: SystemSpec = {
   },
 };
 
-function startScimd(context: HarnessContext, databaseUrl: string) {
+function startScimd(context: HarnessContext, databaseUrl: string, env: Readonly<Record<string, string>> = {}) {
   const profile = context.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${context.profileDir}`];
   const entry =
     context.scimdEntry === 'dist'
@@ -44,38 +44,52 @@ function startScimd(context: HarnessContext, databaseUrl: string) {
       SCIMD_PORT: '0',
       SCIMD_HOST: '127.0.0.1',
       SCIMD_LOG_LEVEL: 'warn',
+      // Metrics stay on (the default) but their listener takes a free port.
+      SCIMD_METRICS_PORT: '0',
       NODE_ENV: 'production',
+      ...env,
     },
     cwd: context.repoRoot,
   });
+}
+
+/**
+ * scimd on SQLite seeded with `size` users, with `env` added to its environment (the metrics cost
+ * mode starts one with SCIMD_METRICS=off and one with =on); `name` keeps their files apart.
+ */
+export async function startScimdSqlite(
+  size: number,
+  context: HarnessContext,
+  env: Readonly<Record<string, string>> = {},
+  name = 'scimd',
+) {
+  const file = join(context.tmpDir, `${name}-${size}.db`);
+  const since = Date.now();
+  const { tenantId, token } = await createBenchTenant(`file:${file}`);
+  seedSqliteRows(file, tenantId, size);
+  const seedSeconds = seconds(since);
+  const child = await startScimd(context, `file:${file}`, env);
+  return running(
+    {
+      id: 'scimd-sqlite',
+      scimPath: '/t/bench/scim/v2',
+      token,
+      directory: deterministicDirectory(size),
+      seedSeconds,
+      seedMethod: 'bulk SQL inserts (better-sqlite3)',
+    },
+    child,
+    () => {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+    },
+  );
 }
 
 export const scimdSqlite: SystemSpec = {
   id: 'scimd-sqlite',
   label: 'scimd on SQLite',
   availability: async () => undefined,
-  async start(size, context) {
-    const file = join(context.tmpDir, `scimd-${size}.db`);
-    const since = Date.now();
-    const { tenantId, token } = await createBenchTenant(`file:${file}`);
-    seedSqliteRows(file, tenantId, size);
-    const seedSeconds = seconds(since);
-    const child = await startScimd(context, `file:${file}`);
-    return running(
-      {
-        id: 'scimd-sqlite',
-        scimPath: '/t/bench/scim/v2',
-        token,
-        directory: deterministicDirectory(size),
-        seedSeconds,
-        seedMethod: 'bulk SQL inserts (better-sqlite3)',
-      },
-      child,
-      () => {
-        for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
-      },
-    );
-  },
+  start: (size, context) => startScimdSqlite(size, context),
 };
 
 /** `url` with its database name replaced. */

@@ -329,7 +329,14 @@ describe('scimd serve', () => {
     const running = runCli(['serve'], {
       stdout: capture((s) => (stdout += s)),
       stderr: capture((s) => (stderr += s)),
-      env: { SCIMD_DATABASE_URL: 'memory:', SCIMD_PORT: '0', SCIMD_HOST: '127.0.0.1', SCIMD_LOG_LEVEL: 'silent' },
+      env: {
+        SCIMD_DATABASE_URL: 'memory:',
+        SCIMD_PORT: '0',
+        SCIMD_HOST: '127.0.0.1',
+        SCIMD_LOG_LEVEL: 'silent',
+        // The metrics listener on a free port: test files run in parallel.
+        SCIMD_METRICS_PORT: '0',
+      },
       signal: controller.signal,
     });
     while (!stderr.includes('scimd listening on')) await new Promise((resolve) => setTimeout(resolve, 10));

@@ -59,6 +59,11 @@ describe('loadConfig defaults', () => {
         consoleIdleTimeoutMs: 30 * 60_000,
         consoleAbsoluteTimeoutMs: 12 * 3_600_000,
         setupTokenGraceMs: 24 * 3_600_000,
+        metricsEnabled: true,
+        metricsHost: '127.0.0.1',
+        metricsPort: 9464,
+        metricsTokenHash: undefined,
+        metricsTenants: { mode: 'off' },
       },
     );
   });
@@ -121,6 +126,11 @@ describe('loadConfig defaults', () => {
         ['SCIMD_CONSOLE_IDLE_TIMEOUT', '30m'],
         ['SCIMD_CONSOLE_ABSOLUTE_TIMEOUT', '12h'],
         ['SCIMD_SETUP_TOKEN_GRACE', '24h'],
+        ['SCIMD_METRICS', 'on'],
+        ['SCIMD_METRICS_HOST', '127.0.0.1'],
+        ['SCIMD_METRICS_PORT', '9464'],
+        ['SCIMD_METRICS_TOKEN_HASH', null],
+        ['SCIMD_METRICS_TENANTS', 'off'],
       ],
     );
     for (const v of CONFIG_VARIABLES) assert.ok(v.description.length > 20, v.name);
@@ -205,6 +215,11 @@ describe('loadConfig good values', () => {
         consoleIdleTimeoutMs: 3_600_000,
         consoleAbsoluteTimeoutMs: 8 * 3_600_000,
         setupTokenGraceMs: 3_600_000,
+        metricsEnabled: true,
+        metricsHost: '127.0.0.1',
+        metricsPort: 9464,
+        metricsTokenHash: undefined,
+        metricsTenants: { mode: 'off' },
       },
     );
   });

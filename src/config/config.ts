@@ -10,6 +10,12 @@
 import { z } from 'zod';
 import { webhookAllowTargets } from './webhook-allow-targets.js';
 
+/** `SCIMD_METRICS_TENANTS`: which tenants get a `tenant` label of their own (docs/operations.md). */
+export type MetricsTenants =
+  | { readonly mode: 'off' }
+  | { readonly mode: 'top'; readonly count: number }
+  | { readonly mode: 'allow'; readonly slugs: readonly string[] };
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -91,6 +97,17 @@ export interface Config {
   readonly consoleAbsoluteTimeoutMs: number;
   /** How long earlier portal tokens keep working after the portal generates a new one, in ms (0: not at all). */
   readonly setupTokenGraceMs: number;
+  // Issue #16.1: Prometheus metrics (src/metrics/, docs/operations.md).
+  /** Collect metrics and serve them on the metrics listener. */
+  readonly metricsEnabled: boolean;
+  /** Interface of the metrics listener. */
+  readonly metricsHost: string;
+  /** Port of the metrics listener; 0 picks a free port. */
+  readonly metricsPort: number;
+  /** Lower-case hex SHA-256 of the bearer credential for `/metrics` on the main port; undefined: not served there. */
+  readonly metricsTokenHash: string | undefined;
+  /** Per-tenant series: none, the N busiest, or an allow list of slugs. */
+  readonly metricsTenants: MetricsTenants;
 }
 
 export interface ConfigVariable {
@@ -469,6 +486,58 @@ const SETUP_TOKEN_GRACE: Spec<number> = {
     .pipe(z.number().max(3650 * 86_400_000, { error: `must be 0 or ${DURATION_FORM}` })),
 };
 
+// Issue #16.1: Prometheus metrics (src/metrics/, docs/operations.md).
+const METRICS: Spec<boolean> = {
+  name: 'SCIMD_METRICS',
+  default: 'on',
+  description:
+    'on collects Prometheus metrics and serves them at /metrics on the metrics listener (SCIMD_METRICS_HOST:SCIMD_METRICS_PORT); off collects none and serves none (docs/operations.md).',
+  schema: boolean,
+};
+const METRICS_HOST: Spec<string> = {
+  name: 'SCIMD_METRICS_HOST',
+  default: '127.0.0.1',
+  description:
+    'Interface of the metrics listener. The default accepts local scrapes only; use 0.0.0.0 in a container scraped from outside.',
+  schema: host,
+};
+const METRICS_PORT: Spec<number> = {
+  name: 'SCIMD_METRICS_PORT',
+  default: '9464',
+  description: 'Port of the metrics listener (0 picks a free port); give each scimd process on one host its own.',
+  schema: integer(0, 65535, 'an integer from 0 to 65535'),
+};
+const METRICS_TOKEN_HASH: Spec<string, null> = {
+  name: 'SCIMD_METRICS_TOKEN_HASH',
+  default: null,
+  description: `SHA-256 of a bearer credential for /metrics on the main port, as ${ADMIN_TOKEN_HASH_FORM}. Unset: the main port has no /metrics.`,
+  schema: adminTokenHash,
+  sensitive: true,
+};
+const METRICS_TENANTS_FORM = 'off, top:<N> (N from 1 to 1000) or a comma-separated list of tenant slugs';
+const METRICS_TENANTS: Spec<MetricsTenants> = {
+  name: 'SCIMD_METRICS_TENANTS',
+  default: 'off',
+  description:
+    'Per-tenant request series: off (none), top:<N> (the N busiest tenants of the last 5 minutes get a tenant label, the rest tenant="other") or a comma-separated list of slugs.',
+  schema: z.string().transform((s, ctx): MetricsTenants => {
+    if (s.toLowerCase() === 'off') return { mode: 'off' };
+    const top = /^top:(\d{1,4})$/i.exec(s);
+    if (top !== null) {
+      const count = Number(top[1]);
+      if (count >= 1 && count <= 1000) return { mode: 'top', count };
+    } else if (!s.toLowerCase().startsWith('top:')) {
+      const slugs = s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '');
+      if (slugs.length > 0 && slugs.every((x) => /^[a-z][a-z0-9-]{1,62}$/.test(x))) return { mode: 'allow', slugs };
+    }
+    ctx.addIssue({ code: 'custom', message: `must be ${METRICS_TENANTS_FORM}` });
+    return z.NEVER;
+  }),
+};
+
 const SPECS = [
   PORT,
   HOST,
@@ -505,6 +574,11 @@ const SPECS = [
   CONSOLE_IDLE_TIMEOUT,
   CONSOLE_ABSOLUTE_TIMEOUT,
   SETUP_TOKEN_GRACE,
+  METRICS,
+  METRICS_HOST,
+  METRICS_PORT,
+  METRICS_TOKEN_HASH,
+  METRICS_TENANTS,
 ] as const;
 
 /** Every variable scimd reads, in documentation order. */
@@ -569,6 +643,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     consoleIdleTimeoutMs: read(CONSOLE_IDLE_TIMEOUT),
     consoleAbsoluteTimeoutMs: read(CONSOLE_ABSOLUTE_TIMEOUT),
     setupTokenGraceMs: read(SETUP_TOKEN_GRACE),
+    metricsEnabled: read(METRICS),
+    metricsHost: read(METRICS_HOST),
+    metricsPort: read(METRICS_PORT),
+    metricsTokenHash: read(METRICS_TOKEN_HASH),
+    metricsTenants: read(METRICS_TENANTS),
   };
   // Node refuses a request timeout shorter than the headers timeout.
   if (config.requestTimeoutMs < config.headersTimeoutMs) {

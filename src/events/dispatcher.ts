@@ -37,6 +37,14 @@ export interface DispatchLog {
   error(obj: object, msg?: string): void;
 }
 
+/** Told every delivery attempt (src/metrics/ counts them); `kind` is the endpoint kind. */
+export interface DeliveryObserver {
+  attempt(kind: EndpointKind, ok: boolean): void;
+  /** An event delivered `lagSeconds` after it happened (change feed lag). */
+  delivered(kind: EndpointKind, lagSeconds: number): void;
+  deadLettered(kind: EndpointKind): void;
+}
+
 export interface DispatcherOptions {
   readonly store: Store;
   readonly kind: EndpointKind;
@@ -58,6 +66,7 @@ export interface DispatcherOptions {
   readonly log?: DispatchLog;
   /** This dispatcher's lease name; default a random UUID. */
   readonly owner?: string;
+  readonly observer?: DeliveryObserver;
 }
 
 export interface Dispatcher {
@@ -102,11 +111,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   }
 
   async function attempt(endpoint: EndpointRecord, event: ChangeEvent): Promise<DeliveryOutcome> {
+    let outcome: DeliveryOutcome;
     try {
-      return await deliver(endpoint, toEventJson(event, await slugOf(event.tenantId)), clock());
+      outcome = await deliver(endpoint, toEventJson(event, await slugOf(event.tenantId)), clock());
     } catch (error) {
-      return { ok: false, status: null, error: error instanceof Error ? error.message : String(error) };
+      outcome = { ok: false, status: null, error: error instanceof Error ? error.message : String(error) };
     }
+    const { observer } = options;
+    if (observer) {
+      observer.attempt(endpoint.kind, outcome.ok);
+      if (outcome.ok) observer.delivered(endpoint.kind, (clock().getTime() - Date.parse(event.time)) / 1000);
+    }
+    return outcome;
   }
 
   /** Delivers the stream's events in order until caught up, failing, or out of budget; returns attempts. */
@@ -136,6 +152,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           return made;
         }
         await store.endpoints.insertDeadLetter(deadLetter(stream, event.seq, failed, outcome, at));
+        options.observer?.deadLettered(endpoint.kind);
         options.log?.warn({ endpoint: endpoint.id, tenant: stream.tenantId, seq: event.seq }, 'event dead-lettered');
       }
       state = { deliveredSeq: event.seq, attempts: 0, nextAttemptAt: at, ...report };

@@ -3,7 +3,7 @@
  * change events, dead letters and the provisioning log. Started and stopped by server.ts.
  */
 import type { Store } from '../store/store.js';
-import { createDispatcher, type DispatchLog } from './dispatcher.js';
+import { createDispatcher, type DeliveryObserver, type DispatchLog } from './dispatcher.js';
 import { createWebhookSender } from './webhooks.js';
 
 export interface EventServiceSettings {
@@ -19,6 +19,8 @@ export interface EventServiceSettings {
   readonly retentionIntervalMs?: number;
   readonly pollIntervalMs?: number;
   readonly clock?: () => Date;
+  /** Told every webhook delivery attempt (metrics). */
+  readonly deliveryObserver?: DeliveryObserver;
 }
 
 export interface RetentionResult {
@@ -54,6 +56,7 @@ export function startEventServices(store: Store, settings: EventServiceSettings,
     clock,
     log,
     ...(settings.pollIntervalMs === undefined ? {} : { pollIntervalMs: settings.pollIntervalMs }),
+    ...(settings.deliveryObserver === undefined ? {} : { observer: settings.deliveryObserver }),
   });
   dispatcher.start();
   let retention: Promise<unknown> = Promise.resolve();

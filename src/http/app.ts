@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import type { ConsoleConfig } from '../console/console-options.js';
 import { registerConsole } from '../console/console-plugin.js';
 import type { FirstRunGate } from '../console/first-run.js';
+import type { ScimdMetrics } from '../metrics/scimd-metrics.js';
 import { invalidSyntax, notFound } from '../scim/errors.js';
 import { BUILT_IN_REGISTRY, type SchemaRegistry } from '../scim/schema/registry.js';
 import { type Logger, newRequestNotes, type RequestContext } from '../service/context.js';
@@ -22,6 +23,7 @@ import {
   MAX_PATH_PARAMETER_LENGTH,
 } from './client-errors.js';
 import { handleError, sendScimError } from './errors.js';
+import { registerMetricsRoute, registerRequestMetrics } from './metrics-routes.js';
 import { createProvisioningLog, DEFAULT_LOG_BODY_BYTES } from './provisioning-log.js';
 import { guardRequest } from './request-guard.js';
 import { requestId } from './request-id.js';
@@ -44,6 +46,7 @@ export type AppConfig = Pick<Config, 'publicUrl' | 'maxBodyBytes' | 'listMaxResu
   Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayloadBytes'>> &
   Partial<Pick<Config, 'webhookAllowTargets'>> &
   Partial<Pick<Config, 'unknownAttributes' | 'maxAttributeBytes' | 'maxResourceBytes'>> &
+  Partial<Pick<Config, 'metricsTokenHash'>> &
   ConsoleConfig;
 
 export interface AppOptions {
@@ -59,6 +62,8 @@ export interface AppOptions {
   readonly firstRun?: FirstRunGate;
   /** How often the console's live panels poll, in ms (tests shorten it). */
   readonly livePollMs?: number;
+  /** Prometheus series (src/metrics/); absent with SCIMD_METRICS=off. */
+  readonly metrics?: ScimdMetrics;
 }
 
 function parseJson(_request: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void): void {
@@ -113,7 +118,7 @@ function timeoutSettings(config: AppConfig): TimeoutSettings {
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const { config, store } = options;
+  const { config, store, metrics } = options;
   const clock = options.clock ?? (() => new Date());
   const registry = options.registry ?? BUILT_IN_REGISTRY;
   const timeouts = timeoutSettings(config);
@@ -161,6 +166,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  if (metrics && config.metricsTokenHash !== undefined) registerMetricsRoute(app, metrics, config.metricsTokenHash);
   app.get('/readyz', async (_request, reply) => {
     try {
       await store.ping();
@@ -175,7 +181,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     async (request: FastifyRequest): Promise<RequestContext> => {
       const now = clock();
       const slug = slugOf(request);
-      const tenant = await authenticateRequest(store, request, slug, now);
+      const tenant = await authenticateRequest(store, request, slug, now, metrics?.authFailure);
+      if (metrics) request.scimTenantSlug = tenant.slug;
       const log = childOnFirstUse(request.log, { tenant: tenant.slug });
       return {
         tenantId: tenant.id,
@@ -204,6 +211,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         // Authenticate before the body is even parsed: strangers get a 401, never a 400.
         scim.decorateRequest('scimContext', null);
         provisioningLog.register(scim, slugOf);
+        if (metrics) registerRequestMetrics(scim, metrics);
         scim.addHook('onRequest', async (request) => {
           request.scimContext = await buildContext(request);
         });

@@ -6,13 +6,14 @@
 import type { FastifyRequest } from 'fastify';
 import { unauthorized } from '../scim/errors.js';
 import type { Store, TenantRecord } from '../store/store.js';
-import { authenticateToken, bearerCredential } from '../tenancy/authenticate.js';
+import { type AuthFailureReason, authenticateToken, bearerCredential } from '../tenancy/authenticate.js';
 
 export async function authenticateRequest(
   store: Store,
   request: FastifyRequest,
   expectedTenantSlug: string | undefined,
   now: Date,
+  onFailure?: (reason: AuthFailureReason) => void,
 ): Promise<TenantRecord> {
   const presented = bearerCredential(request.headers.authorization);
   const result = await authenticateToken(store, presented, now, expectedTenantSlug, {
@@ -20,6 +21,7 @@ export async function authenticateRequest(
   });
   if (!result.ok) {
     request.log.info({ reason: result.reason }, 'authentication failed');
+    onFailure?.(result.reason);
     throw unauthorized();
   }
   return result.tenant;

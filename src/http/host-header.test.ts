@@ -88,7 +88,7 @@ describe('scimd serve and SCIMD_PUBLIC_URL (issue #12.9)', () => {
   const warningsOf = async (env: Record<string, string>) => {
     const lines: string[] = [];
     const stream = { write: (line: string) => lines.push(line) };
-    const config = loadConfig({ SCIMD_DATABASE_URL: 'memory:', SCIMD_PORT: '0', ...env });
+    const config = loadConfig({ SCIMD_DATABASE_URL: 'memory:', SCIMD_PORT: '0', SCIMD_METRICS_PORT: '0', ...env });
     const server = await startServer(config, { logger: { stream } });
     await server.close();
     return lines

@@ -16,6 +16,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { createMemoryStore } from './memory/store.js';
+import type { StoreObserver } from './observer-port.js';
 import type { SqlDialect } from './sql/dialect.js';
 import { inspectSqlDatabase, type SqlInspection } from './sql/inspect.js';
 import { migrateToLatest } from './sql/migrations/migrate.js';
@@ -34,6 +35,8 @@ export interface OpenStoreOptions {
   readonly poolSize?: number;
   /** PostgreSQL: how long to wait for a connection; ignored by SQLite. */
   readonly connectTimeoutMs?: number;
+  /** Told every statement's duration and the pool's use (src/metrics/); the memory store has neither. */
+  readonly observer?: StoreObserver;
 }
 
 /** The SQLite file a `file:` URL names, resolved against the working directory. */
@@ -66,7 +69,7 @@ function sqlTarget(databaseUrl: string, options: OpenStoreOptions): SqlTarget | 
     capabilities: { sharedAcrossProcesses: false, durable },
     dialect: sqliteDialect,
     version: sql<{ v: string }>`select sqlite_version() as v`,
-    connect: () => connectSqlite(filename),
+    connect: () => connectSqlite(filename, options.observer),
   });
   if (databaseUrl === 'sqlite::memory:') return sqlite(MEMORY, false);
   if (databaseUrl.startsWith('file:')) return sqlite(sqliteFilename(databaseUrl), true);

@@ -34,6 +34,7 @@ describe('console and setup portal in Chromium', { skip: browserSkip() }, () => 
       SCIMD_PORT: '0',
       SCIMD_HOST: '127.0.0.1',
       SCIMD_LOG_LEVEL: 'silent',
+      SCIMD_METRICS_PORT: '0',
       // A receiver on this machine, so the webhooks pages have an endpoint to show.
       SCIMD_WEBHOOK_ALLOW_TARGETS: '127.0.0.1',
     });

@@ -28,6 +28,8 @@ export async function startServerProcess(
       SCIMD_LOG_LEVEL: 'warn',
       // One public URL, as behind a load balancer: meta.location is the same from every process.
       SCIMD_PUBLIC_URL: 'https://scim.example.com',
+      // Several processes at once: each metrics listener on a free port of its own.
+      SCIMD_METRICS_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],

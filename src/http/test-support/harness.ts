@@ -8,6 +8,7 @@
  * started without one throws instead of quietly picking a backend.
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { ScimdMetrics } from '../../metrics/scimd-metrics.js';
 import type { Store } from '../../store/store.js';
 import type { Backend } from '../../store/test-support/backends.js';
 import { createTenant, issueToken } from '../../tenancy/tenants.js';
@@ -47,6 +48,8 @@ export interface HarnessOptions {
   readonly onDisk?: boolean;
   readonly config?: Partial<AppConfig>;
   readonly logger?: Record<string, unknown>;
+  /** Prometheus series fed by the app and the store (src/metrics/); none when absent. */
+  readonly metrics?: ScimdMetrics;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -56,7 +59,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     );
   }
   // PostgreSQL gets a throwaway schema per harness, so harnesses may share one test database.
-  const store = await options.backend.openStore({ onDisk: options.onDisk });
+  const store = await options.backend.openStore({
+    onDisk: options.onDisk,
+    ...(options.metrics ? { observer: options.metrics.store } : {}),
+  });
   await createTenant(store, { slug: 'acme', name: 'Acme Corp' }, NOW);
   await createTenant(store, { slug: 'globex', name: 'Globex' }, NOW);
   const { token } = await issueToken(store, 'acme', {}, NOW);
@@ -66,6 +72,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     store,
     logger: options.logger ?? false,
     clock: () => new Date(),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   return {
     app,

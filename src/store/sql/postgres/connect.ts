@@ -22,6 +22,8 @@ import {
   type TableMetadata,
 } from 'kysely';
 import pg from 'pg';
+import type { StoreObserver } from '../../observer-port.js';
+import { statementLogger } from '../statement-log.js';
 import type { Database } from '../tables.js';
 
 /** Connections per process when `SCIMD_DATABASE_POOL_SIZE` is not given. */
@@ -35,6 +37,8 @@ interface PostgresOptions {
   readonly poolSize?: number;
   /** Default `CONNECT_TIMEOUT_MS`. */
   readonly connectTimeoutMs?: number;
+  /** Told each statement's duration and handed the pool's use (metrics). */
+  readonly observer?: StoreObserver;
 }
 
 /** Whether `url` names a PostgreSQL database (`postgres://…` or `postgresql://…`). */
@@ -135,8 +139,12 @@ class ScopedPostgresDialect extends PostgresDialect {
 
 /** A Kysely instance over a new pool; `destroy()` ends the pool. */
 export function connect(url: string, options: PostgresOptions = {}): Kysely<Database> {
+  const pool = createPool(url, options);
+  const { observer } = options;
+  observer?.pool?.(() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }));
   return new Kysely<Database>({
-    dialect: new ScopedPostgresDialect({ pool: createPool(url, options) }),
+    dialect: new ScopedPostgresDialect({ pool }),
     plugins: [TEXT_COLLATION],
+    ...(observer ? { log: statementLogger(observer) } : {}),
   });
 }

@@ -6,6 +6,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import type { StoreObserver } from '../../observer-port.js';
+import { statementLogger } from '../statement-log.js';
 import type { Database } from '../tables.js';
 
 /** Milliseconds a writer waits for another process's write lock before failing. */
@@ -59,7 +61,13 @@ function cacheStatements(db: BetterSqlite3.Database, max: number): void {
   }) as typeof db.prepare;
 }
 
-/** A Kysely instance over one better-sqlite3 connection (Kysely serialises its use). */
-export function connect(filename: string): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: openDatabase(filename) }) });
+/**
+ * A Kysely instance over one better-sqlite3 connection (Kysely serialises its use); `observer`
+ * is told each statement's duration. One connection is no pool: `observer.pool` is never called.
+ */
+export function connect(filename: string, observer?: StoreObserver): Kysely<Database> {
+  return new Kysely<Database>({
+    dialect: new SqliteDialect({ database: openDatabase(filename) }),
+    ...(observer ? { log: statementLogger(observer) } : {}),
+  });
 }

@@ -1,0 +1,211 @@
+/**
+ * scimd's Prometheus series (docs/operations.md "Metrics"), on a registry of their own so that
+ * two apps in one process (tests) never share counts. The HTTP layer, the store and the webhook
+ * dispatcher report here through small callbacks; nothing here knows Fastify.
+ *
+ * Per request the cost is a label lookup: the children of each label combination are made once
+ * (`.labels()`) and kept in a Map keyed by the combination.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { MetricsTenants } from '../config/config.js';
+import { type PoolUse, STATEMENT_KINDS, type StatementKind, type StoreObserver } from '../store/observer-port.js';
+import { identityProviderLabeler, methodLabel, routeLabel, statusClass } from './request-labels.js';
+import { createTenantLabeler, type TenantLabelOptions } from './tenant-label.js';
+
+/** Request latency buckets, in seconds: 5 ms up to Entra's 60 s request timeout. */
+export const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Statement buckets, in seconds: a point lookup takes well under a millisecond. */
+export const STATEMENT_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5];
+/** Change feed lag buckets, in seconds: from "at once" to a day of retries. */
+export const LAG_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 86400];
+
+export interface ScimRequestSample {
+  /** Fastify's route template (`routeOptions.url`); undefined when no route matched. */
+  readonly route: string | undefined;
+  readonly method: string;
+  readonly status: number;
+  readonly userAgent: string | undefined;
+  /** The authenticated tenant's slug; undefined before authentication succeeded. */
+  readonly tenant: string | undefined;
+  readonly seconds: number;
+}
+
+/** What the webhook dispatcher reports (src/events/dispatcher.ts `DeliveryObserver`). */
+export interface DeliveryMetrics {
+  attempt(kind: string, ok: boolean): void;
+  delivered(kind: string, lagSeconds: number): void;
+  deadLettered(kind: string): void;
+}
+
+export interface ScimdMetrics {
+  readonly registry: Registry;
+  /** The Content-Type of `exposition()`. */
+  readonly contentType: string;
+  observeRequest(sample: ScimRequestSample): void;
+  /** A SCIM request refused at authentication, by reason (src/tenancy/authenticate.ts). */
+  authFailure(reason: string): void;
+  /** Pass to `openStore` (`OpenStoreOptions.observer`). */
+  readonly store: StoreObserver;
+  readonly deliveries: DeliveryMetrics;
+  /** The Prometheus text exposition of every series. */
+  exposition(): Promise<string>;
+}
+
+export interface MetricsOptions {
+  readonly tenants?: MetricsTenants;
+  /** The identity provider a User-Agent suggests (src/http/log-redaction.ts). */
+  readonly identityProviderOf: (userAgent: string | undefined) => string | null;
+  /** Node's process metrics (event-loop lag, heap, RSS, GC); default true. */
+  readonly processMetrics?: boolean;
+  readonly tenantLabels?: Omit<TenantLabelOptions, 'onDropped'>;
+}
+
+interface RequestChildren {
+  readonly labels: Record<string, string>;
+  readonly count: { inc(): void };
+  readonly latency: { observe(value: number): void };
+}
+
+export function createMetrics(options: MetricsOptions): ScimdMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const tenantMode = options.tenants ?? { mode: 'off' };
+  const perTenant = tenantMode.mode !== 'off';
+  const requestLabels = ['route', 'method', 'status_class', 'idp', ...(perTenant ? ['tenant'] : [])];
+
+  const requests = new Counter({
+    name: 'scimd_scim_requests_total',
+    help: 'SCIM requests answered, by route template, method, status class and identity provider.',
+    labelNames: requestLabels,
+    registers,
+  });
+  const latency = new Histogram({
+    name: 'scimd_scim_request_duration_seconds',
+    help: 'Time from a SCIM request arriving to its response being sent, in seconds.',
+    labelNames: requestLabels,
+    buckets: REQUEST_BUCKETS,
+    registers,
+  });
+  const authFailures = new Counter({
+    name: 'scimd_auth_failures_total',
+    help: 'SCIM requests refused at authentication, by reason.',
+    labelNames: ['reason'],
+    registers,
+  });
+  const statements = new Histogram({
+    name: 'scimd_db_statement_duration_seconds',
+    help: 'SQL statements run by the store, by kind, in seconds.',
+    labelNames: ['operation'],
+    buckets: STATEMENT_BUCKETS,
+    registers,
+  });
+  const statementErrors = new Counter({
+    name: 'scimd_db_statement_errors_total',
+    help: 'SQL statements the database refused, by kind.',
+    labelNames: ['operation'],
+    registers,
+  });
+  const attempts = new Counter({
+    name: 'scimd_webhook_delivery_attempts_total',
+    help: 'Change event delivery attempts, by endpoint kind and outcome (delivered or failed).',
+    labelNames: ['kind', 'outcome'],
+    registers,
+  });
+  const deadLetters = new Counter({
+    name: 'scimd_webhook_dead_letters_total',
+    help: 'Change events that became dead letters after their last failed attempt.',
+    labelNames: ['kind'],
+    registers,
+  });
+  const lag = new Histogram({
+    name: 'scimd_webhook_delivery_lag_seconds',
+    help: 'Age of a change event when it was delivered (change feed lag), in seconds.',
+    labelNames: ['kind'],
+    buckets: LAG_BUCKETS,
+    registers,
+  });
+
+  const cache = new Map<string, RequestChildren>();
+  const tenants = createTenantLabeler(tenantMode, {
+    ...options.tenantLabels,
+    onDropped: (slug) => {
+      for (const [key, children] of cache) {
+        if (children.labels['tenant'] !== slug) continue;
+        requests.remove(children.labels);
+        latency.remove(children.labels);
+        cache.delete(key);
+      }
+    },
+  });
+  const idpOf = identityProviderLabeler(options.identityProviderOf);
+
+  const statementChildren = new Map(
+    STATEMENT_KINDS.map((kind) => [kind, statements.labels({ operation: kind })] as const),
+  );
+  let pool: (() => PoolUse) | undefined;
+  const poolGauge = (name: string, help: string, pick: (use: PoolUse) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        if (pool !== undefined) this.set(pick(pool()));
+      },
+    });
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    observeRequest(sample) {
+      const route = routeLabel(sample.route);
+      const method = methodLabel(sample.method);
+      const status = statusClass(sample.status);
+      const idp = idpOf(sample.userAgent);
+      const tenant = perTenant ? tenants.label(sample.tenant) : '';
+      const key = `${route} ${method} ${status} ${idp} ${tenant}`;
+      let children = cache.get(key);
+      if (children === undefined) {
+        const labels: Record<string, string> = { route, method, status_class: status, idp };
+        if (perTenant) labels['tenant'] = tenant;
+        children = { labels, count: requests.labels(labels), latency: latency.labels(labels) };
+        cache.set(key, children);
+      }
+      children.count.inc();
+      children.latency.observe(sample.seconds);
+    },
+    authFailure(reason) {
+      authFailures.inc({ reason });
+    },
+    store: {
+      statement(kind: StatementKind, seconds: number, failed: boolean) {
+        statementChildren.get(kind)?.observe(seconds);
+        if (failed) statementErrors.inc({ operation: kind });
+      },
+      pool(read) {
+        if (pool === undefined) {
+          poolGauge('scimd_db_pool_connections', 'PostgreSQL connections open (busy or idle).', (u) => u.total);
+          poolGauge('scimd_db_pool_idle_connections', 'PostgreSQL connections open and idle.', (u) => u.idle);
+          poolGauge(
+            'scimd_db_pool_waiting_requests',
+            'Requests waiting for a PostgreSQL connection.',
+            (u) => u.waiting,
+          );
+        }
+        pool = read;
+      },
+    },
+    deliveries: {
+      attempt(kind, ok) {
+        attempts.inc({ kind, outcome: ok ? 'delivered' : 'failed' });
+      },
+      delivered(kind, lagSeconds) {
+        lag.observe({ kind }, Math.max(0, lagSeconds));
+      },
+      deadLettered(kind) {
+        deadLetters.inc({ kind });
+      },
+    },
+    exposition: () => registry.metrics(),
+  };
+}
