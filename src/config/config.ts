@@ -8,6 +8,7 @@
  * `ConfigError` naming every bad variable, what is wrong and the accepted form.
  */
 import { z } from 'zod';
+import { type RequestRate, requestRate } from './request-rate.js';
 import { webhookAllowTargets } from './webhook-allow-targets.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -91,6 +92,19 @@ export interface Config {
   readonly consoleAbsoluteTimeoutMs: number;
   /** How long earlier portal tokens keep working after the portal generates a new one, in ms (0: not at all). */
   readonly setupTokenGraceMs: number;
+  // Issue #16.3: rate limits and overload (src/http/rate-limits.ts, src/http/overload.ts).
+  /** Requests one authenticated tenant may make per window; null: no limit. */
+  readonly tenantRateLimit: RequestRate | null;
+  /** Failed authentications one client address may make per window before they get 429; null: no limit. */
+  readonly authFailureLimit: RequestRate | null;
+  /** Mean event-loop delay (ms) past which new requests get 503; 0: not checked. */
+  readonly shedEventLoopDelayMs: number;
+  /** V8 heap in use (bytes) past which new requests get 503; 0: not checked. */
+  readonly shedHeapBytes: number;
+  /** Resident set size (bytes) past which new requests get 503; 0: not checked. */
+  readonly shedRssBytes: number;
+  /** Requests served at once past which new ones get 503; 0: no cap. */
+  readonly maxInFlight: number;
 }
 
 export interface ConfigVariable {
@@ -469,6 +483,49 @@ const SETUP_TOKEN_GRACE: Spec<number> = {
     .pipe(z.number().max(3650 * 86_400_000, { error: `must be 0 or ${DURATION_FORM}` })),
 };
 
+// Issue #16.3: rate limits and overload (docs/operations.md "Rate limits and overload").
+const TENANT_RATE_LIMIT: Spec<RequestRate | null> = {
+  name: 'SCIMD_TENANT_RATE_LIMIT',
+  default: '1000/10s',
+  description:
+    'Requests one authenticated tenant may make per window, as <requests>/<window> (e.g. 100/s, 1000/10s) or off; more get 429 with Retry-After. A /Bulk request counts once. Too tight a limit makes Entra record failures toward quarantine.',
+  schema: requestRate,
+};
+const AUTH_FAILURE_LIMIT: Spec<RequestRate | null> = {
+  name: 'SCIMD_AUTH_FAILURE_LIMIT',
+  default: '20/1m',
+  description:
+    'Failed authentications one client address may make per window (SCIM, admin API, console sign-in) before further failures get 429 instead of 401, as <requests>/<window> or off. Valid credentials are never refused by it.',
+  schema: requestRate,
+};
+const SHED_EVENT_LOOP_DELAY_MS: Spec<number> = {
+  name: 'SCIMD_SHED_EVENT_LOOP_DELAY_MS',
+  default: '1000',
+  description:
+    'Mean event-loop delay in milliseconds (0 to 60000) past which new requests get 503 with Retry-After and /readyz reports overload; 0 turns the check off.',
+  schema: integer(0, 60_000, 'an integer number of milliseconds from 0 to 60000'),
+};
+const SHED_HEAP_BYTES: Spec<number> = {
+  name: 'SCIMD_SHED_HEAP_BYTES',
+  default: '0',
+  description: 'V8 heap in use, in bytes, past which new requests get 503 with Retry-After; 0 turns the check off.',
+  schema: integer(0, Number.MAX_SAFE_INTEGER, 'an integer number of bytes (0: off)'),
+};
+const SHED_RSS_BYTES: Spec<number> = {
+  name: 'SCIMD_SHED_RSS_BYTES',
+  default: '0',
+  description:
+    'Resident set size of the process, in bytes, past which new requests get 503 with Retry-After; 0 turns the check off.',
+  schema: integer(0, Number.MAX_SAFE_INTEGER, 'an integer number of bytes (0: off)'),
+};
+const MAX_IN_FLIGHT: Spec<number> = {
+  name: 'SCIMD_MAX_IN_FLIGHT',
+  default: '256',
+  description:
+    'Requests served at once (0 to 1000000) past which new ones get 503 with Retry-After at once rather than waiting in a queue; 0: no cap. /healthz and /readyz are never counted.',
+  schema: integer(0, 1_000_000, 'an integer from 0 to 1000000'),
+};
+
 const SPECS = [
   PORT,
   HOST,
@@ -505,6 +562,12 @@ const SPECS = [
   CONSOLE_IDLE_TIMEOUT,
   CONSOLE_ABSOLUTE_TIMEOUT,
   SETUP_TOKEN_GRACE,
+  TENANT_RATE_LIMIT,
+  AUTH_FAILURE_LIMIT,
+  SHED_EVENT_LOOP_DELAY_MS,
+  SHED_HEAP_BYTES,
+  SHED_RSS_BYTES,
+  MAX_IN_FLIGHT,
 ] as const;
 
 /** Every variable scimd reads, in documentation order. */
@@ -569,6 +632,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     consoleIdleTimeoutMs: read(CONSOLE_IDLE_TIMEOUT),
     consoleAbsoluteTimeoutMs: read(CONSOLE_ABSOLUTE_TIMEOUT),
     setupTokenGraceMs: read(SETUP_TOKEN_GRACE),
+    tenantRateLimit: read(TENANT_RATE_LIMIT),
+    authFailureLimit: read(AUTH_FAILURE_LIMIT),
+    shedEventLoopDelayMs: read(SHED_EVENT_LOOP_DELAY_MS),
+    shedHeapBytes: read(SHED_HEAP_BYTES),
+    shedRssBytes: read(SHED_RSS_BYTES),
+    maxInFlight: read(MAX_IN_FLIGHT),
   };
   // Node refuses a request timeout shorter than the headers timeout.
   if (config.requestTimeoutMs < config.headersTimeoutMs) {

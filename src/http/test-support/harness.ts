@@ -12,6 +12,7 @@ import type { Store } from '../../store/store.js';
 import type { Backend } from '../../store/test-support/backends.js';
 import { createTenant, issueToken } from '../../tenancy/tenants.js';
 import { type AppConfig, buildApp } from '../app.js';
+import type { OverloadOptions } from '../overload.js';
 
 export const NOW = new Date('2026-01-15T10:00:00.000Z');
 
@@ -47,6 +48,8 @@ export interface HarnessOptions {
   readonly onDisk?: boolean;
   readonly config?: Partial<AppConfig>;
   readonly logger?: Record<string, unknown>;
+  /** An extra overload source (src/http/overload.ts): shedding tests force overload with it. */
+  readonly overload?: OverloadOptions;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -66,6 +69,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     store,
     logger: options.logger ?? false,
     clock: () => new Date(),
+    ...(options.overload ? { overload: options.overload } : {}),
   });
   return {
     app,
