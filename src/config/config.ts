@@ -9,6 +9,9 @@
  */
 import { z } from 'zod';
 import { type RequestRate, requestRate } from './request-rate.js';
+
+export type { RequestRate } from './request-rate.js';
+
 import { webhookAllowTargets } from './webhook-allow-targets.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

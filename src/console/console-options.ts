@@ -4,7 +4,6 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
-import type { AuthFailureLimit } from '../http/rate-limits.js';
 import type { Store } from '../store/store.js';
 import type { FirstRunGate } from './first-run.js';
 import type { LiveStreams } from './sse.js';
@@ -34,8 +33,11 @@ export interface ConsoleOptions {
   readonly firstRun?: FirstRunGate | undefined;
   /** How often live panels look for news, in ms (tests shorten it). */
   readonly livePollMs?: number;
-  /** Failed sign-ins per client address, shared with SCIM and the admin API (issue #16.3). */
-  readonly authFailures?: AuthFailureLimit | undefined;
+  /**
+   * Failed sign-ins per client address, shared with SCIM and the admin API (issue #16.3): the
+   * AuthFailureLimit of src/http/rate-limits.ts, which the console may not import.
+   */
+  readonly authFailures?: { failed(request: FastifyRequest): Promise<number | undefined> } | undefined;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;

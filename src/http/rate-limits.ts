@@ -12,7 +12,7 @@
  */
 import rateLimit, { type CreateRateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { RequestRate } from '../config/request-rate.js';
+import type { RequestRate } from '../config/config.js';
 import { type ScimError, tooManyRequests } from '../scim/errors.js';
 
 /** Counts failed authentications per client address (`request.ip`, after SCIMD_TRUST_PROXY). */
