@@ -64,6 +64,12 @@ describe('loadConfig defaults', () => {
         metricsPort: 9464,
         metricsTokenHash: undefined,
         metricsTenants: { mode: 'off' },
+        tenantRateLimit: { max: 1000, windowMs: 10_000 },
+        authFailureLimit: { max: 20, windowMs: 60_000 },
+        shedEventLoopDelayMs: 1000,
+        shedHeapBytes: 0,
+        shedRssBytes: 0,
+        maxInFlight: 256,
       },
     );
   });
@@ -131,6 +137,12 @@ describe('loadConfig defaults', () => {
         ['SCIMD_METRICS_PORT', '9464'],
         ['SCIMD_METRICS_TOKEN_HASH', null],
         ['SCIMD_METRICS_TENANTS', 'off'],
+        ['SCIMD_TENANT_RATE_LIMIT', '1000/10s'],
+        ['SCIMD_AUTH_FAILURE_LIMIT', '20/1m'],
+        ['SCIMD_SHED_EVENT_LOOP_DELAY_MS', '1000'],
+        ['SCIMD_SHED_HEAP_BYTES', '0'],
+        ['SCIMD_SHED_RSS_BYTES', '0'],
+        ['SCIMD_MAX_IN_FLIGHT', '256'],
       ],
     );
     for (const v of CONFIG_VARIABLES) assert.ok(v.description.length > 20, v.name);
@@ -176,6 +188,12 @@ describe('loadConfig good values', () => {
       SCIMD_CONSOLE_IDLE_TIMEOUT: '1h',
       SCIMD_CONSOLE_ABSOLUTE_TIMEOUT: '8h',
       SCIMD_SETUP_TOKEN_GRACE: '1h',
+      SCIMD_TENANT_RATE_LIMIT: '100/s',
+      SCIMD_AUTH_FAILURE_LIMIT: 'off',
+      SCIMD_SHED_EVENT_LOOP_DELAY_MS: '0',
+      SCIMD_SHED_HEAP_BYTES: '1073741824',
+      SCIMD_SHED_RSS_BYTES: '2147483648',
+      SCIMD_MAX_IN_FLIGHT: '0',
     });
     assert.deepEqual(
       { ...config },
@@ -220,6 +238,12 @@ describe('loadConfig good values', () => {
         metricsPort: 9464,
         metricsTokenHash: undefined,
         metricsTenants: { mode: 'off' },
+        tenantRateLimit: { max: 100, windowMs: 1000 },
+        authFailureLimit: null,
+        shedEventLoopDelayMs: 0,
+        shedHeapBytes: 1_073_741_824,
+        shedRssBytes: 2_147_483_648,
+        maxInFlight: 0,
       },
     );
   });

@@ -8,6 +8,10 @@
  * `ConfigError` naming every bad variable, what is wrong and the accepted form.
  */
 import { z } from 'zod';
+import { type RequestRate, requestRate } from './request-rate.js';
+
+export type { RequestRate } from './request-rate.js';
+
 import { webhookAllowTargets } from './webhook-allow-targets.js';
 
 /** `SCIMD_METRICS_TENANTS`: which tenants get a `tenant` label of their own (docs/operations.md). */
@@ -108,6 +112,19 @@ export interface Config {
   readonly metricsTokenHash: string | undefined;
   /** Per-tenant series: none, the N busiest, or an allow list of slugs. */
   readonly metricsTenants: MetricsTenants;
+  // Issue #16.3: rate limits and overload (src/http/rate-limits.ts, src/http/overload.ts).
+  /** Requests one authenticated tenant may make per window; null: no limit. */
+  readonly tenantRateLimit: RequestRate | null;
+  /** Failed authentications one client address may make per window before they get 429; null: no limit. */
+  readonly authFailureLimit: RequestRate | null;
+  /** Mean event-loop delay (ms) past which new requests get 503; 0: not checked. */
+  readonly shedEventLoopDelayMs: number;
+  /** V8 heap in use (bytes) past which new requests get 503; 0: not checked. */
+  readonly shedHeapBytes: number;
+  /** Resident set size (bytes) past which new requests get 503; 0: not checked. */
+  readonly shedRssBytes: number;
+  /** Requests served at once past which new ones get 503; 0: no cap. */
+  readonly maxInFlight: number;
 }
 
 export interface ConfigVariable {
@@ -538,6 +555,49 @@ const METRICS_TENANTS: Spec<MetricsTenants> = {
   }),
 };
 
+// Issue #16.3: rate limits and overload (docs/operations.md "Rate limits and overload").
+const TENANT_RATE_LIMIT: Spec<RequestRate | null> = {
+  name: 'SCIMD_TENANT_RATE_LIMIT',
+  default: '1000/10s',
+  description:
+    'Requests one authenticated tenant may make per window, as <requests>/<window> (e.g. 100/s, 1000/10s) or off; more get 429 with Retry-After. A /Bulk request counts once. Too tight a limit makes Entra record failures toward quarantine.',
+  schema: requestRate,
+};
+const AUTH_FAILURE_LIMIT: Spec<RequestRate | null> = {
+  name: 'SCIMD_AUTH_FAILURE_LIMIT',
+  default: '20/1m',
+  description:
+    'Failed authentications one client address may make per window (SCIM, admin API, console sign-in) before further failures get 429 instead of 401, as <requests>/<window> or off. Valid credentials are never refused by it.',
+  schema: requestRate,
+};
+const SHED_EVENT_LOOP_DELAY_MS: Spec<number> = {
+  name: 'SCIMD_SHED_EVENT_LOOP_DELAY_MS',
+  default: '1000',
+  description:
+    'Mean event-loop delay in milliseconds (0 to 60000) past which new requests get 503 with Retry-After and /readyz reports overload; 0 turns the check off.',
+  schema: integer(0, 60_000, 'an integer number of milliseconds from 0 to 60000'),
+};
+const SHED_HEAP_BYTES: Spec<number> = {
+  name: 'SCIMD_SHED_HEAP_BYTES',
+  default: '0',
+  description: 'V8 heap in use, in bytes, past which new requests get 503 with Retry-After; 0 turns the check off.',
+  schema: integer(0, Number.MAX_SAFE_INTEGER, 'an integer number of bytes (0: off)'),
+};
+const SHED_RSS_BYTES: Spec<number> = {
+  name: 'SCIMD_SHED_RSS_BYTES',
+  default: '0',
+  description:
+    'Resident set size of the process, in bytes, past which new requests get 503 with Retry-After; 0 turns the check off.',
+  schema: integer(0, Number.MAX_SAFE_INTEGER, 'an integer number of bytes (0: off)'),
+};
+const MAX_IN_FLIGHT: Spec<number> = {
+  name: 'SCIMD_MAX_IN_FLIGHT',
+  default: '256',
+  description:
+    'Requests served at once (0 to 1000000) past which new ones get 503 with Retry-After at once rather than waiting in a queue; 0: no cap. /healthz and /readyz are never counted.',
+  schema: integer(0, 1_000_000, 'an integer from 0 to 1000000'),
+};
+
 const SPECS = [
   PORT,
   HOST,
@@ -579,6 +639,12 @@ const SPECS = [
   METRICS_PORT,
   METRICS_TOKEN_HASH,
   METRICS_TENANTS,
+  TENANT_RATE_LIMIT,
+  AUTH_FAILURE_LIMIT,
+  SHED_EVENT_LOOP_DELAY_MS,
+  SHED_HEAP_BYTES,
+  SHED_RSS_BYTES,
+  MAX_IN_FLIGHT,
 ] as const;
 
 /** Every variable scimd reads, in documentation order. */
@@ -648,6 +714,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     metricsPort: read(METRICS_PORT),
     metricsTokenHash: read(METRICS_TOKEN_HASH),
     metricsTenants: read(METRICS_TENANTS),
+    tenantRateLimit: read(TENANT_RATE_LIMIT),
+    authFailureLimit: read(AUTH_FAILURE_LIMIT),
+    shedEventLoopDelayMs: read(SHED_EVENT_LOOP_DELAY_MS),
+    shedHeapBytes: read(SHED_HEAP_BYTES),
+    shedRssBytes: read(SHED_RSS_BYTES),
+    maxInFlight: read(MAX_IN_FLIGHT),
   };
   // Node refuses a request timeout shorter than the headers timeout.
   if (config.requestTimeoutMs < config.headersTimeoutMs) {

@@ -33,6 +33,11 @@ export interface ConsoleOptions {
   readonly firstRun?: FirstRunGate | undefined;
   /** How often live panels look for news, in ms (tests shorten it). */
   readonly livePollMs?: number;
+  /**
+   * Failed sign-ins per client address, shared with SCIM and the admin API (issue #16.3): the
+   * AuthFailureLimit of src/http/rate-limits.ts, which the console may not import.
+   */
+  readonly authFailures?: { failed(request: FastifyRequest): Promise<number | undefined> } | undefined;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;

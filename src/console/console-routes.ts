@@ -142,6 +142,12 @@ export const consoleRoutes: FastifyPluginAsync<ConsolePageOptions> = async (web,
     const next = safeNext(body?.['next']);
     if (!result.ok) {
       request.log.info('console sign-in refused');
+      const wait = await options.authFailures?.failed(request);
+      if (wait !== undefined) {
+        reply.header('Retry-After', String(wait));
+        const message = `Too many failed sign-ins from this address. Try again in ${wait} seconds.`;
+        return signInPage(request, reply, { next, message }, 429);
+      }
       return signInPage(
         request,
         reply,

@@ -24,7 +24,9 @@ import {
 } from './client-errors.js';
 import { handleError, sendScimError } from './errors.js';
 import { registerMetricsRoute, registerRequestMetrics } from './metrics-routes.js';
+import { type OverloadOptions, registerOverloadShedding } from './overload.js';
 import { createProvisioningLog, DEFAULT_LOG_BODY_BYTES } from './provisioning-log.js';
+import { registerRequestLimits } from './rate-limits.js';
 import { guardRequest } from './request-guard.js';
 import { requestId } from './request-id.js';
 import { registerScimRoutes } from './scim-routes.js';
@@ -47,6 +49,8 @@ export type AppConfig = Pick<Config, 'publicUrl' | 'maxBodyBytes' | 'listMaxResu
   Partial<Pick<Config, 'webhookAllowTargets'>> &
   Partial<Pick<Config, 'unknownAttributes' | 'maxAttributeBytes' | 'maxResourceBytes'>> &
   Partial<Pick<Config, 'metricsTokenHash'>> &
+  Partial<Pick<Config, 'tenantRateLimit' | 'authFailureLimit'>> &
+  Partial<Pick<Config, 'shedEventLoopDelayMs' | 'shedHeapBytes' | 'shedRssBytes' | 'maxInFlight'>> &
   ConsoleConfig;
 
 export interface AppOptions {
@@ -64,6 +68,8 @@ export interface AppOptions {
   readonly livePollMs?: number;
   /** Prometheus series (src/metrics/); absent with SCIMD_METRICS=off. */
   readonly metrics?: ScimdMetrics;
+  /** An extra overload source for shedding (src/http/overload.ts); tests force overload with it. */
+  readonly overload?: OverloadOptions;
 }
 
 function parseJson(_request: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void): void {
@@ -165,6 +171,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     sendScimError(reply, notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}.`)),
   );
 
+  // Rate limits and overload shedding (issue #16.3), before any route so their hooks reach every one.
+  await registerOverloadShedding(app, config, options.overload);
+  const limits = await registerRequestLimits(app, config);
+
   app.get('/healthz', async () => ({ status: 'ok' }));
   if (metrics && config.metricsTokenHash !== undefined) registerMetricsRoute(app, metrics, config.metricsTokenHash);
   app.get('/readyz', async (_request, reply) => {
@@ -181,7 +191,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     async (request: FastifyRequest): Promise<RequestContext> => {
       const now = clock();
       const slug = slugOf(request);
-      const tenant = await authenticateRequest(store, request, slug, now, metrics?.authFailure);
+      const tenant = await authenticateRequest(store, request, slug, now, {
+        ...(metrics ? { onFailure: metrics.authFailure } : {}),
+        failures: limits.authFailures,
+      });
       if (metrics) request.scimTenantSlug = tenant.slug;
       const log = childOnFirstUse(request.log, { tenant: tenant.slug });
       return {
@@ -214,6 +227,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         if (metrics) registerRequestMetrics(scim, metrics);
         scim.addHook('onRequest', async (request) => {
           request.scimContext = await buildContext(request);
+          await limits.tenant(request);
         });
         // Path, query and headers: NULs and repeated parameters, after authentication.
         scim.addHook('preValidation', async (request) => guardRequest(request));
@@ -231,7 +245,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     );
   await mount('/scim/v2', () => undefined);
   await mount('/t/:slug/scim/v2', (request) => (request.params as { slug?: string }).slug);
-  await registerAdminApi(app, { store, config, clock });
+  await registerAdminApi(app, { store, config, clock, authFailures: limits.authFailures });
   // The web console and the customer setup portal (docs/console.md); absent with SCIMD_CONSOLE=off.
   await registerConsole(app, {
     store,
@@ -239,6 +253,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clock,
     originOf: (request) => publicOrigin(config.publicUrl, request),
     firstRun: options.firstRun,
+    authFailures: limits.authFailures,
     ...(options.livePollMs !== undefined ? { livePollMs: options.livePollMs } : {}),
   });
   return app;

@@ -13,6 +13,7 @@ import type { FastifyInstance, FastifyPluginCallback, FastifyPluginOptions } fro
 import type { Config } from '../../config/config.js';
 import type { Store } from '../../store/store.js';
 import { verifyAdminPresented } from '../../tenancy/admin-credentials.js';
+import type { AuthFailureLimit } from '../rate-limits.js';
 import { adminCredentialRoutes } from './admin-credentials-routes.js';
 import { handleAdminError, sendAdminError } from './admin-errors.js';
 import { directoryRoutes } from './directory-routes.js';
@@ -38,6 +39,8 @@ export interface AdminContext {
   readonly store: Store;
   readonly config: AdminConfig;
   readonly clock: () => Date;
+  /** Failed authentications per client address, shared with SCIM and the console (issue #16.3). */
+  readonly authFailures?: AuthFailureLimit;
 }
 
 /** The version the OpenAPI document gives the API. */
@@ -102,6 +105,11 @@ export async function registerAdminApi(app: FastifyInstance, context: AdminConte
         const presented = adminCredential(request.headers.authorization);
         if ((await verifyAdminPresented(store, presented, expectedHash, clock())).ok) return;
         request.log.info('admin authentication failed');
+        const wait = await context.authFailures?.failed(request);
+        if (wait !== undefined) {
+          reply.header('Retry-After', String(wait));
+          return sendAdminError(reply, 429, `Too many failed authentications from this address; retry in ${wait} s.`);
+        }
         reply.header('WWW-Authenticate', 'Bearer realm="scimd-admin"');
         return sendAdminError(reply, 401, 'Send the admin token as "Authorization: Bearer <token>".');
       });

@@ -13,6 +13,7 @@ import type { Store } from '../../store/store.js';
 import type { Backend } from '../../store/test-support/backends.js';
 import { createTenant, issueToken } from '../../tenancy/tenants.js';
 import { type AppConfig, buildApp } from '../app.js';
+import type { OverloadOptions } from '../overload.js';
 
 export const NOW = new Date('2026-01-15T10:00:00.000Z');
 
@@ -50,6 +51,8 @@ export interface HarnessOptions {
   readonly logger?: Record<string, unknown>;
   /** Prometheus series fed by the app and the store (src/metrics/); none when absent. */
   readonly metrics?: ScimdMetrics;
+  /** An extra overload source (src/http/overload.ts): shedding tests force overload with it. */
+  readonly overload?: OverloadOptions;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -73,6 +76,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     logger: options.logger ?? false,
     clock: () => new Date(),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.overload ? { overload: options.overload } : {}),
   });
   return {
     app,
