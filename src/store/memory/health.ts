@@ -48,7 +48,10 @@ export class MemoryHealth {
     }
     for (const delta of rollup.attributes) {
       let tenant = this.attributes.get(delta.tenantId);
-      if (tenant === undefined) this.attributes.set(delta.tenantId, (tenant = new Map()));
+      if (tenant === undefined) {
+        tenant = new Map();
+        this.attributes.set(delta.tenantId, tenant);
+      }
       const old = tenant.get(delta.attribute);
       tenant.set(delta.attribute, {
         attribute: delta.attribute,
