@@ -16,13 +16,21 @@ const SRC = 'src';
  * roles (store.ts), the outbox, endpoints and provisioning log (events-port.ts), and the shapes
  * both use (shapes.ts). Backends are reached only through `store/open.ts` (composition roots).
  */
-const STORE_PORT = ['store/store.ts', 'store/events-port.ts', 'store/shapes.ts', 'store/console-port.ts'];
+const STORE_PORT = [
+  'store/store.ts',
+  'store/events-port.ts',
+  'store/shapes.ts',
+  'store/console-port.ts',
+  'store/health-port.ts',
+];
 
 const RULES: Record<string, { internal: string[]; external: boolean }> = {
   scim: { internal: ['scim/'], external: false },
   store: { internal: ['scim/', 'store/'], external: true },
   tenancy: { internal: ['scim/', ...STORE_PORT, 'tenancy/'], external: true },
-  events: { internal: ['scim/', ...STORE_PORT, 'events/'], external: true },
+  events: { internal: ['scim/', ...STORE_PORT, 'health/', 'events/'], external: true },
+  // Tenant health: the pure evaluator of the rollups and its reads through the port.
+  health: { internal: ['scim/', ...STORE_PORT, 'health/'], external: false },
   // The setup guide: built from tenancy values and rendered without I/O of its own.
   guide: { internal: ['scim/', ...STORE_PORT, 'tenancy/', 'guide/'], external: false },
   service: { internal: ['scim/', ...STORE_PORT, 'tenancy/', 'events/', 'service/'], external: false },
@@ -32,7 +40,17 @@ const RULES: Record<string, { internal: string[]; external: boolean }> = {
     external: true,
   },
   http: {
-    internal: ['scim/', ...STORE_PORT, 'tenancy/', 'service/', 'config/config.ts', 'http/', 'guide/', 'console/'],
+    internal: [
+      'scim/',
+      ...STORE_PORT,
+      'tenancy/',
+      'service/',
+      'config/config.ts',
+      'http/',
+      'guide/',
+      'console/',
+      'health/',
+    ],
     external: true,
   },
   // The CLI is a second composition root: it opens the configured store and may start the server.
@@ -48,6 +66,7 @@ const RULES: Record<string, { internal: string[]; external: boolean }> = {
       'server.ts',
       'guide/',
       'console/',
+      'health/',
     ],
     external: true,
   },

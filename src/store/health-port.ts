@@ -30,7 +30,10 @@ export interface HealthBucket {
   readonly tenantId: string;
   /** Start of the UTC hour (`2024-01-01T10:00:00.000Z`). */
   readonly hour: string;
-  /** `entra`, `okta`, … as the log guessed it; `''` when unknown (and for unauthenticated requests). */
+  /**
+   * `entra`, `okta`, … as the log guessed it; `unknown` for an authenticated client it could not
+   * name; `''` for requests refused before authentication.
+   */
   readonly idp: string;
   readonly requests: number;
   /** Requests answered with a status of 400 or more. */

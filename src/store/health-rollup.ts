@@ -53,6 +53,9 @@ export function isReferenceUpdate(entry: Pick<RequestLogEntry, 'method' | 'resou
   return touchesOnly(body, reference);
 }
 
+/** The bucket of authenticated requests whose User-Agent names no known identity provider. */
+export const UNKNOWN_CLIENT = 'unknown';
+
 /** Start of the UTC hour of an ISO timestamp. */
 export function hourOf(time: string): string {
   return `${time.slice(0, 13)}:00:00.000Z`;
@@ -87,7 +90,8 @@ export function rollupOf(entries: readonly RequestLogEntry[]): Rollup {
   const attributes = new Map<string, { tenantId: string; attribute: string; count: number; lastSeen: string }>();
   for (const entry of entries) {
     const hour = hourOf(entry.time);
-    const idp = entry.idp ?? '';
+    // Unauthenticated requests proved nothing about who sent them: kept apart from every client.
+    const idp = entry.authenticated === false ? '' : (entry.idp ?? UNKNOWN_CLIENT);
     const key = `${entry.tenantId}\u0000${hour}\u0000${idp}`;
     let bucket = buckets.get(key);
     if (bucket === undefined) {

@@ -43,6 +43,7 @@ export function healthContract(open: OpenStore): void {
             requestBody: '{"Operations":[{"op":"replace","path":"displayName","value":"x"}]}',
           }),
           logEntry('a10', at(4000), { status: 502, latencyMs: 61_000 }),
+          logEntry('a11', at(4100), { idp: null }),
         ]);
         const buckets = await store.health.buckets(H0, 'tenant-a');
         assert.deepEqual(
@@ -52,6 +53,7 @@ export function healthContract(open: OpenStore): void {
             [H0, 'okta', 1, 1, 0, 12, at(40)],
             [H1, '', 1, 1, 0, 12, at(3600)],
             [H1, 'entra', 4, 4, 2, 61_000, at(4000)],
+            [H1, 'unknown', 1, 0, 0, 12, at(4100)],
           ],
         );
         assert.deepEqual(buckets[0]!.causes, { ...noFailures(), conflict: 1, invalidValue: 1, tooManyRequests: 1 });
@@ -70,6 +72,7 @@ export function healthContract(open: OpenStore): void {
           [
             ['tenant-a', ''],
             ['tenant-a', 'entra'],
+            ['tenant-a', 'unknown'],
           ],
         );
         assert.deepEqual(
