@@ -1,9 +1,12 @@
 /**
- * What a scimd server process runs besides HTTP: the webhook dispatcher and the retention of
- * change events, dead letters and the provisioning log. Started and stopped by server.ts.
+ * What a scimd server process runs besides HTTP: the webhook dispatcher, the retention of
+ * change events, dead letters and the provisioning log, and the tenant health evaluator.
+ * Started and stopped by server.ts.
  */
+import { DEFAULT_AT_RISK_FRACTION, DEFAULT_SILENT_AFTER_MS } from '../health/health-settings.js';
 import type { Store } from '../store/store.js';
 import { createDispatcher, type DispatchLog } from './dispatcher.js';
+import { startHealthMonitor } from './health-monitor.js';
 import { createWebhookSender } from './webhooks.js';
 
 export interface EventServiceSettings {
@@ -19,6 +22,10 @@ export interface EventServiceSettings {
   readonly retentionIntervalMs?: number;
   readonly pollIntervalMs?: number;
   readonly clock?: () => Date;
+  /** SCIMD_HEALTH_SILENT_AFTER, SCIMD_HEALTH_INTERVAL, SCIMD_HEALTH_AT_RISK_FRACTION (health-monitor.ts). */
+  readonly healthSilentAfterMs?: number;
+  readonly healthIntervalMs?: number;
+  readonly healthAtRiskFraction?: number;
 }
 
 export interface RetentionResult {
@@ -56,6 +63,16 @@ export function startEventServices(store: Store, settings: EventServiceSettings,
     ...(settings.pollIntervalMs === undefined ? {} : { pollIntervalMs: settings.pollIntervalMs }),
   });
   dispatcher.start();
+  const health = startHealthMonitor({
+    store,
+    settings: {
+      silentAfterMs: settings.healthSilentAfterMs ?? DEFAULT_SILENT_AFTER_MS,
+      atRiskFraction: settings.healthAtRiskFraction ?? DEFAULT_AT_RISK_FRACTION,
+    },
+    ...(settings.healthIntervalMs === undefined ? {} : { intervalMs: settings.healthIntervalMs }),
+    clock,
+    log,
+  });
   let retention: Promise<unknown> = Promise.resolve();
   const prune = () => {
     retention = applyRetention(store, settings, clock()).catch((error: unknown) =>
@@ -68,6 +85,7 @@ export function startEventServices(store: Store, settings: EventServiceSettings,
   return {
     async stop() {
       clearInterval(timer);
+      await health.stop();
       await dispatcher.stop();
       await retention;
     },

@@ -64,7 +64,7 @@ describe('tenant health evaluator', () => {
     assert.equal(stateOf(bucket(2, { requests: 10_000, failures: 10 })), 'healthy');
     const health = evaluate([bucket(0, { requests: 10_000, failures: 10, cause: 'unauthorized' })]);
     assert.match(health.cause, /^10 of 10000 requests failed in the last hour; the most: 10 requests refused with 401/);
-    assert.match(health.fix, /scimd tokens create acme/);
+    assert.match(health.fix, /scimd tokens issue acme/);
   });
 
   it("at_risk thresholds are the configured fraction of Entra ID's, rounded up", () => {

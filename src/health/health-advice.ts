@@ -8,7 +8,7 @@ import type { FailureCause } from '../store/health-port.js';
 export const CAUSE_ADVICE: Readonly<Record<FailureCause, { readonly what: string; readonly fix: string }>> = {
   unauthorized: {
     what: 'requests refused with 401: the token the identity provider sends is wrong, expired or revoked',
-    fix: 'Issue a new token (scimd tokens create {slug}) and have the customer paste it into the provisioning settings (Entra: Secret Token; Okta: API token), then test the connection.',
+    fix: 'Issue a new token (scimd tokens issue {slug}) and have the customer paste it into the provisioning settings (Entra: Secret Token; Okta: API token), then test the connection.',
   },
   notFound: {
     what: 'requests answered 404: the identity provider refers to users or groups this tenant does not have',

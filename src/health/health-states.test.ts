@@ -84,9 +84,7 @@ function statesSuite(open: () => Promise<Store>): void {
         ...history('silent-below', ago(5 * HOUR), 9, 0),
         ...history('silent-below', ago(2 * HOUR - 1000), 1, 0),
       ]);
-      const states = Object.fromEntries(
-        (await readAllHealth(store, NOW, SMALL)).map((h) => [h.tenant.slug, h.state]),
-      );
+      const states = Object.fromEntries((await readAllHealth(store, NOW, SMALL)).map((h) => [h.tenant.slug, h.state]));
       assert.deepEqual(states, {
         'deg-at': 'degraded',
         'deg-below': 'healthy',
@@ -111,7 +109,7 @@ function statesSuite(open: () => Promise<Store>): void {
     }
   });
 
-  it("details one tenant: windows, IdPs, slowest requests and undeclared attributes", async () => {
+  it('details one tenant: windows, IdPs, slowest requests and undeclared attributes', async () => {
     const store = await open();
     try {
       const tenant = tenantRecord('detail');
