@@ -32,7 +32,7 @@ function refOf(tenant: TenantRecord): TenantRef {
   return { id: tenant.id, slug: tenant.slug, name: tenant.name };
 }
 
-/** Every tenant's health, ordered as `store.tenants.list()`. */
+/** Every tenant's health, ordered by slug. */
 export async function readAllHealth(
   store: Store,
   now: Date,
@@ -48,7 +48,8 @@ export async function readAllHealth(
     if (list === undefined) byTenant.set(bucket.tenantId, [bucket]);
     else list.push(bucket);
   }
-  return tenants.map((tenant) => ({
+  const bySlug = [...tenants].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+  return bySlug.map((tenant) => ({
     tenant: refOf(tenant),
     ...evaluateHealth(byTenant.get(tenant.id) ?? [], now, settings, tenant.slug),
   }));
