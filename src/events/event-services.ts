@@ -3,7 +3,7 @@
  * change events, dead letters and the provisioning log, and the tenant health evaluator.
  * Started and stopped by server.ts.
  */
-import { DEFAULT_AT_RISK_FRACTION, DEFAULT_SILENT_AFTER_MS } from '../health/health-settings.js';
+import { healthSettingsOf } from '../health/health-settings.js';
 import type { Store } from '../store/store.js';
 import { createDispatcher, type DispatchLog } from './dispatcher.js';
 import { startHealthMonitor } from './health-monitor.js';
@@ -65,10 +65,7 @@ export function startEventServices(store: Store, settings: EventServiceSettings,
   dispatcher.start();
   const health = startHealthMonitor({
     store,
-    settings: {
-      silentAfterMs: settings.healthSilentAfterMs ?? DEFAULT_SILENT_AFTER_MS,
-      atRiskFraction: settings.healthAtRiskFraction ?? DEFAULT_AT_RISK_FRACTION,
-    },
+    settings: healthSettingsOf(settings),
     ...(settings.healthIntervalMs === undefined ? {} : { intervalMs: settings.healthIntervalMs }),
     clock,
     log,

@@ -23,6 +23,17 @@ export const DEFAULT_HEALTH_SETTINGS: HealthSettings = {
   atRiskFraction: DEFAULT_AT_RISK_FRACTION,
 };
 
+/** The settings from the configuration's fields of the same meaning (defaults where unset). */
+export function healthSettingsOf(config: {
+  readonly healthSilentAfterMs?: number | undefined;
+  readonly healthAtRiskFraction?: number | undefined;
+}): HealthSettings {
+  return {
+    silentAfterMs: config.healthSilentAfterMs ?? DEFAULT_SILENT_AFTER_MS,
+    atRiskFraction: config.healthAtRiskFraction ?? DEFAULT_AT_RISK_FRACTION,
+  };
+}
+
 /** An IdP "used to call" when it sent at least this many requests in the 7-day window. */
 export const SILENT_MIN_REQUESTS = 10;
 

@@ -3,11 +3,7 @@ import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../config/config.js';
 import { HEALTH_STATES } from '../../health/evaluate-health.js';
-import {
-  DEFAULT_AT_RISK_FRACTION,
-  DEFAULT_SILENT_AFTER_MS,
-  type HealthSettings,
-} from '../../health/health-settings.js';
+import { healthSettingsOf } from '../../health/health-settings.js';
 import { type countTenantsByState, readAllHealth, readTenantHealth } from '../../health/read-health.js';
 import { FAILURE_CAUSES } from '../../store/health-port.js';
 import type { Store } from '../../store/store.js';
@@ -20,14 +16,6 @@ export interface HealthRoutesOptions {
   readonly store: Store;
   readonly clock: () => Date;
   readonly config: HealthConfig;
-}
-
-/** The evaluator's settings from the configuration (defaults where unset). */
-export function healthSettingsOf(config: HealthConfig): HealthSettings {
-  return {
-    silentAfterMs: config.healthSilentAfterMs ?? DEFAULT_SILENT_AFTER_MS,
-    atRiskFraction: config.healthAtRiskFraction ?? DEFAULT_AT_RISK_FRACTION,
-  };
 }
 
 const stateSchema = z.enum(HEALTH_STATES as ['at_risk', 'silent', 'degraded', 'healthy']);
