@@ -42,13 +42,12 @@ describe('scimd health (#16.2)', () => {
     assert.deepEqual(rows[0], ['TENANT', 'STATE', 'REQUESTS 24H', 'FAILED', 'CAUSE']);
     assert.deepEqual(rows[1]!.slice(0, 4), ['acme', 'degraded', '100', '10%']);
     assert.match(rows[1]![4]!, /^10 of 100 requests failed in the last hour; the most: 10 requests refused with 401/);
-    assert.deepEqual(rows[2], [
-      'globex',
-      'healthy',
-      '0',
-      '0%',
-      'No requests in the last 7 days: no identity provider is provisioning this tenant yet.',
-    ]);
+    assert.deepEqual(rows[2]!.slice(0, 4), ['globex', 'healthy', '0', '0%']);
+    // Causes longer than 100 characters are cut in the list; `scimd health <slug>` has them whole.
+    assert.equal(
+      rows[2]![4],
+      'No requests in the last 7 days: no identity provider is provisioning this tenant (or one stopped mo…',
+    );
 
     const json = JSON.parse((await run(['health', '--json'])).stdout) as TenantHealthEntry[];
     assert.deepEqual(

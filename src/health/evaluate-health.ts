@@ -225,7 +225,7 @@ export function evaluateHealth(
 
   const cause =
     week.requests === 0
-      ? 'No requests in the last 7 days: no identity provider is provisioning this tenant yet.'
+      ? 'No requests in the last 7 days: no identity provider is provisioning this tenant (or one stopped more than 7 days ago).'
       : `${day.requests} requests in the last 24 hours, ${percent(day.failureRatio)} failed.`;
   const fix =
     week.requests === 0
