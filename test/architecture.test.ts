@@ -22,13 +22,16 @@ const STORE_PORT = [
   'store/shapes.ts',
   'store/console-port.ts',
   'store/observer-port.ts',
+  'store/health-port.ts',
 ];
 
 const RULES: Record<string, { internal: string[]; external: boolean }> = {
   scim: { internal: ['scim/'], external: false },
   store: { internal: ['scim/', 'store/'], external: true },
   tenancy: { internal: ['scim/', ...STORE_PORT, 'tenancy/'], external: true },
-  events: { internal: ['scim/', ...STORE_PORT, 'events/'], external: true },
+  events: { internal: ['scim/', ...STORE_PORT, 'health/', 'events/'], external: true },
+  // Tenant health: the pure evaluator of the rollups and its reads through the port.
+  health: { internal: ['scim/', ...STORE_PORT, 'health/'], external: false },
   // The setup guide: built from tenancy values and rendered without I/O of its own.
   guide: { internal: ['scim/', ...STORE_PORT, 'tenancy/', 'guide/'], external: false },
   service: { internal: ['scim/', ...STORE_PORT, 'tenancy/', 'events/', 'service/'], external: false },
@@ -48,6 +51,7 @@ const RULES: Record<string, { internal: string[]; external: boolean }> = {
       'guide/',
       'console/',
       'metrics/',
+      'health/',
     ],
     external: true,
   },
@@ -67,6 +71,7 @@ const RULES: Record<string, { internal: string[]; external: boolean }> = {
       'server.ts',
       'guide/',
       'console/',
+      'health/',
     ],
     external: true,
   },

@@ -16,6 +16,7 @@ import { type CliIo, type CommandContext, EXIT, UsageError, write } from './cont
 import { DOCTOR_USAGE, runDoctorCommand } from './doctor-command.js';
 import { EVENTS_USAGE, runEventsCommand } from './events-command.js';
 import { GUIDE_USAGE, runGuideCommand } from './guide-command.js';
+import { HEALTH_USAGE, runHealthCommand } from './health-command.js';
 import { LOG_USAGE, runLogCommand } from './log-command.js';
 import { MIGRATE_USAGE, runMigrateCommand } from './migrate-command.js';
 import { ROLES_USAGE, runRolesCommand } from './roles-command.js';
@@ -35,7 +36,7 @@ function usage(): string {
     ...[...TENANTS_USAGE, ...TOKENS_USAGE].map((line) => `  ${line}`),
     ...[...ROLES_USAGE, ...GUIDE_USAGE, ...ADMIN_TOKEN_USAGE, ...ADMIN_CREDENTIALS_USAGE].map((line) => `  ${line}`),
     ...[...MIGRATE_USAGE, ...DOCTOR_USAGE].map((line) => `  ${line}`),
-    ...[...EVENTS_USAGE, ...WEBHOOKS_USAGE, ...LOG_USAGE].map((line) => `  ${line}`),
+    ...[...EVENTS_USAGE, ...WEBHOOKS_USAGE, ...LOG_USAGE, ...HEALTH_USAGE].map((line) => `  ${line}`),
     '  scimd version',
     '  scimd help',
     '',
@@ -167,6 +168,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         break;
       case 'log':
         code = await runLogCommand(rest, io, open);
+        break;
+      case 'health':
+        code = await runHealthCommand(rest, io, open);
         break;
       case 'roles':
         code = await runRolesCommand(rest, io, open);

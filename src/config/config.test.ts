@@ -70,6 +70,9 @@ describe('loadConfig defaults', () => {
         shedHeapBytes: 0,
         shedRssBytes: 0,
         maxInFlight: 256,
+        healthSilentAfterMs: 2 * 3_600_000,
+        healthIntervalMs: 60_000,
+        healthAtRiskFraction: 0.5,
       },
     );
   });
@@ -143,6 +146,9 @@ describe('loadConfig defaults', () => {
         ['SCIMD_SHED_HEAP_BYTES', '0'],
         ['SCIMD_SHED_RSS_BYTES', '0'],
         ['SCIMD_MAX_IN_FLIGHT', '256'],
+        ['SCIMD_HEALTH_SILENT_AFTER', '2h'],
+        ['SCIMD_HEALTH_INTERVAL', '60s'],
+        ['SCIMD_HEALTH_AT_RISK_FRACTION', '0.5'],
       ],
     );
     for (const v of CONFIG_VARIABLES) assert.ok(v.description.length > 20, v.name);
@@ -194,6 +200,9 @@ describe('loadConfig good values', () => {
       SCIMD_SHED_HEAP_BYTES: '1073741824',
       SCIMD_SHED_RSS_BYTES: '2147483648',
       SCIMD_MAX_IN_FLIGHT: '0',
+      SCIMD_HEALTH_SILENT_AFTER: '3h',
+      SCIMD_HEALTH_INTERVAL: '30s',
+      SCIMD_HEALTH_AT_RISK_FRACTION: '0.25',
     });
     assert.deepEqual(
       { ...config },
@@ -244,6 +253,9 @@ describe('loadConfig good values', () => {
         shedHeapBytes: 1_073_741_824,
         shedRssBytes: 2_147_483_648,
         maxInFlight: 0,
+        healthSilentAfterMs: 3 * 3_600_000,
+        healthIntervalMs: 30_000,
+        healthAtRiskFraction: 0.25,
       },
     );
   });
@@ -552,5 +564,28 @@ describe('the web console and the setup portal (#15)', () => {
       messageFor('SCIMD_CONSOLE_ABSOLUTE_TIMEOUT', '10m'),
       '10m must be at least SCIMD_CONSOLE_IDLE_TIMEOUT (30m)',
     );
+  });
+});
+
+describe('tenant health (#16.2)', () => {
+  it('reads the interval in seconds, minutes or hours, and the at-risk fraction', () => {
+    assert.equal(loadConfig({ SCIMD_HEALTH_INTERVAL: '5s' }).healthIntervalMs, 5000);
+    assert.equal(loadConfig({ SCIMD_HEALTH_INTERVAL: '5m' }).healthIntervalMs, 300_000);
+    assert.equal(loadConfig({ SCIMD_HEALTH_INTERVAL: '24h' }).healthIntervalMs, 86_400_000);
+    assert.equal(loadConfig({ SCIMD_HEALTH_AT_RISK_FRACTION: '1' }).healthAtRiskFraction, 1);
+    assert.equal(loadConfig({ SCIMD_HEALTH_AT_RISK_FRACTION: '.1' }).healthAtRiskFraction, 0.1);
+    assert.equal(loadConfig({ SCIMD_HEALTH_SILENT_AFTER: '90m' }).healthSilentAfterMs, 90 * 60_000);
+  });
+
+  it('refuses bad values', () => {
+    const interval = 'a whole number followed by s, m or h (e.g. 60s, 5m), from 5s to 24h';
+    for (const value of ['4s', '25h', '60', '1d', '0s']) {
+      assert.equal(messageFor('SCIMD_HEALTH_INTERVAL', value), `${JSON.stringify(value)} must be ${interval}`);
+    }
+    const fraction = 'a decimal number above 0 and at most 1 (e.g. 0.5)';
+    for (const value of ['0', '0.0', '1.5', '50%', '2']) {
+      assert.equal(messageFor('SCIMD_HEALTH_AT_RISK_FRACTION', value), `${JSON.stringify(value)} must be ${fraction}`);
+    }
+    assert.match(messageFor('SCIMD_HEALTH_SILENT_AFTER', '30s'), /must be a duration/);
   });
 });

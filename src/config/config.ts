@@ -125,6 +125,13 @@ export interface Config {
   readonly shedRssBytes: number;
   /** Requests served at once past which new ones get 503; 0: no cap. */
   readonly maxInFlight: number;
+  // Issue #16.2: tenant health (src/health/, docs/operations-health.md).
+  /** An IdP that used to call is `silent` after this many ms without a request. */
+  readonly healthSilentAfterMs: number;
+  /** Milliseconds between the background health evaluator's passes. */
+  readonly healthIntervalMs: number;
+  /** `at_risk` is reaching this fraction of Entra ID's quarantine thresholds (0 < f ≤ 1). */
+  readonly healthAtRiskFraction: number;
 }
 
 export interface ConfigVariable {
@@ -598,6 +605,44 @@ const MAX_IN_FLIGHT: Spec<number> = {
   schema: integer(0, 1_000_000, 'an integer from 0 to 1000000'),
 };
 
+// Issue #16.2: tenant health (docs/operations-health.md).
+const HEALTH_SILENT_AFTER: Spec<number> = {
+  name: 'SCIMD_HEALTH_SILENT_AFTER',
+  default: '2h',
+  description:
+    'A tenant is silent when an identity provider that sent at least 10 requests in the last 7 days has sent none for this long (e.g. 2h: three missed 40-minute Entra cycles); see docs/operations-health.md.',
+  schema: duration,
+};
+const INTERVAL_FORM = 'a whole number followed by s, m or h (e.g. 60s, 5m), from 5s to 24h';
+const HEALTH_INTERVAL: Spec<number> = {
+  name: 'SCIMD_HEALTH_INTERVAL',
+  default: '60s',
+  description:
+    "How often each server evaluates every tenant's health and emits tenant.health_changed for each change (e.g. 30s, 5m).",
+  schema: z
+    .string()
+    .regex(/^[1-9]\d{0,5}[smh]$/, { error: `must be ${INTERVAL_FORM}` })
+    .transform((s) => Number(s.slice(0, -1)) * ({ s: 1000, m: 60_000, h: 3_600_000 } as const)[s.slice(-1) as 's'])
+    .pipe(
+      z
+        .number()
+        .min(5000, { error: `must be ${INTERVAL_FORM}` })
+        .max(86_400_000, { error: `must be ${INTERVAL_FORM}` }),
+    ),
+};
+const FRACTION_FORM = 'a decimal number above 0 and at most 1 (e.g. 0.5)';
+const HEALTH_AT_RISK_FRACTION: Spec<number> = {
+  name: 'SCIMD_HEALTH_AT_RISK_FRACTION',
+  default: '0.5',
+  description:
+    "A tenant is at_risk on reaching this fraction of Entra ID's quarantine thresholds over 7 days (0.5: 2,500 failures with more than 40 % failing, 20,000 non-reference failures, or 30,000 failures).",
+  schema: z
+    .string()
+    .regex(/^(0?\.\d{1,4}|1(\.0{1,4})?)$/, { error: `must be ${FRACTION_FORM}` })
+    .transform(Number)
+    .pipe(z.number().gt(0, { error: `must be ${FRACTION_FORM}` })),
+};
+
 const SPECS = [
   PORT,
   HOST,
@@ -645,6 +690,9 @@ const SPECS = [
   SHED_HEAP_BYTES,
   SHED_RSS_BYTES,
   MAX_IN_FLIGHT,
+  HEALTH_SILENT_AFTER,
+  HEALTH_INTERVAL,
+  HEALTH_AT_RISK_FRACTION,
 ] as const;
 
 /** Every variable scimd reads, in documentation order. */
@@ -720,6 +768,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     shedHeapBytes: read(SHED_HEAP_BYTES),
     shedRssBytes: read(SHED_RSS_BYTES),
     maxInFlight: read(MAX_IN_FLIGHT),
+    healthSilentAfterMs: read(HEALTH_SILENT_AFTER),
+    healthIntervalMs: read(HEALTH_INTERVAL),
+    healthAtRiskFraction: read(HEALTH_AT_RISK_FRACTION),
   };
   // Node refuses a request timeout shorter than the headers timeout.
   if (config.requestTimeoutMs < config.headersTimeoutMs) {

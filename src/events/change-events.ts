@@ -26,6 +26,8 @@ export const EVENT_TYPES = [
   'group.deleted',
   'group.member_added',
   'group.member_removed',
+  // A tenant's health state changed (health-monitor.ts, docs/operations-health.md).
+  'tenant.health_changed',
 ] as const;
 
 export type ChangeEventType = (typeof EVENT_TYPES)[number];

@@ -1,9 +1,12 @@
 /**
- * What a scimd server process runs besides HTTP: the webhook dispatcher and the retention of
- * change events, dead letters and the provisioning log. Started and stopped by server.ts.
+ * What a scimd server process runs besides HTTP: the webhook dispatcher, the retention of
+ * change events, dead letters and the provisioning log, and the tenant health evaluator.
+ * Started and stopped by server.ts.
  */
+import { healthSettingsOf } from '../health/health-settings.js';
 import type { Store } from '../store/store.js';
 import { createDispatcher, type DeliveryObserver, type DispatchLog } from './dispatcher.js';
+import { startHealthMonitor } from './health-monitor.js';
 import { createWebhookSender } from './webhooks.js';
 
 export interface EventServiceSettings {
@@ -21,6 +24,10 @@ export interface EventServiceSettings {
   readonly clock?: () => Date;
   /** Told every webhook delivery attempt (metrics). */
   readonly deliveryObserver?: DeliveryObserver;
+  /** SCIMD_HEALTH_SILENT_AFTER, SCIMD_HEALTH_INTERVAL, SCIMD_HEALTH_AT_RISK_FRACTION (health-monitor.ts). */
+  readonly healthSilentAfterMs?: number;
+  readonly healthIntervalMs?: number;
+  readonly healthAtRiskFraction?: number;
 }
 
 export interface RetentionResult {
@@ -59,6 +66,13 @@ export function startEventServices(store: Store, settings: EventServiceSettings,
     ...(settings.deliveryObserver === undefined ? {} : { observer: settings.deliveryObserver }),
   });
   dispatcher.start();
+  const health = startHealthMonitor({
+    store,
+    settings: healthSettingsOf(settings),
+    ...(settings.healthIntervalMs === undefined ? {} : { intervalMs: settings.healthIntervalMs }),
+    clock,
+    log,
+  });
   let retention: Promise<unknown> = Promise.resolve();
   const prune = () => {
     retention = applyRetention(store, settings, clock()).catch((error: unknown) =>
@@ -71,6 +85,7 @@ export function startEventServices(store: Store, settings: EventServiceSettings,
   return {
     async stop() {
       clearInterval(timer);
+      await health.stop();
       await dispatcher.stop();
       await retention;
     },

@@ -45,6 +45,7 @@ export type AppConfig = Pick<Config, 'publicUrl' | 'maxBodyBytes' | 'listMaxResu
   Partial<Pick<Config, 'cursorSecret'>> &
   Partial<Pick<Config, 'adminTokenHash' | 'entraClientIdTest' | 'entraClientIdProd'>> &
   Partial<Pick<Config, 'logMaxBodyBytes'>> &
+  Partial<Pick<Config, 'healthSilentAfterMs' | 'healthAtRiskFraction'>> &
   Partial<Pick<Config, 'bulkMaxOperations' | 'bulkMaxPayloadBytes'>> &
   Partial<Pick<Config, 'webhookAllowTargets'>> &
   Partial<Pick<Config, 'unknownAttributes' | 'maxAttributeBytes' | 'maxResourceBytes'>> &

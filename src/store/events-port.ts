@@ -9,11 +9,14 @@
 import type { ResourceTypeName } from '../scim/schema/types.js';
 import type { MemberRef, ScimObject } from './shapes.js';
 
+/** What an event is about: a resource, or (`tenant.health_changed`) the tenant itself. */
+export type EventSubjectType = ResourceTypeName | 'Tenant';
+
 /** A change event as the service hands it to `TenantWriter.appendEvents` (no sequence yet). */
 export interface NewChangeEvent {
   /** e.g. `user.created`, `group.member_added` (the vocabulary is `src/events/change-events.ts`). */
   readonly type: string;
-  readonly resourceType: ResourceTypeName;
+  readonly resourceType: EventSubjectType;
   readonly resourceId: string;
   /** Canonical names of the attributes this event reports as changed (may be empty). */
   readonly changedAttributes: readonly string[];

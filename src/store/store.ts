@@ -12,6 +12,7 @@ import type { AttrPath, Filter } from '../scim/filter/ast.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
 import type { ConsoleRepositories } from './console-port.js';
 import type { EndpointRepository, EventRepository, OutboxWriter, RequestLogRepository } from './events-port.js';
+import type { HealthRepository, HealthStateWriter } from './health-port.js';
 import type { MemberRef, ScimObject } from './shapes.js';
 
 export interface StoredResource {
@@ -111,7 +112,7 @@ export interface TenantReader {
 }
 
 /** Writes, available only inside `TenantStore.transaction`; the outbox half is in events-port.ts. */
-export interface TenantWriter extends TenantReader, OutboxWriter {
+export interface TenantWriter extends TenantReader, OutboxWriter, HealthStateWriter {
   /** Throws `uniqueness` when userName (User) or displayName (Group) clashes ignoring case. */
   insertResource(resource: NewResource): Promise<StoredResource>;
   /**
@@ -270,6 +271,8 @@ export interface Store {
   readonly endpoints: EndpointRepository;
   /** The provisioning log: every SCIM request per tenant. */
   readonly requestLog: RequestLogRepository;
+  /** Tenant health: rollups of the provisioning log and last states (health-port.ts). */
+  readonly health: HealthRepository;
   readonly roles: RoleRepository;
   /** Setup links, admin credentials, console sessions and shared settings (console-port.ts). */
   readonly console: ConsoleRepositories;

@@ -19,6 +19,7 @@ import { handleAdminError, sendAdminError } from './admin-errors.js';
 import { directoryRoutes } from './directory-routes.js';
 import { eventRoutes } from './events-routes.js';
 import { guideRoutes } from './guide-routes.js';
+import { healthRoutes } from './health-routes.js';
 import { logRoutes } from './log-routes.js';
 import { collectAdminRoutes, openApiRoutes } from './openapi-routes.js';
 import type { AdminRoute } from './route-spec.js';
@@ -32,7 +33,8 @@ export const ADMIN_PREFIX = '/admin/v1';
 export type AdminConfig = Pick<Config, 'publicUrl'> &
   Partial<Pick<Config, 'adminTokenHash' | 'entraClientIdTest' | 'entraClientIdProd'>> &
   Partial<Pick<Config, 'webhookAllowTargets'>> &
-  Partial<Pick<Config, 'consoleEnabled'>>;
+  Partial<Pick<Config, 'consoleEnabled'>> &
+  Partial<Pick<Config, 'healthSilentAfterMs' | 'healthAtRiskFraction'>>;
 
 /** What the admin API is built from; each module takes the part it needs. */
 export interface AdminContext {
@@ -76,6 +78,7 @@ export function adminModules(context: AdminContext, routes: readonly AdminRoute[
     adminModule(eventRoutes, { store }),
     adminModule(webhookRoutes, { store, clock, webhookAllowTargets: config.webhookAllowTargets }),
     adminModule(logRoutes, { store, clock }),
+    adminModule(healthRoutes, { store, clock, config }),
     adminModule(adminCredentialRoutes, { store, clock }),
     adminModule(openApiRoutes, { routes, version: ADMIN_API_VERSION }),
   ];

@@ -22,20 +22,25 @@ export function createMemoryRequestLog(
   outbox: MemoryOutbox,
   locked: Locked,
   hasTenant: (tenantId: string) => boolean,
+  /** Told the entries just stored: the health rollups are maintained from them (health.ts). */
+  appended: (entries: readonly RequestLogEntry[]) => void,
 ): RequestLogRepository {
   const log = outbox.requestLog;
   return {
     append: (entries) =>
       locked(() => {
+        const stored: RequestLogEntry[] = [];
         for (const entry of entries) {
           if (!hasTenant(entry.tenantId)) continue;
-          log.push({
+          stored.push({
             ...entry,
             latencyMs: Math.round(entry.latencyMs),
             authenticated: entry.authenticated ?? true,
             ignoredAttributes: [...(entry.ignoredAttributes ?? [])],
           });
         }
+        log.push(...stored);
+        appended(stored);
       }),
     list: (tenantId, q) =>
       locked(() => {

@@ -13,6 +13,7 @@ import { isTouchDue } from '../token-touch.js';
 import { createMemoryConsole } from './console.js';
 import { createMemoryEndpointRepository } from './endpoints.js';
 import { createMemoryEventRepository, MemoryOutbox, memoryMembersAmong } from './events.js';
+import { createMemoryHealthRepository, MemoryHealth } from './health.js';
 import { createMemoryRequestLog } from './request-log.js';
 import { createMemoryRoles } from './roles.js';
 import { MemoryTenantState } from './state.js';
@@ -29,6 +30,7 @@ export function createMemoryStore(): Store {
   const roles = createMemoryRoles(locked);
   const outbox = new MemoryOutbox();
   const consoleHalf = createMemoryConsole(locked, (id) => tenants.has(id));
+  const health = new MemoryHealth();
 
   function forTenant(tenantId: string): TenantStore {
     const reader = createMemoryReader(tenantId, () => states.get(tenantId));
@@ -48,8 +50,10 @@ export function createMemoryStore(): Store {
           if (!state) throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
           state.begin();
           const events = outbox.begin(tenantId);
+          const healthState = health.writer(tenantId);
           try {
-            const writer = withOutbox(createMemoryWriter(tenantId, state), {
+            const core = { ...createMemoryWriter(tenantId, state), swapHealthState: healthState.swapHealthState };
+            const writer = withOutbox(core, {
               appendEvents: async (list) => events.append(list),
               membersAmong: async (groupId, ids) => memoryMembersAmong(state, groupId, ids),
             });
@@ -60,6 +64,7 @@ export function createMemoryStore(): Store {
           } catch (error) {
             state.rollback();
             events.rollback();
+            healthState.rollback();
             throw error;
           }
         });
@@ -106,6 +111,7 @@ export function createMemoryStore(): Store {
           for (const token of [...tokens.values()]) if (token.tenantId === id) tokens.delete(token.id);
           outbox.deleteTenant(id);
           consoleHalf.deleteTenant(id);
+          health.deleteTenant(id);
           states.delete(id);
           return tenants.delete(id);
         }),
@@ -159,7 +165,13 @@ export function createMemoryStore(): Store {
     console: consoleHalf.repositories,
     events: createMemoryEventRepository(outbox, locked),
     endpoints: createMemoryEndpointRepository(outbox, locked),
-    requestLog: createMemoryRequestLog(outbox, locked, (id) => tenants.has(id)),
+    requestLog: createMemoryRequestLog(
+      outbox,
+      locked,
+      (id) => tenants.has(id),
+      (entries) => health.record(entries),
+    ),
+    health: createMemoryHealthRepository(health, outbox.requestLog, locked),
     forTenant,
     async ping() {
       if (closed) throw new Error('memory store is closed');

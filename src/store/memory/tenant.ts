@@ -47,7 +47,10 @@ export function createMemoryReader(tenantId: string, state: StateSource): Tenant
 }
 
 /** A writer over `state`, which the caller has put in a transaction (`state.begin()`). */
-export function createMemoryWriter(tenantId: string, state: MemoryTenantState): CoreTenantWriter {
+export function createMemoryWriter(
+  tenantId: string,
+  state: MemoryTenantState,
+): Omit<CoreTenantWriter, 'swapHealthState'> {
   const reader = createMemoryReader(tenantId, () => state);
 
   function existing(type: ResourceTypeName, id: string): MemoryRow | undefined {

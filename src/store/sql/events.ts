@@ -8,8 +8,7 @@
  * commit order.
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { ResourceTypeName } from '../../scim/schema/types.js';
-import type { ChangeEvent, EventPage, NewChangeEvent } from '../events-port.js';
+import type { ChangeEvent, EventPage, EventSubjectType, NewChangeEvent } from '../events-port.js';
 import type { MemberRef } from '../shapes.js';
 import type { SqlDialect } from './dialect.js';
 import { chunk, type SqlScope } from './scope.js';
@@ -28,7 +27,7 @@ function toChangeEvent(row: Selectable<EventsTable>, dialect: SqlDialect): Chang
     tenantId: row.tenant_id,
     seq: Number(row.seq),
     type: row.type,
-    resourceType: row.resource_type as ResourceTypeName,
+    resourceType: row.resource_type as EventSubjectType,
     resourceId: row.resource_id,
     changedAttributes: dialect.codec.decodeJson(row.changed_attributes) as unknown as string[],
     snapshot: dialect.codec.decodeJson(row.snapshot),

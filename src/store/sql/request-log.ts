@@ -9,6 +9,7 @@ import {
   type RequestLogRepository,
 } from '../events-port.js';
 import type { SqlDialect } from './dialect.js';
+import { recordRollup } from './health.js';
 import { chunk } from './scope.js';
 import type { Database, RequestLogTable } from './tables.js';
 import { rowSlots, rowValues, SMALL_LISTS, templateFamily } from './template.js';
@@ -97,14 +98,18 @@ const insertEntries = templateFamily<number, string, never>(
 );
 
 export function createRequestLogRepository(db: Kysely<Database>, dialect: SqlDialect): RequestLogRepository {
-  async function insert(entries: readonly RequestLogEntry[]): Promise<void> {
-    for (const part of chunk(entries, LOG_COLUMNS.length, dialect.fragments.maxParameters)) {
-      const values = rowValues(
-        LOG_COLUMNS,
-        part.map((e) => toRow(e, dialect)),
-      );
-      await insertEntries(part.length).execute(db, values);
-    }
+  /** The entries and their health rollup (health.ts), in one transaction: both or neither. */
+  function insert(entries: readonly RequestLogEntry[]): Promise<void> {
+    return db.transaction().execute(async (trx) => {
+      for (const part of chunk(entries, LOG_COLUMNS.length, dialect.fragments.maxParameters)) {
+        const values = rowValues(
+          LOG_COLUMNS,
+          part.map((e) => toRow(e, dialect)),
+        );
+        await insertEntries(part.length).execute(trx, values);
+      }
+      await recordRollup(trx, entries);
+    });
   }
 
   return {

@@ -11,6 +11,7 @@ import { type SqlDialect, servesOneConnection } from './dialect.js';
 import { createEndpointRepository } from './event-endpoints.js';
 import { appendEvents, listEvents, membersAmong, pruneEvents } from './events.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
+import { createHealthRepository, swapHealthState } from './health.js';
 import { addMembers, clearMembers, listGroupsOfEach, listMembers, removeMembers } from './members.js';
 import { migrateToLatest } from './migrations/migrate.js';
 import { queryResources } from './query.js';
@@ -51,6 +52,7 @@ function createWriter(scope: SqlScope): TenantWriter {
     addMembers: (groupId, members) => addMembers(scope, groupId, members),
     removeMembers: (groupId, memberIds) => removeMembers(scope, groupId, memberIds),
     clearMembers: (groupId) => clearMembers(scope, groupId),
+    swapHealthState: (expected, next, since) => swapHealthState(scope, expected, next, since),
   };
   return withOutbox(core, {
     appendEvents: (events) => appendEvents(scope, events),
@@ -122,6 +124,7 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
     },
     endpoints: createEndpointRepository(db, dialect),
     requestLog: createRequestLogRepository(db, dialect),
+    health: createHealthRepository(db),
     roles: createRoleRepository(db, dialect),
     console: createConsoleRepositories(db, dialect),
     forTenant(tenantId): TenantStore {

@@ -207,6 +207,43 @@ interface SettingsTable {
   value: string;
 }
 
+/** Hourly health rollups per tenant and identity provider (0006-health). */
+export interface HealthBucketsTable {
+  tenant_id: string;
+  hour: string;
+  idp: string;
+  requests: number | string;
+  failures: number | string;
+  reference_failures: number | string;
+  f_unauthorized: number | string;
+  f_not_found: number | string;
+  f_conflict: number | string;
+  f_invalid_value: number | string;
+  f_invalid_filter: number | string;
+  f_too_large: number | string;
+  f_too_many_requests: number | string;
+  f_server_error: number | string;
+  f_other: number | string;
+  latency_sum: number | string;
+  latency_max: number | string;
+  last_time: string;
+}
+
+/** Undeclared attributes a tenant's IdP sent (0006-health). */
+interface HealthAttributesTable {
+  tenant_id: string;
+  attribute: string;
+  count: number | string;
+  last_seen: string;
+}
+
+/** Each tenant's last evaluated health state (0006-health). */
+interface HealthStatesTable {
+  tenant_id: string;
+  state: string;
+  since: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   tokens: TokensTable;
@@ -224,6 +261,9 @@ export interface Database {
   admin_credentials: AdminCredentialsTable;
   console_sessions: ConsoleSessionsTable;
   settings: SettingsTable;
+  health_buckets: HealthBucketsTable;
+  health_attributes: HealthAttributesTable;
+  health_states: HealthStatesTable;
 }
 
 /**

@@ -10,6 +10,7 @@ import { rolesMigration } from './0002-roles.js';
 import { eventsMigration } from './0003-events.js';
 import { requestLogApartMigration } from './0004-request-log-apart.js';
 import { consoleMigration } from './0005-console.js';
+import { healthMigration } from './0006-health.js';
 
 export const MIGRATION_TABLE = 'scimd_migrations';
 export const MIGRATION_LOCK_TABLE = 'scimd_migrations_lock';
@@ -22,6 +23,7 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
     '0003-events': eventsMigration(dialect),
     '0004-request-log-apart': requestLogApartMigration(dialect),
     '0005-console': consoleMigration(),
+    '0006-health': healthMigration(),
   };
 }
 

@@ -1,0 +1,90 @@
+/**
+ * Tenant health read through the storage port: one read of the hourly rollups (every tenant's
+ * at once for the overview), never a scan of the provisioning log except for one tenant's
+ * slowest requests in its detail.
+ */
+import type { HealthBucket, HealthStateName, SlowRequest, UndeclaredAttributeCount } from '../store/health-port.js';
+import type { Store, TenantRecord } from '../store/store.js';
+import { evaluateHealth, HEALTH_STATES, type TenantHealth, WINDOWS, windowStart } from './evaluate-health.js';
+import { DEFAULT_HEALTH_SETTINGS, type HealthSettings } from './health-settings.js';
+
+export interface TenantRef {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+}
+
+export interface TenantHealthEntry extends TenantHealth {
+  readonly tenant: TenantRef;
+}
+
+export interface TenantHealthDetail extends TenantHealthEntry {
+  /** The slowest logged requests of the last 24 hours. */
+  readonly slowest: readonly SlowRequest[];
+  /** Attributes the IdP keeps sending that no schema declares (ignored), most frequent first. */
+  readonly undeclaredAttributes: readonly UndeclaredAttributeCount[];
+}
+
+export const SLOWEST_REQUESTS = 5;
+export const TOP_UNDECLARED_ATTRIBUTES = 10;
+
+function refOf(tenant: TenantRecord): TenantRef {
+  return { id: tenant.id, slug: tenant.slug, name: tenant.name };
+}
+
+/** Every tenant's health, ordered by slug. */
+export async function readAllHealth(
+  store: Store,
+  now: Date,
+  settings: HealthSettings = DEFAULT_HEALTH_SETTINGS,
+): Promise<TenantHealthEntry[]> {
+  const [tenants, buckets] = await Promise.all([
+    store.tenants.list(),
+    store.health.buckets(windowStart(now, WINDOWS['7d'])),
+  ]);
+  const byTenant = new Map<string, HealthBucket[]>();
+  for (const bucket of buckets) {
+    const list = byTenant.get(bucket.tenantId);
+    if (list === undefined) byTenant.set(bucket.tenantId, [bucket]);
+    else list.push(bucket);
+  }
+  const bySlug = [...tenants].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+  return bySlug.map((tenant) => ({
+    tenant: refOf(tenant),
+    ...evaluateHealth(byTenant.get(tenant.id) ?? [], now, settings, tenant.slug),
+  }));
+}
+
+/** One tenant's health with its slowest requests and undeclared attributes. */
+export async function readTenantHealth(
+  store: Store,
+  tenant: TenantRecord,
+  now: Date,
+  settings: HealthSettings = DEFAULT_HEALTH_SETTINGS,
+): Promise<TenantHealthDetail> {
+  const [buckets, slowest, undeclaredAttributes] = await Promise.all([
+    store.health.buckets(windowStart(now, WINDOWS['7d']), tenant.id),
+    store.health.slowest(tenant.id, windowStart(now, WINDOWS['24h']), SLOWEST_REQUESTS),
+    store.health.undeclaredAttributes(tenant.id, TOP_UNDECLARED_ATTRIBUTES),
+  ]);
+  return {
+    tenant: refOf(tenant),
+    ...evaluateHealth(buckets, now, settings, tenant.slug),
+    slowest,
+    undeclaredAttributes,
+  };
+}
+
+/**
+ * How many tenants are in each state now, every state present (0 when none): what a
+ * `scimd_tenant_health_state{state}` gauge reports.
+ */
+export async function countTenantsByState(
+  store: Store,
+  now: Date,
+  settings: HealthSettings = DEFAULT_HEALTH_SETTINGS,
+): Promise<Record<HealthStateName, number>> {
+  const counts = Object.fromEntries(HEALTH_STATES.map((s) => [s, 0])) as Record<HealthStateName, number>;
+  for (const entry of await readAllHealth(store, now, settings)) counts[entry.state]++;
+  return counts;
+}

@@ -1,0 +1,213 @@
+/**
+ * Tenant health in SQL (health-port.ts): the rollup upserts the provisioning log's append runs
+ * in its transaction, the reads of buckets, undeclared attributes and slowest requests, and the
+ * compare-and-set of a tenant's last state inside its unit of work.
+ */
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { RequestLogEntry } from '../events-port.js';
+import {
+  type FailureCause,
+  type HealthBucket,
+  type HealthRepository,
+  type HealthStateName,
+  MAX_UNDECLARED_ATTRIBUTES,
+} from '../health-port.js';
+import { rollupOf } from '../health-rollup.js';
+import { FAILURE_COLUMNS } from './migrations/0006-health.js';
+import type { SqlScope } from './scope.js';
+import type { Database, HealthBucketsTable } from './tables.js';
+
+/** Column of each failure cause, in FAILURE_CAUSES order. */
+const CAUSE_COLUMNS: Readonly<Record<FailureCause, (typeof FAILURE_COLUMNS)[number]>> = {
+  unauthorized: 'f_unauthorized',
+  notFound: 'f_not_found',
+  conflict: 'f_conflict',
+  invalidValue: 'f_invalid_value',
+  invalidFilter: 'f_invalid_filter',
+  tooLarge: 'f_too_large',
+  tooManyRequests: 'f_too_many_requests',
+  serverError: 'f_server_error',
+  other: 'f_other',
+};
+
+/** Columns an upsert adds to: the counters and the latency sum. */
+const SUMMED = ['requests', 'failures', 'reference_failures', ...FAILURE_COLUMNS, 'latency_sum'] as const;
+
+function toBucket(row: Selectable<HealthBucketsTable>): HealthBucket {
+  const causes = {} as Record<FailureCause, number>;
+  for (const [cause, column] of Object.entries(CAUSE_COLUMNS)) causes[cause as FailureCause] = Number(row[column]);
+  return {
+    tenantId: row.tenant_id,
+    hour: row.hour,
+    idp: row.idp,
+    requests: Number(row.requests),
+    failures: Number(row.failures),
+    referenceFailures: Number(row.reference_failures),
+    causes,
+    latencySumMs: Number(row.latency_sum),
+    latencyMaxMs: Number(row.latency_max),
+    lastTime: row.last_time,
+  };
+}
+
+function toRow(bucket: HealthBucket): Selectable<HealthBucketsTable> {
+  const row: Selectable<HealthBucketsTable> = {
+    tenant_id: bucket.tenantId,
+    hour: bucket.hour,
+    idp: bucket.idp,
+    requests: bucket.requests,
+    failures: bucket.failures,
+    reference_failures: bucket.referenceFailures,
+    f_unauthorized: 0,
+    f_not_found: 0,
+    f_conflict: 0,
+    f_invalid_value: 0,
+    f_invalid_filter: 0,
+    f_too_large: 0,
+    f_too_many_requests: 0,
+    f_server_error: 0,
+    f_other: 0,
+    latency_sum: bucket.latencySumMs,
+    latency_max: bucket.latencyMaxMs,
+    last_time: bucket.lastTime,
+  };
+  for (const [cause, column] of Object.entries(CAUSE_COLUMNS)) row[column] = bucket.causes[cause as FailureCause];
+  return row;
+}
+
+/**
+ * Adds the rollup of `entries` (just inserted on `db`, in the same transaction). Rows are
+ * upserted in key order, so concurrent appends lock them in the same order (no deadlock).
+ */
+export async function recordRollup(db: Kysely<Database>, entries: readonly RequestLogEntry[]): Promise<void> {
+  const rollup = rollupOf(entries);
+  for (const bucket of rollup.buckets) {
+    await db
+      .insertInto('health_buckets')
+      .values(toRow(bucket))
+      .onConflict((oc) =>
+        oc.columns(['tenant_id', 'hour', 'idp']).doUpdateSet({
+          ...Object.fromEntries(
+            SUMMED.map((c) => [c, sql`${sql.ref(`health_buckets.${c}`)} + ${sql.ref(`excluded.${c}`)}`]),
+          ),
+          latency_max: sql`case when excluded.latency_max > health_buckets.latency_max then excluded.latency_max else health_buckets.latency_max end`,
+          last_time: sql`case when excluded.last_time > health_buckets.last_time then excluded.last_time else health_buckets.last_time end`,
+        }),
+      )
+      .execute();
+  }
+  for (const a of rollup.attributes) {
+    await db
+      .insertInto('health_attributes')
+      .values({ tenant_id: a.tenantId, attribute: a.attribute, count: a.count, last_seen: a.lastSeen })
+      .onConflict((oc) =>
+        oc.columns(['tenant_id', 'attribute']).doUpdateSet({
+          count: sql`health_attributes.count + excluded.count`,
+          last_seen: sql`case when excluded.last_seen > health_attributes.last_seen then excluded.last_seen else health_attributes.last_seen end`,
+        }),
+      )
+      .execute();
+  }
+}
+
+/** `TenantWriter.swapHealthState` on the unit of work's connection. */
+export async function swapHealthState(
+  scope: SqlScope,
+  expected: HealthStateName | null,
+  next: HealthStateName,
+  since: string,
+): Promise<boolean> {
+  if (expected === null) {
+    const result = await scope.db
+      .insertInto('health_states')
+      .values({ tenant_id: scope.tenantId, state: next, since })
+      .onConflict((oc) => oc.column('tenant_id').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+  const result = await scope.db
+    .updateTable('health_states')
+    .set({ state: next, since })
+    .where('tenant_id', '=', scope.tenantId)
+    .where('state', '=', expected)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export function createHealthRepository(db: Kysely<Database>): HealthRepository {
+  return {
+    async buckets(since, tenantId) {
+      let query = db.selectFrom('health_buckets').selectAll().where('hour', '>=', since);
+      if (tenantId !== undefined) query = query.where('tenant_id', '=', tenantId);
+      const rows = await query.orderBy('tenant_id').orderBy('hour').orderBy('idp').execute();
+      return rows.map(toBucket);
+    },
+    async undeclaredAttributes(tenantId, limit) {
+      const rows = await db
+        .selectFrom('health_attributes')
+        .select(['attribute', 'count', 'last_seen'])
+        .where('tenant_id', '=', tenantId)
+        .orderBy('count', 'desc')
+        .orderBy('attribute')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({ attribute: r.attribute, count: Number(r.count), lastSeen: r.last_seen }));
+    },
+    async slowest(tenantId, since, limit) {
+      const rows = await db
+        .selectFrom('request_log')
+        .select(['id', 'time', 'method', 'path', 'status', 'latency_ms'])
+        .where('tenant_id', '=', tenantId)
+        .where('time', '>=', since)
+        .orderBy('latency_ms', 'desc')
+        .orderBy('time', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        time: r.time,
+        method: r.method,
+        path: r.path,
+        status: Number(r.status),
+        latencyMs: Number(r.latency_ms),
+      }));
+    },
+    async states() {
+      const rows = await db.selectFrom('health_states').selectAll().orderBy('tenant_id').execute();
+      return rows.map((r) => ({ tenantId: r.tenant_id, state: r.state as HealthStateName, since: r.since }));
+    },
+    async prune(before) {
+      const buckets = await db.deleteFrom('health_buckets').where('hour', '<', before).executeTakeFirst();
+      const stale = await db.deleteFrom('health_attributes').where('last_seen', '<', before).executeTakeFirst();
+      let removed = Number(buckets.numDeletedRows) + Number(stale.numDeletedRows);
+      const crowded = await db
+        .selectFrom('health_attributes')
+        .select('tenant_id')
+        .groupBy('tenant_id')
+        .having((eb) => eb.fn.countAll(), '>', MAX_UNDECLARED_ATTRIBUTES)
+        .execute();
+      for (const { tenant_id: tenantId } of crowded) {
+        const extra = await db
+          .selectFrom('health_attributes')
+          .select('attribute')
+          .where('tenant_id', '=', tenantId)
+          .orderBy('count', 'desc')
+          .orderBy('attribute')
+          .offset(MAX_UNDECLARED_ATTRIBUTES)
+          .limit(1_000_000)
+          .execute();
+        for (let i = 0; i < extra.length; i += 500) {
+          const names = extra.slice(i, i + 500).map((r) => r.attribute);
+          const result = await db
+            .deleteFrom('health_attributes')
+            .where('tenant_id', '=', tenantId)
+            .where('attribute', 'in', names)
+            .executeTakeFirst();
+          removed += Number(result.numDeletedRows);
+        }
+      }
+      return removed;
+    },
+  };
+}
