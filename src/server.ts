@@ -124,7 +124,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     // Webhook delivery and retention (docs/webhooks.md); stopped before the database closes.
     const events = startEventServices(
       store,
-      { ...config, ...(metrics ? { deliveryObserver: metrics.deliveries } : {}) },
+      {
+        ...config,
+        ...(metrics ? { deliveryObserver: metrics.deliveries, healthObserver: metrics.tenantHealth } : {}),
+      },
       app.log,
     );
     const url = `http://${host}:${port}`;

@@ -32,6 +32,15 @@ describe('the metrics listener', () => {
       // prom-client's process metrics.
       assert.match(text, /^nodejs_eventloop_lag_seconds \d/m);
       assert.match(text, /^process_resident_memory_bytes \d/m);
+      // The health monitor's first pass (at start) counts the tenants in each state: none yet.
+      let health = '';
+      for (let i = 0; i < 100 && !health.includes('scimd_tenant_health_state{state="healthy"}'); i++) {
+        health = await (await fetch(metricsUrl!)).text();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      for (const state of ['healthy', 'degraded', 'at_risk', 'silent']) {
+        assert.ok(health.includes(`scimd_tenant_health_state{state="${state}"} 0`), state);
+      }
       assert.equal((await fetch(new URL('/other', metricsUrl))).status, 404);
       // The main port has no /metrics without SCIMD_METRICS_TOKEN_HASH.
       assert.equal((await fetch(`${server.url}/metrics`)).status, 404);

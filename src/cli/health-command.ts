@@ -1,6 +1,6 @@
 /**
  * `scimd health [<slug>]`: every tenant's health state with its cause, or one tenant in detail
- * (docs/operations-health.md). Read from the hourly rollups, like the admin API.
+ * (docs/operations.md "Tenant health"). Read from the hourly rollups, like the admin API.
  */
 import { WINDOWS, type WindowName } from '../health/evaluate-health.js';
 import { healthSettingsOf } from '../health/health-settings.js';

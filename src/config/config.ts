@@ -125,7 +125,7 @@ export interface Config {
   readonly shedRssBytes: number;
   /** Requests served at once past which new ones get 503; 0: no cap. */
   readonly maxInFlight: number;
-  // Issue #16.2: tenant health (src/health/, docs/operations-health.md).
+  // Issue #16.2: tenant health (src/health/, docs/operations.md "Tenant health").
   /** An IdP that used to call is `silent` after this many ms without a request. */
   readonly healthSilentAfterMs: number;
   /** Milliseconds between the background health evaluator's passes. */
@@ -605,12 +605,12 @@ const MAX_IN_FLIGHT: Spec<number> = {
   schema: integer(0, 1_000_000, 'an integer from 0 to 1000000'),
 };
 
-// Issue #16.2: tenant health (docs/operations-health.md).
+// Issue #16.2: tenant health (docs/operations.md "Tenant health").
 const HEALTH_SILENT_AFTER: Spec<number> = {
   name: 'SCIMD_HEALTH_SILENT_AFTER',
   default: '2h',
   description:
-    'A tenant is silent when an identity provider that sent at least 10 requests in the last 7 days has sent none for this long (e.g. 2h: three missed 40-minute Entra cycles); see docs/operations-health.md.',
+    'A tenant is silent when an identity provider that sent at least 10 requests in the last 7 days has sent none for this long (e.g. 2h: three missed 40-minute Entra cycles); see docs/operations.md "Tenant health".',
   schema: duration,
 };
 const INTERVAL_FORM = 'a whole number followed by s, m or h (e.g. 60s, 5m), from 5s to 24h';

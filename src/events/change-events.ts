@@ -26,7 +26,7 @@ export const EVENT_TYPES = [
   'group.deleted',
   'group.member_added',
   'group.member_removed',
-  // A tenant's health state changed (health-monitor.ts, docs/operations-health.md).
+  // A tenant's health state changed (health-monitor.ts, docs/operations.md "Tenant health").
   'tenant.health_changed',
 ] as const;
 

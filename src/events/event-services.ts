@@ -6,7 +6,7 @@
 import { healthSettingsOf } from '../health/health-settings.js';
 import type { Store } from '../store/store.js';
 import { createDispatcher, type DeliveryObserver, type DispatchLog } from './dispatcher.js';
-import { startHealthMonitor } from './health-monitor.js';
+import { type HealthMonitorOptions, startHealthMonitor } from './health-monitor.js';
 import { createWebhookSender } from './webhooks.js';
 
 export interface EventServiceSettings {
@@ -24,6 +24,8 @@ export interface EventServiceSettings {
   readonly clock?: () => Date;
   /** Told every webhook delivery attempt (metrics). */
   readonly deliveryObserver?: DeliveryObserver;
+  /** Told the number of tenants in each health state after every health pass (metrics). */
+  readonly healthObserver?: HealthMonitorOptions['onCounts'];
   /** SCIMD_HEALTH_SILENT_AFTER, SCIMD_HEALTH_INTERVAL, SCIMD_HEALTH_AT_RISK_FRACTION (health-monitor.ts). */
   readonly healthSilentAfterMs?: number;
   readonly healthIntervalMs?: number;
@@ -72,6 +74,7 @@ export function startEventServices(store: Store, settings: EventServiceSettings,
     ...(settings.healthIntervalMs === undefined ? {} : { intervalMs: settings.healthIntervalMs }),
     clock,
     log,
+    ...(settings.healthObserver === undefined ? {} : { onCounts: settings.healthObserver }),
   });
   let retention: Promise<unknown> = Promise.resolve();
   const prune = () => {

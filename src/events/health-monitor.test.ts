@@ -80,8 +80,15 @@ function monitorSuite(open: () => Promise<Store>): void {
       );
       assert.match(String(json.data.resource.cause), /^1 of 20 requests \(5 %\) failed in the last 24 hours/);
 
-      // Nothing changed: nothing emitted.
-      assert.deepEqual(await evaluateTenantHealth(store, DEFAULT_HEALTH_SETTINGS, NOW), []);
+      // Nothing changed: nothing emitted; the pass still reports how many tenants are in each state.
+      let counts: Readonly<Record<string, number>> | undefined;
+      assert.deepEqual(
+        await evaluateTenantHealth(store, DEFAULT_HEALTH_SETTINGS, NOW, (c) => {
+          counts = c;
+        }),
+        [],
+      );
+      assert.deepEqual(counts, { at_risk: 0, silent: 0, degraded: 1, healthy: 1 });
       // Two days on, the failure left the 24-hour window and the IdP stopped calling: silent.
       const transitions = await evaluateTenantHealth(store, DEFAULT_HEALTH_SETTINGS, later(48));
       assert.deepEqual(

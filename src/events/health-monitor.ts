@@ -1,5 +1,5 @@
 /**
- * The background health evaluator (docs/operations-health.md): every interval it evaluates
+ * The background health evaluator (docs/operations.md "Tenant health"): every interval it evaluates
  * every tenant from the hourly rollups and, when a tenant's state differs from the one last
  * recorded, records the new one and writes a `tenant.health_changed` event through the outbox,
  * both in the tenant's unit of work. The record is a compare-and-set, so when several processes
@@ -64,8 +64,15 @@ export async function evaluateTenantHealth(
   store: Store,
   settings: HealthSettings,
   now: Date,
+  /** Told how many tenants are in each state after the pass (the metrics gauge). */
+  onCounts?: (counts: Readonly<Record<HealthStateName, number>>) => void,
 ): Promise<HealthTransition[]> {
   const [entries, stored] = await Promise.all([readAllHealth(store, now, settings), store.health.states()]);
+  if (onCounts !== undefined) {
+    const counts: Record<HealthStateName, number> = { at_risk: 0, silent: 0, degraded: 0, healthy: 0 };
+    for (const entry of entries) counts[entry.state] += 1;
+    onCounts(counts);
+  }
   const last = new Map(stored.map((s) => [s.tenantId, s.state]));
   const transitions: HealthTransition[] = [];
   for (const entry of entries) {
@@ -102,6 +109,8 @@ export interface HealthMonitorOptions {
   readonly intervalMs?: number;
   readonly clock?: () => Date;
   readonly log: DispatchLog;
+  /** Told the number of tenants in each state after every pass (`scimd_tenant_health_state`). */
+  readonly onCounts?: (counts: Readonly<Record<HealthStateName, number>>) => void;
 }
 
 /** Runs a pass at once and then every interval; prunes rollups past the 7-day window hourly. */
@@ -119,7 +128,7 @@ export function startHealthMonitor(options: HealthMonitorOptions): HealthMonitor
         await options.store.health.prune(windowStart(now, BUCKET_RETENTION_HOURS));
         prunedAt = now.getTime();
       }
-      await evaluateTenantHealth(options.store, options.settings, now);
+      await evaluateTenantHealth(options.store, options.settings, now, options.onCounts);
     })()
       .catch((error: unknown) => options.log.error({ err: error }, 'tenant health pass failed'))
       .finally(() => {

@@ -1,6 +1,6 @@
 /**
  * The evaluator's thresholds, exactly: one below a documented threshold the state is not
- * entered, at it it is (docs/operations-health.md).
+ * entered, at it it is (docs/operations.md "Tenant health").
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

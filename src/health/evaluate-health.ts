@@ -1,5 +1,5 @@
 /**
- * The tenant health evaluator (docs/operations-health.md): a tenant's hourly rollups and the
+ * The tenant health evaluator (docs/operations.md "Tenant health"): a tenant's hourly rollups and the
  * current time in, its state with a cause and a fix out. Pure: the same buckets and clock
  * always give the same answer, so every process agrees.
  *
@@ -138,7 +138,7 @@ export function topCause(causes: FailureCounts): FailureCause {
   return top;
 }
 
-/** Which at_risk rule holds, if any (docs/operations-health.md, "at_risk"). */
+/** Which at_risk rule holds, if any (docs/operations.md "Tenant health", "at_risk"). */
 export function atRiskRule(
   failures: number,
   nonReferenceFailures: number,

@@ -1,6 +1,6 @@
 /**
  * What tenant health tells the vendor's operator: for each state and each failure cause, a
- * plain-language cause and what to do (docs/operations-health.md repeats them).
+ * plain-language cause and what to do (docs/operations.md "Tenant health" repeats them).
  */
 import type { FailureCause } from '../store/health-port.js';
 

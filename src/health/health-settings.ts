@@ -1,5 +1,5 @@
 /**
- * The thresholds of tenant health (docs/operations-health.md), with their reasons. Entra ID's
+ * The thresholds of tenant health (docs/operations.md "Tenant health"), with their reasons. Entra ID's
  * provisioning service (Microsoft's "application provisioning quarantine status") evaluates a
  * job once it has 5,000 failures and quarantines it when more than 40 % of operations fail or
  * failures exceed 40,000 (reference updates such as manager and group members excluded), with an

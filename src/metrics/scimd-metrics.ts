@@ -47,6 +47,8 @@ export interface ScimdMetrics {
   /** Pass to `openStore` (`OpenStoreOptions.observer`). */
   readonly store: StoreObserver;
   readonly deliveries: DeliveryMetrics;
+  /** The number of tenants in each health state, after each health pass (src/events/health-monitor.ts). */
+  tenantHealth(counts: Readonly<Record<string, number>>): void;
   /** The Prometheus text exposition of every series. */
   exposition(): Promise<string>;
 }
@@ -144,6 +146,12 @@ export function createMetrics(options: MetricsOptions): ScimdMetrics {
     STATEMENT_KINDS.map((kind) => [kind, statements.labels({ operation: kind })] as const),
   );
   let pool: (() => PoolUse) | undefined;
+  const healthStates = new Gauge({
+    name: 'scimd_tenant_health_state',
+    help: 'Tenants in each health state (healthy, degraded, at_risk, silent) at the last health pass.',
+    labelNames: ['state'],
+    registers: [registry],
+  });
   const poolGauge = (name: string, help: string, pick: (use: PoolUse) => number) =>
     new Gauge({
       name,
@@ -205,6 +213,9 @@ export function createMetrics(options: MetricsOptions): ScimdMetrics {
       deadLettered(kind) {
         deadLetters.inc({ kind });
       },
+    },
+    tenantHealth(counts) {
+      for (const [state, count] of Object.entries(counts)) healthStates.set({ state }, count);
     },
     exposition: () => registry.metrics(),
   };

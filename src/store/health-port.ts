@@ -1,5 +1,5 @@
 /**
- * The storage port for tenant health (docs/operations-health.md): hourly rollups of the
+ * The storage port for tenant health (docs/operations.md "Tenant health"): hourly rollups of the
  * provisioning log per tenant and identity provider, the undeclared attributes a tenant's IdP
  * keeps sending, the slowest logged requests, and each tenant's last evaluated health state.
  *

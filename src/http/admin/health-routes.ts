@@ -1,4 +1,4 @@
-/** Tenant health over the admin API (docs/operations-health.md), as `scimd health`. */
+/** Tenant health over the admin API (docs/operations.md "Tenant health"), as `scimd health`. */
 import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../config/config.js';
@@ -83,7 +83,7 @@ export const healthRoutes: FastifyPluginCallback<HealthRoutesOptions> = (admin, 
       tag: 'health',
       summary: "Every tenant's health",
       description:
-        'States: healthy, degraded, at_risk (of quarantine by Entra ID), silent. See docs/operations-health.md.',
+        'States: healthy, degraded, at_risk (of quarantine by Entra ID), silent. See docs/operations.md "Tenant health".',
       status: 200,
       response: z.object({
         counts: z.object({

@@ -1,5 +1,5 @@
 /**
- * Tenant health (health-port.ts, docs/operations-health.md):
+ * Tenant health (health-port.ts, docs/operations.md "Tenant health"):
  *
  * - `health_buckets`: per tenant, UTC hour and identity provider, the counts the provisioning
  *   log's appends add up (requests, failures by cause, reference-update failures, latency);
