@@ -37,7 +37,7 @@ const RULES: Record<string, { internal: string[]; external: boolean }> = {
   service: { internal: ['scim/', ...STORE_PORT, 'tenancy/', 'events/', 'service/'], external: false },
   // The web console and setup portal: pages from the same use cases as the admin API.
   console: {
-    internal: ['scim/', ...STORE_PORT, 'tenancy/', 'service/', 'config/config.ts', 'guide/', 'console/'],
+    internal: ['scim/', ...STORE_PORT, 'tenancy/', 'service/', 'config/config.ts', 'guide/', 'health/', 'console/'],
     external: true,
   },
   http: {

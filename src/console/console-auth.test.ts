@@ -54,6 +54,8 @@ describeEachBackend('console sign-in and sessions', (backend) => {
     assert.equal(page.statusCode, 200);
     assert.match(pageText(page.body), /Acme Corp/);
     assert.match(pageText(page.body), /Globex/);
+    // Each tenant's health state (src/health/), with its cause on hover.
+    assert.match(page.body, /<span class="badge health-healthy" title="[^"]+">healthy<\/span>/);
   });
 
   it('never redirects outside the console after sign-in', async () => {

@@ -20,6 +20,8 @@ export type ConsoleConfig = Pick<Config, 'publicUrl'> &
       | 'entraClientIdTest'
       | 'entraClientIdProd'
       | 'webhookAllowTargets'
+      | 'healthSilentAfterMs'
+      | 'healthAtRiskFraction'
     >
   >;
 

@@ -6,6 +6,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { buildGuide } from '../guide/content.js';
 import { renderSectionsHtml } from '../guide/html.js';
 import { loadGuideInput } from '../guide/load.js';
+import { healthSettingsOf } from '../health/health-settings.js';
+import { readTenantHealth } from '../health/read-health.js';
 import { isScimError } from '../scim/errors.js';
 import { connectionStatus } from '../tenancy/connection-status.js';
 import { listRoles, setTenantRoles } from '../tenancy/role-catalogue.js';
@@ -37,12 +39,13 @@ export const tenantPages: FastifyPluginAsync<ConsolePageOptions> = async (web, o
   async function tenantPage(request: FastifyRequest, reply: FastifyReply, extras: TenantPageExtras = {}, status = 200) {
     const now = clock();
     const tenant = await getTenant(store, slugOf(request));
-    const [tokens, roles, links, linkEvents, activity] = await Promise.all([
+    const [tokens, roles, links, linkEvents, activity, health] = await Promise.all([
       listTokens(store, tenant.slug, now),
       listRoles(store),
       listSetupLinks(store, tenant.slug, now),
       listSetupLinkEvents(store, tenant.slug, { limit: 20 }),
       connectionStatus(store, tenant, now),
+      readTenantHealth(store, tenant, now, healthSettingsOf(config)),
     ]);
     const created = (request.query as Record<string, string | undefined>)['created'] === '1';
     return sendPage(
@@ -59,6 +62,7 @@ export const tenantPages: FastifyPluginAsync<ConsolePageOptions> = async (web, o
         links,
         linkEvents,
         activity,
+        health,
         ...(created ? { notice: 'Tenant created. Next: send its IT admin a setup link.' } : {}),
         ...extras,
       },

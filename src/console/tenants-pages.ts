@@ -3,6 +3,8 @@
  * create, enable/disable, and delete after typing the slug. Same use cases as the admin API.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { healthSettingsOf } from '../health/health-settings.js';
+import { readTenantHealth } from '../health/read-health.js';
 import { isScimError } from '../scim/errors.js';
 import { connectionStatus } from '../tenancy/connection-status.js';
 import { createTenant, deleteTenant, getTenant, listTenants, setTenantStatus, viewTenant } from '../tenancy/tenants.js';
@@ -14,6 +16,7 @@ const PAGE_SIZE = 25;
 
 export const tenantsPages: FastifyPluginAsync<ConsolePageOptions> = async (web, options) => {
   const { store, clock, originOf } = options;
+  const healthSettings = healthSettingsOf(options.config);
 
   async function listPage(
     request: FastifyRequest,
@@ -32,7 +35,11 @@ export const tenantsPages: FastifyPluginAsync<ConsolePageOptions> = async (web, 
     const shown = matching.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
     const origin = originOf(request);
     const rows = await Promise.all(
-      shown.map(async (t) => ({ tenant: viewTenant(t, origin), activity: await connectionStatus(store, t, now) })),
+      shown.map(async (t) => ({
+        tenant: viewTenant(t, origin),
+        activity: await connectionStatus(store, t, now),
+        health: await readTenantHealth(store, t, now, healthSettings),
+      })),
     );
     return sendPage(
       request,
