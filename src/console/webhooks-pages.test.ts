@@ -69,7 +69,8 @@ describeEachBackend('console: webhooks pages', (backend) => {
     const detail = await client.get(`/console/webhooks/${webhookId}`);
     assert.equal(detail.statusCode, 200);
     assert.equal(detail.body.includes(secret), false);
-    assert.match(pageText(detail.body), new RegExp(`whsec_…${secret.slice(-4)}`));
+    // The hint's last characters are base64 (`+`, `/`, `=`): compared as text, not as a pattern.
+    assert.ok(pageText(detail.body).includes(`whsec_…${secret.slice(-4)}`), 'the hint is shown');
   });
 
   it('shows the delivery backlog and the last error per tenant', async () => {
