@@ -270,6 +270,11 @@ export interface RequestLogQuery {
   readonly before?: string;
   /** Only authenticated entries (true) or only unauthenticated ones (false). */
   readonly authenticated?: boolean;
+  /**
+   * Leave the request and response bodies out (read back as null): for callers that only count
+   * or look at times and statuses, so a poll never reads kilobytes of bodies per entry.
+   */
+  readonly withoutBodies?: boolean;
   readonly limit: number;
 }
 

@@ -60,7 +60,13 @@ async function countFailures(log: RequestLogRepository, tenantId: string, since:
   // Paged, so that no single read holds more than a page of bodies.
   while (count < FAILURE_COUNT_CAP) {
     const limit = Math.min(200, FAILURE_COUNT_CAP - count);
-    const page = await log.list(tenantId, { since, minStatus: 400, limit, ...(before ? { before } : {}) });
+    const page = await log.list(tenantId, {
+      since,
+      minStatus: 400,
+      limit,
+      withoutBodies: true,
+      ...(before ? { before } : {}),
+    });
     count += page.length;
     if (page.length < limit) break;
     before = page[page.length - 1]!.id;
@@ -72,7 +78,7 @@ export async function connectionStatus(store: Store, tenant: TenantRecord, now: 
   const log = store.requestLog;
   const scoped = store.forTenant(tenant.id);
   const [contacts, recentFailures, failuresLast24h, users, groups] = await Promise.all([
-    log.list(tenant.id, { authenticated: true, limit: CONTACT_WINDOW }),
+    log.list(tenant.id, { authenticated: true, limit: CONTACT_WINDOW, withoutBodies: true }),
     log.list(tenant.id, { minStatus: 400, limit: RECENT_FAILURES }),
     countFailures(log, tenant.id, new Date(now.getTime() - DAY_MS).toISOString()),
     scoped.query('User', { startIndex: 1, count: 0 }),

@@ -50,6 +50,14 @@ export function requestLogContract(open: OpenStore): void {
         assert.deepEqual(await ids({ limit: 2, before: 'x1' }), []);
         assert.deepEqual(await store.requestLog.get('tenant-a', 'l1'), { ...logEntry('l1', at(1)), latencyMs: 12 });
         assert.equal(await store.requestLog.get('tenant-a', 'x1'), undefined);
+        // Without bodies: the same entries, the two bodies null, nothing else changed.
+        const [lean] = await store.requestLog.list('tenant-a', {
+          limit: 1,
+          since: at(1),
+          until: at(2),
+          withoutBodies: true,
+        });
+        assert.deepEqual(lean, { ...logEntry('l1', at(1)), latencyMs: 12, requestBody: null, responseBody: null });
       });
     });
 

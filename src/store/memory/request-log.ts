@@ -66,7 +66,7 @@ export function createMemoryRequestLog(
           )
           .sort(newestFirst)
           .slice(0, q.limit)
-          .map(copyOf);
+          .map((e) => (q.withoutBodies ? { ...copyOf(e), requestBody: null, responseBody: null } : copyOf(e)));
       }),
     get: (tenantId, id) =>
       locked(() => {

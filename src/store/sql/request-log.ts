@@ -88,6 +88,8 @@ const LOG_COLUMNS = [
   'ignored_attributes',
 ] as const;
 
+const COLUMNS_WITHOUT_BODIES = LOG_COLUMNS.filter((c) => c !== 'request_body' && c !== 'response_body');
+
 /**
  * INSERT of `n` entries, each column bound as `<column><i>`: every request is logged, and
  * compiling a 200-row INSERT anew for each batch costs more than SQLite takes to write it.
@@ -128,7 +130,10 @@ export function createRequestLogRepository(db: Kysely<Database>, dialect: SqlDia
       }
     },
     async list(tenantId, q) {
-      let query = db.selectFrom('request_log').selectAll().where('tenant_id', '=', tenantId);
+      let query = db
+        .selectFrom('request_log')
+        .select(q.withoutBodies ? COLUMNS_WITHOUT_BODIES : LOG_COLUMNS)
+        .where('tenant_id', '=', tenantId);
       if (q.since !== undefined) query = query.where('time', '>=', q.since);
       if (q.until !== undefined) query = query.where('time', '<', q.until);
       if (q.minStatus !== undefined) query = query.where('status', '>=', q.minStatus);
@@ -157,7 +162,9 @@ export function createRequestLogRepository(db: Kysely<Database>, dialect: SqlDia
         );
       }
       const rows = await query.orderBy('time', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
-      return rows.map(toEntry);
+      // Without bodies, the row lacks the two columns: they read back as null.
+      const noBodies = { request_body: null, response_body: null };
+      return rows.map((row) => toEntry(Object.assign({}, noBodies, row) as Selectable<RequestLogTable>));
     },
     async get(tenantId, id) {
       const row = await db
