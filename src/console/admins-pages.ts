@@ -4,15 +4,14 @@
  * signed in with a revoked credential ends on its next request (console-routes.ts).
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { isScimError } from '../scim/errors.js';
 import { createAdminCredential, listAdminCredentials, revokeAdminCredential } from '../tenancy/admin-credentials.js';
 import type { ConsolePageOptions } from './console-options.js';
-import { formText } from './forms.js';
+import { type FormError, formRefusal, formText } from './forms.js';
 import { sendPage } from './render.js';
 
 interface AdminsPageExtras {
   readonly created?: { token: string; label: string };
-  readonly formError?: { form: string; message: string };
+  readonly formError?: FormError;
   readonly notice?: string;
 }
 
@@ -53,8 +52,8 @@ export const adminsPages: FastifyPluginAsync<ConsolePageOptions> = async (web, {
     try {
       return adminsPage(request, reply, await action());
     } catch (error) {
-      if (!isScimError(error) || error.status >= 500 || error.status === 404) throw error;
-      return adminsPage(request, reply, { formError: { form, message: error.detail } }, error.status);
+      const refused = formRefusal(error, form);
+      return adminsPage(request, reply, { formError: refused.formError }, refused.status);
     }
   }
 

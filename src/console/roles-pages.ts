@@ -4,15 +4,14 @@
  * `scimd roles manifest` prints.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { isScimError } from '../scim/errors.js';
 import { formatManifest } from '../tenancy/manifest.js';
 import { addRole, listRoles, setRoleEnabled, updateRole } from '../tenancy/role-catalogue.js';
 import type { ConsolePageOptions } from './console-options.js';
-import { formText } from './forms.js';
+import { type FormError, formRefusal, formText } from './forms.js';
 import { sendPage } from './render.js';
 
 interface RolesPageExtras {
-  readonly formError?: { form: string; message: string };
+  readonly formError?: FormError;
   /** What the add form held when it was refused, so it is not typed again. */
   readonly form?: { value: string; displayName: string; description: string };
   readonly notice?: string;
@@ -43,8 +42,8 @@ export const rolesPages: FastifyPluginAsync<ConsolePageOptions> = async (web, { 
     try {
       return rolesPage(request, reply, { notice: await action() });
     } catch (error) {
-      if (!isScimError(error) || error.status >= 500 || error.status === 404) throw error;
-      return rolesPage(request, reply, { formError: { form, message: error.detail }, ...refused }, error.status);
+      const refusal = formRefusal(error, form);
+      return rolesPage(request, reply, { formError: refusal.formError, ...refused }, refusal.status);
     }
   }
 

@@ -8,7 +8,6 @@ import { renderSectionsHtml } from '../guide/html.js';
 import { loadGuideInput } from '../guide/load.js';
 import { healthSettingsOf } from '../health/health-settings.js';
 import { readTenantHealth } from '../health/read-health.js';
-import { isScimError } from '../scim/errors.js';
 import { connectionStatus } from '../tenancy/connection-status.js';
 import { listRoles, setTenantRoles } from '../tenancy/role-catalogue.js';
 import {
@@ -20,14 +19,14 @@ import {
 } from '../tenancy/setup-links.js';
 import { getTenant, issueToken, listTokens, revokeToken, viewTenant } from '../tenancy/tenants.js';
 import type { ConsolePageOptions } from './console-options.js';
-import { formList, formText } from './forms.js';
+import { type FormError, formList, formRefusal, formText } from './forms.js';
 import { sendPage } from './render.js';
 
 /** What a POST wants the re-rendered tenant page to show once (a new secret) or say. */
 interface TenantPageExtras {
   readonly issuedToken?: { token: string; hint: string };
   readonly newLink?: { url: string; expiresAt: string };
-  readonly formError?: { form: string; message: string };
+  readonly formError?: FormError;
   readonly notice?: string;
 }
 
@@ -82,8 +81,8 @@ export const tenantPages: FastifyPluginAsync<ConsolePageOptions> = async (web, o
       if (extras === undefined) return reply.redirect(`/console/tenants/${slugOf(request)}#${form}`, 303);
       return tenantPage(request, reply, extras);
     } catch (error) {
-      if (!isScimError(error) || error.status >= 500 || error.status === 404) throw error;
-      return tenantPage(request, reply, { formError: { form, message: error.detail } }, error.status);
+      const refused = formRefusal(error, form);
+      return tenantPage(request, reply, { formError: refused.formError }, refused.status);
     }
   }
 

@@ -5,7 +5,6 @@
  * API, with the same target policy (SCIMD_WEBHOOK_ALLOW_TARGETS).
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { isScimError } from '../scim/errors.js';
 import {
   createWebhook,
   deleteWebhook,
@@ -18,7 +17,7 @@ import {
 import { listDeadLetters, redeliverDeadLetter, replayWebhook } from '../service/webhook-deliveries.js';
 import { listTenants } from '../tenancy/tenants.js';
 import type { ConsolePageOptions } from './console-options.js';
-import { formText } from './forms.js';
+import { type FormError, formRefusal, formText } from './forms.js';
 import { sendPage } from './render.js';
 
 /** Dead letters shown on an endpoint's page, newest first. */
@@ -26,7 +25,7 @@ const DEAD_LETTERS_SHOWN = 100;
 
 interface PageExtras {
   readonly secret?: { value: string; label: string };
-  readonly formError?: { form: string; message: string };
+  readonly formError?: FormError;
   readonly form?: Record<string, string>;
   readonly notice?: string;
 }
@@ -88,8 +87,8 @@ export const webhooksPages: FastifyPluginAsync<ConsolePageOptions> = async (web,
     try {
       return page(request, reply, await action());
     } catch (error) {
-      if (!isScimError(error) || error.status >= 500 || error.status === 404) throw error;
-      return page(request, reply, { formError: { form, message: error.detail }, ...refused }, error.status);
+      const refusal = formRefusal(error, form);
+      return page(request, reply, { formError: refusal.formError, ...refused }, refusal.status);
     }
   }
 
