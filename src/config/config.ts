@@ -113,9 +113,9 @@ export interface Config {
   /** Per-tenant series: none, the N busiest, or an allow list of slugs. */
   readonly metricsTenants: MetricsTenants;
   // Issue #16.3: rate limits and overload (src/http/rate-limits.ts, src/http/overload.ts).
-  /** Requests one authenticated tenant may make per window; null: no limit. */
+  /** Requests one authenticated tenant may make (a token bucket); null: no limit. */
   readonly tenantRateLimit: RequestRate | null;
-  /** Failed authentications one client address may make per window before they get 429; null: no limit. */
+  /** Failed authentications one client address may make (a token bucket) before they get 429; null: no limit. */
   readonly authFailureLimit: RequestRate | null;
   /** Mean event-loop delay (ms) past which new requests get 503; 0: not checked. */
   readonly shedEventLoopDelayMs: number;
@@ -567,14 +567,14 @@ const TENANT_RATE_LIMIT: Spec<RequestRate | null> = {
   name: 'SCIMD_TENANT_RATE_LIMIT',
   default: '1000/10s',
   description:
-    'Requests one authenticated tenant may make per window, as <requests>/<window> (e.g. 100/s, 1000/10s) or off; more get 429 with Retry-After. A /Bulk request counts once. Too tight a limit makes Entra record failures toward quarantine.',
+    'Requests one authenticated tenant may make, as a token bucket of <requests> refilled over <window> (e.g. 100/s, 1000/10s: bursts of 1000, 100 a second sustained) or off; more get 429 with Retry-After. A /Bulk request counts once. Too tight a limit makes Entra record failures toward quarantine.',
   schema: requestRate,
 };
 const AUTH_FAILURE_LIMIT: Spec<RequestRate | null> = {
   name: 'SCIMD_AUTH_FAILURE_LIMIT',
   default: '20/1m',
   description:
-    'Failed authentications one client address may make per window (SCIM, admin API, console sign-in) before further failures get 429 instead of 401, as <requests>/<window> or off. Valid credentials are never refused by it.',
+    'Failed authentications one client address may make (SCIM, admin API, console sign-in) before further failures get 429 instead of 401, as a token bucket <requests>/<window> or off. Valid credentials are never refused by it.',
   schema: requestRate,
 };
 const SHED_EVENT_LOOP_DELAY_MS: Spec<number> = {

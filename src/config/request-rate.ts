@@ -1,15 +1,15 @@
 /**
  * The form of SCIMD_TENANT_RATE_LIMIT and SCIMD_AUTH_FAILURE_LIMIT (issue #16.3): `<max>/<window>`,
- * at most `max` requests in each window, e.g. `100/s`, `1000/10s`, `20/m`, `20/1m`; or `off`.
- * The window is what @fastify/rate-limit counts in (src/http/rate-limits.ts): it opens at a
- * key's first request and holds up to `max`, so a window of several seconds is the burst allowance.
+ * e.g. `100/s`, `1000/10s`, `20/m`, `20/1m`; or `off`. A token bucket of `max` tokens that
+ * refills evenly over the window (src/http/token-bucket.ts): `max` is the burst allowance and
+ * `max / window` the sustained rate.
  */
 import { z } from 'zod';
 
 export interface RequestRate {
-  /** Requests allowed in one window. */
+  /** The bucket: requests allowed at once, and regained evenly over `windowMs`. */
   readonly max: number;
-  /** The window's length in ms. */
+  /** How long a drained bucket takes to refill, in ms. */
   readonly windowMs: number;
 }
 

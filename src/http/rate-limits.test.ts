@@ -15,7 +15,7 @@ const tenantLimited = (seconds: number) =>
   scimError(
     429,
     undefined,
-    `This tenant made more than 3 requests in 10 s (SCIMD_TENANT_RATE_LIMIT). Retry after ${seconds} s.`,
+    `This tenant is over its limit of 3 requests per 10 s (SCIMD_TENANT_RATE_LIMIT). Retry after ${seconds} s.`,
   );
 const failuresLimited = (seconds: number) =>
   scimError(429, undefined, `Too many failed authentications from this address. Retry after ${seconds} s.`);
@@ -64,19 +64,25 @@ describeEachBackend('rate limits', (backend) => {
   const get = (token: string, remoteAddress = ADDRESS, url = USERS) =>
     h.app.inject({ method: 'GET', url, remoteAddress, headers: { authorization: `Bearer ${token}` } });
 
-  it('gives a tenant exactly its limit per window, then 429 with Retry-After, then a new window', async () => {
+  it('gives a tenant a burst of its limit, then 429 with Retry-After until the next token', async () => {
     for (let i = 0; i < 3; i++) assert.equal((await get(h.token)).statusCode, 200);
+    // 3 per 10 s: a token every 3⅓ s. After 2.5 s, 0.75 of one is back: 0.83 s to wait.
     mock.timers.tick(2_500);
     const refused = await get(h.token);
     assert.equal(refused.statusCode, 429, refused.body);
-    assert.equal(refused.headers['retry-after'], '8');
+    assert.equal(refused.headers['retry-after'], '1');
     assert.match(String(refused.headers['content-type']), /^application\/scim\+json/);
-    assert.deepEqual(refused.json(), tenantLimited(8));
-    // The other tenant has its own window, from the same address.
+    assert.deepEqual(refused.json(), tenantLimited(1));
+    // The other tenant has its own bucket, from the same address.
     assert.equal((await get(h.otherToken)).statusCode, 200);
     // Both URL forms spend the same allowance.
     assert.equal((await get(h.token, ADDRESS, '/t/acme/scim/v2/Users')).statusCode, 429);
-    mock.timers.tick(7_500);
+    // One token back after 3⅓ s: one request, not a new burst.
+    mock.timers.tick(1_000);
+    assert.equal((await get(h.token)).statusCode, 200);
+    assert.equal((await get(h.token)).statusCode, 429);
+    // A full bucket after a quiet 10 s, never more.
+    mock.timers.tick(30_000);
     for (let i = 0; i < 3; i++) assert.equal((await get(h.token)).statusCode, 200);
     assert.equal((await get(h.token)).statusCode, 429);
     mock.timers.tick(10_000);
@@ -94,19 +100,21 @@ describeEachBackend('rate limits', (backend) => {
       assert.equal(res.statusCode, 401);
       assert.deepEqual(res.json(), UNAUTHORIZED);
     }
+    // 2 per minute: a token every 30 s; after 15 s half of one is back.
     mock.timers.tick(15_000);
     const limited = await get('revoked-or-wrong');
     assert.equal(limited.statusCode, 429, limited.body);
-    assert.equal(limited.headers['retry-after'], '45');
-    assert.deepEqual(limited.json(), failuresLimited(45));
+    assert.equal(limited.headers['retry-after'], '15');
+    assert.deepEqual(limited.json(), failuresLimited(15));
     // Another customer behind the same (Microsoft) address is not slowed down.
     const valid = await get(h.otherToken);
     assert.equal(valid.statusCode, 200, valid.body);
     assert.equal(valid.headers['retry-after'], undefined);
     // Another address still gets the plain 401.
     assert.equal((await get('revoked-or-wrong', OTHER_ADDRESS)).statusCode, 401);
-    mock.timers.tick(45_000);
+    mock.timers.tick(15_000);
     assert.equal((await get('revoked-or-wrong')).statusCode, 401);
+    assert.equal((await get('revoked-or-wrong')).statusCode, 429);
     mock.timers.tick(60_000);
   });
 
@@ -122,10 +130,10 @@ describeEachBackend('rate limits', (backend) => {
     assert.equal((await get('wrong')).statusCode, 401);
     const limited = await wrongAdmin();
     assert.equal(limited.statusCode, 429, limited.body);
-    assert.equal(limited.headers['retry-after'], '60');
+    assert.equal(limited.headers['retry-after'], '30');
     assert.deepEqual(limited.json(), {
       error: 'too_many_requests',
-      detail: 'Too many failed authentications from this address; retry in 60 s.',
+      detail: 'Too many failed authentications from this address; retry in 30 s.',
     });
     assert.equal((await get('wrong')).statusCode, 429);
     const valid = await h.app.inject({
@@ -144,8 +152,8 @@ describeEachBackend('rate limits', (backend) => {
     for (let i = 0; i < 2; i++) assert.equal((await client.signIn('wrong')).statusCode, 401);
     const limited = await client.signIn('wrong');
     assert.equal(limited.statusCode, 429);
-    assert.equal(limited.headers['retry-after'], '60');
-    assert.match(pageText(limited.body), /Too many failed sign-ins from this address\. Try again in 60 seconds\./);
+    assert.equal(limited.headers['retry-after'], '30');
+    assert.match(pageText(limited.body), /Too many failed sign-ins from this address\. Try again in 30 seconds\./);
     const signedIn = await client.signIn(admin.token);
     assert.equal(signedIn.statusCode, 303);
     assert.equal(signedIn.headers.location, '/console/tenants');

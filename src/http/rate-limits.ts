@@ -1,6 +1,7 @@
 /**
- * Request limits by who is asking (issue #16.3), counted by @fastify/rate-limit in windows of
- * SCIMD_TENANT_RATE_LIMIT and SCIMD_AUTH_FAILURE_LIMIT (src/config/request-rate.ts):
+ * Request limits by who is asking (issue #16.3), counted by @fastify/rate-limit with token
+ * buckets (token-bucket.ts) of SCIMD_TENANT_RATE_LIMIT and SCIMD_AUTH_FAILURE_LIMIT
+ * (src/config/request-rate.ts):
  * - per tenant, after authentication: strangers never spend a tenant's allowance, and one
  *   tenant's burst never slows another's;
  * - per client address, failed authentications only. Entra calls every customer's tenant from
@@ -14,6 +15,7 @@ import rateLimit, { type CreateRateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RequestRate } from '../config/config.js';
 import { type ScimError, tooManyRequests } from '../scim/errors.js';
+import { TokenBucketStore } from './token-bucket.js';
 
 /** Counts failed authentications per client address (`request.ip`, after SCIMD_TRUST_PROXY). */
 export interface AuthFailureLimit {
@@ -44,12 +46,12 @@ export interface RequestLimitSettings {
 type Checker = ReturnType<FastifyInstance['createRateLimit']>;
 type Verdict = Awaited<ReturnType<Checker>>;
 
-/** Tenants whose windows are kept; a tenant beyond them starts a fresh window (rare: LRU). */
+/** Tenants whose buckets are kept; a tenant beyond them starts with a full bucket (rare: LRU). */
 const TENANT_KEYS = 100_000;
-/** Addresses whose failures are kept; the oldest is forgotten first. */
+/** Addresses whose failures are kept; the least recently seen is forgotten first. */
 const ADDRESS_KEYS = 50_000;
 
-/** Seconds until the window ends, never 0 (a client told `Retry-After: 0` retries at once). */
+/** Seconds until the next token, never 0 (a client told `Retry-After: 0` retries at once). */
 const retryAfterOf = (verdict: Verdict & { isAllowed: false }) => Math.max(1, verdict.ttlInSeconds);
 
 /** The seconds to wait when `verdict` is over the limit, else undefined. */
@@ -68,7 +70,7 @@ export async function registerRequestLimits(
   app: FastifyInstance,
   settings: RequestLimitSettings,
 ): Promise<RequestLimits> {
-  await app.register(rateLimit, { global: false });
+  await app.register(rateLimit, { global: false, store: TokenBucketStore });
   // `cache` (how many keys the in-memory store keeps) is read by the store though not typed here.
   const checker = (rate: RequestRate, options: CreateRateLimitOptions & { cache: number }): Checker =>
     app.createRateLimit({ max: rate.max, timeWindow: rate.windowMs, ...options });
@@ -91,7 +93,7 @@ export async function registerRequestLimits(
       const seconds = exceeded(await perTenant(request));
       if (seconds !== undefined) {
         throw rateLimited(
-          `This tenant made more than ${tenantRate!.max} requests in ${tenantRate!.windowMs / 1000} s (SCIMD_TENANT_RATE_LIMIT).`,
+          `This tenant is over its limit of ${tenantRate!.max} requests per ${tenantRate!.windowMs / 1000} s (SCIMD_TENANT_RATE_LIMIT).`,
           seconds,
         );
       }

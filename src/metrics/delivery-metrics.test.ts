@@ -40,4 +40,59 @@ describe('delivery metrics', () => {
       await store.close();
     }
   });
+
+  const backlogLines = async (metrics: ReturnType<typeof createMetrics>) =>
+    (await metrics.exposition()).split('\n').filter((l) => l.startsWith('scimd_webhook_backlog_'));
+
+  it('reports the backlog at each scrape: events not yet delivered and the streams they wait in', async () => {
+    const metrics = createMetrics({ identityProviderOf: () => null, processMetrics: false });
+    // openStore hands the backlog query to its observer, as it does the pool.
+    const store = await openOutboxStore('sqlite::memory:', { observer: metrics.store });
+    const clock = manualClock();
+    try {
+      await createWebhook(store, 'https://receiver.example.com/hook');
+      await createUsers(store, 't-acme', 3, clock());
+      assert.deepEqual(await backlogLines(metrics), [
+        'scimd_webhook_backlog_events{kind="webhook"} 3',
+        'scimd_webhook_backlog_events{kind="consumer"} 0',
+        'scimd_webhook_backlog_streams{kind="webhook"} 1',
+        'scimd_webhook_backlog_streams{kind="consumer"} 0',
+      ]);
+      const dispatcher = createDispatcher({
+        store,
+        kind: 'webhook',
+        deliver: async () => ({ ok: true, status: 204, error: null }),
+        clock,
+      });
+      await dispatcher.runOnce();
+      assert.deepEqual(await backlogLines(metrics), [
+        'scimd_webhook_backlog_events{kind="webhook"} 0',
+        'scimd_webhook_backlog_events{kind="consumer"} 0',
+        'scimd_webhook_backlog_streams{kind="webhook"} 0',
+        'scimd_webhook_backlog_streams{kind="consumer"} 0',
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('leaves the backlog out of a scrape whose query fails, and reads it once per scrape', async () => {
+    const metrics = createMetrics({ identityProviderOf: () => null, processMetrics: false });
+    let reads = 0;
+    let fail = true;
+    metrics.store.backlog?.(async () => {
+      reads++;
+      if (fail) throw new Error('database unavailable');
+      return [{ kind: 'consumer', events: 7, streams: 2 }];
+    });
+    assert.deepEqual(await backlogLines(metrics), []);
+    fail = false;
+    assert.deepEqual(await backlogLines(metrics), [
+      'scimd_webhook_backlog_events{kind="webhook"} 0',
+      'scimd_webhook_backlog_events{kind="consumer"} 7',
+      'scimd_webhook_backlog_streams{kind="webhook"} 0',
+      'scimd_webhook_backlog_streams{kind="consumer"} 2',
+    ]);
+    assert.equal(reads, 2);
+  });
 });

@@ -8,6 +8,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { MetricsTenants } from '../config/config.js';
+import type { EndpointBacklog, EndpointKind } from '../store/events-port.js';
 import { type PoolUse, STATEMENT_KINDS, type StatementKind, type StoreObserver } from '../store/observer-port.js';
 import { identityProviderLabeler, methodLabel, routeLabel, statusClass } from './request-labels.js';
 import { createTenantLabeler, type TenantLabelOptions } from './tenant-label.js';
@@ -18,6 +19,9 @@ export const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export const STATEMENT_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5];
 /** Change feed lag buckets, in seconds: from "at once" to a day of retries. */
 export const LAG_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 86400];
+
+/** Every kind of event endpoint, so the backlog gauges report 0 rather than nothing. */
+const ENDPOINT_KINDS: readonly EndpointKind[] = ['webhook', 'consumer'];
 
 export interface ScimRequestSample {
   /** Fastify's route template (`routeOptions.url`); undefined when no route matched. */
@@ -152,6 +156,48 @@ export function createMetrics(options: MetricsOptions): ScimdMetrics {
     labelNames: ['state'],
     registers: [registry],
   });
+  /**
+   * The delivery backlog, read at each scrape with one aggregate query shared by both gauges.
+   * Both kinds are always reported, 0 when nothing waits; when the query fails the series are
+   * left out of that scrape rather than shown stale.
+   */
+  const watchBacklog = (read: () => Promise<readonly EndpointBacklog[]>) => {
+    let inFlight: Promise<readonly EndpointBacklog[] | undefined> | undefined;
+    const scrapeOnce = () => {
+      inFlight ??= read()
+        .catch(() => undefined)
+        .finally(() => {
+          inFlight = undefined;
+        });
+      return inFlight;
+    };
+    const gauge = (name: string, help: string, pick: (backlog: EndpointBacklog) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['kind'],
+        registers,
+        async collect() {
+          const rows = await scrapeOnce();
+          this.reset();
+          if (rows === undefined) return;
+          for (const kind of ENDPOINT_KINDS) {
+            const row = rows.find((r) => r.kind === kind);
+            this.set({ kind }, row === undefined ? 0 : pick(row));
+          }
+        },
+      });
+    gauge(
+      'scimd_webhook_backlog_events',
+      'Change events recorded but not yet delivered, summed over the streams of enabled endpoints, by endpoint kind.',
+      (b) => b.events,
+    );
+    gauge(
+      'scimd_webhook_backlog_streams',
+      'Delivery streams (one per endpoint and tenant) with at least one event not yet delivered, by endpoint kind.',
+      (b) => b.streams,
+    );
+  };
   const poolGauge = (name: string, help: string, pick: (use: PoolUse) => number) =>
     new Gauge({
       name,
@@ -202,6 +248,7 @@ export function createMetrics(options: MetricsOptions): ScimdMetrics {
         }
         pool = read;
       },
+      backlog: watchBacklog,
     },
     deliveries: {
       attempt(kind, ok) {

@@ -220,6 +220,17 @@ export interface EndpointRepository {
   claimDeadLetters(request: ClaimRequest): Promise<readonly DeadLetterRecord[]>;
   /** Records the outcome of a redelivery attempt and ends the lease, if `owner` holds it. */
   updateDeadLetter(id: string, owner: string, update: DeadLetterUpdate): Promise<boolean>;
+  /** Events recorded but not yet delivered, over the streams of enabled endpoints, by kind. */
+  backlog(): Promise<readonly EndpointBacklog[]>;
+}
+
+/** The delivery backlog of one kind of endpoint (`EndpointRepository.backlog`). */
+export interface EndpointBacklog {
+  readonly kind: EndpointKind;
+  /** Events past their stream's delivered position, summed over the streams. */
+  readonly events: number;
+  /** Streams with at least one such event. */
+  readonly streams: number;
 }
 
 /** One SCIM request as the provisioning log keeps it (bodies already redacted). */

@@ -1,8 +1,9 @@
 /**
  * What a store reports to whoever watches it (the metrics of src/metrics/): how long each SQL
- * statement took, and how busy the connection pool is. Optional: `openStore` without an
- * observer measures nothing and costs nothing.
+ * statement took, how busy the connection pool is, and how to read the delivery backlog.
+ * Optional: `openStore` without an observer measures nothing and costs nothing.
  */
+import type { EndpointBacklog } from './events-port.js';
 
 /** A statement's kind, from its first keyword: bounded, never the SQL text itself. */
 export type StatementKind = 'select' | 'insert' | 'update' | 'delete' | 'transaction' | 'other';
@@ -30,4 +31,6 @@ export interface StoreObserver {
   statement(kind: StatementKind, seconds: number, failed: boolean): void;
   /** Called once at open by backends with a pool: `read` returns its use whenever asked. */
   pool?(read: () => PoolUse): void;
+  /** Called once at open: `read` queries the change events not yet delivered, whenever asked. */
+  backlog?(read: () => Promise<readonly EndpointBacklog[]>): void;
 }

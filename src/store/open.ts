@@ -92,8 +92,11 @@ function sqlTarget(databaseUrl: string, options: OpenStoreOptions): SqlTarget | 
 /** Opens the store, applying pending migrations first (under a lock on PostgreSQL). */
 export async function openStore(databaseUrl: string, options: OpenStoreOptions = {}): Promise<Store> {
   const target = sqlTarget(databaseUrl, options);
-  if (!target) return createMemoryStore();
-  return openSqlStore({ db: target.connect(), dialect: target.dialect, capabilities: target.capabilities });
+  const store = target
+    ? await openSqlStore({ db: target.connect(), dialect: target.dialect, capabilities: target.capabilities })
+    : createMemoryStore();
+  options.observer?.backlog?.(() => store.endpoints.backlog());
+  return store;
 }
 
 interface MigrationReport {

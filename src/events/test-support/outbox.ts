@@ -1,7 +1,7 @@
 /** Fixtures for event-delivery tests: a store with two tenants, a clock, and change emitters. */
 
 import type { EndpointRecord } from '../../store/events-port.js';
-import { openStore } from '../../store/open.js';
+import { type OpenStoreOptions, openStore } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
 import { eventsForChange } from '../change-events.js';
 import { generateSigningSecret } from '../signing.js';
@@ -26,8 +26,8 @@ export function manualClock(start = T0): Clock {
 }
 
 /** Opens a store with tenants `acme` (id t-acme) and `globex` (id t-globex). */
-export async function openOutboxStore(databaseUrl = 'sqlite::memory:'): Promise<Store> {
-  const store = await openStore(databaseUrl);
+export async function openOutboxStore(databaseUrl = 'sqlite::memory:', options: OpenStoreOptions = {}): Promise<Store> {
+  const store = await openStore(databaseUrl, options);
   for (const slug of ['acme', 'globex']) {
     if (!(await store.tenants.getBySlug(slug))) {
       await store.tenants.create({

@@ -108,6 +108,31 @@ export function endpointsContract(open: OpenStore): void {
       });
     });
 
+    it('sums the undelivered events of enabled endpoints by kind (the backlog)', async () => {
+      await withTenants(open, async (a, b, store) => {
+        assert.deepEqual(await store.endpoints.backlog(), []);
+        await a.transaction((tx) => tx.appendEvents([changeEvent('1'), changeEvent('2')]));
+        await store.endpoints.create(endpointRecord('all'), 'oldest');
+        await store.endpoints.create(endpointRecord('only-b', { tenantId: 'tenant-b' }), 'latest');
+        await store.endpoints.create(endpointRecord('off', { enabled: false }), 'oldest');
+        await store.endpoints.create(endpointRecord('app', { kind: 'consumer', name: 'app', url: null }), 'latest');
+        assert.deepEqual(await store.endpoints.backlog(), [{ kind: 'webhook', events: 2, streams: 1 }]);
+        await b.transaction((tx) => tx.appendEvents([changeEvent('b1'), changeEvent('b2'), changeEvent('b3')]));
+        await a.transaction((tx) => tx.appendEvents([changeEvent('3')]));
+        // webhooks: all@a 3, all@b 3, only-b@b 3; the disabled endpoint does not count.
+        assert.deepEqual(await store.endpoints.backlog(), [
+          { kind: 'consumer', events: 4, streams: 2 },
+          { kind: 'webhook', events: 9, streams: 3 },
+        ]);
+        await store.endpoints.setStreamPosition('all', 'tenant-a', 3, at(100));
+        await store.endpoints.setStreamPosition('app', 'tenant-b', 3, at(100));
+        assert.deepEqual(await store.endpoints.backlog(), [
+          { kind: 'consumer', events: 1, streams: 1 },
+          { kind: 'webhook', events: 6, streams: 2 },
+        ]);
+      });
+    });
+
     it('leases each due stream to one dispatcher, fences updates and frees expired leases', async () => {
       await withTenants(open, async (a, b, store) => {
         await store.endpoints.create(endpointRecord('e1'), 'latest');

@@ -4,7 +4,7 @@
  * trivially exclusive.
  */
 import { conflict } from '../../scim/errors.js';
-import type { ClaimRequest, DeadLetterRecord, EndpointRepository, StreamRecord } from '../events-port.js';
+import type { ClaimRequest, DeadLetterRecord, EndpointKind, EndpointRepository, StreamRecord } from '../events-port.js';
 import { normalizeTimestamp } from '../project-columns.js';
 import { type MemoryOutbox, newStream } from './events.js';
 
@@ -161,6 +161,18 @@ export function createMemoryEndpointRepository(outbox: MemoryOutbox, locked: Loc
         if (d?.leaseOwner !== owner) return false;
         outbox.deadLetters.set(id, { ...d, ...update, leaseOwner: null, leaseUntil: null });
         return true;
+      }),
+    backlog: () =>
+      locked(() => {
+        const byKind = new Map<EndpointKind, { events: number; streams: number }>();
+        for (const stream of outbox.streams.values()) {
+          const endpoint = outbox.endpoints.get(stream.endpointId);
+          const behind = (outbox.sequences.get(stream.tenantId)?.lastSeq ?? 0) - stream.deliveredSeq;
+          if (!endpoint?.enabled || behind <= 0) continue;
+          const sum = byKind.get(endpoint.kind) ?? { events: 0, streams: 0 };
+          byKind.set(endpoint.kind, { events: sum.events + behind, streams: sum.streams + 1 });
+        }
+        return [...byKind].sort(([a], [b]) => (a < b ? -1 : 1)).map(([kind, sum]) => ({ kind, ...sum }));
       }),
   };
 }

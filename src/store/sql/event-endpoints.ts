@@ -8,6 +8,7 @@ import type { EndpointKind, EndpointRecord, EndpointRepository, SigningSecret, S
 import { normalizeTimestamp } from '../project-columns.js';
 import { createDeadLetterFunctions } from './dead-letters.js';
 import type { SqlDialect } from './dialect.js';
+import { createBacklogFunction } from './event-backlog.js';
 import { createStreamFunctions } from './event-streams.js';
 import type { Database, EventEndpointsTable } from './tables.js';
 import { mapUniqueViolations } from './unique.js';
@@ -116,5 +117,6 @@ export function createEndpointRepository(db: Kysely<Database>, dialect: SqlDiale
     },
     ...createStreamFunctions(db, dialect),
     ...createDeadLetterFunctions(db, dialect),
+    ...createBacklogFunction(db, dialect),
   };
 }
