@@ -6,6 +6,7 @@
  */
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
 import { readCpuMs, sampleRss, waitForIdle } from './child.js';
+import { type CpuSnapshot, cpuBetween, type DatabaseCpu } from './database-cpu.js';
 
 export type { AutocannonRequest };
 
@@ -43,6 +44,11 @@ export interface LoadResult {
    * shared machine this is steadier than throughput: it does not count time the server waited.
    */
   readonly cpuMsPerRequest: number | undefined;
+  /**
+   * CPU time the database server's backends spent per completed request, ms: PostgreSQL on this
+   * machine only (undefined for SQLite, which runs inside the server and is in its figure).
+   */
+  readonly databaseCpuMsPerRequest?: number | undefined;
 }
 
 /** No request may hang past this, whatever the workload. */
@@ -60,12 +66,20 @@ export function percentile(sorted: readonly number[], fraction: number): number 
  * caches, connections) and are not counted: latencies, status codes, CPU time and throughput
  * cover only what follows, within the same connections.
  */
-export async function runLoad(spec: LoadSpec, pid: number, warmupSeconds = 0): Promise<LoadResult> {
+export async function runLoad(
+  spec: LoadSpec,
+  pid: number,
+  warmupSeconds = 0,
+  database?: DatabaseCpu,
+): Promise<LoadResult> {
   const sampler = sampleRss(pid);
+  const noSnapshot: Promise<CpuSnapshot | undefined> = Promise.resolve(undefined);
+  const snapshot = () => (database === undefined ? noSnapshot : database.snapshot());
   const latencies: number[] = [];
   const statusCodes: Record<string, number> = {};
   let counting = warmupSeconds <= 0;
   let cpuBefore: Promise<number | undefined> = counting ? readCpuMs(pid) : Promise.resolve(undefined);
+  let databaseBefore = counting ? snapshot() : noSnapshot;
   let measuredFrom = performance.now();
   const timers: NodeJS.Timeout[] = [];
   const result = await new Promise<AutocannonResult>((resolve, reject) => {
@@ -97,6 +111,7 @@ export async function runLoad(spec: LoadSpec, pid: number, warmupSeconds = 0): P
       counting = true;
       measuredFrom = performance.now();
       cpuBefore = readCpuMs(pid);
+      databaseBefore = snapshot();
       timers.push(setTimeout(stopWhenDone, spec.durationSeconds * 1000));
     };
     if (counting) timers.push(setTimeout(stopWhenDone, spec.durationSeconds * 1000));
@@ -106,7 +121,11 @@ export async function runLoad(spec: LoadSpec, pid: number, warmupSeconds = 0): P
   for (const timer of timers) clearTimeout(timer);
   const rssPeak = await sampler.stop();
   const cpuAfter = await readCpuMs(pid);
+  const databaseAfter = await snapshot();
   const cpuStart = await cpuBefore;
+  const databaseStart = await databaseBefore;
+  const databaseMs =
+    databaseStart === undefined || databaseAfter === undefined ? undefined : cpuBetween(databaseStart, databaseAfter);
   await waitForIdle(pid);
   latencies.sort((a, b) => a - b);
   const non2xx = Object.entries(statusCodes)
@@ -125,5 +144,8 @@ export async function runLoad(spec: LoadSpec, pid: number, warmupSeconds = 0): P
       cpuStart === undefined || cpuAfter === undefined || latencies.length === 0
         ? undefined
         : (cpuAfter - cpuStart) / latencies.length,
+    ...(databaseMs === undefined || latencies.length === 0
+      ? {}
+      : { databaseCpuMsPerRequest: databaseMs / latencies.length }),
   };
 }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ENTERPRISE_USER, PATCH_OP, userBody } from '../shared/directory.mjs';
 import type { Directory } from './directory.js';
 import type { AutocannonRequest } from './load.js';
-import type { RunningSystem, ScimResponse } from './system.js';
+import { callScim, mapConcurrently, type RunningSystem, type ScimResponse } from './system.js';
 
 export type WorkloadId =
   | 'test-connection'
@@ -30,6 +30,12 @@ export interface Prepared {
   readonly requestsPerOperation?: number;
   /** Shown in the report next to the figures, e.g. how deep the cursor walk started. */
   readonly note?: string;
+  /**
+   * Puts the directory back as seeded after the runs (deletes what the workload created), so
+   * the next workload measures the size it says: thousands of creates would otherwise grow the
+   * tenant for every workload after them (docs/benchmarks.md, "What a row measures").
+   */
+  readonly restore?: () => Promise<void>;
 }
 
 export type Preparation = Prepared | { readonly unavailable: string };
@@ -137,4 +143,31 @@ export function patch(
       return { ...request, path: system.scimPath + built[0], body: JSON.stringify(built[1]) };
     },
   } satisfies AutocannonRequest;
+}
+
+/** Users the tenant holds (`totalResults`), or undefined when the system does not say. */
+export async function usersHeld(system: RunningSystem): Promise<number | undefined> {
+  const response = await callScim(system, 'GET', '/Users?count=1');
+  const total = response.body?.['totalResults'];
+  return response.status === 200 && typeof total === 'number' ? total : undefined;
+}
+
+/** Deletes the users `ids` names (10 at a time) and forgets them; throws if one is refused. */
+export async function deleteUsers(system: RunningSystem, ids: string[]): Promise<void> {
+  const taken = ids.splice(0, ids.length);
+  await mapConcurrently(taken, 10, async (id) => {
+    const response = await callScim(system, 'DELETE', `/Users/${id}`);
+    if (response.status !== 204 && response.status !== 404) {
+      throw new Error(`restoring the directory: DELETE /Users/${id} answered ${response.status}`);
+    }
+  });
+}
+
+/** Remembers the id of every user a 201 answer created (for `Prepared.restore`). */
+export function rememberCreated(created: string[]) {
+  return (status: number, body: string) => {
+    if (status !== 201) return;
+    const id = (JSON.parse(body) as { id?: unknown }).id;
+    if (typeof id === 'string') created.push(id);
+  };
 }

@@ -7,6 +7,7 @@ import type { AutocannonRequest } from './load.js';
 import { callScim, type RunningSystem } from './system.js';
 import {
   addMemberBody,
+  deleteUsers,
   enc,
   entraCreateBody,
   entraUpdateBody,
@@ -16,6 +17,7 @@ import {
   headersFor,
   patch,
   rand,
+  rememberCreated,
   removeMemberBody,
   type Workload,
   type WorkloadId,
@@ -26,12 +28,10 @@ export const postUser: Workload = {
   title: 'POST /Users (Entra create)',
   async prepare(system, dir) {
     const name = freshName('probe');
-    const failure = expect(
-      await callScim(system, 'POST', '/Users', entraCreateBody(name, dir.size)),
-      [201],
-      (b) => typeof b['id'] === 'string' && b['userName'] === name,
-    );
+    const probe = await callScim(system, 'POST', '/Users', entraCreateBody(name, dir.size));
+    const failure = expect(probe, [201], (b) => typeof b['id'] === 'string' && b['userName'] === name);
     if (failure) return { unavailable: failure };
+    const created = [String(probe.body!['id'])];
     const request: AutocannonRequest = {
       method: 'POST',
       headers: headersFor(system, true),
@@ -40,8 +40,9 @@ export const postUser: Workload = {
         path: `${system.scimPath}/Users`,
         body: JSON.stringify(entraCreateBody(freshName('post'), dir.size)),
       }),
+      onResponse: rememberCreated(created),
     };
-    return { requests: () => [request] };
+    return { requests: () => [request], restore: () => deleteUsers(system, created) };
   },
 };
 
