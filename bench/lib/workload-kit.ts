@@ -152,22 +152,58 @@ export async function usersHeld(system: RunningSystem): Promise<number | undefin
   return response.status === 200 && typeof total === 'number' ? total : undefined;
 }
 
-/** Deletes the users `ids` names (10 at a time) and forgets them; throws if one is refused. */
-export async function deleteUsers(system: RunningSystem, ids: string[]): Promise<void> {
-  const taken = ids.splice(0, ids.length);
-  await mapConcurrently(taken, 10, async (id) => {
-    const response = await callScim(system, 'DELETE', `/Users/${id}`);
-    if (response.status !== 204 && response.status !== 404) {
-      throw new Error(`restoring the directory: DELETE /Users/${id} answered ${response.status}`);
-    }
-  });
-}
+/**
+ * The users a write workload created, to be deleted once it is done (`Prepared.restore`). A
+ * create whose answer was abandoned at the end of a run (autocannon stops with requests in
+ * flight, which the server still completes) is found again by its userName.
+ */
+export class CreatedUsers {
+  private readonly ids = new Set<string>();
+  private readonly unanswered = new Set<string>();
 
-/** Remembers the id of every user a 201 answer created (for `Prepared.restore`). */
-export function rememberCreated(created: string[]) {
-  return (status: number, body: string) => {
+  /** Call when a create of `userName` is sent. */
+  sent(userName: string): void {
+    this.unanswered.add(userName);
+  }
+
+  /** Call with every answer to a create (status and body text). */
+  answered(status: number, body: string): void {
     if (status !== 201) return;
-    const id = (JSON.parse(body) as { id?: unknown }).id;
-    if (typeof id === 'string') created.push(id);
-  };
+    const created = JSON.parse(body) as { id?: unknown; userName?: unknown };
+    if (typeof created.userName === 'string') this.unanswered.delete(created.userName);
+    if (typeof created.id === 'string') this.ids.add(created.id);
+  }
+
+  /** Call when the workload deleted `id` itself (the Entra cycle ends with a DELETE). */
+  deleted(id: string): void {
+    this.ids.delete(id);
+  }
+
+  /**
+   * Deletes every user created so far (10 requests at a time); throws if one is refused. A create
+   * still in flight when the run stopped may commit a moment later (on PostgreSQL scimd looks idle
+   * while it waits for the database), so unanswered names are looked up again for a few seconds.
+   */
+  async delete(system: RunningSystem): Promise<void> {
+    const found: string[][] = [];
+    for (let attempt = 0; attempt < 20 && this.unanswered.size > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+      const names = [...this.unanswered];
+      await mapConcurrently(names, 10, async (name) => {
+        const response = await callScim(system, 'GET', `/Users?filter=${enc(`userName eq "${name}"`)}`);
+        const ids = resourcesOf(response.body ?? {}).map((r) => String(r['id']));
+        if (ids.length > 0) this.unanswered.delete(name);
+        found.push(ids);
+      });
+    }
+    this.unanswered.clear();
+    const ids = [...this.ids, ...found.flat()];
+    this.ids.clear();
+    await mapConcurrently(ids, 10, async (id) => {
+      const response = await callScim(system, 'DELETE', `/Users/${id}`);
+      if (response.status !== 204 && response.status !== 404) {
+        throw new Error(`restoring the directory: DELETE /Users/${id} answered ${response.status}`);
+      }
+    });
+  }
 }
