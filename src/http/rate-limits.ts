@@ -45,9 +45,9 @@ type Checker = ReturnType<FastifyInstance['createRateLimit']>;
 type Verdict = Awaited<ReturnType<Checker>>;
 
 /** Tenants whose windows are kept; a tenant beyond them starts a fresh window (rare: LRU). */
-const TENANT_KEYS = 100_000;
+export const TENANT_KEYS = 100_000;
 /** Addresses whose failures are kept; the oldest is forgotten first. */
-const ADDRESS_KEYS = 50_000;
+export const ADDRESS_KEYS = 50_000;
 
 /** Seconds until the window ends, never 0 (a client told `Retry-After: 0` retries at once). */
 const retryAfterOf = (verdict: Verdict & { isAllowed: false }) => Math.max(1, verdict.ttlInSeconds);

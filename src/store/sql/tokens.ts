@@ -8,7 +8,7 @@ import { normalizeTimestamp } from '../project-columns.js';
 import type { TokenRecord, TokenRepository } from '../store.js';
 import { isTouchDue, touchThreshold } from '../token-touch.js';
 import type { SqlDialect } from './dialect.js';
-import { createReadCache } from './read-cache.js';
+import { CREDENTIAL_CACHE_ENTRIES, createReadCache } from './read-cache.js';
 import type { Database, TokensTable } from './tables.js';
 import { template } from './template.js';
 import { mapUniqueViolations } from './unique.js';
@@ -47,7 +47,10 @@ const byHash = template<'hash', Selectable<TokensTable>>((db, slot) =>
 const optionalTimestamp = (value: string | null) => (value === null ? null : normalizeTimestamp(value));
 
 export function createTokenRepository(db: Kysely<Database>, dialect: SqlDialect): TokenRepository {
-  /** tokenId → the last `lastUsedAt` this process wrote or saw. */
+  /**
+   * tokenId → the last `lastUsedAt` this process wrote or saw; at most CREDENTIAL_CACHE_ENTRIES,
+   * the oldest forgotten first (a forgotten token costs one conditional UPDATE at its next use).
+   */
   const touched = new Map<string, string>();
   /** hash → token, read on every request (read-cache.ts); cleared by every change here. */
   const found = createReadCache<TokenRecord>();
@@ -122,6 +125,8 @@ export function createTokenRepository(db: Kysely<Database>, dialect: SqlDialect)
         .where('id', '=', tokenId)
         .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', touchThreshold(at))]))
         .execute();
+      touched.delete(tokenId);
+      if (touched.size >= CREDENTIAL_CACHE_ENTRIES) touched.delete(touched.keys().next().value as string);
       touched.set(tokenId, at);
       found.clear();
     },
