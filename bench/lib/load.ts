@@ -11,8 +11,12 @@ import { type CpuSnapshot, cpuBetween, type DatabaseCpu } from './database-cpu.j
 export type { AutocannonRequest };
 
 export interface LoadSpec {
-  /** Origin of the server, e.g. `http://127.0.0.1:40123`. */
-  readonly origin: string;
+  /**
+   * Origin of the server, e.g. `http://127.0.0.1:40123`; several (one per process of a
+   * many-process run): connection i talks to origin i modulo their number (autocannon's own
+   * round-robin), and CPU and RSS are summed over the processes.
+   */
+  readonly origin: string | readonly string[];
   readonly requests: AutocannonRequest[];
   readonly connections: number;
   readonly durationSeconds: number;
@@ -37,7 +41,7 @@ export interface LoadResult {
   /** Connection errors and timeouts. */
   readonly errors: number;
   readonly statusCodes: Record<string, number>;
-  /** Peak RSS of the server during the run, bytes. */
+  /** Peak RSS of the server during the run, bytes (several processes: the sum of their peaks). */
   readonly rssPeak: number | undefined;
   /**
    * CPU time the server spent per completed request, ms (10 ms clock ticks over the run). On a
@@ -68,24 +72,29 @@ export function percentile(sorted: readonly number[], fraction: number): number 
  */
 export async function runLoad(
   spec: LoadSpec,
-  pid: number,
+  pids: number | readonly number[],
   warmupSeconds = 0,
   database?: DatabaseCpu,
 ): Promise<LoadResult> {
-  const sampler = sampleRss(pid);
+  const all = typeof pids === 'number' ? [pids] : pids;
+  const samplers = all.map((pid) => sampleRss(pid));
+  const readCpu = async () => {
+    const each = await Promise.all(all.map((pid) => readCpuMs(pid)));
+    return each.some((ms) => ms === undefined) ? undefined : each.reduce((sum: number, ms) => sum + ms!, 0);
+  };
   const noSnapshot: Promise<CpuSnapshot | undefined> = Promise.resolve(undefined);
   const snapshot = () => (database === undefined ? noSnapshot : database.snapshot());
   const latencies: number[] = [];
   const statusCodes: Record<string, number> = {};
   let counting = warmupSeconds <= 0;
-  let cpuBefore: Promise<number | undefined> = counting ? readCpuMs(pid) : Promise.resolve(undefined);
+  let cpuBefore: Promise<number | undefined> = counting ? readCpu() : Promise.resolve(undefined);
   let databaseBefore = counting ? snapshot() : noSnapshot;
   let measuredFrom = performance.now();
   const timers: NodeJS.Timeout[] = [];
   const result = await new Promise<AutocannonResult>((resolve, reject) => {
     const instance = autocannon(
       {
-        url: spec.origin,
+        url: typeof spec.origin === 'string' ? spec.origin : [...spec.origin],
         connections: spec.connections,
         duration: warmupSeconds + Math.max(spec.durationSeconds, spec.maxSeconds),
         timeout: REQUEST_TIMEOUT_SECONDS,
@@ -110,7 +119,7 @@ export async function runLoad(
     const beginCounting = () => {
       counting = true;
       measuredFrom = performance.now();
-      cpuBefore = readCpuMs(pid);
+      cpuBefore = readCpu();
       databaseBefore = snapshot();
       timers.push(setTimeout(stopWhenDone, spec.durationSeconds * 1000));
     };
@@ -119,14 +128,15 @@ export async function runLoad(
   });
   const measuredSeconds = (performance.now() - measuredFrom) / 1000;
   for (const timer of timers) clearTimeout(timer);
-  const rssPeak = await sampler.stop();
-  const cpuAfter = await readCpuMs(pid);
+  const peaks = await Promise.all(samplers.map((sampler) => sampler.stop()));
+  const rssPeak = peaks.some((peak) => peak === undefined) ? undefined : peaks.reduce((sum: number, p) => sum + p!, 0);
+  const cpuAfter = await readCpu();
   const databaseAfter = await snapshot();
   const cpuStart = await cpuBefore;
   const databaseStart = await databaseBefore;
   const databaseMs =
     databaseStart === undefined || databaseAfter === undefined ? undefined : cpuBetween(databaseStart, databaseAfter);
-  await waitForIdle(pid);
+  for (const pid of all) await waitForIdle(pid);
   latencies.sort((a, b) => a - b);
   const non2xx = Object.entries(statusCodes)
     .filter(([code]) => !code.startsWith('2'))

@@ -31,7 +31,7 @@ export const floor: SystemSpec = {
   },
 };
 
-function startScimd(context: HarnessContext, databaseUrl: string, env: Readonly<Record<string, string>> = {}) {
+export function startScimd(context: HarnessContext, databaseUrl: string, env: Readonly<Record<string, string>> = {}) {
   const profile = context.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${context.profileDir}`];
   const entry =
     context.scimdEntry === 'dist'
@@ -97,13 +97,13 @@ export const scimdSqlite: SystemSpec = {
 };
 
 /** `url` with its database name replaced. */
-function withDatabase(url: string, database: string): string {
+export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
   return parsed.toString();
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
+export async function adminQuery(url: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   await client.connect();
   try {
