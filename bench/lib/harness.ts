@@ -67,11 +67,19 @@ export async function measure(
     // The first run starts with the warm-up, on the same connections.
     const runs = [];
     for (let i = 0; i < settings.runs; i++) runs.push(await load(i === 0 ? settings.warmupSeconds : 0));
-    await prepared.restore?.();
+    // The figures stand even if the directory cannot be put back; the next figures then say
+    // (in `usersHeld`) what size they measured.
+    const restored = await prepared.restore?.().then(
+      () => undefined,
+      (error: unknown) => `the directory was not put back afterwards: ${(error as Error).message}`,
+    );
+    if (restored !== undefined) log(`    ${system.id} ${workload.id}: ${restored}`);
     const m = summarise(
       {
         ...base,
-        ...(prepared.note === undefined ? {} : { note: prepared.note }),
+        ...(prepared.note === undefined && restored === undefined
+          ? {}
+          : { note: [prepared.note, restored].filter((x) => x !== undefined).join('; ') }),
         ...(prepared.requestsPerOperation === undefined ? {} : { requestsPerOperation: prepared.requestsPerOperation }),
       },
       runs,
