@@ -75,9 +75,13 @@ function directoryRows(size: number, options: SeedOptions): ResourceRow[] {
   return options.spares === false ? rows.filter((r) => r.resource_type === 'Group' || !isSpare(r.id)) : rows;
 }
 
-/** Every row of `rows` for each tenant in turn. */
+/**
+ * Every row of `rows` for each tenant in turn, tenants in id order: the primary keys and indexes
+ * start with the tenant id, so rows then arrive in key order (random tenant UUIDs in creation
+ * order would scatter 10,000 tenants' inserts over the whole B-tree, several times slower).
+ */
 function* forEachTenant<T>(tenantIds: readonly string[], rows: readonly T[]): Generator<[string, T]> {
-  for (const tenantId of tenantIds) for (const row of rows) yield [tenantId, row];
+  for (const tenantId of [...tenantIds].sort()) for (const row of rows) yield [tenantId, row];
 }
 
 /** Writes the directory of `size` users into the SQLite file at `filename`. */
