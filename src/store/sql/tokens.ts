@@ -8,7 +8,7 @@ import { normalizeTimestamp } from '../project-columns.js';
 import type { TokenRecord, TokenRepository } from '../store.js';
 import { isTouchDue, touchThreshold } from '../token-touch.js';
 import type { SqlDialect } from './dialect.js';
-import { CREDENTIAL_CACHE_ENTRIES, createReadCache } from './read-cache.js';
+import { createReadCache } from './read-cache.js';
 import type { Database, TokensTable } from './tables.js';
 import { template } from './template.js';
 import { mapUniqueViolations } from './unique.js';
@@ -44,14 +44,30 @@ const byHash = template<'hash', Selectable<TokensTable>>((db, slot) =>
   db.selectFrom('tokens').select(COLUMNS).where('hash', '=', slot('hash')),
 );
 
+/**
+ * Most tokens whose last write of `last_used_at` one process remembers: those used within a
+ * minute, up to this many (about 15 MB); past it, each use of a forgotten token re-runs the
+ * UPDATE, which changes nothing until the minute is over.
+ */
+export const MAX_TOUCHED_TOKENS = 100_000;
+
 const optionalTimestamp = (value: string | null) => (value === null ? null : normalizeTimestamp(value));
 
 export function createTokenRepository(db: Kysely<Database>, dialect: SqlDialect): TokenRepository {
   /**
-   * tokenId → the last `lastUsedAt` this process wrote or saw; at most CREDENTIAL_CACHE_ENTRIES,
-   * the oldest forgotten first (a forgotten token costs one conditional UPDATE at its next use).
+   * tokenId → the last `lastUsedAt` this process wrote, oldest first. Only tokens touched within
+   * the last minute matter (an older one is due anyway), so older ones are dropped at each write;
+   * and at most MAX_TOUCHED_TOKENS are kept (a forgotten token costs one conditional UPDATE).
    */
   const touched = new Map<string, string>();
+  const remember = (tokenId: string, at: string) => {
+    touched.delete(tokenId);
+    for (const [id, last] of touched) {
+      if (touched.size < MAX_TOUCHED_TOKENS && !isTouchDue(last, at)) break;
+      touched.delete(id);
+    }
+    touched.set(tokenId, at);
+  };
   /** hash → token, read on every request (read-cache.ts); cleared by every change here. */
   const found = createReadCache<TokenRecord>();
   return {
@@ -125,9 +141,7 @@ export function createTokenRepository(db: Kysely<Database>, dialect: SqlDialect)
         .where('id', '=', tokenId)
         .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', touchThreshold(at))]))
         .execute();
-      touched.delete(tokenId);
-      if (touched.size >= CREDENTIAL_CACHE_ENTRIES) touched.delete(touched.keys().next().value as string);
-      touched.set(tokenId, at);
+      remember(tokenId, at);
       found.clear();
     },
     async setExpiry(tenantId, tokenId, expiresAt) {
