@@ -31,7 +31,8 @@ declare module 'autocannon' {
   }
 
   export interface AutocannonOptions {
-    url: string;
+    /** Several URLs: connection i uses url[i % length]. */
+    url: string | string[];
     connections?: number;
     duration?: number;
     timeout?: number;

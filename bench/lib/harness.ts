@@ -13,6 +13,7 @@ import { profileFileOf, summariseProfile } from './profile.js';
 import { type Measurement, type ProfileSummary, type Settings, type SystemRun, summarise } from './results.js';
 import type { RunningSystem, SystemId } from './system.js';
 import { type HarnessContext, SYSTEMS, type SystemSpec } from './systems.js';
+import { usersHeld } from './workload-kit.js';
 import type { Workload } from './workloads.js';
 
 export interface Plan {
@@ -36,7 +37,8 @@ export async function measure(
   settings: Settings,
   log: (line: string) => void,
 ): Promise<Measurement> {
-  const base = { system: system.id, size, workload: workload.id };
+  const held = system.directory === undefined ? undefined : await usersHeld(system).catch(() => undefined);
+  const base = { system: system.id, size, workload: workload.id, ...(held === undefined ? {} : { usersHeld: held }) };
   let prepared: Awaited<ReturnType<Workload['prepare']>>;
   try {
     prepared = await workload.prepare(system, system.directory ?? EMPTY_DIRECTORY, settings);
@@ -59,21 +61,31 @@ export async function measure(
       },
       system.pid,
       warmupSeconds,
+      system.databaseCpu,
     );
   try {
     // The first run starts with the warm-up, on the same connections.
     const runs = [];
     for (let i = 0; i < settings.runs; i++) runs.push(await load(i === 0 ? settings.warmupSeconds : 0));
+    // The figures stand even if the directory cannot be put back; the next figures then say
+    // (in `usersHeld`) what size they measured.
+    const restored = await prepared.restore?.().then(
+      () => undefined,
+      (error: unknown) => `the directory was not put back afterwards: ${(error as Error).message}`,
+    );
+    if (restored !== undefined) log(`    ${system.id} ${workload.id}: ${restored}`);
     const m = summarise(
       {
         ...base,
-        ...(prepared.note === undefined ? {} : { note: prepared.note }),
+        ...(prepared.note === undefined && restored === undefined
+          ? {}
+          : { note: [prepared.note, restored].filter((x) => x !== undefined).join('; ') }),
         ...(prepared.requestsPerOperation === undefined ? {} : { requestsPerOperation: prepared.requestsPerOperation }),
       },
       runs,
     );
     log(
-      `    ${system.id} ${workload.id}: ${Math.round(m.throughput ?? 0)} req/s, p50 ${m.p50?.toFixed(2) ?? '–'} ms, p99 ${m.p99?.toFixed(2) ?? '–'} ms, CPU ${m.cpuMsPerRequest?.toFixed(3) ?? '?'} ms/req, RSS ${m.rssMb?.toFixed(0) ?? '?'} MB${m.reason ? ` (${m.reason})` : ''}`,
+      `    ${system.id} ${workload.id}: ${Math.round(m.throughput ?? 0)} req/s, p50 ${m.p50?.toFixed(2) ?? '–'} ms, p99 ${m.p99?.toFixed(2) ?? '–'} ms, CPU ${m.cpuMsPerRequest?.toFixed(3) ?? '?'}${m.databaseCpuMsPerRequest === undefined ? '' : ` + db ${m.databaseCpuMsPerRequest.toFixed(3)}`} ms/req, RSS ${m.rssMb?.toFixed(0) ?? '?'} MB${m.reason ? ` (${m.reason})` : ''}`,
     );
     return m;
   } catch (error) {

@@ -6,12 +6,17 @@
  */
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
 import { readCpuMs, sampleRss, waitForIdle } from './child.js';
+import { type CpuSnapshot, cpuBetween, type DatabaseCpu } from './database-cpu.js';
 
 export type { AutocannonRequest };
 
 export interface LoadSpec {
-  /** Origin of the server, e.g. `http://127.0.0.1:40123`. */
-  readonly origin: string;
+  /**
+   * Origin of the server, e.g. `http://127.0.0.1:40123`; several (one per process of a
+   * many-process run): connection i talks to origin i modulo their number (autocannon's own
+   * round-robin), and CPU and RSS are summed over the processes.
+   */
+  readonly origin: string | readonly string[];
   readonly requests: AutocannonRequest[];
   readonly connections: number;
   readonly durationSeconds: number;
@@ -36,13 +41,18 @@ export interface LoadResult {
   /** Connection errors and timeouts. */
   readonly errors: number;
   readonly statusCodes: Record<string, number>;
-  /** Peak RSS of the server during the run, bytes. */
+  /** Peak RSS of the server during the run, bytes (several processes: the sum of their peaks). */
   readonly rssPeak: number | undefined;
   /**
    * CPU time the server spent per completed request, ms (10 ms clock ticks over the run). On a
    * shared machine this is steadier than throughput: it does not count time the server waited.
    */
   readonly cpuMsPerRequest: number | undefined;
+  /**
+   * CPU time the database server's backends spent per completed request, ms: PostgreSQL on this
+   * machine only (undefined for SQLite, which runs inside the server and is in its figure).
+   */
+  readonly databaseCpuMsPerRequest?: number | undefined;
 }
 
 /** No request may hang past this, whatever the workload. */
@@ -60,18 +70,31 @@ export function percentile(sorted: readonly number[], fraction: number): number 
  * caches, connections) and are not counted: latencies, status codes, CPU time and throughput
  * cover only what follows, within the same connections.
  */
-export async function runLoad(spec: LoadSpec, pid: number, warmupSeconds = 0): Promise<LoadResult> {
-  const sampler = sampleRss(pid);
+export async function runLoad(
+  spec: LoadSpec,
+  pids: number | readonly number[],
+  warmupSeconds = 0,
+  database?: DatabaseCpu,
+): Promise<LoadResult> {
+  const all = typeof pids === 'number' ? [pids] : pids;
+  const samplers = all.map((pid) => sampleRss(pid));
+  const readCpu = async () => {
+    const each = await Promise.all(all.map((pid) => readCpuMs(pid)));
+    return each.some((ms) => ms === undefined) ? undefined : each.reduce((sum: number, ms) => sum + ms!, 0);
+  };
+  const noSnapshot: Promise<CpuSnapshot | undefined> = Promise.resolve(undefined);
+  const snapshot = () => (database === undefined ? noSnapshot : database.snapshot());
   const latencies: number[] = [];
   const statusCodes: Record<string, number> = {};
   let counting = warmupSeconds <= 0;
-  let cpuBefore: Promise<number | undefined> = counting ? readCpuMs(pid) : Promise.resolve(undefined);
+  let cpuBefore: Promise<number | undefined> = counting ? readCpu() : Promise.resolve(undefined);
+  let databaseBefore = counting ? snapshot() : noSnapshot;
   let measuredFrom = performance.now();
   const timers: NodeJS.Timeout[] = [];
   const result = await new Promise<AutocannonResult>((resolve, reject) => {
     const instance = autocannon(
       {
-        url: spec.origin,
+        url: typeof spec.origin === 'string' ? spec.origin : [...spec.origin],
         connections: spec.connections,
         duration: warmupSeconds + Math.max(spec.durationSeconds, spec.maxSeconds),
         timeout: REQUEST_TIMEOUT_SECONDS,
@@ -96,7 +119,8 @@ export async function runLoad(spec: LoadSpec, pid: number, warmupSeconds = 0): P
     const beginCounting = () => {
       counting = true;
       measuredFrom = performance.now();
-      cpuBefore = readCpuMs(pid);
+      cpuBefore = readCpu();
+      databaseBefore = snapshot();
       timers.push(setTimeout(stopWhenDone, spec.durationSeconds * 1000));
     };
     if (counting) timers.push(setTimeout(stopWhenDone, spec.durationSeconds * 1000));
@@ -104,10 +128,15 @@ export async function runLoad(spec: LoadSpec, pid: number, warmupSeconds = 0): P
   });
   const measuredSeconds = (performance.now() - measuredFrom) / 1000;
   for (const timer of timers) clearTimeout(timer);
-  const rssPeak = await sampler.stop();
-  const cpuAfter = await readCpuMs(pid);
+  const peaks = await Promise.all(samplers.map((sampler) => sampler.stop()));
+  const rssPeak = peaks.some((peak) => peak === undefined) ? undefined : peaks.reduce((sum: number, p) => sum + p!, 0);
+  const cpuAfter = await readCpu();
+  const databaseAfter = await snapshot();
   const cpuStart = await cpuBefore;
-  await waitForIdle(pid);
+  const databaseStart = await databaseBefore;
+  const databaseMs =
+    databaseStart === undefined || databaseAfter === undefined ? undefined : cpuBetween(databaseStart, databaseAfter);
+  for (const pid of all) await waitForIdle(pid);
   latencies.sort((a, b) => a - b);
   const non2xx = Object.entries(statusCodes)
     .filter(([code]) => !code.startsWith('2'))
@@ -125,5 +154,8 @@ export async function runLoad(spec: LoadSpec, pid: number, warmupSeconds = 0): P
       cpuStart === undefined || cpuAfter === undefined || latencies.length === 0
         ? undefined
         : (cpuAfter - cpuStart) / latencies.length,
+    ...(databaseMs === undefined || latencies.length === 0
+      ? {}
+      : { databaseCpuMsPerRequest: databaseMs / latencies.length }),
   };
 }

@@ -1,4 +1,5 @@
 /** Renders a run's results as the Markdown report a person reads (the JSON holds everything). */
+import { SPARE_USERS } from '../shared/directory.mjs';
 import type { BenchReport, Measurement } from './results.js';
 import type { SystemId } from './system.js';
 import { evaluateTargets, find, PEERS, SCIMD } from './targets.js';
@@ -28,7 +29,8 @@ function cell(m: Measurement | undefined, notes: Map<string, number>): string {
     return `n/a [${notes.get(reason)}]`;
   }
   const flag = m.reason === undefined ? '' : ' ⚠';
-  return `${rate(m.throughput)} · ${ms(m.p50)}/${ms(m.p99)} · ${cpu(m.cpuMsPerRequest)}${flag}`;
+  const database = m.databaseCpuMsPerRequest === undefined ? '' : ` + db ${cpu(m.databaseCpuMsPerRequest)}`;
+  return `${rate(m.throughput)} · ${ms(m.p50)}/${ms(m.p99)} · ${cpu(m.cpuMsPerRequest)}${database}${flag}`;
 }
 
 function ratio(a: Measurement | undefined, b: Measurement | undefined): string {
@@ -111,7 +113,10 @@ export function renderMarkdown(report: BenchReport): string {
 
   for (const size of sizes) {
     const floor = find(report, 'floor', 'test-connection', size) ?? find(report, 'floor', 'test-connection');
-    out.push(`## ${count(size)} users: req/s · latency p50/p99 ms · server CPU ms per request`, '');
+    out.push(
+      `## ${count(size)} users: req/s · latency p50/p99 ms · server CPU ms per request (+ db: PostgreSQL's backends)`,
+      '',
+    );
     const columns = systems.filter(
       (s) => s !== 'floor' && report.measurements.some((m) => m.system === s && m.size === size),
     );
@@ -204,6 +209,19 @@ export function renderMarkdown(report: BenchReport): string {
       const line = `- ${title(m.workload)}, ${LABELS[m.system]} at ${count(m.size)} users: ${m.note}`;
       if (!seen.has(line)) out.push(line);
       seen.add(line);
+    }
+    out.push('');
+  }
+  // Every workload should find the directory as seeded: write workloads remove what they added.
+  const grown = report.measurements.filter(
+    (m) => m.usersHeld !== undefined && Math.abs(m.usersHeld - (m.size + SPARE_USERS)) > (m.size + SPARE_USERS) / 100,
+  );
+  if (grown.length > 0) {
+    out.push('## Tenant not at its seeded size', '');
+    for (const m of grown) {
+      out.push(
+        `- ${title(m.workload)}, ${LABELS[m.system]} at ${count(m.size)} users: the tenant held ${count(m.usersHeld!)} users`,
+      );
     }
     out.push('');
   }

@@ -19,6 +19,13 @@ export interface Measurement {
   readonly rssMb?: number;
   /** Median CPU time of the server per request, ms. */
   readonly cpuMsPerRequest?: number;
+  /** Median CPU time of the database server (PostgreSQL on this machine) per request, ms. */
+  readonly databaseCpuMsPerRequest?: number;
+  /**
+   * Users the tenant held when the workload started (`totalResults` of `GET /Users`): the
+   * directory's size plus its spare users, unless an earlier workload left users behind.
+   */
+  readonly usersHeld?: number;
   readonly non2xx?: number;
   readonly errors?: number;
   readonly requestsPerOperation?: number;
@@ -88,9 +95,12 @@ export function median(values: readonly number[]): number | undefined {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+const optional = <K extends string>(key: K, value: number | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, number>>;
+
 /** Folds the measured runs of one (system, size, workload) into its medians. */
 export function summarise(
-  base: Pick<Measurement, 'system' | 'size' | 'workload' | 'note' | 'requestsPerOperation'>,
+  base: Pick<Measurement, 'system' | 'size' | 'workload' | 'note' | 'requestsPerOperation' | 'usersHeld'>,
   runs: readonly LoadResult[],
 ): Measurement {
   const defined = (xs: (number | undefined)[]) => xs.filter((x): x is number => x !== undefined);
@@ -116,6 +126,7 @@ export function summarise(
     p99: median(defined(runs.map((r) => r.p99))),
     rssMb: rss.length > 0 ? Math.max(...rss) / 1024 / 1024 : undefined,
     cpuMsPerRequest: median(defined(runs.map((r) => r.cpuMsPerRequest))),
+    ...optional('databaseCpuMsPerRequest', median(defined(runs.map((r) => r.databaseCpuMsPerRequest)))),
     non2xx,
     errors,
     runs: runs.map(({ statusCodes: _codes, ...rest }) => rest),

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { type Child, startChild } from './child.js';
+import type { DatabaseCpu } from './database-cpu.js';
 import type { Directory } from './directory.js';
 
 export type SystemId = 'floor' | 'scimd-sqlite' | 'scimd-postgres' | 'scimmy' | 'better-auth';
@@ -23,6 +24,8 @@ export interface RunningSystem {
   readonly seedSeconds: number;
   /** How the directory got there, for the report. */
   readonly seedMethod: string;
+  /** CPU of the database server's backends (PostgreSQL on this machine); undefined otherwise. */
+  readonly databaseCpu?: DatabaseCpu;
   stop(): Promise<void>;
 }
 

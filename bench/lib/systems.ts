@@ -10,6 +10,7 @@ import pg from 'pg';
 import { SUPPORTED_DATABASE_URLS } from '../../src/store/open.js';
 import { createBenchTenant, seedPostgresRows, seedSqliteRows } from '../seed/scimd.js';
 import { startChild } from './child.js';
+import { databaseCpu } from './database-cpu.js';
 import { deterministicDirectory } from './directory.js';
 import { betterAuth, scimmy } from './peers.js';
 import { type HarnessContext, node, running, type SystemSpec, seconds } from './system.js';
@@ -30,7 +31,7 @@ export const floor: SystemSpec = {
   },
 };
 
-function startScimd(context: HarnessContext, databaseUrl: string, env: Readonly<Record<string, string>> = {}) {
+export function startScimd(context: HarnessContext, databaseUrl: string, env: Readonly<Record<string, string>> = {}) {
   const profile = context.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${context.profileDir}`];
   const entry =
     context.scimdEntry === 'dist'
@@ -96,13 +97,13 @@ export const scimdSqlite: SystemSpec = {
 };
 
 /** `url` with its database name replaced. */
-function withDatabase(url: string, database: string): string {
+export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
   return parsed.toString();
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
+export async function adminQuery(url: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   await client.connect();
   try {
@@ -141,6 +142,7 @@ export const scimdPostgres: SystemSpec = {
       await seedPostgresRows(url, tenantId, size);
       const seedSeconds = seconds(since);
       const child = await startScimd(context, url);
+      const backends = await databaseCpu(admin, database);
       return running(
         {
           id: 'scimd-postgres',
@@ -149,9 +151,13 @@ export const scimdPostgres: SystemSpec = {
           directory: deterministicDirectory(size),
           seedSeconds,
           seedMethod: 'bulk SQL inserts (unnest), then ANALYZE',
+          databaseCpu: backends,
         },
         child,
-        drop,
+        async () => {
+          await backends.close();
+          await drop();
+        },
       );
     } catch (error) {
       await drop().catch(() => undefined);

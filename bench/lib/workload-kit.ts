@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ENTERPRISE_USER, PATCH_OP, userBody } from '../shared/directory.mjs';
 import type { Directory } from './directory.js';
 import type { AutocannonRequest } from './load.js';
-import type { RunningSystem, ScimResponse } from './system.js';
+import { callScim, mapConcurrently, type RunningSystem, type ScimResponse } from './system.js';
 
 export type WorkloadId =
   | 'test-connection'
@@ -30,6 +30,12 @@ export interface Prepared {
   readonly requestsPerOperation?: number;
   /** Shown in the report next to the figures, e.g. how deep the cursor walk started. */
   readonly note?: string;
+  /**
+   * Puts the directory back as seeded after the runs (deletes what the workload created), so
+   * the next workload measures the size it says: thousands of creates would otherwise grow the
+   * tenant for every workload after them (docs/benchmarks.md, "What a row measures").
+   */
+  readonly restore?: () => Promise<void>;
 }
 
 export type Preparation = Prepared | { readonly unavailable: string };
@@ -137,4 +143,67 @@ export function patch(
       return { ...request, path: system.scimPath + built[0], body: JSON.stringify(built[1]) };
     },
   } satisfies AutocannonRequest;
+}
+
+/** Users the tenant holds (`totalResults`), or undefined when the system does not say. */
+export async function usersHeld(system: RunningSystem): Promise<number | undefined> {
+  const response = await callScim(system, 'GET', '/Users?count=1');
+  const total = response.body?.['totalResults'];
+  return response.status === 200 && typeof total === 'number' ? total : undefined;
+}
+
+/**
+ * The users a write workload created, to be deleted once it is done (`Prepared.restore`). A
+ * create whose answer was abandoned at the end of a run (autocannon stops with requests in
+ * flight, which the server still completes) is found again by its userName.
+ */
+export class CreatedUsers {
+  private readonly ids = new Set<string>();
+  private readonly unanswered = new Set<string>();
+
+  /** Call when a create of `userName` is sent. */
+  sent(userName: string): void {
+    this.unanswered.add(userName);
+  }
+
+  /** Call with every answer to a create (status and body text). */
+  answered(status: number, body: string): void {
+    if (status !== 201) return;
+    const created = JSON.parse(body) as { id?: unknown; userName?: unknown };
+    if (typeof created.userName === 'string') this.unanswered.delete(created.userName);
+    if (typeof created.id === 'string') this.ids.add(created.id);
+  }
+
+  /** Call when the workload deleted `id` itself (the Entra cycle ends with a DELETE). */
+  deleted(id: string): void {
+    this.ids.delete(id);
+  }
+
+  /**
+   * Deletes every user created so far (10 requests at a time); throws if one is refused. A create
+   * still in flight when the run stopped may commit a moment later (on PostgreSQL scimd looks idle
+   * while it waits for the database), so unanswered names are looked up again for a few seconds.
+   */
+  async delete(system: RunningSystem): Promise<void> {
+    const found: string[][] = [];
+    for (let attempt = 0; attempt < 20 && this.unanswered.size > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+      const names = [...this.unanswered];
+      await mapConcurrently(names, 10, async (name) => {
+        const response = await callScim(system, 'GET', `/Users?filter=${enc(`userName eq "${name}"`)}`);
+        const ids = resourcesOf(response.body ?? {}).map((r) => String(r['id']));
+        if (ids.length > 0) this.unanswered.delete(name);
+        found.push(ids);
+      });
+    }
+    this.unanswered.clear();
+    const ids = [...this.ids, ...found.flat()];
+    this.ids.clear();
+    await mapConcurrently(ids, 10, async (id) => {
+      const response = await callScim(system, 'DELETE', `/Users/${id}`);
+      if (response.status !== 204 && response.status !== 404) {
+        throw new Error(`restoring the directory: DELETE /Users/${id} answered ${response.status}`);
+      }
+    });
+  }
 }

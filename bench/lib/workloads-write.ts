@@ -7,6 +7,7 @@ import type { AutocannonRequest } from './load.js';
 import { callScim, type RunningSystem } from './system.js';
 import {
   addMemberBody,
+  CreatedUsers,
   enc,
   entraCreateBody,
   entraUpdateBody,
@@ -26,22 +27,22 @@ export const postUser: Workload = {
   title: 'POST /Users (Entra create)',
   async prepare(system, dir) {
     const name = freshName('probe');
-    const failure = expect(
-      await callScim(system, 'POST', '/Users', entraCreateBody(name, dir.size)),
-      [201],
-      (b) => typeof b['id'] === 'string' && b['userName'] === name,
-    );
+    const probe = await callScim(system, 'POST', '/Users', entraCreateBody(name, dir.size));
+    const failure = expect(probe, [201], (b) => typeof b['id'] === 'string' && b['userName'] === name);
     if (failure) return { unavailable: failure };
+    const created = new CreatedUsers();
+    created.answered(probe.status, probe.text);
     const request: AutocannonRequest = {
       method: 'POST',
       headers: headersFor(system, true),
-      setupRequest: (r) => ({
-        ...r,
-        path: `${system.scimPath}/Users`,
-        body: JSON.stringify(entraCreateBody(freshName('post'), dir.size)),
-      }),
+      setupRequest: (r) => {
+        const userName = freshName('post');
+        created.sent(userName);
+        return { ...r, path: `${system.scimPath}/Users`, body: JSON.stringify(entraCreateBody(userName, dir.size)) };
+      },
+      onResponse: (status, body) => created.answered(status, body),
     };
-    return { requests: () => [request] };
+    return { requests: () => [request], restore: () => created.delete(system) };
   },
 };
 
@@ -125,6 +126,7 @@ export const entraCycle: Workload = {
     const groups = dir.groups.g10;
     if (groups.length === 0) return { unavailable: 'no groups of 10' };
     let turn = 0;
+    const created = new CreatedUsers();
     const disable = { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'active', value: false }] };
     const cycle = (): AutocannonRequest[] => {
       const user = (context: Record<string, unknown>) => context['id'] as string | undefined;
@@ -140,12 +142,16 @@ export const entraCycle: Workload = {
         {
           method: 'POST',
           headers: headersFor(system, true),
-          setupRequest: (r, c) => ({
-            ...r,
-            path: `${system.scimPath}/Users`,
-            body: JSON.stringify(entraCreateBody(String(c['name']), dir.size)),
-          }),
+          setupRequest: (r, c) => {
+            created.sent(String(c['name']));
+            return {
+              ...r,
+              path: `${system.scimPath}/Users`,
+              body: JSON.stringify(entraCreateBody(String(c['name']), dir.size)),
+            };
+          },
           onResponse: (status, body, context) => {
+            created.answered(status, body);
             if (status === 201) context['id'] = (JSON.parse(body) as { id?: string }).id;
           },
         },
@@ -167,11 +173,16 @@ export const entraCycle: Workload = {
           method: 'DELETE',
           headers: headersFor(system, false),
           setupRequest: (r, c) => (user(c) ? { ...r, path: `${system.scimPath}/Users/${user(c)}` } : undefined),
+          onResponse: (status, _body, c) => {
+            if (status === 204 && user(c)) created.deleted(user(c)!);
+          },
         },
       ];
     };
     const failure = await probeCycle(system, groups[0]!, disable, dir.size);
-    return failure ? { unavailable: failure } : { requestsPerOperation: 8, requests: cycle };
+    return failure
+      ? { unavailable: failure }
+      : { requestsPerOperation: 8, requests: cycle, restore: () => created.delete(system) };
   },
 };
 

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openStore } from '../../src/store/open.js';
 import { createTenant, issueToken } from '../../src/tenancy/tenants.js';
-import { TENANT_SLUG } from '../shared/directory.mjs';
+import { spareId, TENANT_SLUG } from '../shared/directory.mjs';
 import {
   MEMBER_COLUMNS,
   type MemberRow,
@@ -38,6 +38,10 @@ export async function createBenchTenant(databaseUrl: string): Promise<SeededTena
   }
 }
 
+/** Spare users' ids share a prefix (bench/shared/directory.mjs). */
+const SPARE_PREFIX = spareId(0).slice(0, 23);
+const isSpare = (id: string) => id.startsWith(SPARE_PREFIX);
+
 function* batches<T>(rows: Iterable<T>, size: number): Generator<T[]> {
   let batch: T[] = [];
   for (const row of rows) {
@@ -59,8 +63,39 @@ function checkColumns(table: string, columns: { name: string; required: boolean 
   }
 }
 
+/** What the many-tenant benchmark seeds per tenant (bench/tenants.ts): no spare users. */
+export interface SeedOptions {
+  /** Include the directory's spare users (the membership workloads need them). Default true. */
+  readonly spares?: boolean;
+}
+
+/** The directory's rows, without the spare users when `options.spares` is false. */
+function directoryRows(size: number, options: SeedOptions): ResourceRow[] {
+  const rows = [...resourceRows(size)];
+  return options.spares === false ? rows.filter((r) => r.resource_type === 'Group' || !isSpare(r.id)) : rows;
+}
+
+/**
+ * Every row of `rows` for each tenant in turn, tenants in id order: the primary keys and indexes
+ * start with the tenant id, so rows then arrive in key order (random tenant UUIDs in creation
+ * order would scatter 10,000 tenants' inserts over the whole B-tree, several times slower).
+ */
+function* forEachTenant<T>(tenantIds: readonly string[], rows: readonly T[]): Generator<[string, T]> {
+  for (const tenantId of [...tenantIds].sort()) for (const row of rows) yield [tenantId, row];
+}
+
 /** Writes the directory of `size` users into the SQLite file at `filename`. */
 export function seedSqliteRows(filename: string, tenantId: string, size: number): void {
+  seedSqliteTenants(filename, [tenantId], size);
+}
+
+/** Writes the same directory of `size` users for each of `tenantIds` into the SQLite file. */
+export function seedSqliteTenants(
+  filename: string,
+  tenantIds: readonly string[],
+  size: number,
+  options: SeedOptions = {},
+): void {
   const db = new Database(filename);
   try {
     db.pragma('journal_mode = WAL');
@@ -80,8 +115,8 @@ export function seedSqliteRows(filename: string, tenantId: string, size: number)
     const insertMember = db.prepare(
       `insert into group_members (${MEMBER_COLUMNS.join(', ')}) values (${MEMBER_COLUMNS.map(() => '?').join(', ')})`,
     );
-    const writeResources = db.transaction((rows: ResourceRow[]) => {
-      for (const r of rows) {
+    const writeResources = db.transaction((rows: [string, ResourceRow][]) => {
+      for (const [tenantId, r] of rows) {
         insertResource.run(
           tenantId,
           r.id,
@@ -98,11 +133,13 @@ export function seedSqliteRows(filename: string, tenantId: string, size: number)
         );
       }
     });
-    const writeMembers = db.transaction((rows: MemberRow[]) => {
-      for (const m of rows) insertMember.run(tenantId, m.group_id, m.member_id, m.member_type, m.added_seq);
+    const writeMembers = db.transaction((rows: [string, MemberRow][]) => {
+      for (const [tenantId, m] of rows) insertMember.run(tenantId, m.group_id, m.member_id, m.member_type, m.added_seq);
     });
-    for (const batch of batches(resourceRows(size), 50_000)) writeResources(batch);
-    for (const batch of batches(memberRows(size), 50_000)) writeMembers(batch);
+    const resources = directoryRows(size, options);
+    const members = [...memberRows(size)];
+    for (const batch of batches(forEachTenant(tenantIds, resources), 50_000)) writeResources(batch);
+    for (const batch of batches(forEachTenant(tenantIds, members), 50_000)) writeMembers(batch);
     db.pragma('wal_checkpoint(TRUNCATE)');
   } finally {
     db.close();
@@ -111,6 +148,16 @@ export function seedSqliteRows(filename: string, tenantId: string, size: number)
 
 /** Writes the directory of `size` users into the PostgreSQL database at `url`. */
 export async function seedPostgresRows(url: string, tenantId: string, size: number): Promise<void> {
+  await seedPostgresTenants(url, [tenantId], size);
+}
+
+/** Writes the same directory of `size` users for each of `tenantIds` into the PostgreSQL database. */
+export async function seedPostgresTenants(
+  url: string,
+  tenantIds: readonly string[],
+  size: number,
+  options: SeedOptions = {},
+): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -145,9 +192,11 @@ export async function seedPostgresRows(url: string, tenantId: string, size: numb
     const resourceSql = insert('resources', RESOURCE_COLUMNS);
     const memberSql = insert('group_members', MEMBER_COLUMNS);
     await client.query('begin');
-    for (const batch of batches(resourceRows(size), 5_000)) {
+    const resources = directoryRows(size, options);
+    const members = [...memberRows(size)];
+    for (const batch of batches(forEachTenant(tenantIds, resources), 5_000)) {
       const columns: unknown[][] = RESOURCE_COLUMNS.map(() => []);
-      for (const r of batch) {
+      for (const [tenantId, r] of batch) {
         const values = [
           tenantId,
           r.id,
@@ -173,9 +222,9 @@ export async function seedPostgresRows(url: string, tenantId: string, size: numb
       }
       await client.query(resourceSql, columns);
     }
-    for (const batch of batches(memberRows(size), 10_000)) {
+    for (const batch of batches(forEachTenant(tenantIds, members), 10_000)) {
       const columns: unknown[][] = MEMBER_COLUMNS.map(() => []);
-      for (const m of batch) {
+      for (const [tenantId, m] of batch) {
         const values = [tenantId, m.group_id, m.member_id, m.member_type, m.added_seq];
         for (const [i, v] of values.entries()) columns[i]!.push(v);
       }

@@ -47,9 +47,9 @@ type Checker = ReturnType<FastifyInstance['createRateLimit']>;
 type Verdict = Awaited<ReturnType<Checker>>;
 
 /** Tenants whose buckets are kept; a tenant beyond them starts with a full bucket (rare: LRU). */
-const TENANT_KEYS = 100_000;
+export const TENANT_KEYS = 100_000;
 /** Addresses whose failures are kept; the least recently seen is forgotten first. */
-const ADDRESS_KEYS = 50_000;
+export const ADDRESS_KEYS = 50_000;
 
 /** Seconds until the next token, never 0 (a client told `Retry-After: 0` retries at once). */
 const retryAfterOf = (verdict: Verdict & { isAllowed: false }) => Math.max(1, verdict.ttlInSeconds);

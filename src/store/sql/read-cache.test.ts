@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createReadCache } from './read-cache.js';
+import { CREDENTIAL_CACHE_ENTRIES, createReadCache } from './read-cache.js';
 
 /** A loader that counts its calls and answers from `rows`. */
 function loader(rows: Map<string, string>) {
@@ -56,5 +56,26 @@ describe('read cache', () => {
     rows.set('a', 'A2');
     assert.equal(await cache.read('a', load('a')), 'A2');
     assert.deepEqual(calls, ['a', 'a']);
+  });
+
+  it('keeps at most CREDENTIAL_CACHE_ENTRIES rows whatever the number of tokens, the oldest going first', async () => {
+    const cache = createReadCache<string>(60_000);
+    const keys = 25_000; // 25,000 tenants' tokens, each read twice in turn
+    let loads = 0;
+    const load = (key: string) => async () => {
+      loads++;
+      return `row of ${key}`;
+    };
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < keys; i++) await cache.read(`token-${i}`, load(`token-${i}`));
+      assert.equal(cache.size, CREDENTIAL_CACHE_ENTRIES);
+    }
+    loads = 0;
+    // The newest rows are still kept; the oldest were forgotten and are read again.
+    assert.equal(await cache.read(`token-${keys - 1}`, load('newest')), `row of token-${keys - 1}`);
+    assert.equal(loads, 0);
+    assert.equal(await cache.read('token-0', load('token-0')), 'row of token-0');
+    assert.equal(loads, 1);
+    assert.equal(cache.size, CREDENTIAL_CACHE_ENTRIES);
   });
 });

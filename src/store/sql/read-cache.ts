@@ -9,18 +9,24 @@
 /** How long a process may keep using a credential row another process has since changed. */
 export const CREDENTIAL_CACHE_MS = 1000;
 
-/** Most rows kept; past that the memo starts over (it is a cache, not a store). */
-const MAX_ENTRIES = 10_000;
+/**
+ * Most rows kept; past that the oldest loaded goes first. One process serving more tokens than
+ * this within a second re-reads some credentials (about 20 µs each); memory stays bounded
+ * whatever the number of tenants and tokens (docs/benchmarks.md, "What grows with tenants").
+ */
+export const CREDENTIAL_CACHE_ENTRIES = 10_000;
 
 interface ReadCache<V> {
   /** The value kept for `key`, else what `load` finds (kept unless undefined). */
   read(key: string, load: () => Promise<V | undefined>): Promise<V | undefined>;
   /** Forgets everything, including what reads still under way will find. Call it after a write. */
   clear(): void;
+  /** Rows kept now (never above the bound). */
+  readonly size: number;
 }
 
 /** Entries expire `ttlMs` after they were loaded, on a monotonic clock (wall-clock jumps do not matter). */
-export function createReadCache<V>(ttlMs = CREDENTIAL_CACHE_MS): ReadCache<V> {
+export function createReadCache<V>(ttlMs = CREDENTIAL_CACHE_MS, maxEntries = CREDENTIAL_CACHE_ENTRIES): ReadCache<V> {
   const entries = new Map<string, { value: V; until: number }>();
   // A read that began before a clear() may return the row as it was before the write: it must
   // not be kept. Each clear() starts a new generation; only reads of the current one are kept.
@@ -32,7 +38,9 @@ export function createReadCache<V>(ttlMs = CREDENTIAL_CACHE_MS): ReadCache<V> {
       const started = generation;
       const value = await load();
       if (value !== undefined && started === generation) {
-        if (entries.size >= MAX_ENTRIES) entries.clear();
+        // Re-inserted, so that a reloaded row counts as the newest.
+        entries.delete(key);
+        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
         entries.set(key, { value, until: performance.now() + ttlMs });
       }
       return value;
@@ -40,6 +48,9 @@ export function createReadCache<V>(ttlMs = CREDENTIAL_CACHE_MS): ReadCache<V> {
     clear() {
       entries.clear();
       generation++;
+    },
+    get size() {
+      return entries.size;
     },
   };
 }

@@ -44,11 +44,30 @@ const byHash = template<'hash', Selectable<TokensTable>>((db, slot) =>
   db.selectFrom('tokens').select(COLUMNS).where('hash', '=', slot('hash')),
 );
 
+/**
+ * Most tokens whose last write of `last_used_at` one process remembers: those used within a
+ * minute, up to this many (about 15 MB); past it, each use of a forgotten token re-runs the
+ * UPDATE, which changes nothing until the minute is over.
+ */
+export const MAX_TOUCHED_TOKENS = 100_000;
+
 const optionalTimestamp = (value: string | null) => (value === null ? null : normalizeTimestamp(value));
 
 export function createTokenRepository(db: Kysely<Database>, dialect: SqlDialect): TokenRepository {
-  /** tokenId → the last `lastUsedAt` this process wrote or saw. */
+  /**
+   * tokenId → the last `lastUsedAt` this process wrote, oldest first. Only tokens touched within
+   * the last minute matter (an older one is due anyway), so older ones are dropped at each write;
+   * and at most MAX_TOUCHED_TOKENS are kept (a forgotten token costs one conditional UPDATE).
+   */
   const touched = new Map<string, string>();
+  const remember = (tokenId: string, at: string) => {
+    touched.delete(tokenId);
+    for (const [id, last] of touched) {
+      if (touched.size < MAX_TOUCHED_TOKENS && !isTouchDue(last, at)) break;
+      touched.delete(id);
+    }
+    touched.set(tokenId, at);
+  };
   /** hash → token, read on every request (read-cache.ts); cleared by every change here. */
   const found = createReadCache<TokenRecord>();
   return {
@@ -122,7 +141,7 @@ export function createTokenRepository(db: Kysely<Database>, dialect: SqlDialect)
         .where('id', '=', tokenId)
         .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', touchThreshold(at))]))
         .execute();
-      touched.set(tokenId, at);
+      remember(tokenId, at);
       found.clear();
     },
     async setExpiry(tenantId, tokenId, expiresAt) {
