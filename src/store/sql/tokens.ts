@@ -142,7 +142,9 @@ export function createTokenRepository(db: Kysely<Database>, dialect: SqlDialect)
         .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', touchThreshold(at))]))
         .execute();
       remember(tokenId, at);
-      found.clear();
+      // The memo is not cleared: only lastUsedAt changed, which authentication never reads, and
+      // clearing it here would make every token's first use in a minute evict every other
+      // tenant's credentials (with 10,000 active tokens, nearly every request would re-read).
     },
     async setExpiry(tenantId, tokenId, expiresAt) {
       const at = normalizeTimestamp(expiresAt);

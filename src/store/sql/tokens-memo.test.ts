@@ -1,0 +1,35 @@
+/**
+ * The credential memo of sql/tokens.ts under many tokens: recording one token's use must not
+ * make every other token's next request read the database again (it did: touch cleared the memo).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { StatementKind } from '../observer-port.js';
+import { openStore } from '../open.js';
+import { at, tenantRecord, tokenRecord } from '../test-support/fixtures.js';
+
+describe('SQL credential memo', () => {
+  it("keeps every other token's row when one token's use is recorded", async () => {
+    let selects = 0;
+    const observer = { statement: (kind: StatementKind) => void (kind === 'select' && selects++) };
+    const store = await openStore('sqlite::memory:', { observer });
+    try {
+      await store.tenants.create(tenantRecord('t1'));
+      const ids = Array.from({ length: 50 }, (_, i) => `k${i}`);
+      for (const id of ids) await store.tokens.insert(tokenRecord(id, 't1'));
+      for (const id of ids) assert.equal((await store.tokens.findByHash(`hash-${id}`))?.id, id);
+      selects = 0;
+      // Each token's first use in a minute writes lastUsedAt; the others stay in the memo.
+      for (const id of ids) {
+        await store.tokens.touch(id, at(100));
+        for (const other of ids) assert.equal((await store.tokens.findByHash(`hash-${other}`))?.id, other);
+      }
+      assert.equal(selects, 0, 'no credential was read again');
+      // A revocation still takes effect at once in this process.
+      await store.tokens.revoke('t1', 'k7', at(200));
+      assert.equal((await store.tokens.findByHash('hash-k7'))?.revokedAt, at(200));
+    } finally {
+      await store.close();
+    }
+  });
+});
