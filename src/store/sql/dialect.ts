@@ -26,8 +26,29 @@ export interface JsonElements {
   readonly position: RawBuilder<unknown>;
 }
 
+/**
+ * A copy of each resource's body with every string folded (`fold`, JavaScript's toLowerCase),
+ * written by the store with the row in `resources.body_fold` (migration 0009-folded-body), for
+ * a database whose own `fold` would be a callback per row compared (SQLite: `scim_fold`, a
+ * JavaScript function). caseExact=false comparisons on attributes without a projected column
+ * then read the folded copy and compare it as it is, and the copy is kept in a form the database
+ * reads without parsing (SQLite: JSONB). Keys are not folded, and folding keeps every value's
+ * presence ("" stays "", nothing else becomes ""), so presence tests can read the copy too.
+ */
+export interface FoldedBody {
+  /** The column's value from the folded body's JSON text (a bound parameter). */
+  store(jsonText: Expression<unknown>): RawBuilder<unknown>;
+  /**
+   * For the current element of `jsonElements(<folded copy>, path, alias)`: the scalar `key` of
+   * the same element in the original body `json` (for caseExact comparisons).
+   */
+  original(json: Expression<unknown>, alias: string, key: string): RawBuilder<unknown>;
+}
+
 /** SQL text and limits: what statements are built from. */
 export interface SqlFragments {
+  /** Present where the resources row keeps a folded copy of the body (see `FoldedBody`). */
+  readonly foldedBody?: FoldedBody;
   /** Bound parameters allowed in one statement; bulk statements are chunked below this. */
   readonly maxParameters: number;
   /**

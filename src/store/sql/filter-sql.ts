@@ -6,7 +6,8 @@
  * - indexed columns where they exist (`id`, `externalId`, `userName`, `displayName`, `active`,
  *   `meta.created`, `meta.lastModified`), JSON functions on the body elsewhere, `exists` over
  *   JSON arrays and `group_members` for multi-valued attributes (any value matches);
- * - `caseExact:false` compares `fold(column)` (folded once in JavaScript) with `fold(value)`;
+ * - `caseExact:false` compares `fold(value)` with a column folded once at write time (a `*_fold`
+ *   column, or the folded copy of the body where the dialect keeps one), else with `fold(column)`;
  * - "" is not a value (RFC 7643 §2.5), so comparisons that "" could satisfy exclude it;
  * - `not`, `ne` and `eq null` stay two-valued: SQL NULL never leaks through a negation
  *   (`x is not true` instead of `not x` when x may be NULL);
@@ -60,7 +61,8 @@ function present(source: Source): Predicate {
     case 'complex':
       return { sql: source.present, nullable: false };
     case 'scalar':
-      return someValue(source.rows, presentValue(source.value, source.def));
+      // Folding keeps presence: the folded copy is read without parsing where there is one.
+      return someValue(source.rows, presentValue(source.foldedValue ?? source.value, source.def));
   }
 }
 
@@ -122,7 +124,8 @@ function satisfies(
   const { def } = source;
   const param = parameter(op, value, def, dialect);
   if (param === undefined) return FALSE;
-  const x = foldsFor(op, def) && !source.folded ? dialect.fragments.fold(source.value) : source.value;
+  const x =
+    !foldsFor(op, def) || source.folded ? source.value : (source.foldedValue ?? dialect.fragments.fold(source.value));
   const p = sql.val(param);
   const condition =
     op === 'co'

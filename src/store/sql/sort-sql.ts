@@ -84,6 +84,11 @@ export function compileSort(
   const text = def.type === 'string' || def.type === 'reference' || def.type === 'binary';
   // "" is absent too, and every absent value must tie so that `id` orders them.
   const value = text ? sql`nullif(${raw}, '')` : raw;
+  if (text && !def.caseExact && !source.folded && !source.rows && source.foldedValue) {
+    // Folding keeps "" and absence, so the folded copy gives both the order and the absent rows.
+    const folded = sql`nullif(${source.foldedValue}, '')`;
+    return byValue(folded, folded, sortOrder === 'descending');
+  }
   const key = text && !def.caseExact && !source.folded ? dialect.fragments.fold(value) : value;
   return byValue(value, key, sortOrder === 'descending');
 }

@@ -10,6 +10,7 @@ import { createConsoleRepositories } from './console.js';
 import { type SqlDialect, servesOneConnection } from './dialect.js';
 import { createEndpointRepository } from './event-endpoints.js';
 import { appendEvents, listEvents, membersAmong, pruneEvents } from './events.js';
+import { backfillFoldedBodies } from './folded-body.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
 import { createHealthRepository, swapHealthState } from './health.js';
 import { addMembers, clearMembers, listGroupsOfEach, listMembers, removeMembers } from './members.js';
@@ -155,6 +156,7 @@ export async function openSqlStore(options: SqlStoreOptions): Promise<Store> {
   try {
     await migrateToLatest(options.db, options.dialect);
     await options.dialect.lifecycle.prepare(options.db);
+    await backfillFoldedBodies(options.db, options.dialect);
   } catch (error) {
     await options.db.destroy();
     throw error;

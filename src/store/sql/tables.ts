@@ -56,6 +56,11 @@ export interface ResourcesTable {
   external_id: string | null;
   /** 1/0 or a boolean, as `SqlDialect.encodeBoolean` produced it. */
   active: unknown;
+  /**
+   * The body with every string folded (0009-folded-body), where the dialect keeps one
+   * (`SqlFragments.foldedBody`; SQLite JSONB); the column does not exist elsewhere.
+   */
+  body_fold?: unknown;
 }
 
 interface GroupMembersTable {

@@ -1,4 +1,7 @@
-/** SQLite's SQL fragments: JSON1 functions over JSON text, `scim_fold`, `instr`. */
+/**
+ * SQLite's SQL fragments: JSON1 functions over JSON text, `scim_fold`, `instr`, and the folded
+ * copy of each body as JSONB (`body_fold`), which `->>`/`json_extract` read without parsing text.
+ */
 import { type Expression, type SqlBool, sql } from 'kysely';
 import type { JsonElements, JsonPath, SqlFragments } from '../dialect.js';
 
@@ -18,6 +21,12 @@ function jsonElements(json: Expression<unknown>, path: JsonPath, alias: string):
 }
 
 export const fragments: SqlFragments = {
+  foldedBody: {
+    store: (jsonText) => sql`jsonb(${jsonText})`,
+    // json_each's `fullkey` is the element's path (`$.emails[0]`), the same in both documents.
+    original: (json, alias, key) =>
+      sql`json_extract(${json}, ${sql.raw(alias)}.fullkey || ${sql.lit(jsonPathText([key]).slice(1))})`,
+  },
   // SQLITE_MAX_VARIABLE_NUMBER is 32766 in the bundled build; stay well below.
   maxParameters: 30000,
   rowLocking: false,
