@@ -28,7 +28,7 @@ export interface JsonElements {
 
 /**
  * A copy of each resource's body with every string folded (`fold`, JavaScript's toLowerCase),
- * written by the store with the row in `resources.body_fold` (migration 0009-folded-body), for
+ * written by the store with the row in `resources.body_fold` (migration 0009-store-costs), for
  * a database whose own `fold` would be a callback per row compared (SQLite: `scim_fold`, a
  * JavaScript function). caseExact=false comparisons on attributes without a projected column
  * then read the folded copy and compare it as it is, and the copy is kept in a form the database
@@ -49,6 +49,11 @@ export interface FoldedBody {
 export interface SqlFragments {
   /** Present where the resources row keeps a folded copy of the body (see `FoldedBody`). */
   readonly foldedBody?: FoldedBody;
+  /**
+   * DDL of the triggers that keep `resource_counts` (0009-store-costs) exact: +1 per resource
+   * inserted, -1 per resource deleted, in the writing statement's transaction.
+   */
+  readonly resourceCountTriggers: readonly string[];
   /** Bound parameters allowed in one statement; bulk statements are chunked below this. */
   readonly maxParameters: number;
   /**

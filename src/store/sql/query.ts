@@ -2,7 +2,9 @@
  * `TenantReader.query` in SQL: one COUNT and one page, both on one connection so they agree.
  * Filtering and ordering happen in the database (filter-sql.ts, sort-sql.ts); no row is ever
  * loaded to be filtered in JavaScript. A keyset bound (`query.after`) narrows the page, never the
- * count.
+ * count. Without a filter the count is not counted: it is read from `resource_counts`, which
+ * triggers keep exact in every writing transaction (0009-store-costs), so `totalResults` costs
+ * the same at 1,000,000 resources as at 1,000.
  *
  * Statements are compiled once per shape (template.ts): the filter is compiled on its own, which
  * is cheap, and its SQL text (with placeholders) keys the statement, together with the sort, the
@@ -19,7 +21,7 @@ import { RESOURCE_COLUMNS, toStoredResource } from './resources.js';
 import type { SqlScope } from './scope.js';
 import { compileSort } from './sort-sql.js';
 import type { Database } from './tables.js';
-import { Slot, statementCache } from './template.js';
+import { Slot, statementCache, template } from './template.js';
 
 /** Page and count statements by shape, per dialect (filters in use are few per deployment). */
 const statements = statementCache(1000);
@@ -66,6 +68,20 @@ function statementFor(
   return { ...compiled, parameters };
 }
 
+const storedCount = template<'tenant' | 'type', { n: number | string }>((db, slot) =>
+  db
+    .selectFrom('resource_counts')
+    .select('n')
+    .where('tenant_id', '=', slot('tenant'))
+    .where('resource_type', '=', slot('type')),
+);
+
+/** How many resources of `type` the tenant has, as the triggers keep it (no row: none yet). */
+async function countStored(conn: Kysely<Database>, tenantId: string, type: ResourceTypeName): Promise<number> {
+  const row = await storedCount.first(conn, { tenant: tenantId, type });
+  return Number(row?.n ?? 0);
+}
+
 export async function queryResources(
   { db, dialect, tenantId }: SqlScope,
   typeName: ResourceTypeName,
@@ -102,6 +118,7 @@ export async function queryResources(
       .where('r.resource_type', '=', TYPE as never)
       .$if(where !== undefined, (qb) => qb.where(where!));
   const countAll = async (conn: Kysely<Database>) => {
+    if (where === undefined) return countStored(conn, tenantId, typeName);
     const statement = statementFor(
       conn,
       `count\u0000${shape}`,

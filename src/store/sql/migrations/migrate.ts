@@ -11,7 +11,7 @@ import { eventsMigration } from './0003-events.js';
 import { requestLogApartMigration } from './0004-request-log-apart.js';
 import { consoleMigration } from './0005-console.js';
 import { healthMigration } from './0006-health.js';
-import { foldedBodyMigration } from './0009-folded-body.js';
+import { storeCostsMigration } from './0009-store-costs.js';
 
 export const MIGRATION_TABLE = 'scimd_migrations';
 export const MIGRATION_LOCK_TABLE = 'scimd_migrations_lock';
@@ -25,7 +25,7 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
     '0004-request-log-apart': requestLogApartMigration(dialect),
     '0005-console': consoleMigration(),
     '0006-health': healthMigration(),
-    '0009-folded-body': foldedBodyMigration(dialect),
+    '0009-store-costs': storeCostsMigration(dialect),
   };
 }
 

@@ -20,7 +20,19 @@ function jsonElements(json: Expression<unknown>, path: JsonPath, alias: string):
   return { from, element: sql.raw(`${alias}.value`), position: sql.raw(`${alias}.key`) };
 }
 
+/** Row triggers (SQLite has no others); a tenant's deletion runs one per resource it removes. */
+const resourceCountTriggers = [
+  `create trigger resources_count_insert after insert on resources begin
+     insert into resource_counts (tenant_id, resource_type, n) values (new.tenant_id, new.resource_type, 1)
+       on conflict (tenant_id, resource_type) do update set n = n + 1;
+   end`,
+  `create trigger resources_count_delete after delete on resources begin
+     update resource_counts set n = n - 1 where tenant_id = old.tenant_id and resource_type = old.resource_type;
+   end`,
+];
+
 export const fragments: SqlFragments = {
+  resourceCountTriggers,
   foldedBody: {
     store: (jsonText) => sql`jsonb(${jsonText})`,
     // json_each's `fullkey` is the element's path (`$.emails[0]`), the same in both documents.
