@@ -68,6 +68,23 @@ function statementFor(
   return { ...compiled, parameters };
 }
 
+/**
+ * The (created, id) of the row at OFFSET in the tenant's resources of the type, in the default
+ * order: read from the `resources_created` index alone (an index-only scan on PostgreSQL), never
+ * from the rows it skips. No row there: NULL, and the page is empty.
+ */
+function firstRowAt(conn: Kysely<Database>) {
+  return conn
+    .selectFrom('resources as o')
+    .select(['o.created', 'o.id'])
+    .where('o.tenant_id', '=', TENANT as never)
+    .where('o.resource_type', '=', TYPE as never)
+    .orderBy('o.created')
+    .orderBy('o.id')
+    .limit(1)
+    .offset(OFFSET as never);
+}
+
 const storedCount = template<'tenant' | 'type', { n: number | string }>((db, slot) =>
   db
     .selectFrom('resource_counts')
@@ -137,17 +154,21 @@ export async function queryResources(
     }
     // A keyset position with a null key is a different condition (sort-sql.ts), hence its own shape.
     const afterForm = after === undefined ? 'first' : after.key === null || after.key === undefined ? 'null' : 'key';
+    // A page by startIndex of the whole directory in its default order seeks its first row in
+    // the `created` index alone, then reads the page from there: the rows skipped are never read.
+    const seek = where === undefined && query.sortBy === undefined && after === undefined && start > 0;
     const page = () => {
       let qb = base(conn)
         .$if(after !== undefined, (q) => q.where(sort.after(afterForm === 'null' ? { ...AFTER, key: null } : AFTER)))
+        .$if(seek, (q) => q.where(sql<SqlBool>`(r.created, r.id) >= (${firstRowAt(conn)})`))
         .select(RESOURCE_COLUMNS)
         .$if(query.withPositions === true, (q) => q.select((sort.key ?? sql`null`).as('sort_key')));
       for (const [expression, direction] of sort.order) qb = qb.orderBy(expression, direction);
-      return qb.limit(sql.lit(count)).offset(OFFSET as never);
+      return seek ? qb.limit(sql.lit(count)) : qb.limit(sql.lit(count)).offset(OFFSET as never);
     };
     const statement = statementFor(
       conn,
-      ['page', shape, afterForm, query.withPositions === true, count].join('\u0000'),
+      ['page', shape, seek ? 'seek' : afterForm, query.withPositions === true, count].join('\u0000'),
       page,
       filterValues,
       values,

@@ -36,9 +36,14 @@ function byIdOnly(): CompiledSort {
   return { order: [BY_ID], key: undefined, after: (p) => sql<SqlBool>`${ID} > ${p.id}` };
 }
 
-/** Rows after (key, id) in `key asc, id asc`, for a key that is never null. */
+/**
+ * Rows after (key, id) in `key asc, id asc`, for a key that is never null. A row value, not
+ * `key > k or (key = k and id > i)`: both databases seek an index on (…, key, id) to a row
+ * value's bound, so a cursor page deep into the directory costs what the first page costs,
+ * where the OR form walks every entry before the position.
+ */
 function afterAscending(key: RawBuilder<unknown>, p: KeysetPosition): RawBuilder<SqlBool> {
-  return sql<SqlBool>`(${key} > ${p.key} or (${key} = ${p.key} and ${ID} > ${p.id}))`;
+  return sql<SqlBool>`(${key}, ${ID}) > (${p.key}, ${p.id})`;
 }
 
 /**
