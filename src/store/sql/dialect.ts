@@ -54,6 +54,11 @@ export interface SqlFragments {
    * inserted, -1 per resource deleted, in the writing statement's transaction.
    */
   readonly resourceCountTriggers: readonly string[];
+  /**
+   * `WITH` may hold INSERT/UPDATE … RETURNING (PostgreSQL), so that statements whose only link
+   * is a value returned by another travel to the database as one (events.ts).
+   */
+  readonly dataModifyingCtes: boolean;
   /** Bound parameters allowed in one statement; bulk statements are chunked below this. */
   readonly maxParameters: number;
   /**
@@ -98,9 +103,13 @@ export interface SqlLifecycle {
   prepare(db: Kysely<Database>): Promise<void>;
   /**
    * Opens a unit of work on `conn` that serialises writers of one tenant (SQLite:
-   * `BEGIN IMMEDIATE`, which takes the write lock up front).
+   * `BEGIN IMMEDIATE`, which takes the write lock up front). Returns true when it also made sure
+   * the tenant exists (in the same round trip; it throws when it does not), so that the store
+   * need not ask again.
    */
-  begin(conn: Kysely<Database>, tenantId: string): Promise<void>;
+  begin(conn: Kysely<Database>, tenantId: string): Promise<boolean>;
+  /** Optional: DDL that `begin` relies on, created by migration 0009-store-costs. */
+  readonly ddl?: readonly string[];
   /**
    * Optional: runs `migrate` on one connection while holding a lock that every other process
    * migrating the same database waits for (PostgreSQL: a session advisory lock), so that

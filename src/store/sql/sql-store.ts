@@ -65,15 +65,18 @@ const tenantExists = template<'id', { id: string }>((db, slot) =>
   db.selectFrom('tenants').select('id').where('id', '=', slot('id')),
 );
 
-/** The unit of work itself, on the connection of its transaction. */
+/** The unit of work itself, on the connection of its transaction (`checked`: the tenant is known to exist). */
 async function runUnit<T>(
   conn: Kysely<Database>,
   dialect: SqlDialect,
   tenantId: string,
   fn: (tx: TenantWriter) => Promise<T>,
+  checked = false,
 ): Promise<T> {
-  const tenant = await tenantExists.first(conn, { id: tenantId });
-  if (!tenant) throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
+  if (!checked) {
+    const tenant = await tenantExists.first(conn, { id: tenantId });
+    if (!tenant) throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
+  }
   return fn(createWriter({ db: conn, dialect, tenantId }));
 }
 
@@ -91,9 +94,9 @@ async function runTransaction<T>(
 ): Promise<T> {
   if (groupCommit !== undefined) return groupCommit.run((conn) => runUnit(conn, dialect, tenantId, fn));
   return db.connection().execute(async (conn) => {
-    await dialect.lifecycle.begin(conn, tenantId);
+    const checked = await dialect.lifecycle.begin(conn, tenantId);
     try {
-      const result = await runUnit(conn, dialect, tenantId, fn);
+      const result = await runUnit(conn, dialect, tenantId, fn, checked);
       await sql`commit`.execute(conn);
       return result;
     } catch (error) {
@@ -113,7 +116,9 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
   const handles = new Map<string, TenantStore>();
   // On one connection a transaction serialises every writer of the process, whatever the tenant.
   const groupCommit = servesOneConnection(db)
-    ? createGroupCommit(db, (conn) => dialect.lifecycle.begin(conn, ''))
+    ? createGroupCommit(db, async (conn) => {
+        await dialect.lifecycle.begin(conn, '');
+      })
     : undefined;
   return {
     capabilities,

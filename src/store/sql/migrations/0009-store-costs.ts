@@ -5,6 +5,7 @@
  *   triggers on `resources` in the writing transaction (so a rollback takes its change back), and
  *   removed with the tenant. An unfiltered list reads its `totalResults` there instead of
  *   counting the rows (query.ts). Filled here from the rows already stored.
+ * - The dialect's own DDL for units of work (PostgreSQL: `scimd_lock_tenant`, postgres/lifecycle.ts).
  * - The folded copy of each resource's body (dialect.ts, `FoldedBody`), for dialects that keep
  *   one (SQLite). The column starts empty: the store fills every row that has none when it opens
  *   (folded-body.ts), in batches, so this migration stays quick on a large database. The partial
@@ -24,6 +25,7 @@ export function storeCostsMigration(dialect: SqlDialect): Migration {
         .addPrimaryKeyConstraint('resource_counts_pkey', ['tenant_id', 'resource_type'])
         .execute();
       for (const statement of dialect.fragments.resourceCountTriggers) await sql.raw(statement).execute(db);
+      for (const statement of dialect.lifecycle.ddl ?? []) await sql.raw(statement).execute(db);
       await sql`insert into resource_counts (tenant_id, resource_type, n)
         select tenant_id, resource_type, count(*) from resources group by tenant_id, resource_type`.execute(db);
 

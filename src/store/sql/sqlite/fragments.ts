@@ -33,6 +33,7 @@ const resourceCountTriggers = [
 
 export const fragments: SqlFragments = {
   resourceCountTriggers,
+  dataModifyingCtes: false,
   foldedBody: {
     store: (jsonText) => sql`jsonb(${jsonText})`,
     // json_each's `fullkey` is the element's path (`$.emails[0]`), the same in both documents.
