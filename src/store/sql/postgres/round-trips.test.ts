@@ -35,15 +35,41 @@ type RequestName = keyof typeof EXPECTED;
 /** Statements of background work, not of the request being measured. */
 const OFF_PATH = /\b(request_log|health_buckets|health_attributes|health_states)\b/;
 
-let recording: string[] | undefined;
+let recording: { client: pg.Client; text: string }[] | undefined;
 const query = pg.Client.prototype.query;
 function startRecording(): void {
   recording = [];
 }
+
+/**
+ * The request's statements: per connection, a transaction (BEGIN … COMMIT) that touches a
+ * background table is background work as a whole, and so is a lone statement that does.
+ */
 function stopRecording(): string[] {
-  const seen = (recording ?? []).filter((text) => !OFF_PATH.test(text));
+  const seen = recording ?? [];
   recording = undefined;
-  return seen;
+  const kept: string[] = [];
+  for (const client of new Set(seen.map((entry) => entry.client))) {
+    let unit: string[] = [];
+    let open = false;
+    const flush = () => {
+      if (!unit.some((text) => OFF_PATH.test(text))) kept.push(...unit);
+      unit = [];
+    };
+    for (const { text } of seen.filter((entry) => entry.client === client)) {
+      if (/^begin\b/i.test(text)) {
+        flush();
+        open = true;
+      }
+      unit.push(text);
+      if (!open || /^(commit|rollback)\b/i.test(text)) {
+        flush();
+        open = false;
+      }
+    }
+    flush();
+  }
+  return kept;
 }
 
 describePostgres('round trips to PostgreSQL per SCIM request', (url) => {
@@ -57,7 +83,8 @@ describePostgres('round trips to PostgreSQL per SCIM request', (url) => {
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
       const first = args[0];
       const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
-      if (recording !== undefined && text !== undefined) recording.push(text.replace(/\s+/g, ' ').trim());
+      if (recording !== undefined && text !== undefined)
+        recording.push({ client: this, text: text.replace(/\s+/g, ' ').trim() });
       return (query as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof query;
     h = await startHarness({ backend: postgresBackend(url) });
