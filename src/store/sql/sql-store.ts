@@ -44,13 +44,30 @@ function createReader(scope: SqlScope): TenantReader {
 }
 
 function createWriter(scope: SqlScope): TenantWriter {
+  // Resources created by this unit of work that no membership added since can belong to no
+  // group: a create's response needs no query for its groups (one round trip on PostgreSQL).
+  const fresh = new Set<string>();
+  const reader = createReader(scope);
+  const groupsOfEach: TenantReader['listGroupsOfEach'] = async (memberIds) =>
+    memberIds.every((id) => fresh.has(id))
+      ? new Map(memberIds.map((id) => [id, []]))
+      : listGroupsOfEach(scope, memberIds);
   const core: CoreTenantWriter = {
-    ...createReader(scope),
-    insertResource: (resource) => insertResource(scope, resource),
+    ...reader,
+    listGroupsOf: async (memberId) => (await groupsOfEach([memberId])).get(memberId)!,
+    listGroupsOfEach: groupsOfEach,
+    insertResource: async (resource) => {
+      const stored = await insertResource(scope, resource);
+      fresh.add(stored.id);
+      return stored;
+    },
     replaceResource: (type, id, body, now) => updateResource(scope, type, id, body, now),
     touchResource: (type, id, now) => updateResource(scope, type, id, undefined, now),
     deleteResource: (type, id) => deleteResource(scope, type, id),
-    addMembers: (groupId, members) => addMembers(scope, groupId, members),
+    addMembers: (groupId, members) => {
+      fresh.clear();
+      return addMembers(scope, groupId, members);
+    },
     removeMembers: (groupId, memberIds) => removeMembers(scope, groupId, memberIds),
     clearMembers: (groupId) => clearMembers(scope, groupId),
     swapHealthState: (expected, next, since) => swapHealthState(scope, expected, next, since),
