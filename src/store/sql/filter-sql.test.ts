@@ -26,9 +26,13 @@ import { createSqlStore } from './sql-store.js';
 import { connect as connectSqlite } from './sqlite/connect.js';
 import { dialect as sqliteDialect } from './sqlite/dialect.js';
 import type { Database } from './tables.js';
+import { bind, Slot } from './template.js';
 
 const MEMBERS =
   'exists (select 1 from group_members as gm inner join resources as m on m.tenant_id = gm.tenant_id and m.id = gm.member_id where gm.tenant_id = r.tenant_id and gm.group_id = r.id';
+/** Group `members[value eq …]`: the member's groups, from the membership index (sources.ts). */
+const MEMBER_OF = 'r.id in (select gm.group_id from group_members as gm where';
+const TENANT = new Slot('tenant');
 const GROUPS =
   'exists (select 1 from group_members as gm inner join resources as g on g.tenant_id = gm.tenant_id and g.id = gm.group_id where gm.tenant_id = r.tenant_id and gm.member_id = r.id';
 
@@ -207,8 +211,20 @@ const GOLDEN: readonly GoldenRow[] = [
   [
     'Group',
     'members.value eq "u3"',
-    [`${MEMBERS} and gm.member_id = ?)`, ['u3']],
-    [`${MEMBERS} and gm.member_id = $1)`, ['u3']],
+    [`${MEMBER_OF} gm.tenant_id = ? and gm.member_id = ?)`, [TENANT, 'u3']],
+    [`${MEMBER_OF} gm.tenant_id = $1 and gm.member_id = $2)`, [TENANT, 'u3']],
+  ],
+  [
+    'Group',
+    'members[value eq "u3"] or not (members.value ne "u1")',
+    [
+      `(${MEMBER_OF} gm.tenant_id = ? and gm.member_id = ?) or not not ${MEMBER_OF} gm.tenant_id = ? and gm.member_id = ?))`,
+      [TENANT, 'u3', TENANT, 'u1'],
+    ],
+    [
+      `(${MEMBER_OF} gm.tenant_id = $1 and gm.member_id = $2) or not not ${MEMBER_OF} gm.tenant_id = $3 and gm.member_id = $4))`,
+      [TENANT, 'u3', TENANT, 'u1'],
+    ],
   ],
   [
     'Group',
@@ -254,7 +270,7 @@ function checkGolden(column: 2 | 3, dialect: typeof sqliteDialect, open: () => P
       assert.equal(compiled.sql, expectedSql);
       assert.deepEqual(compiled.parameters, expectedParameters);
 
-      const rows = await seeded.db
+      const query = seeded.db
         .selectFrom('resources as r')
         .select('r.id')
         .where('r.tenant_id', '=', 't1')
@@ -262,7 +278,8 @@ function checkGolden(column: 2 | 3, dialect: typeof sqliteDialect, open: () => P
         .where(condition)
         .orderBy('r.created')
         .orderBy('r.id')
-        .execute();
+        .compile();
+      const { rows } = await seeded.db.executeQuery(bind(query, { tenant: 't1' }));
       const oracle = await memory.forTenant('t1').query(type, { filter, startIndex: 1, count: 100 });
       assert.deepEqual(
         rows.map((r) => r.id),

@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { CompiledQuery, sql } from 'kysely';
 import { checkFilter } from '../../scim/filter/check.js';
 import { parseFilter } from '../../scim/filter/parse.js';
-import { USER_RESOURCE_TYPE } from '../../scim/schema/registry.js';
+import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../scim/schema/registry.js';
 import { attribute, type ResourceTypeDefinition } from '../../scim/schema/types.js';
 import { URN } from '../../scim/schema/urns.js';
 import { createMemoryStore } from '../memory/store.js';
@@ -29,6 +29,7 @@ import { RESOURCE_COLUMNS } from './resources.js';
 import { openSqlStore } from './sql-store.js';
 import { connect } from './sqlite/connect.js';
 import { dialect as sqliteDialect } from './sqlite/dialect.js';
+import { Slot } from './template.js';
 
 const BADGES = 'urn:example:params:scim:schemas:extension:badges:2.0:User';
 /** User with an extension holding a caseExact sub-attribute inside a multi-valued complex one. */
@@ -260,6 +261,52 @@ describe('the folded copy on SQLite', () => {
       }
     } finally {
       await db.destroy();
+      await store.close();
+    }
+  });
+});
+
+describe('index-bounded lookups on SQLite', () => {
+  it('finds the groups of a member through the membership index, never by testing every group', async () => {
+    const db = connect(':memory:');
+    const store = await openSqlStore({
+      db,
+      dialect: sqliteDialect,
+      capabilities: { sharedAcrossProcesses: false, durable: false },
+    });
+    try {
+      for (const text of ['members[value eq "u1"]', 'members.value eq "u1"']) {
+        const where = compileFilter(
+          checkFilter(parseFilter(text), GROUP_RESOURCE_TYPE),
+          GROUP_RESOURCE_TYPE,
+          sqliteDialect,
+        );
+        const page = db
+          .selectFrom('resources as r')
+          .select(RESOURCE_COLUMNS)
+          .where('r.tenant_id', '=', 't1')
+          .where('r.resource_type', '=', 'Group')
+          .where(where)
+          .orderBy('r.created')
+          .orderBy('r.id')
+          .limit(100)
+          .compile();
+        const plan = await db.executeQuery<{ detail: string }>(
+          CompiledQuery.raw(
+            `explain query plan ${page.sql}`,
+            page.parameters.map((p) => (p instanceof Slot ? 't1' : p)),
+          ),
+        );
+        const details = plan.rows.map((row) => row.detail).join(' | ');
+        assert.match(details, /SEARCH r USING (COVERING )?INDEX \w+ \(tenant_id=\? AND id=\?\)/, `${text}: ${details}`);
+        assert.match(
+          details,
+          /SEARCH gm USING COVERING INDEX group_members_by_member \(tenant_id=\? AND member_id=\?\)/,
+          details,
+        );
+        assert.doesNotMatch(details, /CORRELATED/, details);
+      }
+    } finally {
       await store.close();
     }
   });

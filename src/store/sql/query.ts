@@ -112,7 +112,8 @@ export async function queryResources(
   const after = query.after;
   const start = Math.max(query.startIndex, 1) - 1;
   const count = Math.max(query.count, 0);
-  const filterValues = filter?.parameters ?? [];
+  // The filter's own values; a slot in it (the tenant, sources.ts) is bound like the statement's.
+  const filterValues = (filter?.parameters ?? []).filter((p) => !(p instanceof Slot));
   const values = {
     tenant: tenantId,
     type: typeName,

@@ -10,6 +10,7 @@ import type { AttrPath } from '../../scim/filter/ast.js';
 import { resolveAttribute, resolveSubAttribute } from '../../scim/schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition } from '../../scim/schema/types.js';
 import type { JsonPath, SqlDialect } from './dialect.js';
+import { Slot } from './template.js';
 
 const BODY = sql.raw('r.body');
 /** The folded copy of the body, where the dialect keeps one (dialect.ts, `FoldedBody`). */
@@ -29,7 +30,16 @@ export interface ElementRows {
   subFolded?(def: AttributeDefinition): RawBuilder<unknown> | undefined;
   /** Sub-attribute `def` of the primary element, else the first (RFC 7644 §3.4.2.3 sorting). */
   first(def: AttributeDefinition): RawBuilder<unknown> | undefined;
+  /**
+   * Optional: "some element's `value` is `value`" as a condition the database answers from an
+   * index, not by testing every resource (Group `members[value eq "…"]`: the member's groups
+   * from `group_members_by_member`).
+   */
+  valueIs?(value: unknown): RawBuilder<SqlBool>;
 }
+
+/** The statement's tenant, bound by query.ts like its own (template.ts slots). */
+const TENANT = new Slot('tenant');
 
 export type Source =
   /** Unknown, or known but never in the full representation (`meta.location`, `members.$ref`). */
@@ -97,7 +107,7 @@ function membershipRows(
 
 /** Group `members`: value, type and display (the member's display column); in insertion order. */
 function memberRows(): ElementRows {
-  return membershipRows(
+  const rows = membershipRows(
     sql`group_members as gm inner join resources as m on m.tenant_id = gm.tenant_id and m.id = gm.member_id`,
     sql`gm.tenant_id = r.tenant_id and gm.group_id = r.id`,
     (def) =>
@@ -110,6 +120,12 @@ function memberRows(): ElementRows {
             : undefined,
     sql`gm.added_seq`,
   );
+  // Every membership's member exists (a foreign key), so the join with it is not needed here.
+  return {
+    ...rows,
+    valueIs: (value) =>
+      sql<SqlBool>`r.id in (select gm.group_id from group_members as gm where gm.tenant_id = ${TENANT} and gm.member_id = ${value})`,
+  };
 }
 
 /** User `groups`: value and display of the groups it directly belongs to, ordered by display. */
