@@ -4,7 +4,17 @@ import { describe, it } from 'node:test';
 import { parseAttrPath } from '../../scim/filter/parse.js';
 import { URN } from '../../scim/schema/urns.js';
 import type { ResourceQuery } from '../store.js';
-import { at, checkedFilter, groupBody, ids, insert, type OpenStore, withTenants } from '../test-support/fixtures.js';
+import {
+  at,
+  checkedFilter,
+  groupBody,
+  ids,
+  insert,
+  type OpenStore,
+  tenantRecord,
+  userBody,
+  withTenants,
+} from '../test-support/fixtures.js';
 import { seedDirectory } from '../test-support/seed.js';
 
 const page = (query: Partial<ResourceQuery> = {}): ResourceQuery => ({ startIndex: 1, count: 100, ...query });
@@ -131,5 +141,60 @@ export function queryContract(open: OpenStore): void {
         });
       });
     }
+
+    it('keeps the unfiltered totalResults exact under concurrent writers, rollbacks and tenant deletion', async () => {
+      // SQL stores read an unfiltered count from a table that triggers keep (0009-store-costs);
+      // a filter that matches every resource still counts rows: the two must always agree.
+      await withTenants(open, async (a, b, store) => {
+        const everyone = checkedFilter('User', 'id pr');
+        const counts = async (tenant: typeof a) => {
+          const [kept, counted] = await Promise.all([
+            tenant.query('User', page({ count: 0 })),
+            tenant.query('User', page({ filter: everyone, count: 0 })),
+          ]);
+          return [kept.totalResults, counted.totalResults];
+        };
+        const failure = new Error('rolled back on purpose');
+        const writers = Array.from({ length: 24 }, (_, i) =>
+          a
+            .transaction(async (tx) => {
+              await tx.insertResource({ id: `c${i}`, resourceType: 'User', body: userBody(`c${i}`), now: at(i) });
+              if (i % 3 === 0)
+                await tx.insertResource({ id: `d${i}`, resourceType: 'User', body: userBody(`d${i}`), now: at(i) });
+              if (i % 4 === 1) throw failure;
+            })
+            .catch((error: unknown) => {
+              if (error !== failure) throw error;
+            }),
+        );
+        writers.push(insert(b, 'User', 'other', userBody('other')).then(() => undefined));
+        await Promise.all(writers);
+        // 24 first creates and 8 second ones (i % 3 = 0); the 6 units with i % 4 = 1 rolled back, two
+        // of them (9, 21) with a second create.
+        const expected = 24 + 8 - 6 - 2;
+        assert.deepEqual(await counts(a), [expected, expected]);
+        assert.deepEqual(await counts(b), [1, 1]);
+
+        await Promise.all([0, 2, 3, 4].map((i) => a.transaction((tx) => tx.deleteResource('User', `c${i}`))));
+        await a.transaction(async (tx) => {
+          await tx.deleteResource('User', 'd0');
+          await tx.deleteResource('User', 'no-such-user');
+        });
+        await a
+          .transaction(async (tx) => {
+            await tx.deleteResource('User', 'c6');
+            throw failure;
+          })
+          .catch((error: unknown) => {
+            if (error !== failure) throw error;
+          });
+        assert.deepEqual(await counts(a), [expected - 5, expected - 5]);
+        assert.equal((await a.query('Group', page({ count: 0 }))).totalResults, 0);
+
+        await store.tenants.delete(b.tenantId);
+        await store.tenants.create({ ...tenantRecord(b.tenantId, 'b2') });
+        assert.deepEqual(await counts(store.forTenant(b.tenantId)), [0, 0]);
+      });
+    });
   });
 }

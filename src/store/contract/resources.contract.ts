@@ -166,5 +166,22 @@ export function resourcesContract(open: OpenStore): void {
         assert.equal((await a.findTypes([])).size, 0);
       });
     });
+
+    it('lists the groups of a resource created in the same unit of work, before and after it joins one', async () => {
+      // The SQL stores answer a new resource's groups without a query until a member is added.
+      await withTenants(open, async (a) => {
+        const seen = await a.transaction(async (tx) => {
+          await tx.insertResource({ id: 'g1', resourceType: 'Group', body: groupBody('G1'), now: T0 });
+          await tx.insertResource({ id: 'u1', resourceType: 'User', body: userBody('u1'), now: T0 });
+          const before = await tx.listGroupsOfEach(['u1', 'g1']);
+          await tx.addMembers('g1', [{ value: 'u1', type: 'User' }]);
+          const after = await tx.listGroupsOf('u1');
+          await tx.insertResource({ id: 'u2', resourceType: 'User', body: userBody('u2'), now: T0 });
+          return { before: [...before.values()], after, alone: await tx.listGroupsOf('u2') };
+        });
+        assert.deepEqual(seen, { before: [[], []], after: [{ value: 'g1', display: 'G1' }], alone: [] });
+        assert.deepEqual(await a.listGroupsOf('u1'), [{ value: 'g1', display: 'G1' }]);
+      });
+    });
   });
 }

@@ -26,8 +26,39 @@ export interface JsonElements {
   readonly position: RawBuilder<unknown>;
 }
 
+/**
+ * A copy of each resource's body with every string folded (`fold`, JavaScript's toLowerCase),
+ * written by the store with the row in `resources.body_fold` (migration 0009-store-costs), for
+ * a database whose own `fold` would be a callback per row compared (SQLite: `scim_fold`, a
+ * JavaScript function). caseExact=false comparisons on attributes without a projected column
+ * then read the folded copy and compare it as it is, and the copy is kept in a form the database
+ * reads without parsing (SQLite: JSONB). Keys are not folded, and folding keeps every value's
+ * presence ("" stays "", nothing else becomes ""), so presence tests can read the copy too.
+ */
+export interface FoldedBody {
+  /** The column's value from the folded body's JSON text (a bound parameter). */
+  store(jsonText: Expression<unknown>): RawBuilder<unknown>;
+  /**
+   * For the current element of `jsonElements(<folded copy>, path, alias)`: the scalar `key` of
+   * the same element in the original body `json` (for caseExact comparisons).
+   */
+  original(json: Expression<unknown>, alias: string, key: string): RawBuilder<unknown>;
+}
+
 /** SQL text and limits: what statements are built from. */
 export interface SqlFragments {
+  /** Present where the resources row keeps a folded copy of the body (see `FoldedBody`). */
+  readonly foldedBody?: FoldedBody;
+  /**
+   * DDL of the triggers that keep `resource_counts` (0009-store-costs) exact: +1 per resource
+   * inserted, -1 per resource deleted, in the writing statement's transaction.
+   */
+  readonly resourceCountTriggers: readonly string[];
+  /**
+   * `WITH` may hold INSERT/UPDATE … RETURNING (PostgreSQL), so that statements whose only link
+   * is a value returned by another travel to the database as one (events.ts).
+   */
+  readonly dataModifyingCtes: boolean;
   /** Bound parameters allowed in one statement; bulk statements are chunked below this. */
   readonly maxParameters: number;
   /**
@@ -72,9 +103,13 @@ export interface SqlLifecycle {
   prepare(db: Kysely<Database>): Promise<void>;
   /**
    * Opens a unit of work on `conn` that serialises writers of one tenant (SQLite:
-   * `BEGIN IMMEDIATE`, which takes the write lock up front).
+   * `BEGIN IMMEDIATE`, which takes the write lock up front). Returns true when it also made sure
+   * the tenant exists (in the same round trip; it throws when it does not), so that the store
+   * need not ask again.
    */
-  begin(conn: Kysely<Database>, tenantId: string): Promise<void>;
+  begin(conn: Kysely<Database>, tenantId: string): Promise<boolean>;
+  /** Optional: DDL that `begin` relies on, created by migration 0009-store-costs. */
+  readonly ddl?: readonly string[];
   /**
    * Optional: runs `migrate` on one connection while holding a lock that every other process
    * migrating the same database waits for (PostgreSQL: a session advisory lock), so that

@@ -78,6 +78,7 @@ const insertEvents = templateFamily<number, string, never>(
 export async function appendEvents(scope: SqlScope, events: readonly NewChangeEvent[]): Promise<ChangeEvent[]> {
   const { db, dialect, tenantId } = scope;
   if (events.length === 0) return [];
+  if (events.length === 1 && dialect.fragments.dataModifyingCtes) return [await appendOne(scope, events[0]!)];
   const n = events.length;
   const allocated = await allocate.first(db, { tenant: tenantId, n });
   if (allocated === undefined) throw new Error('event sequence upsert returned no row');
@@ -106,6 +107,90 @@ export async function appendEvents(scope: SqlScope, events: readonly NewChangeEv
     now: events[0]!.time,
   });
   return stored;
+}
+
+type OneEventSlot = 'tenant' | 'streamSuffix' | 'now' | (typeof EVENT_COLUMNS)[number];
+
+/**
+ * `appendEvents` of a single event as one statement (where `WITH` may hold INSERT … RETURNING):
+ * the sequence number allocated, the event inserted with it, and the missing streams created
+ * behind it, in one round trip instead of three; each write holds its tenant's lock meanwhile.
+ */
+const appendOneStatement = template<OneEventSlot, { seq: number | string }>((db, slot) => {
+  const text = (name: OneEventSlot) => sql`cast(${slot(name)} as text)`;
+  return db
+    .with('allocated', (w) =>
+      w
+        .insertInto('event_sequences')
+        .values({ tenant_id: slot('tenant'), last_seq: 1, pruned_through: 0 })
+        .onConflict((oc) =>
+          oc.column('tenant_id').doUpdateSet((eb) => ({ last_seq: eb(eb.ref('event_sequences.last_seq'), '+', 1) })),
+        )
+        .returning('last_seq as seq'),
+    )
+    .with('event', (w) =>
+      w
+        .insertInto('events')
+        .columns(['tenant_id', ...EVENT_COLUMNS])
+        .expression((eb) =>
+          eb
+            .selectFrom('allocated')
+            .select([
+              text('tenant').as('tenant_id'),
+              'allocated.seq',
+              text('type').as('type'),
+              text('resource_type').as('resource_type'),
+              text('resource_id').as('resource_id'),
+              sql`cast(${slot('changed_attributes')} as jsonb)`.as('changed_attributes'),
+              sql`cast(${slot('snapshot')} as jsonb)`.as('snapshot'),
+              text('member_id').as('member_id'),
+              text('member_type').as('member_type'),
+              text('time').as('time'),
+              text('request_id').as('request_id'),
+            ]),
+        ),
+    )
+    .with('streams', (w) =>
+      w
+        .insertInto('event_streams')
+        .columns(['id', 'endpoint_id', 'tenant_id', 'delivered_seq', 'attempts', 'next_attempt_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom(['event_endpoints as e', 'allocated'])
+            .select((s) => [
+              sql<string>`${s.ref('e.id')} || ${text('streamSuffix')}`.as('id'),
+              'e.id as endpoint_id',
+              text('tenant').as('tenant_id'),
+              sql<number>`allocated.seq - 1`.as('delivered_seq'),
+              sql<number>`0`.as('attempts'),
+              text('now').as('next_attempt_at'),
+            ])
+            .where((x) => x.or([x('e.tenant_id', '=', slot('tenant')), x('e.tenant_id', 'is', null)])),
+        )
+        .onConflict((oc) => oc.doNothing()),
+    )
+    .selectFrom('allocated')
+    .select('allocated.seq');
+});
+
+async function appendOne({ db, dialect, tenantId }: SqlScope, event: NewChangeEvent): Promise<ChangeEvent> {
+  const row = await appendOneStatement.first(db, {
+    tenant: tenantId,
+    streamSuffix: `:${tenantId}`,
+    now: event.time,
+    seq: null,
+    type: event.type,
+    resource_type: event.resourceType,
+    resource_id: event.resourceId,
+    changed_attributes: dialect.codec.encodeJson(event.changedAttributes),
+    snapshot: dialect.codec.encodeJson(event.snapshot),
+    member_id: event.member?.value ?? null,
+    member_type: event.member?.type ?? null,
+    time: event.time,
+    request_id: event.requestId,
+  });
+  if (row === undefined) throw new Error('event sequence upsert returned no row');
+  return { ...event, tenantId, seq: Number(row.seq) };
 }
 
 /** Creates the missing streams of endpoints covering the tenant, positioned at `delivered`. */

@@ -26,15 +26,19 @@ import { createSqlStore } from './sql-store.js';
 import { connect as connectSqlite } from './sqlite/connect.js';
 import { dialect as sqliteDialect } from './sqlite/dialect.js';
 import type { Database } from './tables.js';
+import { bind, Slot } from './template.js';
 
 const MEMBERS =
   'exists (select 1 from group_members as gm inner join resources as m on m.tenant_id = gm.tenant_id and m.id = gm.member_id where gm.tenant_id = r.tenant_id and gm.group_id = r.id';
+/** Group `members[value eq …]`: the member's groups, from the membership index (sources.ts). */
+const MEMBER_OF = 'r.id in (select gm.group_id from group_members as gm where';
+const TENANT = new Slot('tenant');
 const GROUPS =
   'exists (select 1 from group_members as gm inner join resources as g on g.tenant_id = gm.tenant_id and g.id = gm.group_id where gm.tenant_id = r.tenant_id and gm.member_id = r.id';
 
 // SQLite's spelling.
 const SQ_EXT = `'$."${URN.enterpriseUser}"`;
-const SQ_TITLE = "scim_fold(json_extract(r.body, '$.title'))";
+const SQ_TITLE = "json_extract(r.body_fold, '$.title')";
 
 // PostgreSQL's spelling.
 const PG_EXT = `r.body -> '${URN.enterpriseUser}'`;
@@ -94,26 +98,26 @@ const GOLDEN: readonly GoldenRow[] = [
     [`(${SQ_TITLE} <> '' and ${SQ_TITLE} < ?)`, ['d']],
     [`(${PG_TITLE} <> '' and ${PG_TITLE} < $1)`, ['d']],
   ],
-  ['User', 'title pr', ["json_extract(r.body, '$.title') <> ''", []], [`${text('r.body', 'title')} <> ''`, []]],
+  ['User', 'title pr', ["json_extract(r.body_fold, '$.title') <> ''", []], [`${text('r.body', 'title')} <> ''`, []]],
   ['User', 'active eq true', ['r.active = ?', [1]], ['r.active = $1', [true]]],
   ['User', 'not (active eq true)', ['(r.active = ?) is not true', [1]], ['(r.active = $1) is not true', [true]]],
   [
     'User',
     'name.givenName eq "Barbara"',
-    ["scim_fold(json_extract(r.body, '$.name.givenName')) = ?", ['barbara']],
+    ["json_extract(r.body_fold, '$.name.givenName') = ?", ['barbara']],
     [`${fold(text("r.body -> 'name'", 'givenName'))} = $1`, ['barbara']],
   ],
   [
     'User',
     'name pr',
-    ["exists (select 1 from json_tree(r.body, '$.name') as t where t.atom is not null and t.atom <> '')", []],
+    ["exists (select 1 from json_tree(r.body_fold, '$.name') as t where t.atom is not null and t.atom <> '')", []],
     [`r.body @? '$."name"${PRESENT}'`, []],
   ],
   [
     'User',
     'emails.value co "@WORK"',
     [
-      "exists (select 1 from json_each(r.body, '$.emails') as e where instr(scim_fold(json_extract(e.value, '$.value')), ?) > 0)",
+      "exists (select 1 from json_each(r.body_fold, '$.emails') as e where instr(json_extract(e.value, '$.value'), ?) > 0)",
       ['@work'],
     ],
     [`exists (select 1 from ${EMAILS} where strpos(${fold(text('e.value', 'value'))}, $1) > 0)`, ['@work']],
@@ -122,7 +126,7 @@ const GOLDEN: readonly GoldenRow[] = [
     'User',
     'emails ne "b@work.com"',
     [
-      "not exists (select 1 from json_each(r.body, '$.emails') as e where scim_fold(json_extract(e.value, '$.value')) = ?)",
+      "not exists (select 1 from json_each(r.body_fold, '$.emails') as e where json_extract(e.value, '$.value') = ?)",
       ['b@work.com'],
     ],
     [`not exists (select 1 from ${EMAILS} where ${fold(text('e.value', 'value'))} = $1)`, ['b@work.com']],
@@ -131,7 +135,7 @@ const GOLDEN: readonly GoldenRow[] = [
     'User',
     'emails[type eq "home" and primary eq true]',
     [
-      "exists (select 1 from json_each(r.body, '$.emails') as e where (scim_fold(json_extract(e.value, '$.type')) = ? and json_extract(e.value, '$.primary') = ?))",
+      "exists (select 1 from json_each(r.body_fold, '$.emails') as e where (json_extract(e.value, '$.type') = ? and json_extract(e.value, '$.primary') = ?))",
       ['home', 1],
     ],
     [
@@ -143,7 +147,7 @@ const GOLDEN: readonly GoldenRow[] = [
     'User',
     'emails[not (type eq "work")]',
     [
-      "exists (select 1 from json_each(r.body, '$.emails') as e where (scim_fold(json_extract(e.value, '$.type')) = ?) is not true)",
+      "exists (select 1 from json_each(r.body_fold, '$.emails') as e where (json_extract(e.value, '$.type') = ?) is not true)",
       ['work'],
     ],
     [`exists (select 1 from ${EMAILS} where (${fold(text('e.value', 'type'))} = $1) is not true)`, ['work']],
@@ -151,13 +155,13 @@ const GOLDEN: readonly GoldenRow[] = [
   [
     'User',
     `${URN.enterpriseUser}:department eq "SALES"`,
-    [`scim_fold(json_extract(r.body, ${SQ_EXT}.department')) = ?`, ['sales']],
+    [`json_extract(r.body_fold, ${SQ_EXT}.department') = ?`, ['sales']],
     [`${fold(text(PG_EXT, 'department'))} = $1`, ['sales']],
   ],
   [
     'User',
     'manager.value pr',
-    [`json_extract(r.body, ${SQ_EXT}.manager.value') <> ''`, []],
+    [`json_extract(r.body_fold, ${SQ_EXT}.manager.value') <> ''`, []],
     [`${text(`${PG_EXT} -> 'manager'`, 'value')} <> ''`, []],
   ],
   [
@@ -189,7 +193,7 @@ const GOLDEN: readonly GoldenRow[] = [
     'User',
     'title pr and (userName sw "b" or not (title co "guide"))',
     [
-      `(json_extract(r.body, '$.title') <> '' and (instr(r.unique_name_fold, ?) = 1 or (instr(${SQ_TITLE}, ?) > 0) is not true))`,
+      `(json_extract(r.body_fold, '$.title') <> '' and (instr(r.unique_name_fold, ?) = 1 or (instr(${SQ_TITLE}, ?) > 0) is not true))`,
       ['b', 'guide'],
     ],
     [
@@ -200,15 +204,27 @@ const GOLDEN: readonly GoldenRow[] = [
   [
     'User',
     'nickName eq null and unknownAttr ne "x"',
-    ["(json_extract(r.body, '$.nickName') <> '') is not true", []],
+    ["(json_extract(r.body_fold, '$.nickName') <> '') is not true", []],
     [`(${text('r.body', 'nickName')} <> '') is not true`, []],
   ],
   ['Group', 'displayName eq "SALES"', ['r.display_name_fold = ?', ['sales']], ['r.display_name_fold = $1', ['sales']]],
   [
     'Group',
     'members.value eq "u3"',
-    [`${MEMBERS} and gm.member_id = ?)`, ['u3']],
-    [`${MEMBERS} and gm.member_id = $1)`, ['u3']],
+    [`${MEMBER_OF} gm.tenant_id = ? and gm.member_id = ?)`, [TENANT, 'u3']],
+    [`${MEMBER_OF} gm.tenant_id = $1 and gm.member_id = $2)`, [TENANT, 'u3']],
+  ],
+  [
+    'Group',
+    'members[value eq "u3"] or not (members.value ne "u1")',
+    [
+      `(${MEMBER_OF} gm.tenant_id = ? and gm.member_id = ?) or not not ${MEMBER_OF} gm.tenant_id = ? and gm.member_id = ?))`,
+      [TENANT, 'u3', TENANT, 'u1'],
+    ],
+    [
+      `(${MEMBER_OF} gm.tenant_id = $1 and gm.member_id = $2) or not not ${MEMBER_OF} gm.tenant_id = $3 and gm.member_id = $4))`,
+      [TENANT, 'u3', TENANT, 'u1'],
+    ],
   ],
   [
     'Group',
@@ -254,7 +270,7 @@ function checkGolden(column: 2 | 3, dialect: typeof sqliteDialect, open: () => P
       assert.equal(compiled.sql, expectedSql);
       assert.deepEqual(compiled.parameters, expectedParameters);
 
-      const rows = await seeded.db
+      const query = seeded.db
         .selectFrom('resources as r')
         .select('r.id')
         .where('r.tenant_id', '=', 't1')
@@ -262,7 +278,8 @@ function checkGolden(column: 2 | 3, dialect: typeof sqliteDialect, open: () => P
         .where(condition)
         .orderBy('r.created')
         .orderBy('r.id')
-        .execute();
+        .compile();
+      const { rows } = await seeded.db.executeQuery(bind(query, { tenant: 't1' }));
       const oracle = await memory.forTenant('t1').query(type, { filter, startIndex: 1, count: 100 });
       assert.deepEqual(
         rows.map((r) => r.id),

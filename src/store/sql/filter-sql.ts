@@ -6,7 +6,8 @@
  * - indexed columns where they exist (`id`, `externalId`, `userName`, `displayName`, `active`,
  *   `meta.created`, `meta.lastModified`), JSON functions on the body elsewhere, `exists` over
  *   JSON arrays and `group_members` for multi-valued attributes (any value matches);
- * - `caseExact:false` compares `fold(column)` (folded once in JavaScript) with `fold(value)`;
+ * - `caseExact:false` compares `fold(value)` with a column folded once at write time (a `*_fold`
+ *   column, or the folded copy of the body where the dialect keeps one), else with `fold(column)`;
  * - "" is not a value (RFC 7643 §2.5), so comparisons that "" could satisfy exclude it;
  * - `not`, `ne` and `eq null` stay two-valued: SQL NULL never leaks through a negation
  *   (`x is not true` instead of `not x` when x may be NULL);
@@ -18,6 +19,7 @@ import { invalidFilter } from '../../scim/errors.js';
 import type { CompareOperator, Filter, FilterValue } from '../../scim/filter/ast.js';
 import { printAttrPath } from '../../scim/filter/print.js';
 import { fold, parseDateTime } from '../../scim/filter/values.js';
+import { resolveSubAttribute } from '../../scim/schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition } from '../../scim/schema/types.js';
 import type { SqlDialect } from './dialect.js';
 import { type ElementRows, elementRows, elementSource, resourceSource, type Source } from './sources.js';
@@ -60,7 +62,8 @@ function present(source: Source): Predicate {
     case 'complex':
       return { sql: source.present, nullable: false };
     case 'scalar':
-      return someValue(source.rows, presentValue(source.value, source.def));
+      // Folding keeps presence: the folded copy is read without parsing where there is one.
+      return someValue(source.rows, presentValue(source.foldedValue ?? source.value, source.def));
   }
 }
 
@@ -122,7 +125,8 @@ function satisfies(
   const { def } = source;
   const param = parameter(op, value, def, dialect);
   if (param === undefined) return FALSE;
-  const x = foldsFor(op, def) && !source.folded ? dialect.fragments.fold(source.value) : source.value;
+  const x =
+    !foldsFor(op, def) || source.folded ? source.value : (source.foldedValue ?? dialect.fragments.fold(source.value));
   const p = sql.val(param);
   const condition =
     op === 'co'
@@ -137,7 +141,26 @@ function satisfies(
   return { sql: emptyMatches ? sql<SqlBool>`(${x} <> '' and ${condition})` : condition, nullable: true };
 }
 
+/**
+ * `value eq "…"` on elements that can answer it from an index (`ElementRows.valueIs`), for a
+ * caseExact value that is not "" (where the general form has nothing else to exclude).
+ */
+function valueLookup(
+  rows: ElementRows | undefined,
+  def: AttributeDefinition,
+  op: CompareOperator,
+  value: FilterValue,
+): Predicate | undefined {
+  if (!rows?.valueIs || def.name !== 'value' || op !== 'eq' || def.caseExact !== true) return undefined;
+  if (typeof value !== 'string' || value === '' || !isText(def)) return undefined;
+  return { sql: rows.valueIs(value), nullable: false };
+}
+
 function compare(source: Source, op: CompareOperator, value: FilterValue, dialect: SqlDialect): Predicate {
+  if (source.kind === 'scalar') {
+    const lookup = valueLookup(source.rows, source.def, op === 'ne' ? 'eq' : op, value);
+    if (lookup) return op === 'ne' ? not(lookup) : lookup;
+  }
   if (value === null) {
     if (op === 'eq') return not(present(source));
     if (op === 'ne') return present(source);
@@ -196,7 +219,13 @@ function compileValuePath(
       `a value filter "[...]" needs a multi-valued complex attribute; ${printAttrPath(filter.path)} is not one`,
     );
   }
-  const inner = compileIn(
+  const inner = filter.filter;
+  if (inner.kind === 'compare' && inner.path.schema === undefined && inner.path.subAttribute === undefined) {
+    const def = resolveSubAttribute(found.parent, inner.path.attribute);
+    const lookup = def && valueLookup(found.rows, def, inner.op, inner.value);
+    if (lookup) return lookup;
+  }
+  const compiled = compileIn(
     filter.filter,
     (f) => elementSource(found.rows, found.parent, f.path),
     () => {
@@ -204,7 +233,7 @@ function compileValuePath(
     },
     dialect,
   );
-  return someValue(found.rows, inner);
+  return someValue(found.rows, compiled);
 }
 
 /**

@@ -59,6 +59,30 @@ const insertMembers = templateFamily<number, string, never>(
   SMALL_LISTS,
 );
 
+/**
+ * INSERT of one member after the group's last, the max() inside the statement: the common
+ * change (an IdP adds members one at a time) in one statement, so one round trip.
+ */
+const insertOneMember = template<'tenant' | 'group' | 'member' | 'type', never>((db, slot) =>
+  db
+    .insertInto('group_members')
+    .columns(['tenant_id', 'group_id', 'member_id', 'member_type', 'added_seq'])
+    .expression((eb) =>
+      eb
+        .selectFrom('group_members')
+        .select((s) => [
+          sql<string>`cast(${slot('tenant')} as text)`.as('tenant_id'),
+          sql<string>`cast(${slot('group')} as text)`.as('group_id'),
+          sql<string>`cast(${slot('member')} as text)`.as('member_id'),
+          sql<string>`cast(${slot('type')} as text)`.as('member_type'),
+          sql<number>`coalesce(${s.fn.max('added_seq')}, 0) + 1`.as('added_seq'),
+        ])
+        .where('tenant_id', '=', slot('tenant'))
+        .where('group_id', '=', slot('group')),
+    )
+    .onConflict((oc) => oc.columns(['tenant_id', 'group_id', 'member_id']).doNothing()),
+);
+
 /** DELETE of `n` members (bound as id0, id1, …). */
 const deleteMembers = templateFamily<number, string, never>(
   (n, db, slot) =>
@@ -109,6 +133,10 @@ export async function addMembers(
   members: readonly MemberRef[],
 ): Promise<number> {
   if (members.length === 0) return 0;
+  if (members.length === 1) {
+    const [m] = members as [MemberRef];
+    return insertOneMember.changes(db, { tenant: tenantId, group: groupId, member: m.value, type: m.type });
+  }
   const last = await lastSeq.first(db, { tenant: tenantId, group: groupId });
   let seq = Number(last?.seq ?? 0);
   let added = 0;

@@ -2,7 +2,9 @@
  * `TenantReader.query` in SQL: one COUNT and one page, both on one connection so they agree.
  * Filtering and ordering happen in the database (filter-sql.ts, sort-sql.ts); no row is ever
  * loaded to be filtered in JavaScript. A keyset bound (`query.after`) narrows the page, never the
- * count.
+ * count. Without a filter the count is not counted: it is read from `resource_counts`, which
+ * triggers keep exact in every writing transaction (0009-store-costs), so `totalResults` costs
+ * the same at 1,000,000 resources as at 1,000.
  *
  * Statements are compiled once per shape (template.ts): the filter is compiled on its own, which
  * is cheap, and its SQL text (with placeholders) keys the statement, together with the sort, the
@@ -19,7 +21,7 @@ import { RESOURCE_COLUMNS, toStoredResource } from './resources.js';
 import type { SqlScope } from './scope.js';
 import { compileSort } from './sort-sql.js';
 import type { Database } from './tables.js';
-import { Slot, statementCache } from './template.js';
+import { Slot, statementCache, template } from './template.js';
 
 /** Page and count statements by shape, per dialect (filters in use are few per deployment). */
 const statements = statementCache(1000);
@@ -66,6 +68,37 @@ function statementFor(
   return { ...compiled, parameters };
 }
 
+/**
+ * The (created, id) of the row at OFFSET in the tenant's resources of the type, in the default
+ * order: read from the `resources_created` index alone (an index-only scan on PostgreSQL), never
+ * from the rows it skips. No row there: NULL, and the page is empty.
+ */
+function firstRowAt(conn: Kysely<Database>) {
+  return conn
+    .selectFrom('resources as o')
+    .select(['o.created', 'o.id'])
+    .where('o.tenant_id', '=', TENANT as never)
+    .where('o.resource_type', '=', TYPE as never)
+    .orderBy('o.created')
+    .orderBy('o.id')
+    .limit(1)
+    .offset(OFFSET as never);
+}
+
+const storedCount = template<'tenant' | 'type', { n: number | string }>((db, slot) =>
+  db
+    .selectFrom('resource_counts')
+    .select('n')
+    .where('tenant_id', '=', slot('tenant'))
+    .where('resource_type', '=', slot('type')),
+);
+
+/** How many resources of `type` the tenant has, as the triggers keep it (no row: none yet). */
+async function countStored(conn: Kysely<Database>, tenantId: string, type: ResourceTypeName): Promise<number> {
+  const row = await storedCount.first(conn, { tenant: tenantId, type });
+  return Number(row?.n ?? 0);
+}
+
 export async function queryResources(
   { db, dialect, tenantId }: SqlScope,
   typeName: ResourceTypeName,
@@ -79,7 +112,8 @@ export async function queryResources(
   const after = query.after;
   const start = Math.max(query.startIndex, 1) - 1;
   const count = Math.max(query.count, 0);
-  const filterValues = filter?.parameters ?? [];
+  // The filter's own values; a slot in it (the tenant, sources.ts) is bound like the statement's.
+  const filterValues = (filter?.parameters ?? []).filter((p) => !(p instanceof Slot));
   const values = {
     tenant: tenantId,
     type: typeName,
@@ -102,6 +136,7 @@ export async function queryResources(
       .where('r.resource_type', '=', TYPE as never)
       .$if(where !== undefined, (qb) => qb.where(where!));
   const countAll = async (conn: Kysely<Database>) => {
+    if (where === undefined) return countStored(conn, tenantId, typeName);
     const statement = statementFor(
       conn,
       `count\u0000${shape}`,
@@ -120,17 +155,21 @@ export async function queryResources(
     }
     // A keyset position with a null key is a different condition (sort-sql.ts), hence its own shape.
     const afterForm = after === undefined ? 'first' : after.key === null || after.key === undefined ? 'null' : 'key';
+    // A page by startIndex of the whole directory in its default order seeks its first row in
+    // the `created` index alone, then reads the page from there: the rows skipped are never read.
+    const seek = where === undefined && query.sortBy === undefined && after === undefined && start > 0;
     const page = () => {
       let qb = base(conn)
         .$if(after !== undefined, (q) => q.where(sort.after(afterForm === 'null' ? { ...AFTER, key: null } : AFTER)))
+        .$if(seek, (q) => q.where(sql<SqlBool>`(r.created, r.id) >= (${firstRowAt(conn)})`))
         .select(RESOURCE_COLUMNS)
         .$if(query.withPositions === true, (q) => q.select((sort.key ?? sql`null`).as('sort_key')));
       for (const [expression, direction] of sort.order) qb = qb.orderBy(expression, direction);
-      return qb.limit(sql.lit(count)).offset(OFFSET as never);
+      return seek ? qb.limit(sql.lit(count)) : qb.limit(sql.lit(count)).offset(OFFSET as never);
     };
     const statement = statementFor(
       conn,
-      ['page', shape, afterForm, query.withPositions === true, count].join('\u0000'),
+      ['page', shape, seek ? 'seek' : afterForm, query.withPositions === true, count].join('\u0000'),
       page,
       filterValues,
       values,

@@ -36,9 +36,14 @@ function byIdOnly(): CompiledSort {
   return { order: [BY_ID], key: undefined, after: (p) => sql<SqlBool>`${ID} > ${p.id}` };
 }
 
-/** Rows after (key, id) in `key asc, id asc`, for a key that is never null. */
+/**
+ * Rows after (key, id) in `key asc, id asc`, for a key that is never null. A row value, not
+ * `key > k or (key = k and id > i)`: both databases seek an index on (…, key, id) to a row
+ * value's bound, so a cursor page deep into the directory costs what the first page costs,
+ * where the OR form walks every entry before the position.
+ */
 function afterAscending(key: RawBuilder<unknown>, p: KeysetPosition): RawBuilder<SqlBool> {
-  return sql<SqlBool>`(${key} > ${p.key} or (${key} = ${p.key} and ${ID} > ${p.id}))`;
+  return sql<SqlBool>`(${key}, ${ID}) > (${p.key}, ${p.id})`;
 }
 
 /**
@@ -84,6 +89,11 @@ export function compileSort(
   const text = def.type === 'string' || def.type === 'reference' || def.type === 'binary';
   // "" is absent too, and every absent value must tie so that `id` orders them.
   const value = text ? sql`nullif(${raw}, '')` : raw;
+  if (text && !def.caseExact && !source.folded && !source.rows && source.foldedValue) {
+    // Folding keeps "" and absence, so the folded copy gives both the order and the absent rows.
+    const folded = sql`nullif(${source.foldedValue}, '')`;
+    return byValue(folded, folded, sortOrder === 'descending');
+  }
   const key = text && !def.caseExact && !source.folded ? dialect.fragments.fold(value) : value;
   return byValue(value, key, sortOrder === 'descending');
 }

@@ -10,8 +10,15 @@ import type { AttrPath } from '../../scim/filter/ast.js';
 import { resolveAttribute, resolveSubAttribute } from '../../scim/schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition } from '../../scim/schema/types.js';
 import type { JsonPath, SqlDialect } from './dialect.js';
+import { Slot } from './template.js';
 
 const BODY = sql.raw('r.body');
+/** The folded copy of the body, where the dialect keeps one (dialect.ts, `FoldedBody`). */
+const BODY_FOLD = sql.raw('r.body_fold');
+
+/** Whether folding can change values of `def` (strings; dateTimes are stored as strings). */
+const foldable = (def: AttributeDefinition) =>
+  def.type === 'string' || def.type === 'reference' || def.type === 'binary' || def.type === 'dateTime';
 
 /** The elements of a multi-valued attribute, as rows of a correlated subquery. */
 export interface ElementRows {
@@ -19,9 +26,20 @@ export interface ElementRows {
   exists(condition?: RawBuilder<SqlBool>): RawBuilder<SqlBool>;
   /** The value of sub-attribute `def` in the current element row; undefined when never present. */
   sub(def: AttributeDefinition): RawBuilder<unknown> | undefined;
+  /** The same value already folded, when the rows can give it without folding each one. */
+  subFolded?(def: AttributeDefinition): RawBuilder<unknown> | undefined;
   /** Sub-attribute `def` of the primary element, else the first (RFC 7644 §3.4.2.3 sorting). */
   first(def: AttributeDefinition): RawBuilder<unknown> | undefined;
+  /**
+   * Optional: "some element's `value` is `value`" as a condition the database answers from an
+   * index, not by testing every resource (Group `members[value eq "…"]`: the member's groups
+   * from `group_members_by_member`).
+   */
+  valueIs?(value: unknown): RawBuilder<SqlBool>;
 }
+
+/** The statement's tenant, bound by query.ts like its own (template.ts slots). */
+const TENANT = new Slot('tenant');
 
 export type Source =
   /** Unknown, or known but never in the full representation (`meta.location`, `members.$ref`). */
@@ -35,19 +53,30 @@ export type Source =
       readonly value: RawBuilder<unknown>;
       /** Already folded by `projectColumns` (a `*_fold` column). */
       readonly folded: boolean;
+      /** The same value read from the folded copy of the body (already folded), if there is one. */
+      readonly foldedValue?: RawBuilder<unknown>;
       readonly rows?: ElementRows;
     }
   /** A complex value (or a whole multi-valued attribute): only its presence can be tested. */
   | { readonly kind: 'complex'; readonly present: RawBuilder<SqlBool> };
 
+/**
+ * The elements of the JSON array at `path`. With a folded copy of the body, filters iterate the
+ * copy's elements (read without parsing, values already folded) and take the values a caseExact
+ * comparison needs from the same element of the original body; sorting iterates the original.
+ */
 function jsonRows(dialect: SqlDialect, path: JsonPath): ElementRows {
   const e = dialect.fragments.jsonElements(BODY, path, 'e');
+  const folded = dialect.fragments.foldedBody;
+  const scan = folded ? dialect.fragments.jsonElements(BODY_FOLD, path, 'e') : e;
+  const inElement = (def: AttributeDefinition) => dialect.fragments.jsonScalar(scan.element, [def.name], def.type);
   return {
     exists: (condition) =>
       condition
-        ? sql<SqlBool>`exists (select 1 from ${e.from} where ${condition})`
-        : sql<SqlBool>`exists (select 1 from ${e.from})`,
-    sub: (def) => dialect.fragments.jsonScalar(e.element, [def.name], def.type),
+        ? sql<SqlBool>`exists (select 1 from ${scan.from} where ${condition})`
+        : sql<SqlBool>`exists (select 1 from ${scan.from})`,
+    sub: (def) => (folded && foldable(def) ? folded.original(BODY, 'e', def.name) : inElement(def)),
+    ...(folded ? { subFolded: inElement } : {}),
     first: (def) => {
       const primary = sql`case when ${dialect.fragments.jsonScalar(e.element, ['primary'], 'boolean')} = ${dialect.codec.encodeBoolean(true)} then 0 else 1 end`;
       return sql`(select ${dialect.fragments.jsonScalar(e.element, [def.name], def.type)} from ${e.from} order by ${primary}, ${e.position} limit 1)`;
@@ -78,7 +107,7 @@ function membershipRows(
 
 /** Group `members`: value, type and display (the member's display column); in insertion order. */
 function memberRows(): ElementRows {
-  return membershipRows(
+  const rows = membershipRows(
     sql`group_members as gm inner join resources as m on m.tenant_id = gm.tenant_id and m.id = gm.member_id`,
     sql`gm.tenant_id = r.tenant_id and gm.group_id = r.id`,
     (def) =>
@@ -91,6 +120,12 @@ function memberRows(): ElementRows {
             : undefined,
     sql`gm.added_seq`,
   );
+  // Every membership's member exists (a foreign key), so the join with it is not needed here.
+  return {
+    ...rows,
+    valueIs: (value) =>
+      sql<SqlBool>`r.id in (select gm.group_id from group_members as gm where gm.tenant_id = ${TENANT} and gm.member_id = ${value})`,
+  };
 }
 
 /** User `groups`: value and display of the groups it directly belongs to, ordered by display. */
@@ -165,7 +200,9 @@ export function elementSource(rows: ElementRows, parent: AttributeDefinition, pa
   if (path.schema !== undefined || path.subAttribute !== undefined) return { kind: 'absent' };
   const def = resolveSubAttribute(parent, path.attribute);
   const value = def && rows.sub(def);
-  return def && value ? { kind: 'scalar', def, value, folded: false } : { kind: 'absent' };
+  if (!def || !value) return { kind: 'absent' };
+  const foldedValue = rows.subFolded?.(def);
+  return { kind: 'scalar', def, value, folded: false, ...(foldedValue ? { foldedValue } : {}) };
 }
 
 /** The source of a path at the resource level (outside any `[...]`). */
@@ -182,18 +219,29 @@ export function resourceSource(dialect: SqlDialect, type: ResourceTypeDefinition
     const found = elementRows(dialect, type, { ...path, subAttribute: undefined });
     const value = found?.rows.sub(subAttribute);
     if (!found || !value) return { kind: 'absent' };
-    return { kind: 'scalar', def: subAttribute, value, folded: false, rows: found.rows };
+    const foldedValue = found.rows.subFolded?.(subAttribute);
+    return {
+      kind: 'scalar',
+      def: subAttribute,
+      value,
+      folded: false,
+      rows: found.rows,
+      ...(foldedValue ? { foldedValue } : {}),
+    };
   }
   const json = subAttribute ? [...prefix, subAttribute.name] : prefix;
   if (resolved.target.type === 'complex') {
     // A derived list (members, groups) is present when it has a row: every row has a value.
     const rows = !resolved.inExtension && derivedRows(type, attribute);
-    return { kind: 'complex', present: rows ? rows.exists() : dialect.fragments.jsonHasValue(BODY, json) };
+    const body = dialect.fragments.foldedBody ? BODY_FOLD : BODY;
+    return { kind: 'complex', present: rows ? rows.exists() : dialect.fragments.jsonHasValue(body, json) };
   }
+  const targetType = resolved.target.type;
   return {
     kind: 'scalar',
     def: resolved.target,
-    value: dialect.fragments.jsonScalar(BODY, json, resolved.target.type),
+    value: dialect.fragments.jsonScalar(BODY, json, targetType),
     folded: false,
+    ...(dialect.fragments.foldedBody ? { foldedValue: dialect.fragments.jsonScalar(BODY_FOLD, json, targetType) } : {}),
   };
 }

@@ -10,6 +10,7 @@ import { createConsoleRepositories } from './console.js';
 import { type SqlDialect, servesOneConnection } from './dialect.js';
 import { createEndpointRepository } from './event-endpoints.js';
 import { appendEvents, listEvents, membersAmong, pruneEvents } from './events.js';
+import { backfillFoldedBodies } from './folded-body.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
 import { createHealthRepository, swapHealthState } from './health.js';
 import { addMembers, clearMembers, listGroupsOfEach, listMembers, removeMembers } from './members.js';
@@ -43,13 +44,30 @@ function createReader(scope: SqlScope): TenantReader {
 }
 
 function createWriter(scope: SqlScope): TenantWriter {
+  // Resources created by this unit of work that no membership added since can belong to no
+  // group: a create's response needs no query for its groups (one round trip on PostgreSQL).
+  const fresh = new Set<string>();
+  const reader = createReader(scope);
+  const groupsOfEach: TenantReader['listGroupsOfEach'] = async (memberIds) =>
+    memberIds.every((id) => fresh.has(id))
+      ? new Map(memberIds.map((id) => [id, []]))
+      : listGroupsOfEach(scope, memberIds);
   const core: CoreTenantWriter = {
-    ...createReader(scope),
-    insertResource: (resource) => insertResource(scope, resource),
+    ...reader,
+    listGroupsOf: async (memberId) => (await groupsOfEach([memberId])).get(memberId)!,
+    listGroupsOfEach: groupsOfEach,
+    insertResource: async (resource) => {
+      const stored = await insertResource(scope, resource);
+      fresh.add(stored.id);
+      return stored;
+    },
     replaceResource: (type, id, body, now) => updateResource(scope, type, id, body, now),
     touchResource: (type, id, now) => updateResource(scope, type, id, undefined, now),
     deleteResource: (type, id) => deleteResource(scope, type, id),
-    addMembers: (groupId, members) => addMembers(scope, groupId, members),
+    addMembers: (groupId, members) => {
+      fresh.clear();
+      return addMembers(scope, groupId, members);
+    },
     removeMembers: (groupId, memberIds) => removeMembers(scope, groupId, memberIds),
     clearMembers: (groupId) => clearMembers(scope, groupId),
     swapHealthState: (expected, next, since) => swapHealthState(scope, expected, next, since),
@@ -64,15 +82,18 @@ const tenantExists = template<'id', { id: string }>((db, slot) =>
   db.selectFrom('tenants').select('id').where('id', '=', slot('id')),
 );
 
-/** The unit of work itself, on the connection of its transaction. */
+/** The unit of work itself, on the connection of its transaction (`checked`: the tenant is known to exist). */
 async function runUnit<T>(
   conn: Kysely<Database>,
   dialect: SqlDialect,
   tenantId: string,
   fn: (tx: TenantWriter) => Promise<T>,
+  checked = false,
 ): Promise<T> {
-  const tenant = await tenantExists.first(conn, { id: tenantId });
-  if (!tenant) throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
+  if (!checked) {
+    const tenant = await tenantExists.first(conn, { id: tenantId });
+    if (!tenant) throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
+  }
   return fn(createWriter({ db: conn, dialect, tenantId }));
 }
 
@@ -90,9 +111,9 @@ async function runTransaction<T>(
 ): Promise<T> {
   if (groupCommit !== undefined) return groupCommit.run((conn) => runUnit(conn, dialect, tenantId, fn));
   return db.connection().execute(async (conn) => {
-    await dialect.lifecycle.begin(conn, tenantId);
+    const checked = await dialect.lifecycle.begin(conn, tenantId);
     try {
-      const result = await runUnit(conn, dialect, tenantId, fn);
+      const result = await runUnit(conn, dialect, tenantId, fn, checked);
       await sql`commit`.execute(conn);
       return result;
     } catch (error) {
@@ -112,7 +133,9 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
   const handles = new Map<string, TenantStore>();
   // On one connection a transaction serialises every writer of the process, whatever the tenant.
   const groupCommit = servesOneConnection(db)
-    ? createGroupCommit(db, (conn) => dialect.lifecycle.begin(conn, ''))
+    ? createGroupCommit(db, async (conn) => {
+        await dialect.lifecycle.begin(conn, '');
+      })
     : undefined;
   return {
     capabilities,
@@ -155,6 +178,7 @@ export async function openSqlStore(options: SqlStoreOptions): Promise<Store> {
   try {
     await migrateToLatest(options.db, options.dialect);
     await options.dialect.lifecycle.prepare(options.db);
+    await backfillFoldedBodies(options.db, options.dialect);
   } catch (error) {
     await options.db.destroy();
     throw error;

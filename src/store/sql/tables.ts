@@ -56,6 +56,18 @@ export interface ResourcesTable {
   external_id: string | null;
   /** 1/0 or a boolean, as `SqlDialect.encodeBoolean` produced it. */
   active: unknown;
+  /**
+   * The body with every string folded (0009-store-costs), where the dialect keeps one
+   * (`SqlFragments.foldedBody`; SQLite JSONB); the column does not exist elsewhere.
+   */
+  body_fold?: unknown;
+}
+
+/** Per tenant and resource type: how many resources it has, kept by triggers (0009-store-costs). */
+interface ResourceCountsTable {
+  tenant_id: string;
+  resource_type: string;
+  n: number | string;
 }
 
 interface GroupMembersTable {
@@ -249,6 +261,7 @@ export interface Database {
   tokens: TokensTable;
   resources: ResourcesTable;
   group_members: GroupMembersTable;
+  resource_counts: ResourceCountsTable;
   app_roles: AppRolesTable;
   event_sequences: EventSequencesTable;
   events: EventsTable;

@@ -58,7 +58,35 @@ export function presentLeavesPath(path: JsonPath): string {
   return `$${keys}.** ? (@.type() == "string" && @ != "" || @.type() == "number" || @.type() == "boolean")`;
 }
 
+/**
+ * Statement triggers over transition tables: one counting statement per writing statement, so
+ * a bulk insert or a tenant's cascading deletion updates each count row once, not once a row.
+ * Table names resolve through `search_path` when the trigger runs, as every statement's do.
+ */
+const resourceCountTriggers = [
+  `create function scimd_count_inserted() returns trigger language plpgsql as $$
+   begin
+     insert into resource_counts (tenant_id, resource_type, n)
+       select tenant_id, resource_type, count(*) from added group by tenant_id, resource_type
+       on conflict (tenant_id, resource_type) do update set n = resource_counts.n + excluded.n;
+     return null;
+   end $$`,
+  `create function scimd_count_deleted() returns trigger language plpgsql as $$
+   begin
+     update resource_counts c set n = c.n - g.k
+       from (select tenant_id, resource_type, count(*) as k from removed group by tenant_id, resource_type) g
+       where c.tenant_id = g.tenant_id and c.resource_type = g.resource_type;
+     return null;
+   end $$`,
+  `create trigger resources_count_insert after insert on resources referencing new table as added
+     for each statement execute function scimd_count_inserted()`,
+  `create trigger resources_count_delete after delete on resources referencing old table as removed
+     for each statement execute function scimd_count_deleted()`,
+];
+
 export const fragments: SqlFragments = {
+  resourceCountTriggers,
+  dataModifyingCtes: true,
   // The protocol counts bind parameters in 16 bits (at most 65535); stay below.
   maxParameters: 60000,
   rowLocking: true,

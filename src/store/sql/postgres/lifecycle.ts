@@ -58,17 +58,47 @@ async function withMigrationLock<T>(db: Kysely<Database>, migrate: (conn: Kysely
   });
 }
 
+/** SQLSTATE that `scimd_lock_tenant` raises for a tenant that does not exist. */
+const NO_SUCH_TENANT = 'SC404';
+
+/**
+ * Takes the tenant's lock, then checks that the tenant exists: both in the one round trip that
+ * also opens the transaction (`begin`), where they took three.
+ */
+const ddl = [
+  `create function scimd_lock_tenant(lock_class integer, lock_key integer, tenant text) returns void
+   language plpgsql as $$
+   begin
+     perform pg_advisory_xact_lock(lock_class, lock_key);
+     if not exists (select 1 from tenants where id = tenant) then
+       raise exception 'tenant % does not exist', tenant using errcode = '${NO_SUCH_TENANT}';
+     end if;
+   end $$`,
+];
+
+/** A string as an SQL literal (standard_conforming_strings, PostgreSQL's default since 9.1). */
+function literal(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
 export const lifecycle: SqlLifecycle = {
   prepare,
+  ddl,
   async begin(conn, tenantId) {
-    await sql`begin`.execute(conn);
+    // Without bound parameters, one message may hold several statements (the simple protocol):
+    // BEGIN and the lock travel together. The key and class are numbers, the id a literal.
+    const lock = `select scimd_lock_tenant(${TENANT_LOCK_CLASS}, ${tenantLockKey(tenantId)}, ${literal(tenantId)})`;
     try {
-      await sql`select pg_advisory_xact_lock(${sql.lit(TENANT_LOCK_CLASS)}, ${tenantLockKey(tenantId)})`.execute(conn);
+      await sql.raw(`begin; ${lock}`).execute(conn);
     } catch (error) {
       // Never hand a connection back to the pool inside a failed transaction.
       await sql`rollback`.execute(conn).catch(() => undefined);
+      if ((error as { code?: unknown }).code === NO_SUCH_TENANT) {
+        throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
+      }
       throw error;
     }
+    return true;
   },
   withMigrationLock,
   currentSchema,

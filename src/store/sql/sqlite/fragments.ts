@@ -1,4 +1,7 @@
-/** SQLite's SQL fragments: JSON1 functions over JSON text, `scim_fold`, `instr`. */
+/**
+ * SQLite's SQL fragments: JSON1 functions over JSON text, `scim_fold`, `instr`, and the folded
+ * copy of each body as JSONB (`body_fold`), which `->>`/`json_extract` read without parsing text.
+ */
 import { type Expression, type SqlBool, sql } from 'kysely';
 import type { JsonElements, JsonPath, SqlFragments } from '../dialect.js';
 
@@ -17,7 +20,26 @@ function jsonElements(json: Expression<unknown>, path: JsonPath, alias: string):
   return { from, element: sql.raw(`${alias}.value`), position: sql.raw(`${alias}.key`) };
 }
 
+/** Row triggers (SQLite has no others); a tenant's deletion runs one per resource it removes. */
+const resourceCountTriggers = [
+  `create trigger resources_count_insert after insert on resources begin
+     insert into resource_counts (tenant_id, resource_type, n) values (new.tenant_id, new.resource_type, 1)
+       on conflict (tenant_id, resource_type) do update set n = n + 1;
+   end`,
+  `create trigger resources_count_delete after delete on resources begin
+     update resource_counts set n = n - 1 where tenant_id = old.tenant_id and resource_type = old.resource_type;
+   end`,
+];
+
 export const fragments: SqlFragments = {
+  resourceCountTriggers,
+  dataModifyingCtes: false,
+  foldedBody: {
+    store: (jsonText) => sql`jsonb(${jsonText})`,
+    // json_each's `fullkey` is the element's path (`$.emails[0]`), the same in both documents.
+    original: (json, alias, key) =>
+      sql`json_extract(${json}, ${sql.raw(alias)}.fullkey || ${sql.lit(jsonPathText([key]).slice(1))})`,
+  },
   // SQLITE_MAX_VARIABLE_NUMBER is 32766 in the bundled build; stay well below.
   maxParameters: 30000,
   rowLocking: false,

@@ -38,5 +38,6 @@ export const lifecycle: SqlLifecycle = {
     // One connection per process already serialises writers; IMMEDIATE makes other processes
     // wait (busy_timeout) at BEGIN instead of failing with SQLITE_BUSY at the first write.
     await sql`begin immediate`.execute(conn);
+    return false;
   },
 };

@@ -1,0 +1,182 @@
+/**
+ * Round trips to PostgreSQL per SCIM request (issue #18.1), counted at the driver: every
+ * `pg.Client#query` is one round trip, whatever it holds. Each write holds its tenant's lock
+ * from BEGIN to COMMIT, so its round trips are also how long other writers of the tenant wait.
+ *
+ * EXPECTED is the budget per request type. A change that adds a statement to a request's path
+ * fails here with the statements it now runs; if the addition is wanted, raise the number and
+ * say why in the same change (docs/postgres.md, "Round trips per request", keeps the table).
+ * Statements of the provisioning log, health rollups and the outbox dispatcher run off the
+ * request's path (batched, after the response) and are not counted.
+ */
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import pg from 'pg';
+import { ENTRA_USER, type Harness, startHarness } from '../../../http/test-support/harness.js';
+import { postgresBackend } from '../../test-support/backends.js';
+import { describePostgres } from '../../test-support/postgres.js';
+
+/**
+ * Round trips each request takes (the credential cache is warm: no token or tenant reads).
+ * A write: BEGIN with the tenant's lock and check (one), its reads and writes, the outbox event
+ * with its sequence number and streams (one), COMMIT (one). Before issue #18: 1, 2, 9, 10, 13, 10.
+ */
+const EXPECTED = {
+  'GET /Users?filter=userName eq (no match)': 1, // the page (a first page not full needs no COUNT)
+  'GET /Users/{id}': 2, // the resource, its groups
+  'POST /Users (Entra create)': 4, // begin+lock, insert, event, commit (a new user has no groups)
+  'PATCH /Users/{id} (Entra update)': 6, // begin+lock, read, update, event, groups, commit
+  'PATCH /Groups/{id} add member': 8, // begin+lock, read, member types, already members, insert, touch, event, commit
+  'DELETE /Users/{id}': 6, // begin+lock, read, groups, delete, event, commit
+} as const;
+
+type RequestName = keyof typeof EXPECTED;
+
+/** Statements of background work, not of the request being measured. */
+const OFF_PATH = /\b(request_log|health_buckets|health_attributes|health_states)\b/;
+
+let recording: { client: pg.Client; text: string }[] | undefined;
+const query = pg.Client.prototype.query;
+function startRecording(): void {
+  recording = [];
+}
+
+/** A refill of the credential cache (read-cache.ts, about once a second): not the request's own work. */
+const CREDENTIAL_READ = /^select .* from "(tokens|tenants)" where/;
+
+/**
+ * The request's statements: per connection, a transaction (BEGIN … COMMIT) that touches a
+ * background table is background work as a whole, and so is a lone statement that does; a
+ * BEGIN or COMMIT alone is the edge of a background transaction cut by the recording window.
+ */
+function stopRecording(): string[] {
+  const seen = recording ?? [];
+  recording = undefined;
+  const kept: string[] = [];
+  for (const client of new Set(seen.map((entry) => entry.client))) {
+    let unit: string[] = [];
+    let open = false;
+    const flush = () => {
+      const control = unit.every((text) => /^(begin|commit|rollback)$/i.test(text));
+      const background =
+        unit.some((text) => OFF_PATH.test(text)) || (unit.length === 1 && CREDENTIAL_READ.test(unit[0] ?? ''));
+      if (!control && !background) kept.push(...unit);
+      unit = [];
+    };
+    for (const { text } of seen.filter((entry) => entry.client === client)) {
+      if (/^begin\b/i.test(text) || (!open && /^(commit|rollback)$/i.test(text))) {
+        flush();
+        open = true;
+      }
+      unit.push(text);
+      if (!open || /^(commit|rollback)\b/i.test(text)) {
+        flush();
+        open = false;
+      }
+    }
+    flush();
+  }
+  return kept;
+}
+
+describePostgres('round trips to PostgreSQL per SCIM request', (url) => {
+  let h: Harness;
+  let userId: string;
+  let groupId: string;
+  let spareId: string;
+  const measured = new Map<RequestName, string[]>();
+
+  before(async () => {
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const first = args[0];
+      const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
+      if (recording !== undefined && text !== undefined)
+        recording.push({ client: this, text: text.replace(/\s+/g, ' ').trim() });
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    h = await startHarness({ backend: postgresBackend(url) });
+    const created = await h.request('POST', '/scim/v2/Users', ENTRA_USER);
+    userId = created.json<{ id: string }>().id;
+    const spare = await h.request('POST', '/scim/v2/Users', {
+      ...ENTRA_USER,
+      userName: 'spare@contoso.com',
+      externalId: 'spare',
+    });
+    spareId = spare.json<{ id: string }>().id;
+    const group = await h.request('POST', '/scim/v2/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'Sales',
+    });
+    groupId = group.json<{ id: string }>().id;
+    // Warm the credential cache (src/store/sql/read-cache.ts) as a busy server's is.
+    await h.request('GET', `/scim/v2/Users/${userId}`);
+  });
+
+  after(async () => {
+    pg.Client.prototype.query = query;
+    await h?.close();
+  });
+
+  async function measure(name: RequestName, send: () => Promise<{ statusCode: number }>, status: number) {
+    startRecording();
+    const response = await send();
+    const statements = stopRecording();
+    assert.equal(response.statusCode, status, name);
+    measured.set(name, statements);
+  }
+
+  it('takes at most the expected round trips for each request', async () => {
+    await measure(
+      'GET /Users?filter=userName eq (no match)',
+      () => h.request('GET', '/scim/v2/Users?filter=userName%20eq%20%22nobody%40contoso.com%22'),
+      200,
+    );
+    await measure('GET /Users/{id}', () => h.request('GET', `/scim/v2/Users/${userId}`), 200);
+    await measure(
+      'POST /Users (Entra create)',
+      () => h.request('POST', '/scim/v2/Users', { ...ENTRA_USER, userName: 'new@contoso.com', externalId: 'new' }),
+      201,
+    );
+    await measure(
+      'PATCH /Users/{id} (Entra update)',
+      () =>
+        h.request('PATCH', `/scim/v2/Users/${userId}`, {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [
+            { op: 'Replace', path: 'displayName', value: 'Jane Doe' },
+            { op: 'Replace', path: 'name.givenName', value: 'Jane' },
+            {
+              op: 'Add',
+              path: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department',
+              value: 'Sales',
+            },
+          ],
+        }),
+      200,
+    );
+    await measure(
+      'PATCH /Groups/{id} add member',
+      () =>
+        h.request('PATCH', `/scim/v2/Groups/${groupId}`, {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'Add', path: 'members', value: [{ $ref: null, value: spareId }] }],
+        }),
+      204,
+    );
+    await measure('DELETE /Users/{id}', () => h.request('DELETE', `/scim/v2/Users/${userId}`), 204);
+
+    const over = Object.entries(EXPECTED).flatMap(([name, budget]) => {
+      const statements = measured.get(name as RequestName) ?? [];
+      return statements.length > budget
+        ? [`${name}: ${statements.length} > ${budget}\n  ${statements.join('\n  ')}`]
+        : [];
+    });
+    assert.deepEqual(over, []);
+    // Budgets are tight: a request that now needs fewer round trips lowers its number here.
+    const under = Object.entries(EXPECTED).flatMap(([name, budget]) => {
+      const count = measured.get(name as RequestName)?.length ?? 0;
+      return count < budget ? [`${name}: ${count} < ${budget}`] : [];
+    });
+    assert.deepEqual(under, []);
+  });
+});
