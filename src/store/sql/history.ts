@@ -1,0 +1,250 @@
+/**
+ * The access history in SQL (history-port.ts; the memory store is the oracle). A write's delta
+ * costs one multi-row INSERT, plus one UPDATE when spans end (a role removed, a group left, a
+ * deactivation, a deletion), plus one INSERT … SELECT when a group is deleted; nothing is read
+ * first. The statements every write runs are templates (template.ts).
+ */
+import { type Kysely, sql } from 'kysely';
+import {
+  type AccessDelta,
+  type AccessEventKind,
+  type AccessQuery,
+  type AccessState,
+  type AccessTimelineEntry,
+  foldName,
+  type GroupRef,
+  type HistoryRepository,
+  type RoleGrant,
+  type SpanClose,
+  sortGroups,
+  sortRoles,
+} from '../history-port.js';
+import type { SqlDialect } from './dialect.js';
+import { chunk, type SqlScope } from './scope.js';
+import type { Database } from './tables.js';
+import { idSlots, idValues, rowSlots, rowValues, SMALL_LISTS, template, templateFamily } from './template.js';
+
+const ROW_COLUMNS = [
+  'user_id',
+  'ord',
+  'kind',
+  'user_name',
+  'detail',
+  'span',
+  'span_key',
+  'name_fold',
+  'active',
+] as const;
+
+/** INSERT of `n` rows of one write: tenant, seq, time and request id are the write's. */
+const insertRows = templateFamily<number, string, never>(
+  (n, db, slot) =>
+    db.insertInto('access_history').values(
+      rowSlots(ROW_COLUMNS, n, slot, {
+        tenant_id: slot('tenant'),
+        seq: slot('seq'),
+        at: slot('at'),
+        request_id: slot('request'),
+        valid_to: null as never,
+      }),
+    ),
+  SMALL_LISTS,
+);
+
+/** Each user with an open span of the deleted group gets `group_left`. */
+const insertGroupLeft = template<'tenant' | 'group' | 'seq' | 'at' | 'request' | 'detail', never>((db, slot) =>
+  db
+    .insertInto('access_history')
+    .columns(['tenant_id', 'user_id', 'seq', 'ord', 'at', 'request_id', 'kind', 'detail'])
+    .expression(
+      db
+        .selectFrom('access_history')
+        .select((s) => [
+          s.ref('tenant_id').as('tenant_id'),
+          s.ref('user_id').as('user_id'),
+          sql<number>`cast(${slot('seq')} as bigint)`.as('seq'),
+          sql<number>`0`.as('ord'),
+          sql<string>`cast(${slot('at')} as text)`.as('at'),
+          sql<string>`cast(${slot('request')} as text)`.as('request_id'),
+          sql<string>`'group_left'`.as('kind'),
+          sql<string>`cast(${slot('detail')} as text)`.as('detail'),
+        ])
+        .where('tenant_id', '=', slot('tenant'))
+        .where('span', '=', 'group')
+        .where('span_key', '=', slot('group'))
+        .where('valid_to', 'is', null),
+    ),
+);
+
+const closeGroup = template<'tenant' | 'group' | 'at', never>((db, slot) =>
+  db
+    .updateTable('access_history')
+    .set({ valid_to: slot('at') })
+    .where('tenant_id', '=', slot('tenant'))
+    .where('span', '=', 'group')
+    .where('span_key', '=', slot('group'))
+    .where('valid_to', 'is', null),
+);
+
+/**
+ * One UPDATE ending every span `closes` names: closes of the same kind and key are one
+ * `user_id IN (…)` term. Built per call (the shapes vary with what the write changed).
+ */
+async function closeSpans(scope: SqlScope, closes: readonly SpanClose[], at: string): Promise<void> {
+  const terms = new Map<string, { kind: string | undefined; key: string | undefined; users: Set<string> }>();
+  for (const c of closes) {
+    const id = JSON.stringify([c.kind ?? null, c.key ?? null]);
+    const term = terms.get(id) ?? { kind: c.kind, key: c.key, users: new Set<string>() };
+    term.users.add(c.userId);
+    terms.set(id, term);
+  }
+  await scope.db
+    .updateTable('access_history')
+    .set({ valid_to: at })
+    .where('tenant_id', '=', scope.tenantId)
+    .where('valid_to', 'is', null)
+    .where('span', 'is not', null)
+    .where((eb) =>
+      eb.or(
+        [...terms.values()].map((t) =>
+          eb.and([
+            eb('user_id', 'in', [...t.users]),
+            ...(t.kind === undefined ? [] : [eb('span', '=', t.kind)]),
+            ...(t.key === undefined ? [] : [eb('span_key', '=', t.key)]),
+          ]),
+        ),
+      ),
+    )
+    .execute();
+}
+
+export async function appendAccessHistory(scope: SqlScope, delta: AccessDelta): Promise<void> {
+  const { db, dialect, tenantId } = scope;
+  const write = { tenant: tenantId, seq: delta.seq, at: delta.time, request: delta.requestId };
+  if (delta.groupDeleted) {
+    const group = { ...write, group: delta.groupDeleted.id };
+    await insertGroupLeft.execute(db, { ...group, detail: JSON.stringify(delta.groupDeleted) });
+    await closeGroup.execute(db, group);
+  }
+  if (delta.close.length > 0) await closeSpans(scope, delta.close, delta.time);
+  const rows = delta.rows.map((row, ord) => ({
+    user_id: row.userId,
+    ord,
+    kind: row.kind,
+    user_name: row.userName,
+    detail: JSON.stringify(row.detail),
+    span: row.span?.kind ?? null,
+    span_key: row.span?.key ?? null,
+    name_fold: row.span?.nameFold ?? null,
+    active: row.span?.kind === 'user' ? (row.span.active === false ? 0 : 1) : null,
+  }));
+  for (const part of chunk(rows, ROW_COLUMNS.length, dialect.fragments.maxParameters)) {
+    await insertRows(part.length).execute(db, rowValues(ROW_COLUMNS, part, { ...write }));
+  }
+}
+
+const validAt = (t: string) => sql<boolean>`at <= ${t} and (valid_to is null or valid_to > ${t})`;
+
+const spansOfUsers = templateFamily<number, string, { user_id: string; span: string; detail: string }>(
+  (n, db, slot) =>
+    db
+      .selectFrom('access_history')
+      .select(['user_id', 'span', 'detail'])
+      .where('tenant_id', '=', slot('tenant'))
+      .where('user_id', 'in', idSlots(n, slot))
+      .where('span', 'in', ['role', 'group'])
+      .where('at', '<=', slot('t'))
+      .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', slot('t'))])),
+  SMALL_LISTS,
+);
+
+async function accessAt(db: Kysely<Database>, dialect: SqlDialect, tenantId: string, q: AccessQuery) {
+  const t = q.asOf;
+  let users = db
+    .selectFrom('access_history as u')
+    .select(['u.user_id', 'u.user_name', 'u.active'])
+    .where('u.tenant_id', '=', tenantId)
+    .where('u.span', '=', 'user')
+    .where(validAt(t))
+    .orderBy('u.user_id')
+    .limit(q.limit);
+  if (!q.includeInactive) users = users.where('u.active', '=', 1);
+  if (q.afterUserId !== undefined) users = users.where('u.user_id', '>', q.afterUserId);
+  const holders = db.selectFrom('access_history').select('user_id').where('tenant_id', '=', tenantId).where(validAt(t));
+  if (q.role !== undefined) {
+    const fold = foldName(q.role);
+    users = users.where('u.user_id', 'in', holders.where('span', '=', 'role').where('name_fold', '=', fold));
+  }
+  if (q.group !== undefined) {
+    const { group } = q;
+    const match = holders
+      .where('span', '=', 'group')
+      .where((eb) => eb.or([eb('span_key', '=', group), eb('name_fold', '=', foldName(group))]));
+    users = users.where('u.user_id', 'in', match);
+  }
+  const page = await users.execute();
+  const states = new Map<string, { userName: string; active: boolean; roles: RoleGrant[]; groups: GroupRef[] }>();
+  for (const row of page) {
+    states.set(row.user_id, { userName: row.user_name ?? '', active: Number(row.active) === 1, roles: [], groups: [] });
+  }
+  for (const ids of chunk([...states.keys()], 1, dialect.fragments.maxParameters)) {
+    const spans = await spansOfUsers(ids.length).execute(db, { ...idValues(tenantId, ids), t });
+    for (const span of spans) {
+      const state = states.get(span.user_id)!;
+      const detail = JSON.parse(span.detail);
+      if (span.span === 'role') state.roles.push(detail as RoleGrant);
+      else state.groups.push(detail as GroupRef);
+    }
+  }
+  return [...states].map(
+    ([userId, s]): AccessState => ({ userId, ...s, roles: sortRoles(s.roles), groups: sortGroups(s.groups) }),
+  );
+}
+
+export function createHistoryRepository(db: Kysely<Database>, dialect: SqlDialect): HistoryRepository {
+  return {
+    async timeline(tenantId, userId) {
+      const rows = await db
+        .selectFrom('access_history')
+        .select(['user_id', 'at', 'request_id', 'kind', 'user_name', 'detail'])
+        .where('tenant_id', '=', tenantId)
+        .where('user_id', '=', userId)
+        .orderBy('at')
+        .orderBy('seq')
+        .orderBy('ord')
+        .execute();
+      return rows.map(
+        (r): AccessTimelineEntry => ({
+          userId: r.user_id,
+          time: r.at,
+          requestId: r.request_id,
+          kind: r.kind as AccessEventKind,
+          userName: r.user_name,
+          detail: JSON.parse(r.detail),
+        }),
+      );
+    },
+    async findUserIds(tenantId, userName) {
+      const rows = await db
+        .selectFrom('access_history')
+        .select('user_id')
+        .distinct()
+        .where('tenant_id', '=', tenantId)
+        .where('span', '=', 'user')
+        .where('name_fold', '=', foldName(userName))
+        .execute();
+      return rows.map((r) => r.user_id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    },
+    accessAt: (tenantId, query) => accessAt(db, dialect, tenantId, query),
+    async prune(before) {
+      const result = await db
+        .deleteFrom('access_history')
+        .where('at', '<', before)
+        .where((eb) =>
+          eb.or([eb('span', 'is', null), eb.and([eb('valid_to', 'is not', null), eb('valid_to', '<', before)])]),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
