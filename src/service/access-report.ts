@@ -45,7 +45,6 @@ const MAX_FILTER_LENGTH = 256;
 /** A role or group filter: absent, or 1 to 256 characters without control characters. */
 export function parseAccessFilter(text: string | undefined, name: 'role' | 'group'): string | undefined {
   if (text === undefined) return undefined;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (text.trim() === '' || text.length > MAX_FILTER_LENGTH || /[\u0000-\u001f\u007f]/.test(text)) {
     throw invalidValue(
       `${name} filter ${JSON.stringify(text.slice(0, 64))} is not valid: give a ${name === 'role' ? 'role value' : 'group id or displayName'} of 1 to ${MAX_FILTER_LENGTH} characters`,
