@@ -61,7 +61,7 @@ describe('access delta', () => {
     });
     const after = user({
       userName: 'ann',
-      active: 'ignored' === 'x',
+      active: false,
       title: 'b',
       [ENTERPRISE]: {},
       roles: [{ value: 'B' }, { value: 'C', display: 'See' }],
