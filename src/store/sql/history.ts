@@ -24,6 +24,10 @@ import { chunk, type SqlScope } from './scope.js';
 import type { Database } from './tables.js';
 import { idSlots, idValues, rowSlots, rowValues, SMALL_LISTS, template, templateFamily } from './template.js';
 
+// Literals, not parameters: SQLite uses a partial index only when the query's terms imply its WHERE.
+const GROUP = sql.lit('group') as unknown as string;
+const USER = sql.lit('user') as unknown as string;
+
 const ROW_COLUMNS = [
   'user_id',
   'ord',
@@ -70,7 +74,7 @@ const insertGroupLeft = template<'tenant' | 'group' | 'seq' | 'at' | 'request' |
           sql<string>`cast(${slot('detail')} as text)`.as('detail'),
         ])
         .where('tenant_id', '=', slot('tenant'))
-        .where('span', '=', 'group')
+        .where('span', '=', GROUP)
         .where('span_key', '=', slot('group'))
         .where('valid_to', 'is', null),
     ),
@@ -81,41 +85,70 @@ const closeGroup = template<'tenant' | 'group' | 'at', never>((db, slot) =>
     .updateTable('access_history')
     .set({ valid_to: slot('at') })
     .where('tenant_id', '=', slot('tenant'))
-    .where('span', '=', 'group')
+    .where('span', '=', GROUP)
     .where('span_key', '=', slot('group'))
     .where('valid_to', 'is', null),
 );
 
-/**
- * One UPDATE ending every span `closes` names: closes of the same kind and key are one
- * `user_id IN (…)` term. Built per call (the shapes vary with what the write changed).
- */
-async function closeSpans(scope: SqlScope, closes: readonly SpanClose[], at: string): Promise<void> {
-  const terms = new Map<string, { kind: string | undefined; key: string | undefined; users: Set<string> }>();
+interface CloseTerm {
+  readonly kind: string | undefined;
+  readonly key: string | undefined;
+  readonly users: readonly string[];
+}
+
+/** Closes of the same kind and key become one term: `user_id IN (…) AND span = … AND span_key = …`. */
+function closeTerms(closes: readonly SpanClose[]): CloseTerm[] {
+  const terms = new Map<string, { kind: string | undefined; key: string | undefined; users: string[] }>();
   for (const c of closes) {
     const id = JSON.stringify([c.kind ?? null, c.key ?? null]);
-    const term = terms.get(id) ?? { kind: c.kind, key: c.key, users: new Set<string>() };
-    term.users.add(c.userId);
+    const term = terms.get(id) ?? { kind: c.kind, key: c.key, users: [] };
+    if (!term.users.includes(c.userId)) term.users.push(c.userId);
     terms.set(id, term);
   }
-  await scope.db
-    .updateTable('access_history')
-    .set({ valid_to: at })
-    .where('tenant_id', '=', scope.tenantId)
-    .where('valid_to', 'is', null)
-    .where('span', 'is not', null)
-    .where((eb) =>
-      eb.or(
-        [...terms.values()].map((t) =>
-          eb.and([
-            eb('user_id', 'in', [...t.users]),
-            ...(t.kind === undefined ? [] : [eb('span', '=', t.kind)]),
-            ...(t.key === undefined ? [] : [eb('span_key', '=', t.key)]),
-          ]),
+  return [...terms.values()];
+}
+
+/** A term's shape: whether it names a kind and a key, and how many users. */
+const shapeOf = (terms: readonly CloseTerm[]) =>
+  terms.map((t) => `${t.kind === undefined ? '' : 'k'}${t.key === undefined ? '' : 'v'}${t.users.length}`).join(',');
+
+/** One UPDATE ending every span the terms name, templated per shape (a write has few shapes). */
+const closeSpans = templateFamily<string, string, never>(
+  (shape, db, slot) =>
+    db
+      .updateTable('access_history')
+      .set({ valid_to: slot('at') })
+      .where('tenant_id', '=', slot('tenant'))
+      .where('valid_to', 'is', null)
+      .where('span', 'is not', null)
+      .where((eb) =>
+        eb.or(
+          shape.split(',').map((term, i) => {
+            const users = Number(term.replace(/\D/g, ''));
+            return eb.and([
+              eb(
+                'user_id',
+                'in',
+                Array.from({ length: users }, (_, j) => slot(`t${i}u${j}`)),
+              ),
+              ...(term.includes('k') ? [eb('span', '=', slot(`t${i}kind`))] : []),
+              ...(term.includes('v') ? [eb('span_key', '=', slot(`t${i}key`))] : []),
+            ]);
+          }),
         ),
       ),
-    )
-    .execute();
+  { keep: (shape) => shape.length <= 64 },
+);
+
+function closeValues(terms: readonly CloseTerm[], values: Record<string, unknown>): Record<string, unknown> {
+  terms.forEach((t, i) => {
+    t.users.forEach((user, j) => {
+      values[`t${i}u${j}`] = user;
+    });
+    if (t.kind !== undefined) values[`t${i}kind`] = t.kind;
+    if (t.key !== undefined) values[`t${i}key`] = t.key;
+  });
+  return values;
 }
 
 export async function appendAccessHistory(scope: SqlScope, delta: AccessDelta): Promise<void> {
@@ -126,7 +159,13 @@ export async function appendAccessHistory(scope: SqlScope, delta: AccessDelta): 
     await insertGroupLeft.execute(db, { ...group, detail: JSON.stringify(delta.groupDeleted) });
     await closeGroup.execute(db, group);
   }
-  if (delta.close.length > 0) await closeSpans(scope, delta.close, delta.time);
+  if (delta.close.length > 0) {
+    // A group's PATCH may remove thousands of members: one statement per chunk of them.
+    for (const part of chunk(delta.close, 3, dialect.fragments.maxParameters)) {
+      const terms = closeTerms(part);
+      await closeSpans(shapeOf(terms)).execute(db, closeValues(terms, { tenant: tenantId, at: delta.time }));
+    }
+  }
   const rows = delta.rows.map((row, ord) => ({
     user_id: row.userId,
     ord,
@@ -164,7 +203,7 @@ async function accessAt(db: Kysely<Database>, dialect: SqlDialect, tenantId: str
     .selectFrom('access_history as u')
     .select(['u.user_id', 'u.user_name', 'u.active'])
     .where('u.tenant_id', '=', tenantId)
-    .where('u.span', '=', 'user')
+    .where('u.span', '=', USER)
     .where(validAt(t))
     .orderBy('u.user_id')
     .limit(q.limit);
@@ -225,15 +264,15 @@ export function createHistoryRepository(db: Kysely<Database>, dialect: SqlDialec
       );
     },
     async findUserIds(tenantId, userName) {
+      // Deduplicated here: DISTINCT would make SQLite walk the tenant's rows in user id order.
       const rows = await db
         .selectFrom('access_history')
         .select('user_id')
-        .distinct()
         .where('tenant_id', '=', tenantId)
-        .where('span', '=', 'user')
+        .where('span', '=', USER)
         .where('name_fold', '=', foldName(userName))
         .execute();
-      return rows.map((r) => r.user_id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      return [...new Set(rows.map((r) => r.user_id))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     },
     accessAt: (tenantId, query) => accessAt(db, dialect, tenantId, query),
     async prune(before) {

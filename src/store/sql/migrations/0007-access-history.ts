@@ -30,18 +30,18 @@ export function accessHistoryMigration(): Migration {
         .addColumn('active', 'integer')
         .addColumn('valid_to', 'text')
         .execute();
-      // A user's timeline, and the roles and groups of a page of users at a moment.
+      // A user's timeline, the spans a write ends, the roles and groups of a page of users.
       await db.schema
         .createIndex('access_history_user')
         .on('access_history')
-        .columns(['tenant_id', 'user_id', 'at'])
+        .columns(['tenant_id', 'user_id', 'span', 'span_key'])
         .execute();
       // The users existing at a moment, in user id order (the as-of report's pages).
       await db.schema
-        .createIndex('access_history_span_user')
+        .createIndex('access_history_user_spans')
         .on('access_history')
-        .columns(['tenant_id', 'span', 'user_id'])
-        .where(sql.ref('span'), 'is not', null)
+        .columns(['tenant_id', 'user_id'])
+        .where(sql.ref('span'), '=', sql.lit('user'))
         .execute();
       // Lookups by name: a userName the user had, a role value, a group's displayName.
       await db.schema
@@ -50,12 +50,12 @@ export function accessHistoryMigration(): Migration {
         .columns(['tenant_id', 'span', 'name_fold'])
         .where(sql.ref('span'), 'is not', null)
         .execute();
-      // The open spans of one key: a deleted group's members.
+      // A deleted group's current members.
       await db.schema
-        .createIndex('access_history_open_key')
+        .createIndex('access_history_open_groups')
         .on('access_history')
-        .columns(['tenant_id', 'span', 'span_key'])
-        .where(sql.ref('valid_to'), 'is', null)
+        .columns(['tenant_id', 'span_key'])
+        .where((eb) => eb.and([eb(sql.ref('span'), '=', sql.lit('group')), eb(sql.ref('valid_to'), 'is', null)]))
         .execute();
       // Retention goes by time across tenants.
       await db.schema.createIndex('access_history_at').on('access_history').column('at').execute();
