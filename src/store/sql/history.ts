@@ -216,10 +216,10 @@ async function accessAt(db: Kysely<Database>, dialect: SqlDialect, tenantId: str
   }
   if (q.group !== undefined) {
     const { group } = q;
-    const match = holders
-      .where('span', '=', 'group')
-      .where((eb) => eb.or([eb('span_key', '=', group), eb('name_fold', '=', foldName(group))]));
-    users = users.where('u.user_id', 'in', match);
+    // Two lookups, one index each (by id, by folded displayName), rather than one OR scan.
+    const byId = holders.where('span', '=', GROUP).where('span_key', '=', group);
+    const byName = holders.where('span', '=', 'group').where('name_fold', '=', foldName(group));
+    users = users.where((eb) => eb.or([eb('u.user_id', 'in', byId), eb('u.user_id', 'in', byName)]));
   }
   const page = await users.execute();
   const states = new Map<string, { userName: string; active: boolean; roles: RoleGrant[]; groups: GroupRef[] }>();

@@ -50,12 +50,12 @@ export function accessHistoryMigration(): Migration {
         .columns(['tenant_id', 'span', 'name_fold'])
         .where(sql.ref('span'), 'is not', null)
         .execute();
-      // A deleted group's current members.
+      // Memberships by group id: a deleted group's members, the report filtered by a group id.
       await db.schema
-        .createIndex('access_history_open_groups')
+        .createIndex('access_history_group_spans')
         .on('access_history')
         .columns(['tenant_id', 'span_key'])
-        .where((eb) => eb.and([eb(sql.ref('span'), '=', sql.lit('group')), eb(sql.ref('valid_to'), 'is', null)]))
+        .where(sql.ref('span'), '=', sql.lit('group'))
         .execute();
       // Retention goes by time across tenants.
       await db.schema.createIndex('access_history_at').on('access_history').column('at').execute();
