@@ -12,6 +12,7 @@ import {
   openAccessReport,
   readUserTimeline,
 } from '../service/access-report.js';
+import { byText } from '../store/history-port.js';
 import { checkSlug } from '../tenancy/tenants.js';
 import { type CliIo, EXIT, type OpenContext, parseCommand, UsageError, write, writeJson } from './context.js';
 import { formatTable } from './format.js';
@@ -100,7 +101,10 @@ async function runAccess(args: readonly string[], io: CliIo, open: OpenContext):
   } else if (format === 'json') {
     for await (const chunk of accessJson(report)) io.stdout.write(chunk);
   } else {
-    const users = await collectAccess(report);
+    // People read a table by name; JSON and CSV stream in id order instead.
+    const users = (await collectAccess(report)).sort(
+      (a, b) => byText(a.userName, b.userName) || byText(a.userId, b.userId),
+    );
     const rows = users.map((u) => [
       u.userName,
       u.userId,
