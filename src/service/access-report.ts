@@ -20,7 +20,8 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
  * in UTC (`2026-01-31` → `2026-01-31T23:59:59.999Z`). Returns the normalised ISO string.
  */
 export function parseAsOf(text: string | undefined, name = 'asOf'): string {
-  const value = text?.trim() ?? '';
+  // A `+01:00` offset typed into a query string arrives as ` 01:00` (`+` decodes to a space).
+  const value = (text?.trim() ?? '').replace(/(T[\d:.]+) (\d{2}:\d{2})$/, '$1+$2');
   if (value === '')
     throw invalidValue(
       `${name} is required: an ISO 8601 time such as 2026-01-31T23:59:59Z or a date such as 2026-01-31`,

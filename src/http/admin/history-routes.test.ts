@@ -100,6 +100,13 @@ describeEachBackend('admin API: access history', (backend) => {
     assert.equal(lines[0], '\uFEFF"user_id","user_name","active","roles","group_ids","groups"');
     assert.equal(lines.length, 4);
     assert.ok(lines.includes(`"${ids.bob}","bob@example.com","true","'=Admin","${ids.sales}","Sales"`));
+    // An offset's "+" left unencoded in the query string decodes to a space: still understood.
+    const offset = await call('/tenants/acme/access?asOf=2026-01-05T10:04+01:00');
+    assert.deepEqual(offset.json<{ asOf: string; users: { userId: string }[] }>().asOf, '2026-01-05T09:04:00.000Z');
+    assert.deepEqual(
+      offset.json<{ users: { userId: string }[] }>().users.map((u) => u.userId),
+      [ids.ann],
+    );
     const globex = await call('/tenants/globex/access?asOf=2026-02-15');
     assert.deepEqual(globex.json<{ users: unknown[] }>().users, []);
   });
