@@ -28,6 +28,8 @@ export function describeEntry(entry: AccessTimelineEntry): string {
   switch (entry.kind) {
     case 'created':
       return `created (${d['active'] === false ? 'inactive' : 'active'})`;
+    case 'baseline':
+      return `existing when the history began (${d['active'] === false ? 'inactive' : 'active'})`;
     case 'updated':
       return `changed ${Object.entries((d['changes'] ?? {}) as Record<string, unknown>)
         .map(([name, value]) => `${name}=${JSON.stringify(value)}`)

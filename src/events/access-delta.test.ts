@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { roleKey } from '../store/history-port.js';
+import { roleKey, rolesOf } from '../store/history-port.js';
 import type { StoredResource } from '../store/store.js';
-import { accessDeltaForChange, accessDeltaForDeletion, isEmptyDelta, rolesOf } from './access-delta.js';
+import { accessDeltaForChange, accessDeltaForDeletion, isEmptyDelta } from './access-delta.js';
 
 const CTX = { time: '2026-01-01T00:00:00.000Z', requestId: 'req-1', seq: 7 };
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';

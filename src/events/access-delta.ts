@@ -17,6 +17,7 @@ import {
   type NewAccessRow,
   type RoleGrant,
   roleKey,
+  rolesOf,
   type SpanClose,
 } from '../store/history-port.js';
 import type { MemberRef, ScimObject } from '../store/shapes.js';
@@ -34,22 +35,6 @@ const isActive = (body: ScimObject): boolean => body['active'] !== false;
 const userNameOf = (body: ScimObject): string => (typeof body['userName'] === 'string' ? body['userName'] : '');
 const displayNameOf = (body: ScimObject): string =>
   typeof body['displayName'] === 'string' ? body['displayName'] : '';
-
-/** The user's roles as history keys them, deduplicated, in body order. */
-export function rolesOf(body: ScimObject): RoleGrant[] {
-  const list = Array.isArray(body['roles']) ? body['roles'] : [];
-  const byKey = new Map<string, RoleGrant>();
-  for (const entry of list) {
-    if (!isObject(entry) || typeof entry['value'] !== 'string') continue;
-    const role: RoleGrant = {
-      value: entry['value'],
-      ...(typeof entry['display'] === 'string' ? { display: entry['display'] } : {}),
-      ...(typeof entry['type'] === 'string' ? { type: entry['type'] } : {}),
-    };
-    byKey.set(roleKey(role), role);
-  }
-  return [...byKey.values()];
-}
 
 /** Top-level attribute (or `urn:…:attribute`) → its value in `body`; null when removed. */
 function valueAt(body: ScimObject, name: string): unknown {

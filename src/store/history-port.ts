@@ -13,6 +13,7 @@
  * the history commits with the change or not at all. Every backend implements it and passes
  * `contract/history.contract.ts`. Timestamps are ISO 8601 with milliseconds (UTC).
  */
+import { isObject } from '../scim/json.js';
 
 export const ACCESS_EVENT_KINDS = [
   'created',
@@ -24,6 +25,8 @@ export const ACCESS_EVENT_KINDS = [
   'group_joined',
   'group_left',
   'deleted',
+  // A user that existed when the history began (migration 0007): its state at that moment.
+  'baseline',
 ] as const;
 
 export type AccessEventKind = (typeof ACCESS_EVENT_KINDS)[number];
@@ -167,4 +170,20 @@ export function sortRoles(roles: readonly RoleGrant[]): RoleGrant[] {
 /** Groups as an as-of answer lists them: by id. */
 export function sortGroups(groups: readonly GroupRef[]): GroupRef[] {
   return [...groups].sort((a, b) => byText(a.id, b.id));
+}
+
+/** A user body's roles as history keys them, deduplicated, in body order (`primary` dropped). */
+export function rolesOf(body: Readonly<Record<string, unknown>>): RoleGrant[] {
+  const list = Array.isArray(body['roles']) ? body['roles'] : [];
+  const byKey = new Map<string, RoleGrant>();
+  for (const entry of list) {
+    if (!isObject(entry) || typeof entry['value'] !== 'string') continue;
+    const role: RoleGrant = {
+      value: entry['value'],
+      ...(typeof entry['display'] === 'string' ? { display: entry['display'] } : {}),
+      ...(typeof entry['type'] === 'string' ? { type: entry['type'] } : {}),
+    };
+    byKey.set(roleKey(role), role);
+  }
+  return [...byKey.values()];
 }

@@ -38,6 +38,7 @@ const timelineSchema = z.object({
         'group_joined',
         'group_left',
         'deleted',
+        'baseline',
       ]),
       userName: z.string().nullable(),
       detail: z.record(z.string(), z.unknown()),

@@ -5,11 +5,15 @@
  * Rows that start a state are also an interval: `span` ('user' | 'role' | 'group') with its
  * `span_key`, valid from `at` until `valid_to` (null while current). An as-of question reads the
  * spans containing the moment; every index leads with the tenant. Text JSON for `detail`
- * (compact and identical on both dialects), 0/1 for `active`. Cascades from `tenants`.
+ * (compact and identical on both dialects), 0/1 for `active`. Cascades from `tenants`. The
+ * users that exist when it runs get their baseline (history-baseline.ts).
  */
 import { type Kysely, type Migration, sql } from 'kysely';
+import type { SqlDialect } from '../dialect.js';
+import { recordAccessBaseline } from '../history-baseline.js';
+import type { Database } from '../tables.js';
 
-export function accessHistoryMigration(): Migration {
+export function accessHistoryMigration(dialect: SqlDialect): Migration {
   return {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -30,6 +34,8 @@ export function accessHistoryMigration(): Migration {
         .addColumn('active', 'integer')
         .addColumn('valid_to', 'text')
         .execute();
+      // Every user existing now starts the history (before the indexes: a bulk load is faster).
+      await recordAccessBaseline(db as Kysely<Database>, dialect, new Date().toISOString());
       // A user's timeline, the spans a write ends, the roles and groups of a page of users.
       await db.schema
         .createIndex('access_history_user')

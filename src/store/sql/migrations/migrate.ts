@@ -25,7 +25,7 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
     '0004-request-log-apart': requestLogApartMigration(dialect),
     '0005-console': consoleMigration(),
     '0006-health': healthMigration(),
-    '0007-access-history': accessHistoryMigration(),
+    '0007-access-history': accessHistoryMigration(dialect),
   };
 }
 
