@@ -17,6 +17,7 @@ import { DOCTOR_USAGE, runDoctorCommand } from './doctor-command.js';
 import { EVENTS_USAGE, runEventsCommand } from './events-command.js';
 import { GUIDE_USAGE, runGuideCommand } from './guide-command.js';
 import { HEALTH_USAGE, runHealthCommand } from './health-command.js';
+import { HISTORY_USAGE, runAccessCommand, runHistoryCommand } from './history-command.js';
 import { LOG_USAGE, runLogCommand } from './log-command.js';
 import { MIGRATE_USAGE, runMigrateCommand } from './migrate-command.js';
 import { ROLES_USAGE, runRolesCommand } from './roles-command.js';
@@ -37,6 +38,7 @@ function usage(): string {
     ...[...ROLES_USAGE, ...GUIDE_USAGE, ...ADMIN_TOKEN_USAGE, ...ADMIN_CREDENTIALS_USAGE].map((line) => `  ${line}`),
     ...[...MIGRATE_USAGE, ...DOCTOR_USAGE].map((line) => `  ${line}`),
     ...[...EVENTS_USAGE, ...WEBHOOKS_USAGE, ...LOG_USAGE, ...HEALTH_USAGE].map((line) => `  ${line}`),
+    ...HISTORY_USAGE.map((line) => `  ${line}`),
     '  scimd version',
     '  scimd help',
     '',
@@ -189,6 +191,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         break;
       case 'admin-credentials':
         code = await runAdminCredentialsCommand(rest, io, open);
+        break;
+      case 'history':
+        code = await runHistoryCommand(rest, io, open);
+        break;
+      case 'access':
+        code = await runAccessCommand(rest, io, open);
         break;
       case undefined:
         write(io.stderr, usage());

@@ -73,6 +73,8 @@ describe('loadConfig defaults', () => {
         healthSilentAfterMs: 2 * 3_600_000,
         healthIntervalMs: 60_000,
         healthAtRiskFraction: 0.5,
+        history: true,
+        historyRetentionMs: 7 * 365.25 * 86_400_000,
       },
     );
   });
@@ -149,6 +151,8 @@ describe('loadConfig defaults', () => {
         ['SCIMD_HEALTH_SILENT_AFTER', '2h'],
         ['SCIMD_HEALTH_INTERVAL', '60s'],
         ['SCIMD_HEALTH_AT_RISK_FRACTION', '0.5'],
+        ['SCIMD_HISTORY', 'on'],
+        ['SCIMD_HISTORY_RETENTION', '7y'],
       ],
     );
     for (const v of CONFIG_VARIABLES) assert.ok(v.description.length > 20, v.name);
@@ -203,6 +207,8 @@ describe('loadConfig good values', () => {
       SCIMD_HEALTH_SILENT_AFTER: '3h',
       SCIMD_HEALTH_INTERVAL: '30s',
       SCIMD_HEALTH_AT_RISK_FRACTION: '0.25',
+      SCIMD_HISTORY: 'off',
+      SCIMD_HISTORY_RETENTION: '400d',
     });
     assert.deepEqual(
       { ...config },
@@ -256,6 +262,8 @@ describe('loadConfig good values', () => {
         healthSilentAfterMs: 3 * 3_600_000,
         healthIntervalMs: 30_000,
         healthAtRiskFraction: 0.25,
+        history: false,
+        historyRetentionMs: 400 * 86_400_000,
       },
     );
   });
@@ -587,5 +595,17 @@ describe('tenant health (#16.2)', () => {
       assert.equal(messageFor('SCIMD_HEALTH_AT_RISK_FRACTION', value), `${JSON.stringify(value)} must be ${fraction}`);
     }
     assert.match(messageFor('SCIMD_HEALTH_SILENT_AFTER', '30s'), /must be a duration/);
+  });
+});
+
+describe('SCIMD_HISTORY_RETENTION (#17)', () => {
+  it('takes days, weeks or years up to 100y and refuses anything else', () => {
+    assert.equal(loadConfig({ SCIMD_HISTORY_RETENTION: '1d' }).historyRetentionMs, 86_400_000);
+    assert.equal(loadConfig({ SCIMD_HISTORY_RETENTION: '2w' }).historyRetentionMs, 14 * 86_400_000);
+    assert.equal(loadConfig({ SCIMD_HISTORY_RETENTION: '100y' }).historyRetentionMs, 100 * 365.25 * 86_400_000);
+    const form = 'a whole number followed by d, w or y (e.g. 400d, 7y), from 1d to 100y';
+    for (const value of ['0d', '7', '12h', '101y', '1.5y', '-1y']) {
+      assert.equal(messageFor('SCIMD_HISTORY_RETENTION', value), `${JSON.stringify(value)} must be ${form}`);
+    }
   });
 });

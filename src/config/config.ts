@@ -132,6 +132,11 @@ export interface Config {
   readonly healthIntervalMs: number;
   /** `at_risk` is reaching this fraction of Entra ID's quarantine thresholds (0 < f ≤ 1). */
   readonly healthAtRiskFraction: number;
+  // Issue #17: the access history (src/service/access-history.ts, docs/history.md).
+  /** Record who had which role or group when; off for the bench comparison. */
+  readonly history: boolean;
+  /** How long access history rows are kept, in ms (spans still open are kept regardless). */
+  readonly historyRetentionMs: number;
 }
 
 export interface ConfigVariable {
@@ -643,6 +648,27 @@ const HEALTH_AT_RISK_FRACTION: Spec<number> = {
     .pipe(z.number().gt(0, { error: `must be ${FRACTION_FORM}` })),
 };
 
+const HISTORY: Spec<boolean> = {
+  name: 'SCIMD_HISTORY',
+  default: 'on',
+  description:
+    'on records the access history (who had which role or group when, docs/history.md) with every SCIM write; off records nothing (for cost comparisons; the history then has gaps).',
+  schema: boolean,
+};
+const HISTORY_UNIT_MS: Readonly<Record<string, number>> = { d: 86_400_000, w: 604_800_000, y: 365.25 * 86_400_000 };
+const HISTORY_RETENTION_FORM = 'a whole number followed by d, w or y (e.g. 400d, 7y), from 1d to 100y';
+const HISTORY_RETENTION: Spec<number> = {
+  name: 'SCIMD_HISTORY_RETENTION',
+  default: '7y',
+  description:
+    'How long the access history keeps each row (e.g. 400d, 7y; a year is 365.25 days); states still current are kept however old (docs/history.md).',
+  schema: z
+    .string()
+    .regex(/^[1-9]\d{0,5}[dwy]$/, { error: `must be ${HISTORY_RETENTION_FORM}` })
+    .transform((s) => Math.round(Number(s.slice(0, -1)) * HISTORY_UNIT_MS[s.slice(-1)]!))
+    .pipe(z.number().max(100 * 365.25 * 86_400_000, { error: `must be ${HISTORY_RETENTION_FORM}` })),
+};
+
 const SPECS = [
   PORT,
   HOST,
@@ -693,6 +719,8 @@ const SPECS = [
   HEALTH_SILENT_AFTER,
   HEALTH_INTERVAL,
   HEALTH_AT_RISK_FRACTION,
+  HISTORY,
+  HISTORY_RETENTION,
 ] as const;
 
 /** Every variable scimd reads, in documentation order. */
@@ -771,6 +799,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     healthSilentAfterMs: read(HEALTH_SILENT_AFTER),
     healthIntervalMs: read(HEALTH_INTERVAL),
     healthAtRiskFraction: read(HEALTH_AT_RISK_FRACTION),
+    history: read(HISTORY),
+    historyRetentionMs: read(HISTORY_RETENTION),
   };
   // Node refuses a request timeout shorter than the headers timeout.
   if (config.requestTimeoutMs < config.headersTimeoutMs) {

@@ -1,9 +1,30 @@
-/** The read-only users and groups browser of a tenant (src/tenancy/directory.ts). */
+/**
+ * The read-only users and groups browser of a tenant (src/tenancy/directory.ts), with each
+ * user's access timeline and the tenant's as-of access report (docs/history.md).
+ */
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { isScimError } from '../scim/errors.js';
+import { accessCsv, roleLabel } from '../service/access-csv.js';
+import { type AccessState, collectAccess, openAccessReport, readUserTimeline } from '../service/access-report.js';
 import { getGroupDetail, getUserDetail, searchGroups, searchUsers } from '../tenancy/directory.js';
 import { getTenant } from '../tenancy/tenants.js';
 import type { ConsolePageOptions } from './console-options.js';
+import { type FormError, formRefusal } from './forms.js';
 import { sendPage } from './render.js';
+
+/** Rows the console's access report shows; the CSV download has them all. */
+const ACCESS_PAGE_ROWS = 500;
+
+/** A user's timeline, empty for a user written before the history was recorded. */
+async function timelineOf(store: ConsolePageOptions['store'], slug: string, id: string) {
+  try {
+    return (await readUserTimeline(store, slug, id)).entries;
+  } catch (error) {
+    if (isScimError(error) && error.status === 404) return [];
+    throw error;
+  }
+}
 
 function listQuery(request: FastifyRequest) {
   const query = request.query as Record<string, string | undefined>;
@@ -23,7 +44,54 @@ export const directoryPages: FastifyPluginAsync<ConsolePageOptions> = async (web
   web.get('/tenants/:slug/users/:id', async (request, reply) => {
     const tenant = await getTenant(store, params(request).slug);
     const user = await getUserDetail(store, tenant.slug, params(request).id);
-    return sendPage(request, reply, 'user', { title: user.userName, section: 'tenants', tenant, user });
+    const timeline = await timelineOf(store, tenant.slug, user.id);
+    return sendPage(request, reply, 'user', {
+      title: user.userName,
+      section: 'tenants',
+      tenant,
+      user,
+      timeline,
+      roleLabel,
+    });
+  });
+
+  web.get('/tenants/:slug/access', async (request, reply) => {
+    const tenant = await getTenant(store, params(request).slug);
+    const query = request.query as Record<string, string | undefined>;
+    const form = { asOf: query['asOf'] ?? '', role: query['role'] ?? '', group: query['group'] ?? '' };
+    let users: AccessState[] | undefined;
+    let asOf: string | undefined;
+    let formError: FormError | undefined;
+    let status = 200;
+    if (form.asOf !== '') {
+      try {
+        const report = await openAccessReport(store, tenant.slug, {
+          asOf: form.asOf,
+          ...(form.role === '' ? {} : { role: form.role }),
+          ...(form.group === '' ? {} : { group: form.group }),
+        });
+        asOf = report.asOf;
+        users = await collectAccess(report);
+      } catch (error) {
+        ({ status, formError } = formRefusal(error, 'access'));
+      }
+    }
+    const csv = new URLSearchParams({ asOf: form.asOf });
+    if (form.role !== '') csv.set('role', form.role);
+    if (form.group !== '') csv.set('group', form.group);
+    const data = {
+      title: `Access report of ${tenant.name}`,
+      section: 'tenants',
+      tenant,
+      form,
+      formError,
+      asOf,
+      users: users?.slice(0, ACCESS_PAGE_ROWS),
+      total: users?.length ?? 0,
+      csvUrl: `/console/tenants/${encodeURIComponent(tenant.slug)}/access.csv?${csv}`,
+      roleLabel,
+    };
+    return sendPage(request, reply, 'access', data, status);
   });
 
   web.get('/tenants/:slug/groups', async (request, reply) => {
@@ -43,5 +111,21 @@ export const directoryPages: FastifyPluginAsync<ConsolePageOptions> = async (web
     const tenant = await getTenant(store, params(request).slug);
     const group = await getGroupDetail(store, tenant.slug, params(request).id, listQuery(request).start);
     return sendPage(request, reply, 'group', { title: group.displayName, section: 'tenants', tenant, group });
+  });
+
+  // The whole report as a download, streamed (the page shows the first rows only).
+  web.get('/tenants/:slug/access.csv', async (request, reply) => {
+    const query = request.query as Record<string, string | undefined>;
+    const report = await openAccessReport(store, params(request).slug, {
+      asOf: query['asOf'],
+      role: query['role'],
+      group: query['group'],
+    });
+    const name = `access-${params(request).slug}-${report.asOf.replaceAll(':', '')}.csv`;
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="${name}"`)
+      .header('Cache-Control', 'no-store')
+      .send(Readable.from(accessCsv(report.users)));
   });
 };

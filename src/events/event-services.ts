@@ -30,21 +30,28 @@ export interface EventServiceSettings {
   readonly healthSilentAfterMs?: number;
   readonly healthIntervalMs?: number;
   readonly healthAtRiskFraction?: number;
+  /** SCIMD_HISTORY_RETENTION: how long access history rows are kept (docs/history.md); absent: kept. */
+  readonly historyRetentionMs?: number;
 }
 
 export interface RetentionResult {
   readonly events: number;
   readonly logEntries: number;
+  /** Access history rows removed; absent when no history retention is set. */
+  readonly historyRows?: number;
 }
 
 export interface EventServices {
   stop(): Promise<void>;
 }
 
-/** One retention pass: events and dead letters older than their retention, then the provisioning log. */
+/**
+ * One retention pass: events and dead letters older than their retention, then the provisioning
+ * log, then the access history (its own retention, years by default).
+ */
 export async function applyRetention(
   store: Store,
-  settings: Pick<EventServiceSettings, 'eventRetentionMs' | 'logRetentionMs' | 'logMaxEntries'>,
+  settings: Pick<EventServiceSettings, 'eventRetentionMs' | 'logRetentionMs' | 'logMaxEntries' | 'historyRetentionMs'>,
   now: Date,
 ): Promise<RetentionResult> {
   const events = await store.events.prune(new Date(now.getTime() - settings.eventRetentionMs).toISOString());
@@ -52,7 +59,9 @@ export async function applyRetention(
     new Date(now.getTime() - settings.logRetentionMs).toISOString(),
     settings.logMaxEntries,
   );
-  return { events, logEntries };
+  if (settings.historyRetentionMs === undefined) return { events, logEntries };
+  const historyRows = await store.history.prune(new Date(now.getTime() - settings.historyRetentionMs).toISOString());
+  return { events, logEntries, historyRows };
 }
 
 export function startEventServices(store: Store, settings: EventServiceSettings, log: DispatchLog): EventServices {

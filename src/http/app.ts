@@ -52,6 +52,7 @@ export type AppConfig = Pick<Config, 'publicUrl' | 'maxBodyBytes' | 'listMaxResu
   Partial<Pick<Config, 'metricsTokenHash'>> &
   Partial<Pick<Config, 'tenantRateLimit' | 'authFailureLimit'>> &
   Partial<Pick<Config, 'shedEventLoopDelayMs' | 'shedHeapBytes' | 'shedRssBytes' | 'maxInFlight'>> &
+  Partial<Pick<Config, 'history'>> &
   ConsoleConfig;
 
 export interface AppOptions {
@@ -210,6 +211,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         notes: newRequestNotes(),
         unknownAttributes: config.unknownAttributes ?? 'ignore',
         resourceLimits: { maxAttributeBytes: config.maxAttributeBytes, maxResourceBytes: config.maxResourceBytes },
+        ...(config.history === false ? { recordAccessHistory: false } : {}),
       };
     };
 

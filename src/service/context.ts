@@ -33,6 +33,8 @@ export interface RequestContext {
   readonly unknownAttributes?: UnknownAttributeMode;
   /** Bounds of one stored resource (issue #12.3); DEFAULT_RESOURCE_LIMITS for what is absent. */
   readonly resourceLimits?: { readonly [K in keyof ResourceLimits]?: number | undefined };
+  /** Record the access history (docs/history.md); `false` with SCIMD_HISTORY=off. Absent: record. */
+  readonly recordAccessHistory?: boolean;
 }
 
 /** Per-request observations that the provisioning log records with the request's entry. */

@@ -6,6 +6,7 @@
 import { type ChangeContext, eventsForChange, memberEvents, type ResourceChange } from '../events/change-events.js';
 import type { MemberRef } from '../store/shapes.js';
 import type { StoredResource, TenantWriter } from '../store/store.js';
+import { recordAccessChange, recordAccessDeletion } from './access-history.js';
 import { type RequestContext, timestamp } from './context.js';
 
 function changeContext(ctx: RequestContext): ChangeContext {
@@ -26,7 +27,8 @@ export async function recordChange(
   if (resource === undefined) return;
   const members = resource.resourceType === 'Group' ? tx.takeMemberChanges(resource.id) : undefined;
   const events = eventsForChange({ ...change, members }, changeContext(ctx));
-  if (events.length > 0) await tx.appendEvents(events);
+  const appended = events.length > 0 ? await tx.appendEvents(events) : [];
+  await recordAccessChange(ctx, tx, change, members, appended);
 }
 
 /**
@@ -44,5 +46,6 @@ export async function recordDeletion(
     ...groups.flatMap((group) => memberEvents(group, { added: [], removed: [member] }, changeContext(ctx))),
     ...eventsForChange({ resourceType: deleted.resourceType, before: deleted }, changeContext(ctx)),
   ];
-  if (events.length > 0) await tx.appendEvents(events);
+  const appended = events.length > 0 ? await tx.appendEvents(events) : [];
+  await recordAccessDeletion(ctx, tx, deleted, groups, appended);
 }

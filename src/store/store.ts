@@ -13,6 +13,7 @@ import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/ty
 import type { ConsoleRepositories } from './console-port.js';
 import type { EndpointRepository, EventRepository, OutboxWriter, RequestLogRepository } from './events-port.js';
 import type { HealthRepository, HealthStateWriter } from './health-port.js';
+import type { HistoryRepository, HistoryWriter } from './history-port.js';
 import type { MemberRef, ScimObject } from './shapes.js';
 
 export interface StoredResource {
@@ -112,7 +113,7 @@ export interface TenantReader {
 }
 
 /** Writes, available only inside `TenantStore.transaction`; the outbox half is in events-port.ts. */
-export interface TenantWriter extends TenantReader, OutboxWriter, HealthStateWriter {
+export interface TenantWriter extends TenantReader, OutboxWriter, HealthStateWriter, HistoryWriter {
   /** Throws `uniqueness` when userName (User) or displayName (Group) clashes ignoring case. */
   insertResource(resource: NewResource): Promise<StoredResource>;
   /**
@@ -280,6 +281,8 @@ export interface Store {
   readonly roles: RoleRepository;
   /** Setup links, admin credentials, console sessions and shared settings (console-port.ts). */
   readonly console: ConsoleRepositories;
+  /** The access history: who had which role or group when (history-port.ts, docs/history.md). */
+  readonly history: HistoryRepository;
   forTenant(tenantId: string): TenantStore;
   /** Throws when the database cannot answer (used by /readyz). */
   ping(): Promise<void>;

@@ -20,6 +20,7 @@ import { directoryRoutes } from './directory-routes.js';
 import { eventRoutes } from './events-routes.js';
 import { guideRoutes } from './guide-routes.js';
 import { healthRoutes } from './health-routes.js';
+import { historyRoutes } from './history-routes.js';
 import { logRoutes } from './log-routes.js';
 import { collectAdminRoutes, openApiRoutes } from './openapi-routes.js';
 import type { AdminRoute } from './route-spec.js';
@@ -80,6 +81,7 @@ export function adminModules(context: AdminContext, routes: readonly AdminRoute[
     adminModule(logRoutes, { store, clock }),
     adminModule(healthRoutes, { store, clock, config }),
     adminModule(adminCredentialRoutes, { store, clock }),
+    adminModule(historyRoutes, { store }),
     adminModule(openApiRoutes, { routes, version: ADMIN_API_VERSION }),
   ];
 }

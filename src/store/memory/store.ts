@@ -5,6 +5,7 @@
  * a half-done unit of work; inside `transaction`, read through the writer, never the outer store.
  */
 import { conflict } from '../../scim/errors.js';
+import type { AccessDelta } from '../history-port.js';
 import { createMutex } from '../mutex.js';
 import { withOutbox } from '../outbox-writer.js';
 import { normalizeTimestamp } from '../project-columns.js';
@@ -14,6 +15,7 @@ import { createMemoryConsole } from './console.js';
 import { createMemoryEndpointRepository } from './endpoints.js';
 import { createMemoryEventRepository, MemoryOutbox, memoryMembersAmong } from './events.js';
 import { createMemoryHealthRepository, MemoryHealth } from './health.js';
+import { MemoryHistory } from './history.js';
 import { createMemoryRequestLog } from './request-log.js';
 import { createMemoryRoles } from './roles.js';
 import { MemoryTenantState } from './state.js';
@@ -31,6 +33,7 @@ export function createMemoryStore(): Store {
   const outbox = new MemoryOutbox();
   const consoleHalf = createMemoryConsole(locked, (id) => tenants.has(id));
   const health = new MemoryHealth();
+  const history = new MemoryHistory();
 
   function forTenant(tenantId: string): TenantStore {
     const reader = createMemoryReader(tenantId, () => states.get(tenantId));
@@ -51,8 +54,13 @@ export function createMemoryStore(): Store {
           state.begin();
           const events = outbox.begin(tenantId);
           const healthState = health.writer(tenantId);
+          const access = history.begin(tenantId);
           try {
-            const core = { ...createMemoryWriter(tenantId, state), swapHealthState: healthState.swapHealthState };
+            const core = {
+              ...createMemoryWriter(tenantId, state),
+              swapHealthState: healthState.swapHealthState,
+              appendAccessHistory: async (delta: AccessDelta) => access.append(delta),
+            };
             const writer = withOutbox(core, {
               appendEvents: async (list) => events.append(list),
               membersAmong: async (groupId, ids) => memoryMembersAmong(state, groupId, ids),
@@ -60,6 +68,7 @@ export function createMemoryStore(): Store {
             const result = await fn(writer);
             state.commit();
             events.commit();
+            access.commit();
             return result;
           } catch (error) {
             state.rollback();
@@ -112,6 +121,7 @@ export function createMemoryStore(): Store {
           outbox.deleteTenant(id);
           consoleHalf.deleteTenant(id);
           health.deleteTenant(id);
+          history.deleteTenant(id);
           states.delete(id);
           return tenants.delete(id);
         }),
@@ -172,6 +182,7 @@ export function createMemoryStore(): Store {
       (entries) => health.record(entries),
     ),
     health: createMemoryHealthRepository(health, outbox.requestLog, locked),
+    history: history.repository(locked),
     forTenant,
     async ping() {
       if (closed) throw new Error('memory store is closed');

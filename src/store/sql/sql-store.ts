@@ -13,6 +13,7 @@ import { appendEvents, listEvents, membersAmong, pruneEvents } from './events.js
 import { backfillFoldedBodies } from './folded-body.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
 import { createHealthRepository, swapHealthState } from './health.js';
+import { appendAccessHistory, createHistoryRepository } from './history.js';
 import { addMembers, clearMembers, listGroupsOfEach, listMembers, removeMembers } from './members.js';
 import { migrateToLatest } from './migrations/migrate.js';
 import { queryResources } from './query.js';
@@ -71,6 +72,7 @@ function createWriter(scope: SqlScope): TenantWriter {
     removeMembers: (groupId, memberIds) => removeMembers(scope, groupId, memberIds),
     clearMembers: (groupId) => clearMembers(scope, groupId),
     swapHealthState: (expected, next, since) => swapHealthState(scope, expected, next, since),
+    appendAccessHistory: (delta) => appendAccessHistory(scope, delta),
   };
   return withOutbox(core, {
     appendEvents: (events) => appendEvents(scope, events),
@@ -150,6 +152,7 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
     health: createHealthRepository(db),
     roles: createRoleRepository(db, dialect),
     console: createConsoleRepositories(db, dialect),
+    history: createHistoryRepository(db, dialect),
     forTenant(tenantId): TenantStore {
       // Every request asks for its tenant's handle; it holds nothing but the id, so one serves all.
       let handle = handles.get(tenantId);

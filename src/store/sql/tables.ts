@@ -256,6 +256,26 @@ interface HealthStatesTable {
   since: string;
 }
 
+/** The access history (migration 0007-access-history, history-port.ts). */
+export interface AccessHistoryTable {
+  tenant_id: string;
+  user_id: string;
+  seq: number | string;
+  ord: number;
+  at: string;
+  request_id: string | null;
+  kind: string;
+  user_name: string | null;
+  /** JSON text. */
+  detail: string;
+  span: string | null;
+  span_key: string | null;
+  name_fold: string | null;
+  /** User spans: 1 or 0. */
+  active: number | null;
+  valid_to: string | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   tokens: TokensTable;
@@ -277,6 +297,7 @@ export interface Database {
   health_buckets: HealthBucketsTable;
   health_attributes: HealthAttributesTable;
   health_states: HealthStatesTable;
+  access_history: AccessHistoryTable;
 }
 
 /**

@@ -11,6 +11,7 @@ import { eventsMigration } from './0003-events.js';
 import { requestLogApartMigration } from './0004-request-log-apart.js';
 import { consoleMigration } from './0005-console.js';
 import { healthMigration } from './0006-health.js';
+import { accessHistoryMigration } from './0007-access-history.js';
 import { storeCostsMigration } from './0009-store-costs.js';
 
 export const MIGRATION_TABLE = 'scimd_migrations';
@@ -25,6 +26,7 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
     '0004-request-log-apart': requestLogApartMigration(dialect),
     '0005-console': consoleMigration(),
     '0006-health': healthMigration(),
+    '0007-access-history': accessHistoryMigration(dialect),
     '0009-store-costs': storeCostsMigration(dialect),
   };
 }
