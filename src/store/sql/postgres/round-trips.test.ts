@@ -19,15 +19,17 @@ import { describePostgres } from '../../test-support/postgres.js';
 /**
  * Round trips each request takes (the credential cache is warm: no token or tenant reads).
  * A write: BEGIN with the tenant's lock and check (one), its reads and writes, the outbox event
- * with its sequence number and streams (one), COMMIT (one). Before issue #18: 1, 2, 9, 10, 13, 10.
+ * with its sequence number and streams (one), the access history's rows (one; a delete also
+ * ends the user's spans: two), COMMIT (one). Before issue #18: 1, 2, 9, 10, 13, 10 (without
+ * the access history).
  */
 const EXPECTED = {
   'GET /Users?filter=userName eq (no match)': 1, // the page (a first page not full needs no COUNT)
   'GET /Users/{id}': 2, // the resource, its groups
-  'POST /Users (Entra create)': 4, // begin+lock, insert, event, commit (a new user has no groups)
-  'PATCH /Users/{id} (Entra update)': 6, // begin+lock, read, update, event, groups, commit
-  'PATCH /Groups/{id} add member': 8, // begin+lock, read, member types, already members, insert, touch, event, commit
-  'DELETE /Users/{id}': 6, // begin+lock, read, groups, delete, event, commit
+  'POST /Users (Entra create)': 5, // begin+lock, insert, event, history, commit (a new user has no groups)
+  'PATCH /Users/{id} (Entra update)': 7, // begin+lock, read, update, event, history, groups, commit
+  'PATCH /Groups/{id} add member': 9, // begin+lock, read, member types, already members, insert, touch, event, history, commit
+  'DELETE /Users/{id}': 8, // begin+lock, read, groups, delete, event, end spans, history, commit
 } as const;
 
 type RequestName = keyof typeof EXPECTED;
