@@ -73,6 +73,10 @@ describe('loadConfig defaults', () => {
         healthSilentAfterMs: 2 * 3_600_000,
         healthIntervalMs: 60_000,
         healthAtRiskFraction: 0.5,
+        guardEnabled: true,
+        guardPercent: 10,
+        guardMinimum: 20,
+        guardWindowMinutes: 60,
       },
     );
   });
@@ -256,6 +260,10 @@ describe('loadConfig good values', () => {
         healthSilentAfterMs: 3 * 3_600_000,
         healthIntervalMs: 30_000,
         healthAtRiskFraction: 0.25,
+        guardEnabled: true,
+        guardPercent: 10,
+        guardMinimum: 20,
+        guardWindowMinutes: 60,
       },
     );
   });

@@ -5,6 +5,7 @@
 import type { UnknownAttributeMode } from '../scim/compat/undeclared-body.js';
 import { DEFAULT_RESOURCE_LIMITS, type ResourceLimits } from '../scim/resource/limits.js';
 import type { SchemaRegistry } from '../scim/schema/registry.js';
+import type { GuardSettings } from '../store/guard-port.js';
 import type { TenantStore } from '../store/store.js';
 
 export interface Logger {
@@ -33,6 +34,8 @@ export interface RequestContext {
   readonly unknownAttributes?: UnknownAttributeMode;
   /** Bounds of one stored resource (issue #12.3); DEFAULT_RESOURCE_LIMITS for what is absent. */
   readonly resourceLimits?: { readonly [K in keyof ResourceLimits]?: number | undefined };
+  /** The deprovision guard's global settings (`SCIMD_GUARD_*`); DEFAULT_GUARD_SETTINGS when absent. */
+  readonly guard?: GuardSettings;
 }
 
 /** Per-request observations that the provisioning log records with the request's entry. */

@@ -7,6 +7,7 @@ import { type ChangeContext, eventsForChange, memberEvents, type ResourceChange 
 import type { MemberRef } from '../store/shapes.js';
 import type { StoredResource, TenantWriter } from '../store/store.js';
 import { type RequestContext, timestamp } from './context.js';
+import { appendGuarded } from './deprovision-guard.js';
 
 function changeContext(ctx: RequestContext): ChangeContext {
   return { time: timestamp(ctx), requestId: ctx.requestId };
@@ -26,7 +27,8 @@ export async function recordChange(
   if (resource === undefined) return;
   const members = resource.resourceType === 'Group' ? tx.takeMemberChanges(resource.id) : undefined;
   const events = eventsForChange({ ...change, members }, changeContext(ctx));
-  if (events.length > 0) await tx.appendEvents(events);
+  // The deprovision guard sees the change first (docs/guard.md); no statement unless it must.
+  if (events.length > 0) await appendGuarded(ctx, tx, change, events);
 }
 
 /**
@@ -44,5 +46,5 @@ export async function recordDeletion(
     ...groups.flatMap((group) => memberEvents(group, { added: [], removed: [member] }, changeContext(ctx))),
     ...eventsForChange({ resourceType: deleted.resourceType, before: deleted }, changeContext(ctx)),
   ];
-  if (events.length > 0) await tx.appendEvents(events);
+  if (events.length > 0) await appendGuarded(ctx, tx, { resourceType: deleted.resourceType, before: deleted }, events);
 }

@@ -53,6 +53,8 @@ export interface HarnessOptions {
   readonly metrics?: ScimdMetrics;
   /** An extra overload source (src/http/overload.ts): shedding tests force overload with it. */
   readonly overload?: OverloadOptions;
+  /** The app's clock; default the real one. */
+  readonly clock?: () => Date;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -74,7 +76,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     config: { ...TEST_CONFIG, ...options.config },
     store,
     logger: options.logger ?? false,
-    clock: () => new Date(),
+    clock: options.clock ?? (() => new Date()),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.overload ? { overload: options.overload } : {}),
   });

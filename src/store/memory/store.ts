@@ -13,6 +13,7 @@ import { isTouchDue } from '../token-touch.js';
 import { createMemoryConsole } from './console.js';
 import { createMemoryEndpointRepository } from './endpoints.js';
 import { createMemoryEventRepository, MemoryOutbox, memoryMembersAmong } from './events.js';
+import { createMemoryGuardRepository, MemoryGuard } from './guard.js';
 import { createMemoryHealthRepository, MemoryHealth } from './health.js';
 import { createMemoryRequestLog } from './request-log.js';
 import { createMemoryRoles } from './roles.js';
@@ -31,6 +32,7 @@ export function createMemoryStore(): Store {
   const outbox = new MemoryOutbox();
   const consoleHalf = createMemoryConsole(locked, (id) => tenants.has(id));
   const health = new MemoryHealth();
+  const guard = new MemoryGuard();
 
   function forTenant(tenantId: string): TenantStore {
     const reader = createMemoryReader(tenantId, () => states.get(tenantId));
@@ -51,10 +53,20 @@ export function createMemoryStore(): Store {
           state.begin();
           const events = outbox.begin(tenantId);
           const healthState = health.writer(tenantId);
+          let hold: number | null | undefined;
+          const guardWriter = guard.writer(tenantId, state, outbox, () => hold);
           try {
-            const core = { ...createMemoryWriter(tenantId, state), swapHealthState: healthState.swapHealthState };
+            const core = {
+              ...createMemoryWriter(tenantId, state),
+              swapHealthState: healthState.swapHealthState,
+              guard: guardWriter,
+            };
             const writer = withOutbox(core, {
-              appendEvents: async (list) => events.append(list),
+              appendEvents: async (list) => {
+                const appended = events.append(list);
+                if (list.length > 0) hold = outbox.held.get(tenantId) ?? null;
+                return appended;
+              },
               membersAmong: async (groupId, ids) => memoryMembersAmong(state, groupId, ids),
             });
             const result = await fn(writer);
@@ -65,6 +77,7 @@ export function createMemoryStore(): Store {
             state.rollback();
             events.rollback();
             healthState.rollback();
+            guardWriter.rollback();
             throw error;
           }
         });
@@ -112,6 +125,7 @@ export function createMemoryStore(): Store {
           outbox.deleteTenant(id);
           consoleHalf.deleteTenant(id);
           health.deleteTenant(id);
+          guard.deleteTenant(id);
           states.delete(id);
           return tenants.delete(id);
         }),
@@ -172,6 +186,7 @@ export function createMemoryStore(): Store {
       (entries) => health.record(entries),
     ),
     health: createMemoryHealthRepository(health, outbox.requestLog, locked),
+    guard: createMemoryGuardRepository(guard, locked),
     forTenant,
     async ping() {
       if (closed) throw new Error('memory store is closed');

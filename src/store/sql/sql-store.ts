@@ -11,6 +11,7 @@ import { type SqlDialect, servesOneConnection } from './dialect.js';
 import { createEndpointRepository } from './event-endpoints.js';
 import { appendEvents, listEvents, membersAmong, pruneEvents } from './events.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
+import { createGuardRepository, createGuardWriter } from './guard.js';
 import { createHealthRepository, swapHealthState } from './health.js';
 import { addMembers, clearMembers, listGroupsOfEach, listMembers, removeMembers } from './members.js';
 import { migrateToLatest } from './migrations/migrate.js';
@@ -43,6 +44,7 @@ function createReader(scope: SqlScope): TenantReader {
 }
 
 function createWriter(scope: SqlScope): TenantWriter {
+  let hold: number | null | undefined;
   const core: CoreTenantWriter = {
     ...createReader(scope),
     insertResource: (resource) => insertResource(scope, resource),
@@ -53,9 +55,13 @@ function createWriter(scope: SqlScope): TenantWriter {
     removeMembers: (groupId, memberIds) => removeMembers(scope, groupId, memberIds),
     clearMembers: (groupId) => clearMembers(scope, groupId),
     swapHealthState: (expected, next, since) => swapHealthState(scope, expected, next, since),
+    guard: createGuardWriter(scope, () => hold),
   };
   return withOutbox(core, {
-    appendEvents: (events) => appendEvents(scope, events),
+    appendEvents: (events) =>
+      appendEvents(scope, events, (heldSeq) => {
+        hold = heldSeq;
+      }),
     membersAmong: (groupId, ids) => membersAmong(scope, groupId, ids),
   });
 }
@@ -125,6 +131,7 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
     endpoints: createEndpointRepository(db, dialect),
     requestLog: createRequestLogRepository(db, dialect),
     health: createHealthRepository(db),
+    guard: createGuardRepository(db),
     roles: createRoleRepository(db, dialect),
     console: createConsoleRepositories(db, dialect),
     forTenant(tenantId): TenantStore {

@@ -11,6 +11,7 @@ import { eventsMigration } from './0003-events.js';
 import { requestLogApartMigration } from './0004-request-log-apart.js';
 import { consoleMigration } from './0005-console.js';
 import { healthMigration } from './0006-health.js';
+import { guardMigration } from './0008-guard.js';
 
 export const MIGRATION_TABLE = 'scimd_migrations';
 export const MIGRATION_LOCK_TABLE = 'scimd_migrations_lock';
@@ -24,6 +25,7 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
     '0004-request-log-apart': requestLogApartMigration(dialect),
     '0005-console': consoleMigration(),
     '0006-health': healthMigration(),
+    '0008-guard': guardMigration(),
   };
 }
 
