@@ -134,7 +134,6 @@ describeEachBackend('deprovision guard: threshold', (backend) => {
 describeEachBackend('deprovision guard: hold and release', (backend) => {
   it('holds webhooks, consumers and the feed after the guard event, then delivers everything in order', async () => {
     const { h, clock, tenantId } = await start(backend);
-    const globexId = (await h.store.tenants.getBySlug('globex'))!.id;
     const operator = await createWebhook(h.store, 'https://operator.example/hook');
     const tenantHook = await createWebhook(h.store, 'https://app.example/hook', { tenantId });
     const consumer = await h.store.endpoints.create(

@@ -13,7 +13,6 @@
  * note the user, count the window) and a fourth, the denominator, only once the window reaches
  * the minimum. A held write runs one more (the capture).
  */
-import { randomUUID } from 'node:crypto';
 import type { ResourceChange } from '../events/change-events.js';
 import { guardTrippedEvent } from '../events/guard-events.js';
 import type { NewChangeEvent } from '../store/events-port.js';
@@ -142,7 +141,7 @@ async function noteDeprovision(ctx: RequestContext, tx: TenantWriter, userId: st
     tripBase: base,
   });
   await tx.guard.recordDecision({
-    id: randomUUID(),
+    id: crypto.randomUUID(),
     tenantId: ctx.tenantId,
     time: now,
     action: 'trip',

@@ -3,7 +3,6 @@
  * admin API and the console: every tenant's guard, what a held tenant holds, release, reset and
  * per-tenant settings. Every decision is recorded with who made it and when.
  */
-import { randomUUID } from 'node:crypto';
 import { guardReleasedEvent } from '../events/guard-events.js';
 import { conflict, invalidValue } from '../scim/errors.js';
 import type {
@@ -188,7 +187,7 @@ export async function releaseGuard(
     await tx.guard.clearCaptures();
     await tx.guard.forgetDeprovisions(at);
     await tx.guard.recordDecision({
-      id: randomUUID(),
+      id: crypto.randomUUID(),
       tenantId: tenant.id,
       time: at,
       action: 'release',
@@ -221,7 +220,7 @@ export async function resetGuard(
     await tx.guard.write({ ...record, state: 'armed', since: at, heldSeq: null, countFrom: at });
     await tx.guard.forgetDeprovisions(at);
     await tx.guard.recordDecision({
-      id: randomUUID(),
+      id: crypto.randomUUID(),
       tenantId: tenant.id,
       time: at,
       action: 'reset',
@@ -287,7 +286,7 @@ export async function configureGuard(
     }
     await tx.guard.write({ ...record, overrides: overrides as GuardOverrides });
     await tx.guard.recordDecision({
-      id: randomUUID(),
+      id: crypto.randomUUID(),
       tenantId: tenant.id,
       time: at,
       action: 'configure',
