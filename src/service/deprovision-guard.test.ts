@@ -287,3 +287,83 @@ describeEachBackend('deprovision guard: hold and release', (backend) => {
     assert.equal((await readGuard(h.store, 'acme')).state, 'tripped');
   });
 });
+
+describeEachBackend('deprovision guard: the identity provider sees no difference', (backend) => {
+  /** Runs one provisioning cycle; returns every answer with the ids it created replaced by their order. */
+  async function cycle(config: object): Promise<{ answers: string[]; tripped: boolean }> {
+    const { h: harness } = await start(backend, manualClock(), config);
+    const answers: string[] = [];
+    const ids: string[] = [];
+    let n = 0;
+    const send = async (method: string, url: string, body?: unknown) => {
+      const res = await harness.request(method, url, body, { 'x-request-id': `req-${++n}` });
+      const created = method === 'POST' ? res.json<{ id?: string }>().id : undefined;
+      if (created) ids.push(created);
+      let text = JSON.stringify({
+        status: res.statusCode,
+        type: res.headers['content-type'],
+        etag: res.headers['etag'],
+        location: res.headers['location'],
+        body: res.body,
+      });
+      ids.forEach((id, i) => {
+        text = text.replaceAll(id, `<id ${i}>`);
+      });
+      answers.push(text);
+      return res;
+    };
+    for (let i = 0; i < 12; i++) {
+      await send('POST', '/t/acme/scim/v2/Users', {
+        schemas: [USER_SCHEMA],
+        userName: `u${i}@x.com`,
+        roles: [{ value: 'r' }],
+      });
+    }
+    const group = ids.length;
+    await send('POST', '/t/acme/scim/v2/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'All',
+      members: ids.slice(0, 6).map((value) => ({ value })),
+    });
+    for (const id of ids.slice(0, 4)) {
+      await send('PATCH', `/t/acme/scim/v2/Users/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', path: 'active', value: false }],
+      });
+    }
+    await send('DELETE', `/t/acme/scim/v2/Users/${ids[4]}`);
+    await send('PATCH', `/t/acme/scim/v2/Users/${ids[5]}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'remove', path: 'roles' }],
+    });
+    await send('PATCH', `/t/acme/scim/v2/Groups/${ids[group]}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'remove', path: `members[value eq "${ids[5]}"]` }],
+    });
+    await send('PUT', `/t/acme/scim/v2/Users/${ids[0]}`, {
+      schemas: [USER_SCHEMA],
+      userName: 'u0@x.com',
+      active: true,
+    });
+    await send('GET', `/t/acme/scim/v2/Users/${ids[1]}`);
+    await send('GET', '/t/acme/scim/v2/Users?filter=active%20eq%20false&sortBy=userName');
+    await send('GET', `/t/acme/scim/v2/Groups/${ids[group]}`);
+    await send('POST', '/t/acme/scim/v2/Bulk', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      Operations: ids.slice(6, 9).map((id) => ({ method: 'DELETE', path: `/Users/${id}` })),
+    });
+    const tripped = (await readGuard(harness.store, 'acme')).state === 'tripped';
+    await harness.close();
+    h = undefined;
+    return { answers, tripped };
+  }
+
+  it('answers byte for byte the same with the guard tripped as with it off', async () => {
+    const off = await cycle({ guardEnabled: false });
+    const on = await cycle({ guardEnabled: true, guardMinimum: 3, guardPercent: 10 });
+    assert.equal(off.tripped, false);
+    assert.equal(on.tripped, true);
+    assert.equal(on.answers.length, off.answers.length);
+    on.answers.forEach((answer, i) => assert.equal(answer, off.answers[i], `answer ${i + 1}`));
+  });
+});
