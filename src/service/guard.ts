@@ -296,11 +296,3 @@ export async function configureGuard(
   });
   return readGuard(store, slug, global);
 }
-
-/** For health: which tenants' delivery is held now (tenant id → since). */
-export async function heldTenants(store: Store): Promise<ReadonlyMap<string, string>> {
-  const held = new Map<string, string>();
-  for (const record of await store.guard.list())
-    if (record.state === 'tripped') held.set(record.tenantId, record.since);
-  return held;
-}
