@@ -61,7 +61,7 @@ async function viewOf(
   };
 }
 
-/** Every tenant's guard, in the tenants' order. */
+/** Every tenant's guard, by slug. */
 export async function listGuards(store: Store, global: GuardSettings = DEFAULT_GUARD_SETTINGS): Promise<GuardView[]> {
   const records = new Map((await store.guard.list()).map((r) => [r.tenantId, r]));
   const views: GuardView[] = [];
