@@ -65,8 +65,8 @@ async function viewOf(
 export async function listGuards(store: Store, global: GuardSettings = DEFAULT_GUARD_SETTINGS): Promise<GuardView[]> {
   const records = new Map((await store.guard.list()).map((r) => [r.tenantId, r]));
   const views: GuardView[] = [];
-  for (const tenant of await store.tenants.list())
-    views.push(await viewOf(store, tenant, records.get(tenant.id), global));
+  const tenants = [...(await store.tenants.list())].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+  for (const tenant of tenants) views.push(await viewOf(store, tenant, records.get(tenant.id), global));
   return views;
 }
 
