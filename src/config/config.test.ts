@@ -153,6 +153,10 @@ describe('loadConfig defaults', () => {
         ['SCIMD_HEALTH_SILENT_AFTER', '2h'],
         ['SCIMD_HEALTH_INTERVAL', '60s'],
         ['SCIMD_HEALTH_AT_RISK_FRACTION', '0.5'],
+        ['SCIMD_GUARD', 'on'],
+        ['SCIMD_GUARD_PERCENT', '10'],
+        ['SCIMD_GUARD_MINIMUM', '20'],
+        ['SCIMD_GUARD_WINDOW', '60m'],
       ],
     );
     for (const v of CONFIG_VARIABLES) assert.ok(v.description.length > 20, v.name);
