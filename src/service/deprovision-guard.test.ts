@@ -367,3 +367,60 @@ describeEachBackend('deprovision guard: the identity provider sees no difference
     on.answers.forEach((answer, i) => assert.equal(answer, off.answers[i], `answer ${i + 1}`));
   });
 });
+
+describeEachBackend('deprovision guard: statements it costs', (backend) => {
+  /**
+   * Statements a create, a title change, a deactivation and a deletion each ran, with the guard
+   * as configured. The provisioning log writes in the background every 200 ms, which can land
+   * inside a measured request: each kind is measured three times and the fewest kept.
+   */
+  async function statementsPerKind(config: object): Promise<number[]> {
+    let count = 0;
+    const observer = { statement: () => void count++ };
+    const harness = await startHarness({ backend, clock: manualClock(), config, observer });
+    try {
+      const fewest = new Map<string, number>();
+      const measure = async (kind: string, method: string, url: string, body?: unknown) => {
+        count = 0;
+        const res = await harness.request(method, url, body);
+        assert.ok(res.statusCode < 300, res.body);
+        fewest.set(kind, Math.min(fewest.get(kind) ?? Number.POSITIVE_INFINITY, count));
+        return res;
+      };
+      const ids: string[] = [];
+      for (let i = 0; i < 9; i++) {
+        const res = await measure('create', 'POST', '/t/acme/scim/v2/Users', {
+          schemas: [USER_SCHEMA],
+          userName: `s${i}@x.com`,
+        });
+        ids.push(res.json<{ id: string }>().id);
+      }
+      for (let i = 0; i < 3; i++) {
+        await measure('update', 'PATCH', `/t/acme/scim/v2/Users/${ids[i]}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'replace', path: 'title', value: `Boss ${i}` }],
+        });
+        await measure('deactivate', 'PATCH', `/t/acme/scim/v2/Users/${ids[3 + i]}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'replace', path: 'active', value: false }],
+        });
+        await measure('delete', 'DELETE', `/t/acme/scim/v2/Users/${ids[6 + i]}`);
+      }
+      return ['create', 'update', 'deactivate', 'delete'].map((kind) => fewest.get(kind)!);
+    } finally {
+      await harness.close();
+    }
+  }
+
+  it('costs nothing on writes that are not deprovisions, and two statements more on a deprovision below the minimum', async () => {
+    const off = await statementsPerKind({ guardEnabled: false });
+    const on = await statementsPerKind({ guardEnabled: true });
+    assert.deepEqual(on.slice(0, 2), off.slice(0, 2), 'creates and a title change: no extra statement');
+    // Off globally, a deprovision reads the tenant's guard (it may be on for this tenant) and
+    // stops; on, it also notes the user and counts the window (below the minimum: no denominator).
+    assert.deepEqual(
+      on.slice(2).map((n, i) => n - off[2 + i]!),
+      [2, 2],
+    );
+  });
+});
