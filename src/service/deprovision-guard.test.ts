@@ -364,7 +364,7 @@ describeEachBackend('deprovision guard: the identity provider sees no difference
     assert.equal(off.tripped, false);
     assert.equal(on.tripped, true);
     assert.equal(on.answers.length, off.answers.length);
-    on.answers.forEach((answer, i) => assert.equal(answer, off.answers[i], `answer ${i + 1}`));
+    for (const [i, answer] of on.answers.entries()) assert.equal(answer, off.answers[i], `answer ${i + 1}`);
   });
 });
 
