@@ -424,3 +424,20 @@ describeEachBackend('deprovision guard: statements it costs', (backend) => {
     );
   });
 });
+
+describeEachBackend('deprovision guard: concurrent writers', (backend) => {
+  it('trips once when many deprovisions of a tenant arrive at once', async () => {
+    const { h, tenantId } = await start(backend);
+    const ids = await createUsers(h, 60);
+    await configureGuard(h.store, 'acme', { minimum: 5, percent: 5 }, ACTOR);
+    const answers = await Promise.all(ids.slice(0, 30).map((id) => deactivate(h, id)));
+    assert.deepEqual(new Set(answers.map((r) => r.statusCode)), new Set([200]));
+    const types = await eventTypes(h, tenantId);
+    assert.equal(types.filter((t) => t === 'tenant.guard_tripped').length, 1);
+    assert.equal(types.filter((t) => t === 'user.deactivated').length, 30, 'every change recorded');
+    const guard = await readGuard(h.store, 'acme');
+    assert.equal(guard.state, 'tripped');
+    assert.equal(guard.decisions.filter((d) => d.action === 'trip').length, 1);
+    assert.equal(types[Number(guard.heldFrom) - 1], 'tenant.guard_tripped');
+  });
+});
