@@ -23,6 +23,7 @@ const STORE_PORT = [
   'store/console-port.ts',
   'store/observer-port.ts',
   'store/health-port.ts',
+  'store/guard-port.ts',
   'store/history-port.ts',
 ];
 

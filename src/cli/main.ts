@@ -15,6 +15,7 @@ import { ADMIN_TOKEN_USAGE, runAdminTokenCommand } from './admin-token-command.j
 import { type CliIo, type CommandContext, EXIT, UsageError, write } from './context.js';
 import { DOCTOR_USAGE, runDoctorCommand } from './doctor-command.js';
 import { EVENTS_USAGE, runEventsCommand } from './events-command.js';
+import { GUARD_USAGE, runGuardCommand } from './guard-command.js';
 import { GUIDE_USAGE, runGuideCommand } from './guide-command.js';
 import { HEALTH_USAGE, runHealthCommand } from './health-command.js';
 import { HISTORY_USAGE, runAccessCommand, runHistoryCommand } from './history-command.js';
@@ -39,6 +40,7 @@ function usage(): string {
     ...[...MIGRATE_USAGE, ...DOCTOR_USAGE].map((line) => `  ${line}`),
     ...[...EVENTS_USAGE, ...WEBHOOKS_USAGE, ...LOG_USAGE, ...HEALTH_USAGE].map((line) => `  ${line}`),
     ...HISTORY_USAGE.map((line) => `  ${line}`),
+    ...GUARD_USAGE.map((line) => `  ${line}`),
     '  scimd version',
     '  scimd help',
     '',
@@ -173,6 +175,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         break;
       case 'health':
         code = await runHealthCommand(rest, io, open);
+        break;
+      case 'guard':
+        code = await runGuardCommand(rest, io, open);
         break;
       case 'roles':
         code = await runRolesCommand(rest, io, open);

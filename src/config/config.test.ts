@@ -75,6 +75,10 @@ describe('loadConfig defaults', () => {
         healthAtRiskFraction: 0.5,
         history: true,
         historyRetentionMs: 7 * 365.25 * 86_400_000,
+        guardEnabled: true,
+        guardPercent: 10,
+        guardMinimum: 20,
+        guardWindowMinutes: 60,
       },
     );
   });
@@ -153,6 +157,10 @@ describe('loadConfig defaults', () => {
         ['SCIMD_HEALTH_AT_RISK_FRACTION', '0.5'],
         ['SCIMD_HISTORY', 'on'],
         ['SCIMD_HISTORY_RETENTION', '7y'],
+        ['SCIMD_GUARD', 'on'],
+        ['SCIMD_GUARD_PERCENT', '10'],
+        ['SCIMD_GUARD_MINIMUM', '20'],
+        ['SCIMD_GUARD_WINDOW', '60m'],
       ],
     );
     for (const v of CONFIG_VARIABLES) assert.ok(v.description.length > 20, v.name);
@@ -264,6 +272,10 @@ describe('loadConfig good values', () => {
         healthAtRiskFraction: 0.25,
         history: false,
         historyRetentionMs: 400 * 86_400_000,
+        guardEnabled: true,
+        guardPercent: 10,
+        guardMinimum: 20,
+        guardWindowMinutes: 60,
       },
     );
   });

@@ -137,6 +137,15 @@ export interface Config {
   readonly history: boolean;
   /** How long access history rows are kept, in ms (spans still open are kept regardless). */
   readonly historyRetentionMs: number;
+  // Issue #17: the deprovision guard (docs/guard.md); tenants may override each value.
+  /** Hold a tenant's events when a mass deprovision trips the guard. */
+  readonly guardEnabled: boolean;
+  /** Trips when more than this percentage of the tenant's active users were deprovisioned… */
+  readonly guardPercent: number;
+  /** …and at least this many. */
+  readonly guardMinimum: number;
+  /** The sliding window, in minutes. */
+  readonly guardWindowMinutes: number;
 }
 
 export interface ConfigVariable {
@@ -668,6 +677,50 @@ const HISTORY_RETENTION: Spec<number> = {
     .transform((s) => Math.round(Number(s.slice(0, -1)) * HISTORY_UNIT_MS[s.slice(-1)]!))
     .pipe(z.number().max(100 * 365.25 * 86_400_000, { error: `must be ${HISTORY_RETENTION_FORM}` })),
 };
+// Issue #17: the deprovision guard (docs/guard.md).
+const GUARD: Spec<boolean> = {
+  name: 'SCIMD_GUARD',
+  default: 'on',
+  description:
+    "on arms every tenant's deprovision guard: when a mass deprovision trips it, delivery of that tenant's change events is held until an operator releases it (docs/guard.md); off disarms it for tenants that do not turn it on themselves.",
+  schema: boolean,
+};
+const GUARD_PERCENT: Spec<number> = {
+  name: 'SCIMD_GUARD_PERCENT',
+  default: '10',
+  description:
+    "The guard trips when more than this percentage (0.1 to 100) of a tenant's active users were deactivated, deleted or stripped of all roles within the window (and at least SCIMD_GUARD_MINIMUM users).",
+  schema: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,2})?$/, { error: 'must be a percentage from 0.1 to 100 (e.g. 10 or 2.5)' })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(0.1, { error: 'must be a percentage from 0.1 to 100 (e.g. 10 or 2.5)' })
+        .max(100, { error: 'must be a percentage from 0.1 to 100 (e.g. 10 or 2.5)' }),
+    ),
+};
+const GUARD_MINIMUM: Spec<number> = {
+  name: 'SCIMD_GUARD_MINIMUM',
+  default: '20',
+  description:
+    'The fewest users (1 to 1000000) deprovisioned within the window that can trip the guard, so a small tenant losing a few people never does.',
+  schema: integer(1, 1_000_000, 'an integer from 1 to 1000000'),
+};
+const GUARD_WINDOW: Spec<number> = {
+  name: 'SCIMD_GUARD_WINDOW',
+  default: '60m',
+  description:
+    "The guard's sliding window: a whole number of minutes or hours (e.g. 60m, 2h), from 1m to 168h; 60m covers at least one Entra ID provisioning cycle (40 minutes).",
+  schema: z
+    .string()
+    .regex(/^[1-9]\d{0,5}[mh]$/, { error: 'must be a whole number followed by m or h (e.g. 60m, 2h), from 1m to 168h' })
+    .transform((s) => Number(s.slice(0, -1)) * (s.endsWith('h') ? 60 : 1))
+    .pipe(
+      z.number().max(10_080, { error: 'must be a whole number followed by m or h (e.g. 60m, 2h), from 1m to 168h' }),
+    ),
+};
 
 const SPECS = [
   PORT,
@@ -721,6 +774,10 @@ const SPECS = [
   HEALTH_AT_RISK_FRACTION,
   HISTORY,
   HISTORY_RETENTION,
+  GUARD,
+  GUARD_PERCENT,
+  GUARD_MINIMUM,
+  GUARD_WINDOW,
 ] as const;
 
 /** Every variable scimd reads, in documentation order. */
@@ -801,6 +858,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     healthAtRiskFraction: read(HEALTH_AT_RISK_FRACTION),
     history: read(HISTORY),
     historyRetentionMs: read(HISTORY_RETENTION),
+    guardEnabled: read(GUARD),
+    guardPercent: read(GUARD_PERCENT),
+    guardMinimum: read(GUARD_MINIMUM),
+    guardWindowMinutes: read(GUARD_WINDOW),
   };
   // Node refuses a request timeout shorter than the headers timeout.
   if (config.requestTimeoutMs < config.headersTimeoutMs) {

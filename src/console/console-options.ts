@@ -22,6 +22,10 @@ export type ConsoleConfig = Pick<Config, 'publicUrl'> &
       | 'webhookAllowTargets'
       | 'healthSilentAfterMs'
       | 'healthAtRiskFraction'
+      | 'guardEnabled'
+      | 'guardPercent'
+      | 'guardMinimum'
+      | 'guardWindowMinutes'
     >
   >;
 

@@ -8,6 +8,9 @@ import { renderSectionsHtml } from '../guide/html.js';
 import { loadGuideInput } from '../guide/load.js';
 import { healthSettingsOf } from '../health/health-settings.js';
 import { readTenantHealth } from '../health/read-health.js';
+import { invalidValue } from '../scim/errors.js';
+import { guardSettingsFrom } from '../service/deprovision-guard.js';
+import { configureGuard, type GuardSettingsChange, releaseGuard, resetGuard, summariseHeld } from '../service/guard.js';
 import { connectionStatus } from '../tenancy/connection-status.js';
 import { listRoles, setTenantRoles } from '../tenancy/role-catalogue.js';
 import {
@@ -34,17 +37,19 @@ export const tenantPages: FastifyPluginAsync<ConsolePageOptions> = async (web, o
   const { store, clock, originOf, config } = options;
   const slugOf = (request: FastifyRequest) => (request.params as { slug: string }).slug;
   const who = (request: FastifyRequest) => `console:${request.session.who ?? 'unknown'}`;
+  const guardSettings = guardSettingsFrom(config);
 
   async function tenantPage(request: FastifyRequest, reply: FastifyReply, extras: TenantPageExtras = {}, status = 200) {
     const now = clock();
     const tenant = await getTenant(store, slugOf(request));
-    const [tokens, roles, links, linkEvents, activity, health] = await Promise.all([
+    const [tokens, roles, links, linkEvents, activity, health, guard] = await Promise.all([
       listTokens(store, tenant.slug, now),
       listRoles(store),
       listSetupLinks(store, tenant.slug, now),
       listSetupLinkEvents(store, tenant.slug, { limit: 20 }),
       connectionStatus(store, tenant, now),
       readTenantHealth(store, tenant, now, healthSettingsOf(config)),
+      summariseHeld(store, tenant.slug, guardSettings),
     ]);
     const created = (request.query as Record<string, string | undefined>)['created'] === '1';
     return sendPage(
@@ -62,6 +67,7 @@ export const tenantPages: FastifyPluginAsync<ConsolePageOptions> = async (web, o
         linkEvents,
         activity,
         health,
+        guard,
         ...(created ? { notice: 'Tenant created. Next: send its IT admin a setup link.' } : {}),
         ...extras,
       },
@@ -127,6 +133,34 @@ export const tenantPages: FastifyPluginAsync<ConsolePageOptions> = async (web, o
     }),
   );
 
+  // The deprovision guard (docs/guard.md): the same use cases as `scimd guard` and the admin API.
+  web.post('/tenants/:slug/guard/release', async (request, reply) =>
+    attempt(request, reply, 'guard', async () => {
+      const released = await releaseGuard(store, slugOf(request), { actor: who(request), now: clock() }, guardSettings);
+      return { notice: `Held events released: delivery of ${released.tenant.slug}'s events goes on, in order.` };
+    }),
+  );
+
+  web.post('/tenants/:slug/guard/reset', async (request, reply) =>
+    attempt(request, reply, 'guard', async () => {
+      await resetGuard(store, slugOf(request), { actor: who(request), now: clock() }, guardSettings);
+      return { notice: 'Deprovision guard reset: it counts deprovisions from now.' };
+    }),
+  );
+
+  web.post('/tenants/:slug/guard/settings', async (request, reply) =>
+    attempt(request, reply, 'guard', async () => {
+      await configureGuard(
+        store,
+        slugOf(request),
+        guardForm(request.body),
+        { actor: who(request), now: clock() },
+        guardSettings,
+      );
+      return { notice: 'Deprovision guard threshold saved.' };
+    }),
+  );
+
   web.get('/tenants/:slug/guide', async (request, reply) => {
     const input = await loadGuideInput(store, slugOf(request), {
       baseUrl: originOf(request),
@@ -142,3 +176,20 @@ export const tenantPages: FastifyPluginAsync<ConsolePageOptions> = async (web, o
     });
   });
 };
+
+/** The guard's threshold form: an empty field or "default" returns a value to the global one. */
+function guardForm(body: unknown): GuardSettingsChange {
+  const enabled = formText(body, 'enabled');
+  const number = (name: string): number | null => {
+    const text = formText(body, name).trim();
+    if (text === '' || text === 'default') return null;
+    if (!/^\d+(\.\d+)?$/.test(text)) throw invalidValue(`${name} must be a number, not ${JSON.stringify(text)}`);
+    return Number(text);
+  };
+  return {
+    enabled: enabled === 'on' ? true : enabled === 'off' ? false : null,
+    percent: number('percent'),
+    minimum: number('minimum'),
+    windowMinutes: number('windowMinutes'),
+  };
+}

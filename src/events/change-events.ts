@@ -28,6 +28,10 @@ export const EVENT_TYPES = [
   'group.member_removed',
   // A tenant's health state changed (health-monitor.ts, docs/operations.md "Tenant health").
   'tenant.health_changed',
+  // The deprovision guard (docs/guard.md): delivery of the tenant's later events is held after
+  // `tenant.guard_tripped` until an operator releases it, which appends `tenant.guard_released`.
+  'tenant.guard_tripped',
+  'tenant.guard_released',
 ] as const;
 
 export type ChangeEventType = (typeof EVENT_TYPES)[number];

@@ -15,6 +15,8 @@
  * - Failures: retried with exponential backoff and jitter; after `maxAttempts` failures (or
  *   at the first failure of an event older than the whole retry window) the event becomes a
  *   dead letter and the stream moves on. Dead letters can be redelivered by hand.
+ * - Held tenants (the deprovision guard, docs/guard.md): delivery stops right after the
+ *   tenant's `tenant.guard_tripped` event until an operator releases the hold.
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -131,8 +133,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     let state: StreamProgress = { deliveredSeq, attempts, nextAttemptAt, lastAttemptAt, lastError, lastStatus };
     let made = 0;
     for (let n = 0; n < eventsPerClaim && clock().getTime() < leaseEnd; n++) {
-      const [event] = (await store.events.list(stream.tenantId, state.deliveredSeq, 1)).events;
-      if (event === undefined) break;
+      const page = await store.events.list(stream.tenantId, state.deliveredSeq, 1);
+      const [event] = page.events;
+      if (event === undefined || isPastHold(page.heldSeq, state.deliveredSeq)) break;
       const outcome = await attempt(endpoint, event);
       made++;
       const now = clock();
@@ -157,6 +160,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       }
       state = { deliveredSeq: event.seq, attempts: 0, nextAttemptAt: at, ...report };
       if (!(await store.endpoints.updateStream(stream.id, owner, state, false))) return made;
+      if (endsDelivery(event, page.heldSeq)) break;
     }
     await store.endpoints.updateStream(stream.id, owner, { ...state, nextAttemptAt: clock().toISOString() }, true);
     return made;
@@ -251,6 +255,22 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     },
     runOnce,
   };
+}
+
+/**
+ * The deprovision guard's hold (docs/guard.md): nothing after the tenant's `heldSeq` is
+ * delivered. A claim never picks a stream that reached its hold, so a held stream costs nothing.
+ */
+function isPastHold(heldSeq: number | null, deliveredSeq: number): boolean {
+  return heldSeq !== null && deliveredSeq >= heldSeq;
+}
+
+/**
+ * A `tenant.guard_tripped` event ends the drain when it is the hold, or when the page was read
+ * just before the trip committed (no hold seen yet): the next claim reads the hold afresh.
+ */
+export function endsDelivery(event: ChangeEvent, heldSeq: number | null): boolean {
+  return event.type === 'tenant.guard_tripped' && (heldSeq === null || heldSeq === event.seq);
 }
 
 function deadLetter(

@@ -164,8 +164,33 @@ function causeFix(cause: FailureCause, count: number, slug: string): { what: str
   return { what: `${count} ${advice.what}`, fix: advice.fix.replaceAll('{slug}', slug) };
 }
 
-/** The tenant's health from its buckets (those of the 7-day window suffice). */
+/** A tripped deprovision guard (docs/guard.md): delivery of the tenant's events is held. */
+export interface HeldDelivery {
+  /** When the guard tripped. */
+  readonly since: string;
+}
+
+/**
+ * The tenant's health from its buckets (those of the 7-day window suffice). A tripped
+ * deprovision guard (`held`) makes a healthy tenant `degraded` and leads the cause and fix of
+ * any state: the vendor's app is not being told about changes until an operator looks.
+ */
 export function evaluateHealth(
+  buckets: readonly HealthBucket[],
+  now: Date,
+  settings: HealthSettings,
+  slug: string,
+  held?: HeldDelivery,
+): TenantHealth {
+  const health = evaluateRollups(buckets, now, settings, slug);
+  if (held === undefined) return health;
+  const cause = `Deprovision guard tripped at ${held.since}: a mass deprovision was detected and delivery of this tenant's change events is held (they are still recorded).`;
+  const fix = `Check with the customer that the deprovisioning is intended (scimd guard show ${slug}), then deliver the held events with scimd guard release ${slug}.`;
+  if (health.state === 'healthy') return { ...health, state: 'degraded', cause, fix };
+  return { ...health, cause: `${cause} Also: ${health.cause}`, fix: `${fix} Also: ${health.fix}` };
+}
+
+function evaluateRollups(
   buckets: readonly HealthBucket[],
   now: Date,
   settings: HealthSettings,

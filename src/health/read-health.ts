@@ -5,7 +5,14 @@
  */
 import type { HealthBucket, HealthStateName, SlowRequest, UndeclaredAttributeCount } from '../store/health-port.js';
 import type { Store, TenantRecord } from '../store/store.js';
-import { evaluateHealth, HEALTH_STATES, type TenantHealth, WINDOWS, windowStart } from './evaluate-health.js';
+import {
+  evaluateHealth,
+  HEALTH_STATES,
+  type HeldDelivery,
+  type TenantHealth,
+  WINDOWS,
+  windowStart,
+} from './evaluate-health.js';
 import { DEFAULT_HEALTH_SETTINGS, type HealthSettings } from './health-settings.js';
 
 export interface TenantRef {
@@ -28,6 +35,15 @@ export interface TenantHealthDetail extends TenantHealthEntry {
 export const SLOWEST_REQUESTS = 5;
 export const TOP_UNDECLARED_ATTRIBUTES = 10;
 
+/** Tenants whose deprovision guard holds their events (docs/guard.md), with when it tripped. */
+async function heldTenants(store: Store): Promise<Map<string, HeldDelivery>> {
+  const held = new Map<string, HeldDelivery>();
+  for (const record of await store.guard.list()) {
+    if (record.state === 'tripped') held.set(record.tenantId, { since: record.since });
+  }
+  return held;
+}
+
 function refOf(tenant: TenantRecord): TenantRef {
   return { id: tenant.id, slug: tenant.slug, name: tenant.name };
 }
@@ -38,9 +54,10 @@ export async function readAllHealth(
   now: Date,
   settings: HealthSettings = DEFAULT_HEALTH_SETTINGS,
 ): Promise<TenantHealthEntry[]> {
-  const [tenants, buckets] = await Promise.all([
+  const [tenants, buckets, held] = await Promise.all([
     store.tenants.list(),
     store.health.buckets(windowStart(now, WINDOWS['7d'])),
+    heldTenants(store),
   ]);
   const byTenant = new Map<string, HealthBucket[]>();
   for (const bucket of buckets) {
@@ -51,7 +68,7 @@ export async function readAllHealth(
   const bySlug = [...tenants].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
   return bySlug.map((tenant) => ({
     tenant: refOf(tenant),
-    ...evaluateHealth(byTenant.get(tenant.id) ?? [], now, settings, tenant.slug),
+    ...evaluateHealth(byTenant.get(tenant.id) ?? [], now, settings, tenant.slug, held.get(tenant.id)),
   }));
 }
 
@@ -62,14 +79,16 @@ export async function readTenantHealth(
   now: Date,
   settings: HealthSettings = DEFAULT_HEALTH_SETTINGS,
 ): Promise<TenantHealthDetail> {
-  const [buckets, slowest, undeclaredAttributes] = await Promise.all([
+  const [buckets, slowest, undeclaredAttributes, guard] = await Promise.all([
     store.health.buckets(windowStart(now, WINDOWS['7d']), tenant.id),
     store.health.slowest(tenant.id, windowStart(now, WINDOWS['24h']), SLOWEST_REQUESTS),
     store.health.undeclaredAttributes(tenant.id, TOP_UNDECLARED_ATTRIBUTES),
+    store.guard.get(tenant.id),
   ]);
+  const held = guard?.state === 'tripped' ? { since: guard.since } : undefined;
   return {
     tenant: refOf(tenant),
-    ...evaluateHealth(buckets, now, settings, tenant.slug),
+    ...evaluateHealth(buckets, now, settings, tenant.slug, held),
     slowest,
     undeclaredAttributes,
   };

@@ -11,6 +11,7 @@ import type { ScimdMetrics } from '../metrics/scimd-metrics.js';
 import { invalidSyntax, notFound } from '../scim/errors.js';
 import { BUILT_IN_REGISTRY, type SchemaRegistry } from '../scim/schema/registry.js';
 import { type Logger, newRequestNotes, type RequestContext } from '../service/context.js';
+import { guardSettingsFrom } from '../service/deprovision-guard.js';
 import type { Store } from '../store/store.js';
 import { registerAdminApi } from './admin/admin-plugin.js';
 import { authenticateRequest } from './auth.js';
@@ -53,6 +54,7 @@ export type AppConfig = Pick<Config, 'publicUrl' | 'maxBodyBytes' | 'listMaxResu
   Partial<Pick<Config, 'tenantRateLimit' | 'authFailureLimit'>> &
   Partial<Pick<Config, 'shedEventLoopDelayMs' | 'shedHeapBytes' | 'shedRssBytes' | 'maxInFlight'>> &
   Partial<Pick<Config, 'history'>> &
+  Partial<Pick<Config, 'guardEnabled' | 'guardPercent' | 'guardMinimum' | 'guardWindowMinutes'>> &
   ConsoleConfig;
 
 export interface AppOptions {
@@ -188,6 +190,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
 
+  const guardSettings = guardSettingsFrom(config);
   const contextFor =
     (slugOf: (request: FastifyRequest) => string | undefined) =>
     async (request: FastifyRequest): Promise<RequestContext> => {
@@ -212,6 +215,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         unknownAttributes: config.unknownAttributes ?? 'ignore',
         resourceLimits: { maxAttributeBytes: config.maxAttributeBytes, maxResourceBytes: config.maxResourceBytes },
         ...(config.history === false ? { recordAccessHistory: false } : {}),
+        guard: guardSettings,
       };
     };
 

@@ -34,7 +34,11 @@ describe('rate limit stores with many tenants', () => {
     assert.equal(await refused(limits.tenant(requestOf('first'))), true);
     // TENANT_KEYS other tenants since it was last seen: its bucket was dropped, not kept.
     for (let t = 10_000; t < 10_000 + TENANT_KEYS; t++) await limits.tenant(requestOf(`tenant-${t}`));
-    assert.equal(await refused(limits.tenant(requestOf('first'))), false, 'a full bucket again: the store did not grow');
+    assert.equal(
+      await refused(limits.tenant(requestOf('first'))),
+      false,
+      'a full bucket again: the store did not grow',
+    );
     await app.close();
   });
 
@@ -46,7 +50,11 @@ describe('rate limit stores with many tenants', () => {
     assert.equal(await limits.authFailures.failed(requestOf('', address(0))), undefined);
     assert.equal(typeof (await limits.authFailures.failed(requestOf('', address(0)))), 'number');
     for (let n = 1; n <= ADDRESS_KEYS; n++) await limits.authFailures.failed(requestOf('', address(n)));
-    assert.equal(await limits.authFailures.failed(requestOf('', address(0))), undefined, 'forgotten: a full bucket again');
+    assert.equal(
+      await limits.authFailures.failed(requestOf('', address(0))),
+      undefined,
+      'forgotten: a full bucket again',
+    );
     await app.close();
   });
 });

@@ -7,6 +7,7 @@
 
 import { type EventJson, toEventJson } from '../events/event-json.js';
 import { expiredCursor, invalidCursor } from '../scim/errors.js';
+import type { ChangeEvent, EventPage } from '../store/events-port.js';
 import type { Store } from '../store/store.js';
 import { getTenant } from '../tenancy/tenants.js';
 
@@ -51,6 +52,26 @@ export function parseCursor(text: string): number {
   return Number(text);
 }
 
+/**
+ * The deprovision guard's hold (docs/guard.md): the feed shows nothing past the tenant's
+ * `tenant.guard_tripped` event while delivery is held, and `latestCursor` is that event's, so a
+ * reader is "caught up" there.
+ */
+function heldPage(events: readonly ChangeEvent[], heldSeq: number | null): readonly ChangeEvent[] {
+  if (heldSeq === null) return events;
+  const end = events.findIndex((e) => e.seq > heldSeq);
+  return end === -1 ? events : events.slice(0, end);
+}
+
+/**
+ * The hold as of after the page was read: a page read while a trip committed may hold its guard
+ * event without the hold, so a page with a guard event reads the hold again (one statement).
+ */
+async function holdAfter(store: Store, tenantId: string, page: EventPage): Promise<number | null> {
+  if (page.heldSeq !== null || !page.events.some((e) => e.type === 'tenant.guard_tripped')) return page.heldSeq;
+  return (await store.events.list(tenantId, 0, 0)).heldSeq;
+}
+
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
@@ -87,13 +108,15 @@ export async function readChangeFeed(
       throw invalidCursor(`cursor "${after}" is ahead of the latest event ("${head.lastSeq}") of tenant "${slug}"`);
     }
     const page = await store.events.list(tenant.id, after, limit);
+    const heldSeq = await holdAfter(store, tenant.id, page);
+    const deliverable = heldPage(page.events, heldSeq);
     const answer = () => ({
-      events: page.events.map((e) => toEventJson(e, tenant.slug)),
-      nextCursor: String(page.events.at(-1)?.seq ?? after),
-      latestCursor: String(page.lastSeq),
+      events: deliverable.map((e) => toEventJson(e, tenant.slug)),
+      nextCursor: String(deliverable.at(-1)?.seq ?? after),
+      latestCursor: String(heldSeq === null ? page.lastSeq : Math.min(page.lastSeq, heldSeq)),
       prunedThrough: String(page.prunedThrough),
     });
-    if (page.events.length > 0 || Date.now() >= deadline || options.signal?.aborted) return answer();
+    if (deliverable.length > 0 || Date.now() >= deadline || options.signal?.aborted) return answer();
     await sleep(Math.min(options.pollIntervalMs ?? 250, Math.max(0, deadline - Date.now())), options.signal);
     // A shutdown or a client gone ends the wait with what was read: the database may be closing.
     if (options.signal?.aborted) return answer();

@@ -5,6 +5,7 @@
 import type { UnknownAttributeMode } from '../scim/compat/undeclared-body.js';
 import { DEFAULT_RESOURCE_LIMITS, type ResourceLimits } from '../scim/resource/limits.js';
 import type { SchemaRegistry } from '../scim/schema/registry.js';
+import type { GuardSettings } from '../store/guard-port.js';
 import type { TenantStore } from '../store/store.js';
 
 export interface Logger {
@@ -35,6 +36,8 @@ export interface RequestContext {
   readonly resourceLimits?: { readonly [K in keyof ResourceLimits]?: number | undefined };
   /** Record the access history (docs/history.md); `false` with SCIMD_HISTORY=off. Absent: record. */
   readonly recordAccessHistory?: boolean;
+  /** The deprovision guard's global settings (`SCIMD_GUARD_*`); DEFAULT_GUARD_SETTINGS when absent. */
+  readonly guard?: GuardSettings;
 }
 
 /** Per-request observations that the provisioning log records with the request's entry. */

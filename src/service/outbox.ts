@@ -8,6 +8,7 @@ import type { MemberRef } from '../store/shapes.js';
 import type { StoredResource, TenantWriter } from '../store/store.js';
 import { recordAccessChange, recordAccessDeletion } from './access-history.js';
 import { type RequestContext, timestamp } from './context.js';
+import { appendGuarded } from './deprovision-guard.js';
 
 function changeContext(ctx: RequestContext): ChangeContext {
   return { time: timestamp(ctx), requestId: ctx.requestId };
@@ -27,7 +28,8 @@ export async function recordChange(
   if (resource === undefined) return;
   const members = resource.resourceType === 'Group' ? tx.takeMemberChanges(resource.id) : undefined;
   const events = eventsForChange({ ...change, members }, changeContext(ctx));
-  const appended = events.length > 0 ? await tx.appendEvents(events) : [];
+  // The deprovision guard sees the change first (docs/guard.md); no statement unless it must.
+  const appended = events.length > 0 ? await appendGuarded(ctx, tx, change, events) : [];
   await recordAccessChange(ctx, tx, change, members, appended);
 }
 
@@ -46,6 +48,9 @@ export async function recordDeletion(
     ...groups.flatMap((group) => memberEvents(group, { added: [], removed: [member] }, changeContext(ctx))),
     ...eventsForChange({ resourceType: deleted.resourceType, before: deleted }, changeContext(ctx)),
   ];
-  const appended = events.length > 0 ? await tx.appendEvents(events) : [];
+  const appended =
+    events.length > 0
+      ? await appendGuarded(ctx, tx, { resourceType: deleted.resourceType, before: deleted }, events)
+      : [];
   await recordAccessDeletion(ctx, tx, deleted, groups, appended);
 }

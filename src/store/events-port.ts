@@ -64,6 +64,12 @@ export interface EventPage {
   readonly lastSeq: number;
   /** Every event with `seq <= prunedThrough` was removed by retention; 0 when none was. */
   readonly prunedThrough: number;
+  /**
+   * The deprovision guard's delivery hold (guard-port.ts): the seq of the tenant's
+   * `tenant.guard_tripped` event while its delivery is held, null otherwise. Readers that
+   * deliver (dispatcher, cursor feed) stop after it; the page itself is not cut.
+   */
+  readonly heldSeq: number | null;
 }
 
 export interface EventRepository {

@@ -12,6 +12,7 @@ import type { AttrPath, Filter } from '../scim/filter/ast.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
 import type { ConsoleRepositories } from './console-port.js';
 import type { EndpointRepository, EventRepository, OutboxWriter, RequestLogRepository } from './events-port.js';
+import type { GuardRepository, GuardWriter } from './guard-port.js';
 import type { HealthRepository, HealthStateWriter } from './health-port.js';
 import type { HistoryRepository, HistoryWriter } from './history-port.js';
 import type { MemberRef, ScimObject } from './shapes.js';
@@ -140,6 +141,8 @@ export interface TenantWriter extends TenantReader, OutboxWriter, HealthStateWri
   removeMembers(groupId: string, memberIds: readonly string[]): Promise<number>;
   /** Removes every member of the group; returns how many were removed. */
   clearMembers(groupId: string): Promise<number>;
+  /** The deprovision guard's reads and writes in this unit of work (guard-port.ts). */
+  readonly guard: GuardWriter;
 }
 
 export interface TenantStore extends TenantReader {
@@ -278,6 +281,8 @@ export interface Store {
   readonly requestLog: RequestLogRepository;
   /** Tenant health: rollups of the provisioning log and last states (health-port.ts). */
   readonly health: HealthRepository;
+  /** The deprovision guard: settings, state, held captures, decisions (guard-port.ts). */
+  readonly guard: GuardRepository;
   readonly roles: RoleRepository;
   /** Setup links, admin credentials, console sessions and shared settings (console-port.ts). */
   readonly console: ConsoleRepositories;

@@ -18,6 +18,7 @@ import { adminCredentialRoutes } from './admin-credentials-routes.js';
 import { handleAdminError, sendAdminError } from './admin-errors.js';
 import { directoryRoutes } from './directory-routes.js';
 import { eventRoutes } from './events-routes.js';
+import { guardRoutes } from './guard-routes.js';
 import { guideRoutes } from './guide-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { historyRoutes } from './history-routes.js';
@@ -35,7 +36,15 @@ export type AdminConfig = Pick<Config, 'publicUrl'> &
   Partial<Pick<Config, 'adminTokenHash' | 'entraClientIdTest' | 'entraClientIdProd'>> &
   Partial<Pick<Config, 'webhookAllowTargets'>> &
   Partial<Pick<Config, 'consoleEnabled'>> &
-  Partial<Pick<Config, 'healthSilentAfterMs' | 'healthAtRiskFraction'>>;
+  Partial<Pick<Config, 'healthSilentAfterMs' | 'healthAtRiskFraction'>> &
+  Partial<Pick<Config, 'guardEnabled' | 'guardPercent' | 'guardMinimum' | 'guardWindowMinutes'>>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who an authenticated admin request acts as, for recorded decisions (the deprovision guard). */
+    adminActor: string;
+  }
+}
 
 /** What the admin API is built from; each module takes the part it needs. */
 export interface AdminContext {
@@ -80,6 +89,7 @@ export function adminModules(context: AdminContext, routes: readonly AdminRoute[
     adminModule(webhookRoutes, { store, clock, webhookAllowTargets: config.webhookAllowTargets }),
     adminModule(logRoutes, { store, clock }),
     adminModule(healthRoutes, { store, clock, config }),
+    adminModule(guardRoutes, { store, clock, config }),
     adminModule(adminCredentialRoutes, { store, clock }),
     adminModule(historyRoutes, { store }),
     adminModule(openApiRoutes, { routes, version: ADMIN_API_VERSION }),
@@ -106,9 +116,17 @@ export async function registerAdminApi(app: FastifyInstance, context: AdminConte
       admin.setNotFoundHandler((request, reply) =>
         sendAdminError(reply, 404, `No such admin endpoint: ${request.method} ${request.url.split('?')[0]}.`),
       );
+      admin.decorateRequest('adminActor', '');
       admin.addHook('onRequest', async (request, reply) => {
         const presented = adminCredential(request.headers.authorization);
-        if ((await verifyAdminPresented(store, presented, expectedHash, clock())).ok) return;
+        const verified = await verifyAdminPresented(store, presented, expectedHash, clock());
+        if (verified.ok) {
+          request.adminActor =
+            verified.credentialId === null
+              ? 'admin-api:environment token'
+              : `admin-api:${verified.who} (${verified.credentialId})`;
+          return;
+        }
         request.log.info('admin authentication failed');
         const wait = await context.authFailures?.failed(request);
         if (wait !== undefined) {

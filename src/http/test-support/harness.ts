@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { ScimdMetrics } from '../../metrics/scimd-metrics.js';
+import type { StoreObserver } from '../../store/observer-port.js';
 import type { Store } from '../../store/store.js';
 import type { Backend } from '../../store/test-support/backends.js';
 import { createTenant, issueToken } from '../../tenancy/tenants.js';
@@ -53,6 +54,10 @@ export interface HarnessOptions {
   readonly metrics?: ScimdMetrics;
   /** An extra overload source (src/http/overload.ts): shedding tests force overload with it. */
   readonly overload?: OverloadOptions;
+  /** The app's clock; default the real one. */
+  readonly clock?: () => Date;
+  /** Told every SQL statement (statement-count tests); ignored with `metrics`. */
+  readonly observer?: StoreObserver;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -64,7 +69,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   // PostgreSQL gets a throwaway schema per harness, so harnesses may share one test database.
   const store = await options.backend.openStore({
     onDisk: options.onDisk,
-    ...(options.metrics ? { observer: options.metrics.store } : {}),
+    ...(options.metrics ? { observer: options.metrics.store } : options.observer ? { observer: options.observer } : {}),
   });
   await createTenant(store, { slug: 'acme', name: 'Acme Corp' }, NOW);
   await createTenant(store, { slug: 'globex', name: 'Globex' }, NOW);
@@ -74,7 +79,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     config: { ...TEST_CONFIG, ...options.config },
     store,
     logger: options.logger ?? false,
-    clock: () => new Date(),
+    clock: options.clock ?? (() => new Date()),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.overload ? { overload: options.overload } : {}),
   });

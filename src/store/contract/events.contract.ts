@@ -96,7 +96,12 @@ export function eventsContract(open: OpenStore): void {
         assert.equal(page.lastSeq, 5);
         assert.deepEqual((await store.events.list('tenant-a', 5, 10)).events, []);
         assert.deepEqual((await store.events.list('tenant-a', 0, 0)).events, []);
-        assert.deepEqual(await store.events.list(b.tenantId, 0, 10), { events: [], lastSeq: 0, prunedThrough: 0 });
+        assert.deepEqual(await store.events.list(b.tenantId, 0, 10), {
+          events: [],
+          lastSeq: 0,
+          prunedThrough: 0,
+          heldSeq: null,
+        });
       });
     });
 
@@ -110,7 +115,12 @@ export function eventsContract(open: OpenStore): void {
           }),
           /boom/,
         );
-        assert.deepEqual(await store.events.list('tenant-a', 0, 10), { events: [], lastSeq: 0, prunedThrough: 0 });
+        assert.deepEqual(await store.events.list('tenant-a', 0, 10), {
+          events: [],
+          lastSeq: 0,
+          prunedThrough: 0,
+          heldSeq: null,
+        });
         assert.equal(await a.getResource('User', 'u1'), undefined);
         const next = await a.transaction((tx) => tx.appendEvents([changeEvent('u2')]));
         assert.equal(next[0]!.seq, 1);
@@ -251,7 +261,12 @@ export function eventsContract(open: OpenStore): void {
         assert.equal((await store.events.list('tenant-b', 0, 10)).prunedThrough, 1);
         await store.endpoints.update('ep1', { enabled: false });
         assert.equal(await store.events.prune(at(31)), 2);
-        assert.deepEqual(await store.events.list('tenant-a', 0, 10), { events: [], lastSeq: 4, prunedThrough: 4 });
+        assert.deepEqual(await store.events.list('tenant-a', 0, 10), {
+          events: [],
+          lastSeq: 4,
+          prunedThrough: 4,
+          heldSeq: null,
+        });
         const next = await a.transaction((tx) => tx.appendEvents([changeEvent('5', at(50))]));
         assert.equal(next[0]!.seq, 5);
       });
@@ -261,7 +276,12 @@ export function eventsContract(open: OpenStore): void {
       await withTenants(open, async (a, _b, store) => {
         await a.transaction((tx) => tx.appendEvents([changeEvent('1')]));
         await store.tenants.delete('tenant-a');
-        assert.deepEqual(await store.events.list('tenant-a', 0, 10), { events: [], lastSeq: 0, prunedThrough: 0 });
+        assert.deepEqual(await store.events.list('tenant-a', 0, 10), {
+          events: [],
+          lastSeq: 0,
+          prunedThrough: 0,
+          heldSeq: null,
+        });
       });
     });
   });

@@ -70,7 +70,9 @@ export function createMemoryEndpointRepository(outbox: MemoryOutbox, locked: Loc
           .filter(
             (s) =>
               claimable(request, s.endpointId) &&
-              (outbox.sequences.get(s.tenantId)?.lastSeq ?? 0) > s.deliveredSeq &&
+              // A held tenant's streams are due only up to its hold (guard-port.ts).
+              Math.min(outbox.sequences.get(s.tenantId)?.lastSeq ?? 0, outbox.held.get(s.tenantId) ?? Infinity) >
+                s.deliveredSeq &&
               s.nextAttemptAt <= request.now &&
               leaseFree(s.leaseUntil, request.now),
           )

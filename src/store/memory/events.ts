@@ -39,6 +39,8 @@ export class MemoryOutbox {
   readonly streams = new Map<string, StreamRecord>();
   readonly deadLetters = new Map<string, DeadLetterRecord>();
   readonly requestLog: RequestLogEntry[] = [];
+  /** tenantId → the deprovision guard's delivery hold (guard-port.ts), while held. */
+  readonly held = new Map<string, number>();
 
   sequence(tenantId: string): Sequence {
     let sequence = this.sequences.get(tenantId);
@@ -85,6 +87,7 @@ export class MemoryOutbox {
   deleteTenant(tenantId: string): void {
     this.sequences.delete(tenantId);
     this.events.delete(tenantId);
+    this.held.delete(tenantId);
     for (const [id, endpoint] of this.endpoints) if (endpoint.tenantId === tenantId) this.deleteEndpoint(id);
     for (const [id, stream] of this.streams) if (stream.tenantId === tenantId) this.streams.delete(id);
     for (const [id, d] of this.deadLetters) if (d.tenantId === tenantId) this.deadLetters.delete(id);
@@ -144,6 +147,7 @@ export function createMemoryEventRepository(outbox: MemoryOutbox, locked: Locked
           events: events.map((e) => structuredClone(e)),
           lastSeq: sequence?.lastSeq ?? 0,
           prunedThrough: sequence?.prunedThrough ?? 0,
+          heldSeq: outbox.held.get(tenantId) ?? null,
         };
       }),
     prune: (before) =>

@@ -14,6 +14,7 @@ import { isTouchDue } from '../token-touch.js';
 import { createMemoryConsole } from './console.js';
 import { createMemoryEndpointRepository } from './endpoints.js';
 import { createMemoryEventRepository, MemoryOutbox, memoryMembersAmong } from './events.js';
+import { createMemoryGuardRepository, MemoryGuard } from './guard.js';
 import { createMemoryHealthRepository, MemoryHealth } from './health.js';
 import { MemoryHistory } from './history.js';
 import { createMemoryRequestLog } from './request-log.js';
@@ -34,6 +35,7 @@ export function createMemoryStore(): Store {
   const consoleHalf = createMemoryConsole(locked, (id) => tenants.has(id));
   const health = new MemoryHealth();
   const history = new MemoryHistory();
+  const guard = new MemoryGuard();
 
   function forTenant(tenantId: string): TenantStore {
     const reader = createMemoryReader(tenantId, () => states.get(tenantId));
@@ -55,14 +57,21 @@ export function createMemoryStore(): Store {
           const events = outbox.begin(tenantId);
           const healthState = health.writer(tenantId);
           const access = history.begin(tenantId);
+          let hold: number | null | undefined;
+          const guardWriter = guard.writer(tenantId, state, outbox, () => hold);
           try {
             const core = {
               ...createMemoryWriter(tenantId, state),
               swapHealthState: healthState.swapHealthState,
               appendAccessHistory: async (delta: AccessDelta) => access.append(delta),
+              guard: guardWriter,
             };
             const writer = withOutbox(core, {
-              appendEvents: async (list) => events.append(list),
+              appendEvents: async (list) => {
+                const appended = events.append(list);
+                if (list.length > 0) hold = outbox.held.get(tenantId) ?? null;
+                return appended;
+              },
               membersAmong: async (groupId, ids) => memoryMembersAmong(state, groupId, ids),
             });
             const result = await fn(writer);
@@ -74,6 +83,7 @@ export function createMemoryStore(): Store {
             state.rollback();
             events.rollback();
             healthState.rollback();
+            guardWriter.rollback();
             throw error;
           }
         });
@@ -122,6 +132,7 @@ export function createMemoryStore(): Store {
           consoleHalf.deleteTenant(id);
           health.deleteTenant(id);
           history.deleteTenant(id);
+          guard.deleteTenant(id);
           states.delete(id);
           return tenants.delete(id);
         }),
@@ -183,6 +194,7 @@ export function createMemoryStore(): Store {
     ),
     health: createMemoryHealthRepository(health, outbox.requestLog, locked),
     history: history.repository(locked),
+    guard: createMemoryGuardRepository(guard, locked),
     forTenant,
     async ping() {
       if (closed) throw new Error('memory store is closed');

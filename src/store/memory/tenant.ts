@@ -50,7 +50,7 @@ export function createMemoryReader(tenantId: string, state: StateSource): Tenant
 export function createMemoryWriter(
   tenantId: string,
   state: MemoryTenantState,
-): Omit<CoreTenantWriter, 'swapHealthState' | 'appendAccessHistory'> {
+): Omit<CoreTenantWriter, 'swapHealthState' | 'appendAccessHistory' | 'guard'> {
   const reader = createMemoryReader(tenantId, () => state);
 
   function existing(type: ResourceTypeName, id: string): MemoryRow | undefined {

@@ -39,7 +39,7 @@ function toChangeEvent(row: Selectable<EventsTable>, dialect: SqlDialect): Chang
 
 // Every SCIM write appends events: the statements of appendEvents are templates (template.ts).
 
-const allocate = template<'tenant' | 'n', { last_seq: number | string }>((db, slot) =>
+const allocate = template<'tenant' | 'n', { last_seq: number | string; held_seq: number | string | null }>((db, slot) =>
   db
     .insertInto('event_sequences')
     .values({ tenant_id: slot('tenant'), last_seq: slot('n'), pruned_through: 0 })
@@ -48,7 +48,7 @@ const allocate = template<'tenant' | 'n', { last_seq: number | string }>((db, sl
         .column('tenant_id')
         .doUpdateSet((eb) => ({ last_seq: eb(eb.ref('event_sequences.last_seq'), '+', slot('n')) })),
     )
-    .returning('last_seq'),
+    .returning(['last_seq', 'held_seq']),
 );
 
 const EVENT_COLUMNS = [
@@ -75,13 +75,19 @@ const insertEvents = templateFamily<number, string, never>(
  * makes sure every endpoint whose scope includes the tenant has a stream for it (starting just
  * before these events when it is new).
  */
-export async function appendEvents(scope: SqlScope, events: readonly NewChangeEvent[]): Promise<ChangeEvent[]> {
+export async function appendEvents(
+  scope: SqlScope,
+  events: readonly NewChangeEvent[],
+  onHold?: (heldSeq: number | null) => void,
+): Promise<ChangeEvent[]> {
   const { db, dialect, tenantId } = scope;
   if (events.length === 0) return [];
   if (events.length === 1 && dialect.fragments.dataModifyingCtes) return [await appendOne(scope, events[0]!)];
   const n = events.length;
   const allocated = await allocate.first(db, { tenant: tenantId, n });
   if (allocated === undefined) throw new Error('event sequence upsert returned no row');
+  // The deprovision guard's delivery hold comes back with the sequence (guard-port.ts).
+  onHold?.(allocated.held_seq === null ? null : Number(allocated.held_seq));
   const first = Number(allocated.last_seq) - n + 1;
   const stored: ChangeEvent[] = events.map((event, i) => ({ ...event, tenantId, seq: first + i }));
   for (const part of chunk(stored, 11, dialect.fragments.maxParameters)) {
@@ -223,7 +229,7 @@ export async function listEvents(
 ): Promise<EventPage> {
   const sequence = await db
     .selectFrom('event_sequences')
-    .select(['last_seq', 'pruned_through'])
+    .select(['last_seq', 'pruned_through', 'held_seq'])
     .where('tenant_id', '=', tenantId)
     .executeTakeFirst();
   const rows =
@@ -241,6 +247,7 @@ export async function listEvents(
     events: rows.map((row) => toChangeEvent(row, dialect)),
     lastSeq: Number(sequence?.last_seq ?? 0),
     prunedThrough: Number(sequence?.pruned_through ?? 0),
+    heldSeq: sequence?.held_seq == null ? null : Number(sequence.held_seq),
   };
 }
 

@@ -12,6 +12,7 @@ import { createEndpointRepository } from './event-endpoints.js';
 import { appendEvents, listEvents, membersAmong, pruneEvents } from './events.js';
 import { backfillFoldedBodies } from './folded-body.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
+import { createGuardRepository, createGuardWriter } from './guard.js';
 import { createHealthRepository, swapHealthState } from './health.js';
 import { appendAccessHistory, createHistoryRepository } from './history.js';
 import { addMembers, clearMembers, listGroupsOfEach, listMembers, removeMembers } from './members.js';
@@ -53,6 +54,7 @@ function createWriter(scope: SqlScope): TenantWriter {
     memberIds.every((id) => fresh.has(id))
       ? new Map(memberIds.map((id) => [id, []]))
       : listGroupsOfEach(scope, memberIds);
+  let hold: number | null | undefined;
   const core: CoreTenantWriter = {
     ...reader,
     listGroupsOf: async (memberId) => (await groupsOfEach([memberId])).get(memberId)!,
@@ -73,9 +75,13 @@ function createWriter(scope: SqlScope): TenantWriter {
     clearMembers: (groupId) => clearMembers(scope, groupId),
     swapHealthState: (expected, next, since) => swapHealthState(scope, expected, next, since),
     appendAccessHistory: (delta) => appendAccessHistory(scope, delta),
+    guard: createGuardWriter(scope, () => hold),
   };
   return withOutbox(core, {
-    appendEvents: (events) => appendEvents(scope, events),
+    appendEvents: (events) =>
+      appendEvents(scope, events, (heldSeq) => {
+        hold = heldSeq;
+      }),
     membersAmong: (groupId, ids) => membersAmong(scope, groupId, ids),
   });
 }
@@ -150,6 +156,7 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
     endpoints: createEndpointRepository(db, dialect),
     requestLog: createRequestLogRepository(db, dialect),
     health: createHealthRepository(db),
+    guard: createGuardRepository(db),
     roles: createRoleRepository(db, dialect),
     console: createConsoleRepositories(db, dialect),
     history: createHistoryRepository(db, dialect),

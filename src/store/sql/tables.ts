@@ -84,6 +84,8 @@ interface EventSequencesTable {
   tenant_id: string;
   last_seq: number;
   pruned_through: number;
+  /** The delivery hold (0008-guard): the seq of the tenant.guard_tripped event; null when not held. */
+  held_seq: number | string | null;
 }
 
 /** The outbox (0003-events): one row per change event, keyed by (tenant, seq). */
@@ -298,6 +300,49 @@ export interface Database {
   health_attributes: HealthAttributesTable;
   health_states: HealthStatesTable;
   access_history: AccessHistoryTable;
+  tenant_guards: TenantGuardsTable;
+  guard_deprovisions: GuardDeprovisionsTable;
+  guard_captures: GuardCapturesTable;
+  guard_decisions: GuardDecisionsTable;
+}
+
+/** The deprovision guard (0008-guard, guard-port.ts). */
+export interface TenantGuardsTable {
+  tenant_id: string;
+  /** JSON text: GuardOverrides. */
+  overrides: string;
+  state: string;
+  since: string;
+  held_seq: number | string | null;
+  count_from: string | null;
+  tripped_at: string | null;
+  trip_deprovisioned: number | string | null;
+  trip_base: number | string | null;
+}
+
+interface GuardDeprovisionsTable {
+  tenant_id: string;
+  user_id: string;
+  time: string;
+}
+
+export interface GuardCapturesTable {
+  tenant_id: string;
+  resource_id: string;
+  resource_type: string;
+  seq: number | string;
+  /** JSON text: GuardBeforeState. */
+  before: string;
+}
+
+export interface GuardDecisionsTable {
+  id: string;
+  tenant_id: string;
+  time: string;
+  action: string;
+  actor: string;
+  /** JSON text. */
+  detail: string;
 }
 
 /**

@@ -12,6 +12,7 @@ import { requestLogApartMigration } from './0004-request-log-apart.js';
 import { consoleMigration } from './0005-console.js';
 import { healthMigration } from './0006-health.js';
 import { accessHistoryMigration } from './0007-access-history.js';
+import { guardMigration } from './0008-guard.js';
 import { storeCostsMigration } from './0009-store-costs.js';
 
 export const MIGRATION_TABLE = 'scimd_migrations';
@@ -27,6 +28,7 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
     '0005-console': consoleMigration(),
     '0006-health': healthMigration(),
     '0007-access-history': accessHistoryMigration(dialect),
+    '0008-guard': guardMigration(),
     '0009-store-costs': storeCostsMigration(dialect),
   };
 }
