@@ -20,8 +20,9 @@ import { describePostgres } from '../../test-support/postgres.js';
  * Round trips each request takes (the credential cache is warm: no token or tenant reads).
  * A write: BEGIN with the tenant's lock and check (one), its reads and writes, the outbox event
  * with its sequence number and streams (one), the access history's rows (one; a delete also
- * ends the user's spans: two), COMMIT (one). Before issue #18: 1, 2, 9, 10, 13, 10 (without
- * the access history).
+ * ends the user's spans: two), COMMIT (one). A deprovision (a user deleted, deactivated or
+ * stripped of its roles) also lets the deprovision guard note it and count its window (three).
+ * Before issue #18: 1, 2, 9, 10, 13, 10 (without the access history and the guard).
  */
 const EXPECTED = {
   'GET /Users?filter=userName eq (no match)': 1, // the page (a first page not full needs no COUNT)
@@ -29,7 +30,7 @@ const EXPECTED = {
   'POST /Users (Entra create)': 5, // begin+lock, insert, event, history, commit (a new user has no groups)
   'PATCH /Users/{id} (Entra update)': 7, // begin+lock, read, update, event, history, groups, commit
   'PATCH /Groups/{id} add member': 9, // begin+lock, read, member types, already members, insert, touch, event, history, commit
-  'DELETE /Users/{id}': 8, // begin+lock, read, groups, delete, event, end spans, history, commit
+  'DELETE /Users/{id}': 11, // begin+lock, read, groups, delete, guard (settings, note, count), event, end spans, history, commit
 } as const;
 
 type RequestName = keyof typeof EXPECTED;
