@@ -82,7 +82,7 @@ export async function appendEvents(
 ): Promise<ChangeEvent[]> {
   const { db, dialect, tenantId } = scope;
   if (events.length === 0) return [];
-  if (events.length === 1 && dialect.fragments.dataModifyingCtes) return [await appendOne(scope, events[0]!)];
+  if (events.length === 1 && dialect.fragments.dataModifyingCtes) return [await appendOne(scope, events[0]!, onHold)];
   const n = events.length;
   const allocated = await allocate.first(db, { tenant: tenantId, n });
   if (allocated === undefined) throw new Error('event sequence upsert returned no row');
@@ -122,64 +122,70 @@ type OneEventSlot = 'tenant' | 'streamSuffix' | 'now' | (typeof EVENT_COLUMNS)[n
  * the sequence number allocated, the event inserted with it, and the missing streams created
  * behind it, in one round trip instead of three; each write holds its tenant's lock meanwhile.
  */
-const appendOneStatement = template<OneEventSlot, { seq: number | string }>((db, slot) => {
-  const text = (name: OneEventSlot) => sql`cast(${slot(name)} as text)`;
-  return db
-    .with('allocated', (w) =>
-      w
-        .insertInto('event_sequences')
-        .values({ tenant_id: slot('tenant'), last_seq: 1, pruned_through: 0 })
-        .onConflict((oc) =>
-          oc.column('tenant_id').doUpdateSet((eb) => ({ last_seq: eb(eb.ref('event_sequences.last_seq'), '+', 1) })),
-        )
-        .returning('last_seq as seq'),
-    )
-    .with('event', (w) =>
-      w
-        .insertInto('events')
-        .columns(['tenant_id', ...EVENT_COLUMNS])
-        .expression((eb) =>
-          eb
-            .selectFrom('allocated')
-            .select([
-              text('tenant').as('tenant_id'),
-              'allocated.seq',
-              text('type').as('type'),
-              text('resource_type').as('resource_type'),
-              text('resource_id').as('resource_id'),
-              sql`cast(${slot('changed_attributes')} as jsonb)`.as('changed_attributes'),
-              sql`cast(${slot('snapshot')} as jsonb)`.as('snapshot'),
-              text('member_id').as('member_id'),
-              text('member_type').as('member_type'),
-              text('time').as('time'),
-              text('request_id').as('request_id'),
-            ]),
-        ),
-    )
-    .with('streams', (w) =>
-      w
-        .insertInto('event_streams')
-        .columns(['id', 'endpoint_id', 'tenant_id', 'delivered_seq', 'attempts', 'next_attempt_at'])
-        .expression((eb) =>
-          eb
-            .selectFrom(['event_endpoints as e', 'allocated'])
-            .select((s) => [
-              sql<string>`${s.ref('e.id')} || ${text('streamSuffix')}`.as('id'),
-              'e.id as endpoint_id',
-              text('tenant').as('tenant_id'),
-              sql<number>`allocated.seq - 1`.as('delivered_seq'),
-              sql<number>`0`.as('attempts'),
-              text('now').as('next_attempt_at'),
-            ])
-            .where((x) => x.or([x('e.tenant_id', '=', slot('tenant')), x('e.tenant_id', 'is', null)])),
-        )
-        .onConflict((oc) => oc.doNothing()),
-    )
-    .selectFrom('allocated')
-    .select('allocated.seq');
-});
+const appendOneStatement = template<OneEventSlot, { seq: number | string; held_seq: number | string | null }>(
+  (db, slot) => {
+    const text = (name: OneEventSlot) => sql`cast(${slot(name)} as text)`;
+    return db
+      .with('allocated', (w) =>
+        w
+          .insertInto('event_sequences')
+          .values({ tenant_id: slot('tenant'), last_seq: 1, pruned_through: 0 })
+          .onConflict((oc) =>
+            oc.column('tenant_id').doUpdateSet((eb) => ({ last_seq: eb(eb.ref('event_sequences.last_seq'), '+', 1) })),
+          )
+          .returning(['last_seq as seq', 'held_seq']),
+      )
+      .with('event', (w) =>
+        w
+          .insertInto('events')
+          .columns(['tenant_id', ...EVENT_COLUMNS])
+          .expression((eb) =>
+            eb
+              .selectFrom('allocated')
+              .select([
+                text('tenant').as('tenant_id'),
+                'allocated.seq',
+                text('type').as('type'),
+                text('resource_type').as('resource_type'),
+                text('resource_id').as('resource_id'),
+                sql`cast(${slot('changed_attributes')} as jsonb)`.as('changed_attributes'),
+                sql`cast(${slot('snapshot')} as jsonb)`.as('snapshot'),
+                text('member_id').as('member_id'),
+                text('member_type').as('member_type'),
+                text('time').as('time'),
+                text('request_id').as('request_id'),
+              ]),
+          ),
+      )
+      .with('streams', (w) =>
+        w
+          .insertInto('event_streams')
+          .columns(['id', 'endpoint_id', 'tenant_id', 'delivered_seq', 'attempts', 'next_attempt_at'])
+          .expression((eb) =>
+            eb
+              .selectFrom(['event_endpoints as e', 'allocated'])
+              .select((s) => [
+                sql<string>`${s.ref('e.id')} || ${text('streamSuffix')}`.as('id'),
+                'e.id as endpoint_id',
+                text('tenant').as('tenant_id'),
+                sql<number>`allocated.seq - 1`.as('delivered_seq'),
+                sql<number>`0`.as('attempts'),
+                text('now').as('next_attempt_at'),
+              ])
+              .where((x) => x.or([x('e.tenant_id', '=', slot('tenant')), x('e.tenant_id', 'is', null)])),
+          )
+          .onConflict((oc) => oc.doNothing()),
+      )
+      .selectFrom('allocated')
+      .select(['allocated.seq', 'allocated.held_seq']);
+  },
+);
 
-async function appendOne({ db, dialect, tenantId }: SqlScope, event: NewChangeEvent): Promise<ChangeEvent> {
+async function appendOne(
+  { db, dialect, tenantId }: SqlScope,
+  event: NewChangeEvent,
+  onHold: ((heldSeq: number | null) => void) | undefined,
+): Promise<ChangeEvent> {
   const row = await appendOneStatement.first(db, {
     tenant: tenantId,
     streamSuffix: `:${tenantId}`,
@@ -196,6 +202,7 @@ async function appendOne({ db, dialect, tenantId }: SqlScope, event: NewChangeEv
     request_id: event.requestId,
   });
   if (row === undefined) throw new Error('event sequence upsert returned no row');
+  onHold?.(row.held_seq === null ? null : Number(row.held_seq));
   return { ...event, tenantId, seq: Number(row.seq) };
 }
 
