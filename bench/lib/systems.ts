@@ -50,6 +50,10 @@ export function startScimd(context: HarnessContext, databaseUrl: string, env: Re
       // One tenant at full speed is the workload measured: the per-tenant limit (100/s by
       // default) would answer most of it 429, and the peers have none.
       SCIMD_TENANT_RATE_LIMIT: 'off',
+      // The write workloads put the directory back by deleting what they created: hundreds of
+      // deletions an hour, which would trip the deprovision guard (docs/guard.md) and make every
+      // later write pay for holding. The history stays on, as in production.
+      SCIMD_GUARD: 'off',
       NODE_ENV: 'production',
       ...env,
     },
