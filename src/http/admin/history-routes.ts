@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { badRequest } from '../../scim/errors.js';
 import { accessCsv } from '../../service/access-csv.js';
 import { accessJson, openAccessReport, readUserTimeline } from '../../service/access-report.js';
+import { ACCESS_EVENT_KINDS } from '../../store/history-port.js';
 import type { Store } from '../../store/store.js';
 import { defineRoute, registerRoutes, slugParams } from './route-spec.js';
 
@@ -28,18 +29,7 @@ const timelineSchema = z.object({
       userId: z.string(),
       time: z.string(),
       requestId: z.string().nullable().describe("The IdP request's id: find it in the provisioning log"),
-      kind: z.enum([
-        'created',
-        'updated',
-        'activated',
-        'deactivated',
-        'role_granted',
-        'role_removed',
-        'group_joined',
-        'group_left',
-        'deleted',
-        'baseline',
-      ]),
+      kind: z.enum(ACCESS_EVENT_KINDS),
       userName: z.string().nullable(),
       detail: z.record(z.string(), z.unknown()),
     }),
