@@ -18,13 +18,13 @@
  * Needs SCIMD_BENCH_PG_URL (or SCIMD_TEST_PG_URL).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Child } from './lib/child.js';
 import { databaseCpu } from './lib/database-cpu.js';
 import { type LoadResult, runLoad } from './lib/load.js';
-import { median } from './lib/results.js';
+import { median, writeReport } from './lib/results.js';
 import { adminQuery, type HarnessContext, startScimd, withDatabase } from './lib/systems.js';
 import { TENANT_WORKLOADS, type TenantWorkloadId } from './lib/tenant-workloads.js';
 import { seedPostgresTenants } from './seed/scimd.js';
@@ -260,12 +260,10 @@ async function main(): Promise<void> {
     await cleanUp();
   }
   const markdown = render(settings, rows, seedSeconds);
-  mkdirSync(settings.outDir, { recursive: true });
-  const file = join(settings.outDir, `${new Date().toISOString().slice(0, 10)}-processes-${settings.profile}`);
-  writeFileSync(`${file}.md`, markdown);
-  writeFileSync(`${file}.json`, `${JSON.stringify({ settings, seedSeconds, rows }, null, 2)}\n`);
+  const reportName = `${new Date().toISOString().slice(0, 10)}-processes-${settings.profile}`;
+  const file = writeReport(settings.outDir, reportName, markdown, { settings, seedSeconds, rows });
   process.stdout.write(markdown);
-  log(`report written to ${file}.md and .json`);
+  log(`report written to ${file} and .json`);
 }
 
 try {

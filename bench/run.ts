@@ -25,7 +25,7 @@ import { join, resolve } from 'node:path';
 import { runPlan } from './lib/harness.js';
 import { renderMetricsCost, runMetricsCost } from './lib/metrics-cost.js';
 import { renderMarkdown } from './lib/report.js';
-import type { BenchReport, Settings } from './lib/results.js';
+import { type BenchReport, type Settings, writeReport } from './lib/results.js';
 import type { RunningSystem, SystemId } from './lib/system.js';
 import { type HarnessContext, SYSTEMS } from './lib/systems.js';
 import { WORKLOADS, type Workload } from './lib/workloads.js';
@@ -251,13 +251,11 @@ async function main(): Promise<void> {
     profiles: result.profiles,
     elapsedSeconds: (Date.now() - started) / 1000,
   };
-  mkdirSync(options.outDir, { recursive: true });
   const name = settings.profile === 'quick' ? `${report.date}-quick` : report.date;
   const markdown = renderMarkdown(report);
-  writeFileSync(join(options.outDir, `${name}.md`), markdown);
-  writeFileSync(join(options.outDir, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  const file = writeReport(options.outDir, name, markdown, report);
   process.stdout.write(`${markdown}\n`);
-  log(`report written to ${join(options.outDir, `${name}.md`)} and .json`);
+  log(`report written to ${file} and .json`);
 }
 
 try {

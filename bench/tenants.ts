@@ -16,13 +16,13 @@
  *   --out=DIR                 where the report goes (default bench/results)
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readRss } from './lib/child.js';
 import { databaseCpu } from './lib/database-cpu.js';
 import { type LoadResult, runLoad } from './lib/load.js';
-import { median } from './lib/results.js';
+import { median, writeReport } from './lib/results.js';
 import { adminQuery, type HarnessContext, startScimd, withDatabase } from './lib/systems.js';
 import { TENANT_WORKLOADS, type TenantWorkloadId } from './lib/tenant-workloads.js';
 import { seedPostgresTenants, seedSqliteTenants } from './seed/scimd.js';
@@ -362,12 +362,10 @@ async function main(): Promise<void> {
     await stopAll();
   }
   const markdown = render(settings, rows, served);
-  mkdirSync(settings.outDir, { recursive: true });
-  const file = join(settings.outDir, `${new Date().toISOString().slice(0, 10)}-tenants-${settings.profile}`);
-  writeFileSync(`${file}.md`, markdown);
-  writeFileSync(`${file}.json`, `${JSON.stringify({ settings, served, rows }, null, 2)}\n`);
+  const name = `${new Date().toISOString().slice(0, 10)}-tenants-${settings.profile}`;
+  const file = writeReport(settings.outDir, name, markdown, { settings, served, rows });
   process.stdout.write(markdown);
-  log(`report written to ${file}.md and .json`);
+  log(`report written to ${file} and .json`);
 }
 
 try {

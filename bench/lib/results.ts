@@ -1,4 +1,6 @@
 /** The shape of a benchmark run's results (written as JSON next to the Markdown report). */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LoadResult } from './load.js';
 import type { SystemId } from './system.js';
 import type { WorkloadId } from './workloads.js';
@@ -132,4 +134,16 @@ export function summarise(
     runs: runs.map(({ statusCodes: _codes, ...rest }) => rest),
     statusCodes,
   };
+}
+
+/**
+ * Writes a report as `<outDir>/<name>.md` and `<name>.json` (the JSON for `--render` and later
+ * comparison) and returns the Markdown file's path.
+ */
+export function writeReport(outDir: string, name: string, markdown: string, data: unknown): string {
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `${name}.md`);
+  writeFileSync(file, markdown);
+  writeFileSync(join(outDir, `${name}.json`), `${JSON.stringify(data, null, 2)}\n`);
+  return file;
 }
