@@ -1,37 +1,103 @@
 /**
- * `npm run bench -- --metrics-cost`: what Prometheus metrics cost (issue #16.4, docs/operations.md).
- * Two scimd processes on SQLite with the same seeded directory, one with SCIMD_METRICS=off and one
- * with SCIMD_METRICS=on, take turns on the Entra lookup (`match-username`) and create
- * (`post-user`) workloads, alternating which goes first each round so that drift in the machine's
- * load falls on both; the report gives each side's median throughput and their ratio. The target:
- * with metrics on, throughput drops by at most 5 %.
+ * `npm run bench -- --metrics-cost`: what Prometheus metrics and tenant health cost (issue #16.4,
+ * docs/operations.md). The target: with them on, Entra lookup and create throughput drops by at
+ * most 5 %.
+ *
+ * For each workload (the Entra lookup `match-username`, the create `post-user`) three scimd
+ * processes on SQLite with the same seeded directory take turns, in an order that rotates every
+ * round so that drift in the machine's load falls on all of them:
+ * - `off`: SCIMD_METRICS=off and the health pass once a day (never, within a run);
+ * - `control`: configured exactly as `off`. Its ratio to `off` is what the method reads as a
+ *   difference where there is none: a measured on/off ratio is only news beyond that noise;
+ * - `on`: metrics on and the health pass every minute (the defaults).
+ * Every process runs under `--cpu-prof` (the same sampling cost for all three), and the profile of
+ * `on` says which share of its CPU time went to metrics code: prom-client, src/metrics/, the
+ * request hook, the statement timings and Kysely's `log` wrapper around each statement. That
+ * share is the cost measured directly, without the noise of comparing two processes.
+ *
+ * Where `taskset` exists and there are at least two CPUs, the load generator (this process) runs
+ * on CPU 0 and every scimd on CPU 1, so a server never competes with the generator for a core
+ * and its throughput is bounded by its own CPU cost, which is what the ratio is about.
  */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { measure } from './harness.js';
+import { type ProfileFrame, profileFileOf, shareOfBusyTime } from './profile.js';
 import type { Settings } from './results.js';
 import type { RunningSystem } from './system.js';
 import { type HarnessContext, startScimdSqlite } from './systems.js';
-import { workload } from './workloads.js';
+import { type Workload, workload } from './workloads.js';
 
 const WORKLOADS = [workload('match-username'), workload('post-user')];
 
+/** Where each side's CPU profile is left after the run. */
+const KEPT_PROFILES = join(tmpdir(), 'scimd-bench-profiles');
+
+const WITHOUT = { SCIMD_METRICS: 'off', SCIMD_HEALTH_INTERVAL: '24h' };
+const SIDES = [
+  { side: 'off', env: WITHOUT },
+  { side: 'control', env: WITHOUT },
+  { side: 'on', env: { SCIMD_METRICS: 'on', SCIMD_HEALTH_INTERVAL: '60s' } },
+] as const;
+type Side = (typeof SIDES)[number]['side'];
+
 export interface MetricsCostRow {
   readonly workload: string;
-  /** Median requests per second over the rounds. */
-  readonly off: number;
-  readonly on: number;
+  /** Median requests per second over the rounds, per side. */
+  readonly throughput: Readonly<Record<Side, number>>;
   /** on / off. */
   readonly ratio: number;
-  /** Median CPU time of the server per request, ms: steadier than throughput on a busy machine. */
-  readonly cpuOff: number;
-  readonly cpuOn: number;
+  /** control / off: the same configuration twice, so this is the method's own noise. */
+  readonly controlRatio: number;
+  /** Median CPU time of the server per request, ms, per side. */
+  readonly cpu: Readonly<Record<Side, number>>;
+  /** Percent of the `on` process's busy CPU time spent in metrics code (undefined: no profile). */
+  readonly metricsShare: number | undefined;
+  /** The same attribution applied to `off`: what it claims without metrics (should be about 0). */
+  readonly offShare: number | undefined;
   readonly rounds: number;
+  /** Whether scimd had CPU 1 to itself and the load generator CPU 0. */
+  readonly pinned: boolean;
+}
+
+/** Files whose time is the metrics' wherever they are in a stack (dist/ or src/). */
+const METRICS_CODE = [
+  /\/prom-client\//,
+  /\/metrics\/[\w-]+\.[jt]s$/,
+  /metrics-routes\.[jt]s$/,
+  /statement-log\.[jt]s$/,
+];
+/** Kysely's `log` wrapper: only its own time, not the statement it wraps. */
+const LOG_WRAPPER = /^(connection\.executeQuery|#logQuery|#calculateDurationMillis|)$/;
+
+export function isMetricsWork(stack: readonly ProfileFrame[]): boolean {
+  const running = stack[0];
+  if (running?.url.endsWith('kysely/dist/esm/driver/runtime-driver.js') && LOG_WRAPPER.test(running.functionName)) {
+    return true;
+  }
+  return stack.some((frame) => METRICS_CODE.some((code) => code.test(frame.url)));
+}
+
+/** Pins every thread of process `pid` to `cpus` (a taskset list); false when that is not possible. */
+function pin(pid: number, cpus: string): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const median = (xs: readonly number[]) => {
+  if (xs.length === 0) return Number.NaN;
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
+
+const perSide = <T>(make: () => T) => Object.fromEntries(SIDES.map(({ side }) => [side, make()])) as Record<Side, T>;
 
 export async function runMetricsCost(
   settings: Settings,
@@ -41,67 +107,116 @@ export async function runMetricsCost(
 ): Promise<MetricsCostRow[]> {
   const size = Math.min(...(settings.sizes['scimd-sqlite'] ?? [1000]));
   // Rounds are short; more of them make the medians steadier on a shared machine.
-  const rounds = settings.profile === 'quick' ? 5 : 7;
-  const log = context.log;
-  log(`metrics cost: scimd on SQLite with ${size.toLocaleString('en-US')} users, metrics off and on`);
-  const off = await startScimdSqlite(size, context, { SCIMD_METRICS: 'off' }, 'metrics-off');
-  running.add(off);
-  const on = await startScimdSqlite(size, context, { SCIMD_METRICS: 'on' }, 'metrics-on');
-  running.add(on);
+  const rounds = settings.profile === 'quick' ? 5 : 9;
+  context.log(
+    `metrics cost: scimd on SQLite with ${size.toLocaleString('en-US')} users, metrics off, off again and on`,
+  );
+  const cpus = availableParallelism();
+  const pinned = cpus >= 2 && pin(process.pid, '0');
+  context.log(
+    pinned ? '  load generator pinned to CPU 0, scimd to CPU 1' : '  not pinned to CPUs (no taskset or one CPU)',
+  );
   const rows: MetricsCostRow[] = [];
   try {
-    for (const w of WORKLOADS) {
-      const figures = { off: [] as number[], on: [] as number[] };
-      const cpu = { off: [] as number[], on: [] as number[] };
-      // One unrecorded run per side first: in the quick profile, the JIT's warm-up otherwise
-      // shows as a climb across the rounds larger than any cost of the metrics.
-      for (const system of [off, on]) await measure(system, w, size, settings, () => undefined);
-      for (let round = 0; round < rounds && !isAborted(); round++) {
-        const order = round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
-        for (const side of order) {
-          log(`  round ${round + 1}/${rounds}, metrics ${side}:`);
-          const m = await measure(side === 'off' ? off : on, w, size, settings, log);
-          if (m.status !== 'ok' || m.throughput === undefined) throw new Error(`${w.id} failed: ${m.reason}`);
-          figures[side].push(m.throughput);
-          if (m.cpuMsPerRequest !== undefined) cpu[side].push(m.cpuMsPerRequest);
-        }
-      }
-      const row = {
-        workload: w.id,
-        off: median(figures.off),
-        on: median(figures.on),
-        ratio: median(figures.on) / median(figures.off),
-        cpuOff: cpu.off.length > 0 ? median(cpu.off) : Number.NaN,
-        cpuOn: cpu.on.length > 0 ? median(cpu.on) : Number.NaN,
-        rounds: figures.off.length,
-      };
-      rows.push(row);
-      log(
-        `  ${w.id}: off ${row.off.toFixed(0)} req/s, on ${row.on.toFixed(0)} req/s, on/off ${row.ratio.toFixed(3)}; CPU ${row.cpuOff.toFixed(3)} → ${row.cpuOn.toFixed(3)} ms/req`,
-      );
-    }
+    for (const w of WORKLOADS) rows.push(await costOf(w, size, rounds, pinned, settings, context, running, isAborted));
   } finally {
-    for (const system of [off, on]) {
-      await system.stop();
-      running.delete(system);
-    }
+    if (pinned) pin(process.pid, `0-${cpus - 1}`);
   }
   return rows;
 }
+
+async function costOf(
+  w: Workload,
+  size: number,
+  rounds: number,
+  pinned: boolean,
+  settings: Settings,
+  context: HarnessContext,
+  running: Set<RunningSystem>,
+  isAborted: () => boolean,
+): Promise<MetricsCostRow> {
+  const log = context.log;
+  // Fresh processes per workload, so that each profile covers one workload.
+  const profileDir = join(context.tmpDir, `metrics-cost-profiles-${w.id}`);
+  mkdirSync(profileDir, { recursive: true });
+  const systems = {} as Record<Side, RunningSystem>;
+  for (const { side, env } of SIDES) {
+    systems[side] = await startScimdSqlite(size, { ...context, profileDir }, env, `metrics-${side}-${w.id}`);
+    running.add(systems[side]);
+    if (pinned) pin(systems[side].pid, '1');
+  }
+  const figures = perSide<number[]>(() => []);
+  const cpu = perSide<number[]>(() => []);
+  try {
+    // One unrecorded run per side first: in the quick profile, the JIT's warm-up otherwise
+    // shows as a climb across the rounds larger than any cost of the metrics.
+    for (const { side } of SIDES) await measure(systems[side], w, size, settings, () => undefined);
+    for (let round = 0; round < rounds && !isAborted(); round++) {
+      const order = SIDES.map((_, i) => SIDES[(i + round) % SIDES.length]!.side);
+      for (const side of order) {
+        log(`  round ${round + 1}/${rounds}, ${side}:`);
+        const m = await measure(systems[side], w, size, settings, log);
+        if (m.status !== 'ok' || m.throughput === undefined) throw new Error(`${w.id} failed: ${m.reason}`);
+        figures[side].push(m.throughput);
+        if (m.cpuMsPerRequest !== undefined) cpu[side].push(m.cpuMsPerRequest);
+      }
+    }
+  } finally {
+    for (const { side } of SIDES) {
+      await systems[side].stop();
+      running.delete(systems[side]);
+    }
+  }
+  const share = (side: Side) => {
+    const file = profileFileOf(profileDir, systems[side].pid);
+    if (file === undefined) return undefined;
+    // Kept for a closer look (Chrome DevTools, speedscope); the run's directory is removed.
+    mkdirSync(KEPT_PROFILES, { recursive: true });
+    copyFileSync(file, join(KEPT_PROFILES, `metrics-cost-${w.id}-${side}.cpuprofile`));
+    return shareOfBusyTime(file, isMetricsWork);
+  };
+  const throughput = perSide(() => 0);
+  const cpuMs = perSide(() => 0);
+  for (const { side } of SIDES) {
+    throughput[side] = median(figures[side]);
+    cpuMs[side] = median(cpu[side]);
+  }
+  const row: MetricsCostRow = {
+    workload: w.id,
+    throughput,
+    ratio: throughput.on / throughput.off,
+    controlRatio: throughput.control / throughput.off,
+    cpu: cpuMs,
+    metricsShare: share('on'),
+    offShare: share('off'),
+    rounds: figures.off.length,
+    pinned,
+  };
+  log(
+    `  ${w.id}: off ${throughput.off.toFixed(0)}, control ${throughput.control.toFixed(0)}, on ${throughput.on.toFixed(0)} req/s; on/off ${row.ratio.toFixed(3)}, control/off ${row.controlRatio.toFixed(3)}; metrics ${percent(row.metricsShare)} of the on process's CPU`,
+  );
+  return row;
+}
+
+const percent = (share: number | undefined) => (share === undefined ? '—' : `${share.toFixed(2)} %`);
 
 export function renderMetricsCost(rows: readonly MetricsCostRow[], settings: Settings): string {
   const lines = [
     `# Metrics cost (${settings.profile} profile)`,
     '',
-    'scimd on SQLite, SCIMD_METRICS=off against SCIMD_METRICS=on in the same run, alternating;',
-    `medians of each side's throughput over the rounds (${settings.durationSeconds} s per run, ${settings.connections} connections).`,
-    'Target: on/off at least 0.95. Figures from a shared machine are noisy: a few per cent either way is noise.',
+    'scimd on SQLite: `off` (SCIMD_METRICS=off, health pass daily), `control` (the same as `off`, a second',
+    'process) and `on` (metrics on, health pass every minute) take turns in a rotating order;',
+    `medians of each side's throughput over the rounds (${settings.durationSeconds} s per run, ${settings.connections} connections),`,
+    `every process under --cpu-prof; ${rows.every((r) => r.pinned) ? 'scimd pinned to CPU 1, the load generator to CPU 0' : 'not pinned to CPUs'}. Target: on/off at least 0.95. control/off is the noise of the`,
+    'method itself. "metrics CPU" is the share of the `on` process\'s busy CPU time spent in metrics',
+    "code (prom-client, src/metrics/, the request hook, the statement timings, Kysely's log wrapper),",
+    'from its CPU profile; the same attribution applied to `off` is shown beside it.',
     '',
-    '| workload | metrics off (req/s) | metrics on (req/s) | on/off | CPU off (ms/req) | CPU on (ms/req) | rounds |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| workload | off (req/s) | control (req/s) | on (req/s) | on/off | control/off | CPU off / control / on (ms/req) | metrics CPU (on) | same attribution (off) | rounds |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.workload} | ${r.off.toFixed(0)} | ${r.on.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.cpuOff.toFixed(3)} | ${r.cpuOn.toFixed(3)} | ${r.rounds} |`,
+        `| ${r.workload} | ${r.throughput.off.toFixed(0)} | ${r.throughput.control.toFixed(0)} | ${r.throughput.on.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.controlRatio.toFixed(3)} | ${r.cpu.off.toFixed(3)} / ${r.cpu.control.toFixed(3)} / ${r.cpu.on.toFixed(3)} | ${percent(r.metricsShare)} | ${percent(r.offShare)} | ${r.rounds} |`,
     ),
     '',
   ];

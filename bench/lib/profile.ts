@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 interface CpuProfile {
   readonly nodes: readonly {
     readonly id: number;
+    readonly children?: readonly number[];
     readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
   }[];
   readonly samples: readonly number[];
@@ -52,4 +53,41 @@ export function summariseProfile(file: string, repoRoot: string, limit = 15): { 
     .sort((a, b) => b[1] - a[1])
     .slice(0, limit)
     .map(([fn, time]) => ({ fn, percent: (100 * time) / busy }));
+}
+
+/** A frame of a profile's call stack. */
+export interface ProfileFrame {
+  readonly functionName: string;
+  readonly url: string;
+}
+
+/**
+ * The share of busy time, in percent, of the samples `attribute` claims: it sees each sample's
+ * stack from the running function (index 0) to the root, and says whether the sample's time
+ * belongs to what is being costed.
+ */
+export function shareOfBusyTime(file: string, attribute: (stack: readonly ProfileFrame[]) => boolean): number {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const frameOf = new Map(profile.nodes.map((node) => [node.id, node.callFrame] as const));
+  const claimed = new Map<number, boolean>();
+  const isClaimed = (leaf: number): boolean => {
+    const known = claimed.get(leaf);
+    if (known !== undefined) return known;
+    const stack: ProfileFrame[] = [];
+    for (let id: number | undefined = leaf; id !== undefined; id = parentOf.get(id)) stack.push(frameOf.get(id)!);
+    const verdict = attribute(stack);
+    claimed.set(leaf, verdict);
+    return verdict;
+  };
+  let busy = 0;
+  let share = 0;
+  profile.samples.forEach((id, i) => {
+    const time = profile.timeDeltas[i] ?? 0;
+    if (NOT_WORK.has(frameOf.get(id)?.functionName ?? '')) return;
+    busy += time;
+    if (isClaimed(id)) share += time;
+  });
+  return busy === 0 ? 0 : (100 * share) / busy;
 }

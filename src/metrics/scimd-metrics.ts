@@ -3,13 +3,15 @@
  * two apps in one process (tests) never share counts. The HTTP layer, the store and the webhook
  * dispatcher report here through small callbacks; nothing here knows Fastify.
  *
- * Per request the cost is a label lookup: the children of each label combination are made once
- * (`.labels()`) and kept in a Map keyed by the combination.
+ * Per request the cost is a label lookup: the series of each label combination is made once and
+ * kept in a Map keyed by the combination; the series observed per request and per statement are
+ * lean-histogram.ts's, which skip prom-client's per-call label hashing.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { MetricsTenants } from '../config/config.js';
 import type { EndpointBacklog, EndpointKind } from '../store/events-port.js';
 import { type PoolUse, STATEMENT_KINDS, type StatementKind, type StoreObserver } from '../store/observer-port.js';
+import { type HistogramCell, leanHistogram } from './lean-histogram.js';
 import { identityProviderLabeler, methodLabel, routeLabel, statusClass } from './request-labels.js';
 import { createTenantLabeler, type TenantLabelOptions } from './tenant-label.js';
 
@@ -66,10 +68,9 @@ export interface MetricsOptions {
   readonly tenantLabels?: Omit<TenantLabelOptions, 'onDropped'>;
 }
 
-interface RequestChildren {
+interface RequestSeries {
   readonly labels: Record<string, string>;
-  readonly count: { inc(): void };
-  readonly latency: { observe(value: number): void };
+  readonly cell: HistogramCell;
 }
 
 export function createMetrics(options: MetricsOptions): ScimdMetrics {
@@ -78,20 +79,17 @@ export function createMetrics(options: MetricsOptions): ScimdMetrics {
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const tenantMode = options.tenants ?? { mode: 'off' };
   const perTenant = tenantMode.mode !== 'off';
-  const requestLabels = ['route', 'method', 'status_class', 'idp', ...(perTenant ? ['tenant'] : [])];
 
-  const requests = new Counter({
-    name: 'scimd_scim_requests_total',
-    help: 'SCIM requests answered, by route template, method, status class and identity provider.',
-    labelNames: requestLabels,
-    registers,
-  });
-  const latency = new Histogram({
+  // The series every request and statement observes are lean (lean-histogram.ts).
+  const requests = leanHistogram({
     name: 'scimd_scim_request_duration_seconds',
     help: 'Time from a SCIM request arriving to its response being sent, in seconds.',
-    labelNames: requestLabels,
     buckets: REQUEST_BUCKETS,
-    registers,
+    counter: {
+      name: 'scimd_scim_requests_total',
+      help: 'SCIM requests answered, by route template, method, status class and identity provider.',
+    },
+    registry,
   });
   const authFailures = new Counter({
     name: 'scimd_auth_failures_total',
@@ -99,12 +97,11 @@ export function createMetrics(options: MetricsOptions): ScimdMetrics {
     labelNames: ['reason'],
     registers,
   });
-  const statements = new Histogram({
+  const statements = leanHistogram({
     name: 'scimd_db_statement_duration_seconds',
     help: 'SQL statements run by the store, by kind, in seconds.',
-    labelNames: ['operation'],
     buckets: STATEMENT_BUCKETS,
-    registers,
+    registry,
   });
   const statementErrors = new Counter({
     name: 'scimd_db_statement_errors_total',
@@ -132,14 +129,13 @@ export function createMetrics(options: MetricsOptions): ScimdMetrics {
     registers,
   });
 
-  const cache = new Map<string, RequestChildren>();
+  const cache = new Map<string, RequestSeries>();
   const tenants = createTenantLabeler(tenantMode, {
     ...options.tenantLabels,
     onDropped: (slug) => {
-      for (const [key, children] of cache) {
-        if (children.labels['tenant'] !== slug) continue;
-        requests.remove(children.labels);
-        latency.remove(children.labels);
+      for (const [key, series] of cache) {
+        if (series.labels['tenant'] !== slug) continue;
+        requests.remove(series.labels);
         cache.delete(key);
       }
     },
@@ -147,7 +143,7 @@ export function createMetrics(options: MetricsOptions): ScimdMetrics {
   const idpOf = identityProviderLabeler(options.identityProviderOf);
 
   const statementChildren = new Map(
-    STATEMENT_KINDS.map((kind) => [kind, statements.labels({ operation: kind })] as const),
+    STATEMENT_KINDS.map((kind) => [kind, statements.cell({ operation: kind })] as const),
   );
   let pool: (() => PoolUse) | undefined;
   const healthStates = new Gauge({
@@ -218,15 +214,14 @@ export function createMetrics(options: MetricsOptions): ScimdMetrics {
       const idp = idpOf(sample.userAgent);
       const tenant = perTenant ? tenants.label(sample.tenant) : '';
       const key = `${route} ${method} ${status} ${idp} ${tenant}`;
-      let children = cache.get(key);
-      if (children === undefined) {
+      let series = cache.get(key);
+      if (series === undefined) {
         const labels: Record<string, string> = { route, method, status_class: status, idp };
         if (perTenant) labels['tenant'] = tenant;
-        children = { labels, count: requests.labels(labels), latency: latency.labels(labels) };
-        cache.set(key, children);
+        series = { labels, cell: requests.cell(labels) };
+        cache.set(key, series);
       }
-      children.count.inc();
-      children.latency.observe(sample.seconds);
+      series.cell.observe(sample.seconds);
     },
     authFailure(reason) {
       authFailures.inc({ reason });
