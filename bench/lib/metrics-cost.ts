@@ -19,11 +19,11 @@
  * on CPU 0 and every scimd on CPU 1, so a server never competes with the generator for a core
  * and its throughput is bounded by its own CPU cost, which is what the ratio is about.
  */
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measure } from './harness.js';
+import { pinLoadGenerator } from './pinning.js';
 import { type ProfileFrame, profileFileOf, shareOfBusyTime } from './profile.js';
 import type { Settings } from './results.js';
 import type { RunningSystem } from './system.js';
@@ -80,16 +80,6 @@ export function isMetricsWork(stack: readonly ProfileFrame[]): boolean {
   return stack.some((frame) => METRICS_CODE.some((code) => code.test(frame.url)));
 }
 
-/** Pins every thread of process `pid` to `cpus` (a taskset list); false when that is not possible. */
-function pin(pid: number, cpus: string): boolean {
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const median = (xs: readonly number[]) => {
   if (xs.length === 0) return Number.NaN;
   const sorted = [...xs].sort((a, b) => a - b);
@@ -111,16 +101,15 @@ export async function runMetricsCost(
   context.log(
     `metrics cost: scimd on SQLite with ${size.toLocaleString('en-US')} users, metrics off, off again and on`,
   );
-  const cpus = availableParallelism();
-  const pinned = cpus >= 2 && pin(process.pid, '0');
+  const pinning = pinLoadGenerator();
   context.log(
-    pinned ? '  load generator pinned to CPU 0, scimd to CPU 1' : '  not pinned to CPUs (no taskset or one CPU)',
+    pinning ? '  load generator pinned to CPU 0, scimd to CPU 1' : '  not pinned to CPUs (no taskset or one CPU)',
   );
   const rows: MetricsCostRow[] = [];
   try {
-    for (const w of WORKLOADS) rows.push(await costOf(w, size, rounds, pinned, settings, context, running, isAborted));
+    for (const w of WORKLOADS) rows.push(await costOf(w, size, rounds, pinning, settings, context, running, isAborted));
   } finally {
-    if (pinned) pin(process.pid, `0-${cpus - 1}`);
+    pinning?.release();
   }
   return rows;
 }
@@ -129,7 +118,7 @@ async function costOf(
   w: Workload,
   size: number,
   rounds: number,
-  pinned: boolean,
+  pinning: ReturnType<typeof pinLoadGenerator>,
   settings: Settings,
   context: HarnessContext,
   running: Set<RunningSystem>,
@@ -143,7 +132,7 @@ async function costOf(
   for (const { side, env } of SIDES) {
     systems[side] = await startScimdSqlite(size, { ...context, profileDir }, env, `metrics-${side}-${w.id}`);
     running.add(systems[side]);
-    if (pinned) pin(systems[side].pid, '1');
+    pinning?.server(systems[side].pid);
   }
   const figures = perSide<number[]>(() => []);
   const cpu = perSide<number[]>(() => []);
@@ -190,7 +179,7 @@ async function costOf(
     metricsShare: share('on'),
     offShare: share('off'),
     rounds: figures.off.length,
-    pinned,
+    pinned: pinning !== undefined,
   };
   log(
     `  ${w.id}: off ${throughput.off.toFixed(0)}, control ${throughput.control.toFixed(0)}, on ${throughput.on.toFixed(0)} req/s; on/off ${row.ratio.toFixed(3)}, control/off ${row.controlRatio.toFixed(3)}; metrics ${percent(row.metricsShare)} of the on process's CPU`,

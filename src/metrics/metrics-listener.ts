@@ -1,8 +1,10 @@
 /**
  * The metrics listener (`SCIMD_METRICS_HOST:SCIMD_METRICS_PORT`, default 127.0.0.1:9464): a bare
- * node:http server answering `GET /metrics` and nothing else, apart from the SCIM port so that a
- * scrape never competes with provisioning for connections and /metrics is never public by
- * accident. Started and stopped by src/server.ts.
+ * node:http server answering `GET /metrics` and `GET /healthz` and nothing else, apart from the
+ * SCIM port so that a scrape never competes with provisioning for connections and /metrics is
+ * never public by accident. Its `/healthz` is the liveness probe that still answers when the SCIM
+ * port is at SCIMD_MAX_CONNECTIONS and closes new connections on arrival (docs/operations.md).
+ * Started and stopped by src/server.ts.
  */
 import { createServer, type Server } from 'node:http';
 import type { ScimdMetrics } from './scimd-metrics.js';
@@ -20,12 +22,21 @@ export async function startMetricsListener(
 ): Promise<MetricsListener> {
   const server: Server = createServer((request, response) => {
     const path = request.url?.split('?')[0];
-    if (path !== '/metrics') {
-      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found: try /metrics\n');
+    if (path !== '/metrics' && path !== '/healthz') {
+      response
+        .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('Not found: try /metrics or /healthz\n');
       return;
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end();
+      return;
+    }
+    if (path === '/healthz') {
+      // The same answer as the SCIM port's /healthz: the process is alive.
+      response
+        .writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
+        .end(request.method === 'HEAD' ? undefined : '{"status":"ok"}');
       return;
     }
     metrics.exposition().then(
