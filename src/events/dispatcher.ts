@@ -18,6 +18,7 @@
  * - Held tenants (the deprovision guard, docs/guard.md): delivery stops right after the
  *   tenant's `tenant.guard_tripped` event until an operator releases the hold.
  */
+
 import { randomUUID } from 'node:crypto';
 import type {
   ChangeEvent,
@@ -30,6 +31,7 @@ import type {
 import type { Store } from '../store/store.js';
 import { retryDelayMs, retryWindowMs } from './backoff.js';
 import { type EventJson, toEventJson } from './event-json.js';
+import { createSlugMemo } from './slug-memo.js';
 import type { DeliveryOutcome } from './webhooks.js';
 
 export type Deliver = (endpoint: EndpointRecord, event: EventJson, now: Date) => Promise<DeliveryOutcome>;
@@ -91,15 +93,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const owner = options.owner ?? randomUUID();
   const eventsPerClaim = options.eventsPerClaim ?? 100;
   const window = retryWindowMs(maxAttempts);
-  const slugs = new Map<string, string>();
-
-  async function slugOf(tenantId: string): Promise<string> {
-    const known = slugs.get(tenantId);
-    if (known !== undefined) return known;
-    const slug = (await store.tenants.getById(tenantId))?.slug ?? tenantId;
-    slugs.set(tenantId, slug);
-    return slug;
-  }
+  const { slugOf } = createSlugMemo(async (tenantId) => (await store.tenants.getById(tenantId))?.slug);
 
   function claimRequest(now: Date) {
     return {
