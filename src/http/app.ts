@@ -200,10 +200,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         ...(metrics ? { onFailure: metrics.authFailure } : {}),
         failures: limits.authFailures,
       });
-      if (metrics) request.scimTenantSlug = tenant.slug;
       const log = childOnFirstUse(request.log, { tenant: tenant.slug });
       return {
         tenantId: tenant.id,
+        tenantSlug: tenant.slug,
         store: store.forTenant(tenant.id),
         now,
         requestId: request.id,

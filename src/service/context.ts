@@ -17,6 +17,8 @@ export interface Logger {
 
 export interface RequestContext {
   readonly tenantId: string;
+  /** The tenant's slug, for what reports per tenant (metrics); absent where no request made it. */
+  readonly tenantSlug?: string;
   /** Scoped to `tenantId` by construction: it cannot name another tenant. */
   readonly store: TenantStore;
   readonly now: Date;
