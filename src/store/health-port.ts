@@ -47,6 +47,31 @@ export interface HealthBucket {
   readonly lastTime: string;
 }
 
+/** The sums of a set of buckets (one tenant and IdP over one window); all 0 for none. */
+export interface BucketCounts {
+  readonly requests: number;
+  readonly failures: number;
+  readonly referenceFailures: number;
+  readonly causes: FailureCounts;
+  readonly latencySumMs: number;
+  /** The largest `latencyMaxMs` of the buckets; 0 for none. */
+  readonly latencyMaxMs: number;
+}
+
+/**
+ * One tenant × identity provider over several windows at once (`HealthRepository.totals`): what
+ * the health evaluator needs of the buckets, so the evaluator reads one row per tenant and IdP
+ * instead of one per hour.
+ */
+export interface HealthTotals {
+  readonly tenantId: string;
+  readonly idp: string;
+  /** For each window start asked, in the order asked: the sums of the buckets with `hour >=` it. */
+  readonly windows: readonly BucketCounts[];
+  /** The newest `lastTime` of the buckets since the earliest start. */
+  readonly lastTime: string;
+}
+
 /** An attribute path the tenant's IdP sent that no schema declares (ignored by scimd). */
 export interface UndeclaredAttributeCount {
   readonly attribute: string;
@@ -81,6 +106,12 @@ export const MAX_UNDECLARED_ATTRIBUTES = 50;
 export interface HealthRepository {
   /** Buckets with `hour >= since`, of one tenant or of all; ordered by tenant, hour, idp. */
   buckets(since: string, tenantId?: string): Promise<readonly HealthBucket[]>;
+  /**
+   * For each tenant and IdP with a bucket of an hour at or after the earliest of `starts`, the
+   * sums of its buckets since each start (`totalsOf` in health-rollup.ts is the definition);
+   * of the tenants in `tenantIds`, or of all. Ordered by tenant, then idp.
+   */
+  totals(starts: readonly string[], tenantIds?: readonly string[]): Promise<readonly HealthTotals[]>;
   /** The tenant's most frequent undeclared attributes, by count descending, then name. */
   undeclaredAttributes(tenantId: string, limit: number): Promise<readonly UndeclaredAttributeCount[]>;
   /** The tenant's slowest logged requests since `since` (latency descending, then newest first). */

@@ -6,9 +6,11 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { RequestLogEntry } from '../events-port.js';
 import {
+  type BucketCounts,
   type FailureCause,
   type HealthBucket,
   type HealthRepository,
+  type HealthTotals,
   type HealthStateName,
   MAX_UNDECLARED_ATTRIBUTES,
 } from '../health-port.js';
@@ -110,6 +112,60 @@ export async function recordRollup(db: Kysely<Database>, entries: readonly Reque
   }
 }
 
+/** Columns `totals` sums per window, with the field of `BucketCounts` each becomes. */
+const COUNTED = ['requests', 'failures', 'reference_failures', ...FAILURE_COLUMNS, 'latency_sum'] as const;
+
+/**
+ * `HealthRepository.totals` in one grouped statement: per tenant and IdP, a conditional sum of
+ * each counter for each window (a plain one for the widest), so the database folds the hourly
+ * buckets and returns one row per tenant and IdP.
+ */
+async function readTotals(
+  db: Kysely<Database>,
+  starts: readonly string[],
+  tenantIds: readonly string[] | undefined,
+): Promise<HealthTotals[]> {
+  if (tenantIds !== undefined && tenantIds.length === 0) return [];
+  const since = starts.reduce((a, b) => (b < a ? b : a));
+  const columns = starts.flatMap((start, i) => {
+    const within = (column: string) =>
+      start === since ? sql.ref(column) : sql`case when hour >= ${start} then ${sql.ref(column)} else 0 end`;
+    return [
+      ...COUNTED.map((column) => sql<string | number>`sum(${within(column)})`.as(`w${i}_${column}`)),
+      sql<string | number>`max(${within('latency_max')})`.as(`w${i}_latency_max`),
+    ];
+  });
+  let query = db
+    .selectFrom('health_buckets')
+    .select(['tenant_id', 'idp'])
+    .select((eb) => eb.fn.max('last_time').as('last_time'))
+    .select(columns)
+    .where('hour', '>=', since);
+  if (tenantIds !== undefined) query = query.where('tenant_id', 'in', tenantIds);
+  const rows = (await query.groupBy(['tenant_id', 'idp']).orderBy('tenant_id').orderBy('idp').execute()) as Record<
+    string,
+    unknown
+  >[];
+  return rows.map((row) => ({
+    tenantId: row['tenant_id'] as string,
+    idp: row['idp'] as string,
+    lastTime: row['last_time'] as string,
+    windows: starts.map((_, i): BucketCounts => {
+      const n = (column: string) => Number(row[`w${i}_${column}`]);
+      const causes = {} as Record<FailureCause, number>;
+      for (const [cause, column] of Object.entries(CAUSE_COLUMNS)) causes[cause as FailureCause] = n(column);
+      return {
+        requests: n('requests'),
+        failures: n('failures'),
+        referenceFailures: n('reference_failures'),
+        causes,
+        latencySumMs: n('latency_sum'),
+        latencyMaxMs: n('latency_max'),
+      };
+    }),
+  }));
+}
+
 /** `TenantWriter.swapHealthState` on the unit of work's connection. */
 export async function swapHealthState(
   scope: SqlScope,
@@ -142,6 +198,7 @@ export function createHealthRepository(db: Kysely<Database>): HealthRepository {
       const rows = await query.orderBy('tenant_id').orderBy('hour').orderBy('idp').execute();
       return rows.map(toBucket);
     },
+    totals: (starts, tenantIds) => readTotals(db, starts, tenantIds),
     async undeclaredAttributes(tenantId, limit) {
       const rows = await db
         .selectFrom('health_attributes')
