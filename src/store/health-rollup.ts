@@ -182,7 +182,7 @@ export function totalsOf(buckets: readonly HealthBucket[], starts: readonly stri
       for (const c of FAILURE_CAUSES) w.causes[c] += b.causes[c];
     }
   }
-  return [...totals.values()].sort(
-    (x, y) => (x.tenantId < y.tenantId ? -1 : x.tenantId > y.tenantId ? 1 : x.idp < y.idp ? -1 : x.idp > y.idp ? 1 : 0),
+  return [...totals.values()].sort((x, y) =>
+    x.tenantId < y.tenantId ? -1 : x.tenantId > y.tenantId ? 1 : x.idp < y.idp ? -1 : x.idp > y.idp ? 1 : 0,
   );
 }

@@ -10,8 +10,8 @@ import {
   type FailureCause,
   type HealthBucket,
   type HealthRepository,
-  type HealthTotals,
   type HealthStateName,
+  type HealthTotals,
   MAX_UNDECLARED_ATTRIBUTES,
 } from '../health-port.js';
 import { rollupOf } from '../health-rollup.js';
