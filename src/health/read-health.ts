@@ -55,7 +55,7 @@ function refOf(tenant: TenantRecord): TenantRef {
  * the read of every tenant is cut into pages with a turn of the loop between them (requests
  * are served in between); see docs/benchmarks.md "Health pass at 10,000 tenants".
  */
-export const HEALTH_PAGE_TENANTS = 1_000;
+export const HEALTH_PAGE_TENANTS = 200;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -116,9 +116,12 @@ export async function recordRollup(db: Kysely<Database>, entries: readonly Reque
 const COUNTED = ['requests', 'failures', 'reference_failures', ...FAILURE_COLUMNS, 'latency_sum'] as const;
 
 /**
- * `HealthRepository.totals` in one grouped statement: per tenant and IdP, a conditional sum of
- * each counter for each window (a plain one for the widest), so the database folds the hourly
- * buckets and returns one row per tenant and IdP.
+ * `HealthRepository.totals` in one statement. The windows are nested (each start at or after the
+ * earliest), so the inner query sums each tenant and IdP's buckets per segment between two
+ * consecutive starts with plain sums (segment 0 the newest), and the outer one adds up, per
+ * window, the segments inside it: the database folds the hourly buckets and returns one row per
+ * tenant and IdP. Plain sums per segment cost about half of a conditional sum per window on
+ * every bucket (docs/benchmarks.md "Health pass at 10,000 tenants").
  */
 async function readTotals(
   db: Kysely<Database>,
@@ -126,26 +129,34 @@ async function readTotals(
   tenantIds: readonly string[] | undefined,
 ): Promise<HealthTotals[]> {
   if (tenantIds !== undefined && tenantIds.length === 0) return [];
-  const since = starts.reduce((a, b) => (b < a ? b : a));
-  const columns = starts.flatMap((start, i) => {
+  const bounds = [...new Set(starts)].sort().reverse();
+  const oldest = bounds.length - 1;
+  const since = bounds[oldest] as string;
+  const segment =
+    oldest === 0
+      ? sql`0`
+      : sql`case ${sql.join(
+          bounds.slice(0, -1).map((bound, k) => sql`when hour >= ${bound} then ${sql.lit(k)}`),
+          sql` `,
+        )} else ${sql.lit(oldest)} end`;
+  const tenants = tenantIds === undefined ? sql`` : sql`and tenant_id in (${sql.join(tenantIds)})`;
+  const inner = sql`select tenant_id, idp, ${segment} as segment, max(last_time) as last_time, ${sql.join(
+    COUNTED.map((c) => sql`sum(${sql.ref(c)}) as ${sql.ref(c)}`),
+  )}, max(latency_max) as latency_max
+    from health_buckets where hour >= ${since} ${tenants}
+    group by tenant_id, idp, segment`;
+  const windows = starts.flatMap((start, i) => {
+    const j = bounds.indexOf(start);
     const within = (column: string) =>
-      start === since ? sql.ref(column) : sql`case when hour >= ${start} then ${sql.ref(column)} else 0 end`;
+      j === oldest ? sql.ref(column) : sql`case when segment <= ${sql.lit(j)} then ${sql.ref(column)} else 0 end`;
     return [
-      ...COUNTED.map((column) => sql<string | number>`sum(${within(column)})`.as(`w${i}_${column}`)),
-      sql<string | number>`max(${within('latency_max')})`.as(`w${i}_latency_max`),
+      ...COUNTED.map((c) => sql`sum(${within(c)}) as ${sql.ref(`w${i}_${c}`)}`),
+      sql`max(${within('latency_max')}) as ${sql.ref(`w${i}_latency_max`)}`,
     ];
   });
-  let query = db
-    .selectFrom('health_buckets')
-    .select(['tenant_id', 'idp'])
-    .select((eb) => eb.fn.max('last_time').as('last_time'))
-    .select(columns)
-    .where('hour', '>=', since);
-  if (tenantIds !== undefined) query = query.where('tenant_id', 'in', tenantIds);
-  const rows = (await query.groupBy(['tenant_id', 'idp']).orderBy('tenant_id').orderBy('idp').execute()) as Record<
-    string,
-    unknown
-  >[];
+  const { rows } = await sql<Record<string, unknown>>`select tenant_id, idp, max(last_time) as last_time, ${sql.join(
+    windows,
+  )} from (${inner}) s group by tenant_id, idp order by tenant_id, idp`.execute(db);
   return rows.map((row) => ({
     tenantId: row['tenant_id'] as string,
     idp: row['idp'] as string,
