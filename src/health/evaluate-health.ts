@@ -14,8 +14,9 @@ import {
   type HealthBucket,
   type HealthStateName,
   type HealthTotals,
+  totalsOf,
 } from '../store/health-port.js';
-import { totalsOf } from '../store/health-rollup.js';
+
 import { AT_RISK_FIX_PREFIX, CAUSE_ADVICE, duration, percent, SILENT_FIX } from './health-advice.js';
 import {
   type AtRiskThresholds,

@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { logEntry } from '../store/contract/request-log.contract.js';
 import type { RequestLogEntry } from '../store/events-port.js';
-import { totalsOf } from '../store/health-rollup.js';
+import { totalsOf } from '../store/health-port.js';
+
 import { createMemoryStore } from '../store/memory/store.js';
 import type { Store } from '../store/store.js';
 import { describeEachBackend } from '../store/test-support/backends.js';

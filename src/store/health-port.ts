@@ -108,7 +108,7 @@ export interface HealthRepository {
   buckets(since: string, tenantId?: string): Promise<readonly HealthBucket[]>;
   /**
    * For each tenant and IdP with a bucket of an hour at or after the earliest of `starts`, the
-   * sums of its buckets since each start (`totalsOf` in health-rollup.ts is the definition);
+   * sums of its buckets since each start (`totalsOf` below is the definition);
    * of the tenants in `tenantIds`, or of all. Ordered by tenant, then idp.
    */
   totals(starts: readonly string[], tenantIds?: readonly string[]): Promise<readonly HealthTotals[]>;
@@ -132,4 +132,50 @@ export interface HealthStateWriter {
    * recorded yet). False when another process changed it first: it emits the change, not us.
    */
   swapHealthState(expected: HealthStateName | null, next: HealthStateName, since: string): Promise<boolean>;
+}
+
+type MutableCounts = { -readonly [K in keyof BucketCounts]: BucketCounts[K] } & {
+  causes: Record<FailureCause, number>;
+};
+
+const noCounts = (): MutableCounts => ({
+  requests: 0,
+  failures: 0,
+  referenceFailures: 0,
+  causes: Object.fromEntries(FAILURE_CAUSES.map((c) => [c, 0])) as Record<FailureCause, number>,
+  latencySumMs: 0,
+  latencyMaxMs: 0,
+});
+
+/**
+ * What `HealthRepository.totals(starts)` answers for these buckets, folded in JavaScript: per
+ * tenant and IdP with a bucket since the earliest start, the sums since each start and the newest
+ * `lastTime`; ordered by tenant, then idp. The memory store answers with it; SQL computes the same
+ * in the database.
+ */
+export function totalsOf(buckets: readonly HealthBucket[], starts: readonly string[]): HealthTotals[] {
+  const since = starts.reduce((a, b) => (b < a ? b : a));
+  const totals = new Map<string, { tenantId: string; idp: string; windows: MutableCounts[]; lastTime: string }>();
+  for (const b of buckets) {
+    if (b.hour < since) continue;
+    const key = `${b.tenantId}\u0000${b.idp}`;
+    let total = totals.get(key);
+    if (total === undefined) {
+      total = { tenantId: b.tenantId, idp: b.idp, windows: starts.map(noCounts), lastTime: b.lastTime };
+      totals.set(key, total);
+    } else if (b.lastTime > total.lastTime) total.lastTime = b.lastTime;
+    for (const [i, start] of starts.entries()) {
+      if (b.hour < start) continue;
+      const w = total.windows[i] as MutableCounts;
+      w.requests += b.requests;
+      w.failures += b.failures;
+      w.referenceFailures += b.referenceFailures;
+      w.latencySumMs += b.latencySumMs;
+      if (b.latencyMaxMs > w.latencyMaxMs) w.latencyMaxMs = b.latencyMaxMs;
+      for (const c of FAILURE_CAUSES) w.causes[c] += b.causes[c];
+    }
+  }
+  return [...totals.values()].sort((x, y) =>
+    x.tenantId < y.tenantId ? -1 : x.tenantId > y.tenantId ? 1 : x.idp < y.idp ? -1 : x.idp > y.idp ? 1 : 0,
+  );
 }

@@ -3,13 +3,7 @@
  * `RequestLogRepository.append`, so the buckets mean the same everywhere. Pure.
  */
 import type { RequestLogEntry } from './events-port.js';
-import {
-  type BucketCounts,
-  FAILURE_CAUSES,
-  type FailureCause,
-  type HealthBucket,
-  type HealthTotals,
-} from './health-port.js';
+import { FAILURE_CAUSES, type FailureCause, type HealthBucket } from './health-port.js';
 
 /** The cause a failed request (status ≥ 400) is counted under. */
 export function failureCauseOf(status: number, scimType: string | null): FailureCause {
@@ -139,50 +133,4 @@ export function rollupOf(entries: readonly RequestLogEntry[]): Rollup {
   const byKey = <T>(map: Map<string, T>) =>
     [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
   return { buckets: byKey(buckets), attributes: byKey(attributes) };
-}
-
-type MutableCounts = { -readonly [K in keyof BucketCounts]: BucketCounts[K] } & {
-  causes: Record<FailureCause, number>;
-};
-
-const noCounts = (): MutableCounts => ({
-  requests: 0,
-  failures: 0,
-  referenceFailures: 0,
-  causes: noFailures(),
-  latencySumMs: 0,
-  latencyMaxMs: 0,
-});
-
-/**
- * What `HealthRepository.totals(starts)` answers for these buckets, folded in JavaScript: per
- * tenant and IdP with a bucket since the earliest start, the sums since each start and the newest
- * `lastTime`; ordered by tenant, then idp. The memory store answers with it; SQL computes the same
- * in the database.
- */
-export function totalsOf(buckets: readonly HealthBucket[], starts: readonly string[]): HealthTotals[] {
-  const since = starts.reduce((a, b) => (b < a ? b : a));
-  const totals = new Map<string, { tenantId: string; idp: string; windows: MutableCounts[]; lastTime: string }>();
-  for (const b of buckets) {
-    if (b.hour < since) continue;
-    const key = `${b.tenantId}\u0000${b.idp}`;
-    let total = totals.get(key);
-    if (total === undefined) {
-      total = { tenantId: b.tenantId, idp: b.idp, windows: starts.map(noCounts), lastTime: b.lastTime };
-      totals.set(key, total);
-    } else if (b.lastTime > total.lastTime) total.lastTime = b.lastTime;
-    for (const [i, start] of starts.entries()) {
-      if (b.hour < start) continue;
-      const w = total.windows[i] as MutableCounts;
-      w.requests += b.requests;
-      w.failures += b.failures;
-      w.referenceFailures += b.referenceFailures;
-      w.latencySumMs += b.latencySumMs;
-      if (b.latencyMaxMs > w.latencyMaxMs) w.latencyMaxMs = b.latencyMaxMs;
-      for (const c of FAILURE_CAUSES) w.causes[c] += b.causes[c];
-    }
-  }
-  return [...totals.values()].sort((x, y) =>
-    x.tenantId < y.tenantId ? -1 : x.tenantId > y.tenantId ? 1 : x.idp < y.idp ? -1 : x.idp > y.idp ? 1 : 0,
-  );
 }

@@ -8,9 +8,10 @@ import {
   type HealthStateWriter,
   MAX_UNDECLARED_ATTRIBUTES,
   type StoredHealthState,
+  totalsOf,
   type UndeclaredAttributeCount,
 } from '../health-port.js';
-import { noFailures, rollupOf, totalsOf } from '../health-rollup.js';
+import { noFailures, rollupOf } from '../health-rollup.js';
 
 type Locked = <T>(fn: () => T | Promise<T>) => Promise<T>;
 
