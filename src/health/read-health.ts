@@ -56,7 +56,7 @@ function refOf(tenant: TenantRecord): TenantRef {
  * between them (requests are served in between); see docs/benchmarks.md "Health pass at
  * 10,000 tenants".
  */
-export const HEALTH_PAGE_TENANTS = 200;
+export const HEALTH_PAGE_TENANTS = 100;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
