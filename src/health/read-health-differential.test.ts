@@ -6,12 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { logEntry } from '../store/contract/request-log.contract.js';
 import type { RequestLogEntry } from '../store/events-port.js';
 import { totalsOf } from '../store/health-port.js';
 
 import { createMemoryStore } from '../store/memory/store.js';
+import { openStore } from '../store/open.js';
+import { padded } from '../store/sql/health.js';
 import type { Store } from '../store/store.js';
 import { describeEachBackend } from '../store/test-support/backends.js';
 import { tenantRecord } from '../store/test-support/fixtures.js';
@@ -144,3 +147,35 @@ function differentialSuite(open: () => Promise<Store>): void {
 
 describe('health read differential (memory)', () => differentialSuite(async () => createMemoryStore()));
 describeEachBackend('health read differential', (backend) => differentialSuite(() => backend.openStore()));
+
+describe('health read statements (sqlite)', () => {
+  it('prepares a few SQL texts for the totals of any number of tenants (in-lists padded to a power of two)', async () => {
+    const prepared = new Set<string>();
+    const originalPrepare = Database.prototype.prepare;
+    Database.prototype.prepare = function (this: Database.Database, source: string) {
+      if (/health_buckets/.test(source) && /\bsegment\b/.test(source)) prepared.add(source);
+      return originalPrepare.call(this, source);
+    } as typeof originalPrepare;
+    const store = await openStore('sqlite::memory:');
+    try {
+      const now = new Date(BASE);
+      for (let i = 0; i < 2 * HEALTH_PAGE_TENANTS + 37; i++) {
+        await store.tenants.create(tenantRecord(`s-${String(i).padStart(4, '0')}`));
+        // Every tenant count from 1 to 2 pages and more: each last page of another size.
+        await readAllHealth(store, now);
+      }
+      await readTenantHealth(store, tenantRecord('s-0000'), now);
+    } finally {
+      Database.prototype.prepare = originalPrepare;
+      await store.close();
+    }
+    // 1, 2, 4, …, 128: eight texts, whatever the number of tenants.
+    assert.equal(prepared.size, Math.ceil(Math.log2(HEALTH_PAGE_TENANTS)) + 1);
+  });
+
+  it('pads an in-list with its last id up to a power of two', () => {
+    assert.deepEqual(padded(['a']), ['a']);
+    assert.deepEqual(padded(['a', 'b', 'c']), ['a', 'b', 'c', 'c']);
+    assert.equal(padded(Array.from({ length: 100 }, (_, i) => `t${i}`)).length, 128);
+  });
+});

@@ -116,6 +116,17 @@ export async function recordRollup(db: Kysely<Database>, entries: readonly Reque
 const COUNTED = ['requests', 'failures', 'reference_failures', ...FAILURE_COLUMNS, 'latency_sum'] as const;
 
 /**
+ * `ids` repeated at its end up to a power of two: a page of any size then is one of a few SQL
+ * texts (9 up to 256 tenants), so the statements prepared stay the same few however many tenants
+ * there are (docs/benchmarks.md "What grows with tenants"). A repeated id matches no more rows.
+ */
+export function padded(ids: readonly string[]): string[] {
+  let size = 1;
+  while (size < ids.length) size *= 2;
+  return [...ids, ...Array<string>(size - ids.length).fill(ids[ids.length - 1] as string)];
+}
+
+/**
  * `HealthRepository.totals` in one statement. The windows are nested (each start at or after the
  * earliest), so the inner query sums each tenant and IdP's buckets per segment between two
  * consecutive starts with plain sums (segment 0 the newest), and the outer one adds up, per
@@ -139,7 +150,7 @@ async function readTotals(
           bounds.slice(0, -1).map((bound, k) => sql`when hour >= ${bound} then ${sql.lit(k)}`),
           sql` `,
         )} else ${sql.lit(oldest)} end`;
-  const tenants = tenantIds === undefined ? sql`` : sql`and tenant_id in (${sql.join(tenantIds)})`;
+  const tenants = tenantIds === undefined ? sql`` : sql`and tenant_id in (${sql.join(padded(tenantIds))})`;
   const inner = sql`select tenant_id, idp, ${segment} as segment, max(last_time) as last_time, ${sql.join(
     COUNTED.map((c) => sql`sum(${sql.ref(c)}) as ${sql.ref(c)}`),
   )}, max(latency_max) as latency_max
