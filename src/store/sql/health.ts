@@ -112,7 +112,7 @@ export async function recordRollup(db: Kysely<Database>, entries: readonly Reque
   }
 }
 
-/** Columns `totals` sums per window, with the field of `BucketCounts` each becomes. */
+/** The counters `totals` sums (with `latency_max`, of which it keeps the largest). */
 const COUNTED = ['requests', 'failures', 'reference_failures', ...FAILURE_COLUMNS, 'latency_sum'] as const;
 
 /**
