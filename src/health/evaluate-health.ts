@@ -7,12 +7,16 @@
  * the N whole hours before it (so they span between N and N + 1 hours). The 7-day window is 168.
  */
 import {
+  type BucketCounts,
   FAILURE_CAUSES,
   type FailureCause,
   type FailureCounts,
   type HealthBucket,
   type HealthStateName,
+  type HealthTotals,
+  totalsOf,
 } from '../store/health-port.js';
+
 import { AT_RISK_FIX_PREFIX, CAUSE_ADVICE, duration, percent, SILENT_FIX } from './health-advice.js';
 import {
   type AtRiskThresholds,
@@ -76,21 +80,30 @@ export function windowStart(now: Date, hours: number): string {
   return new Date(hour - hours * HOUR_MS).toISOString();
 }
 
-function countWindow(buckets: readonly HealthBucket[], since: string): WindowCounts {
+/** The windows in the order `windowStarts` gives their starts (and `HealthTotals.windows` its sums). */
+const WINDOW_NAMES = Object.keys(WINDOWS) as WindowName[];
+
+/** The first bucket hour of each window at `now`, in WINDOW_NAMES order: the `starts` of `totals`. */
+export function windowStarts(now: Date): string[] {
+  return WINDOW_NAMES.map((name) => windowStart(now, WINDOWS[name]));
+}
+
+/** One window's counts: the sums over the tenant's IdPs. */
+function countWindow(totals: readonly HealthTotals[], index: number): WindowCounts {
   let requests = 0;
   let failures = 0;
   let referenceFailures = 0;
   let latencySum = 0;
   let latencyMaxMs = 0;
   const causes = Object.fromEntries(FAILURE_CAUSES.map((c) => [c, 0])) as Record<FailureCause, number>;
-  for (const b of buckets) {
-    if (b.hour < since) continue;
-    requests += b.requests;
-    failures += b.failures;
-    referenceFailures += b.referenceFailures;
-    latencySum += b.latencySumMs;
-    if (b.latencyMaxMs > latencyMaxMs) latencyMaxMs = b.latencyMaxMs;
-    for (const c of FAILURE_CAUSES) causes[c] += b.causes[c];
+  for (const total of totals) {
+    const w = total.windows[index] as BucketCounts;
+    requests += w.requests;
+    failures += w.failures;
+    referenceFailures += w.referenceFailures;
+    latencySum += w.latencySumMs;
+    if (w.latencyMaxMs > latencyMaxMs) latencyMaxMs = w.latencyMaxMs;
+    for (const c of FAILURE_CAUSES) causes[c] += w.causes[c];
   }
   return {
     requests,
@@ -103,25 +116,20 @@ function countWindow(buckets: readonly HealthBucket[], since: string): WindowCou
   };
 }
 
-function activityOf(buckets: readonly HealthBucket[], now: Date, settings: HealthSettings): IdpActivity[] {
-  const byIdp = new Map<string, { lastRequest: string; requests7d: number }>();
-  const since = windowStart(now, WINDOWS['7d']);
-  for (const b of buckets) {
-    if (b.idp === '' || b.hour < since) continue;
-    const seen = byIdp.get(b.idp);
-    if (seen === undefined) byIdp.set(b.idp, { lastRequest: b.lastTime, requests7d: b.requests });
-    else {
-      seen.requests7d += b.requests;
-      if (b.lastTime > seen.lastRequest) seen.lastRequest = b.lastTime;
-    }
-  }
-  return [...byIdp.entries()]
-    .map(([idp, a]) => ({
-      idp,
-      ...a,
-      silent:
-        a.requests7d >= SILENT_MIN_REQUESTS && now.getTime() - Date.parse(a.lastRequest) >= settings.silentAfterMs,
-    }))
+const WEEK = WINDOW_NAMES.indexOf('7d');
+
+function activityOf(totals: readonly HealthTotals[], now: Date, settings: HealthSettings): IdpActivity[] {
+  return totals
+    .filter((t) => t.idp !== '')
+    .map((t) => {
+      const requests7d = (t.windows[WEEK] as BucketCounts).requests;
+      return {
+        idp: t.idp,
+        lastRequest: t.lastTime,
+        requests7d,
+        silent: requests7d >= SILENT_MIN_REQUESTS && now.getTime() - Date.parse(t.lastTime) >= settings.silentAfterMs,
+      };
+    })
     .sort((x, y) => (x.lastRequest < y.lastRequest ? 1 : x.lastRequest > y.lastRequest ? -1 : x.idp < y.idp ? -1 : 1));
 }
 
@@ -171,9 +179,8 @@ export interface HeldDelivery {
 }
 
 /**
- * The tenant's health from its buckets (those of the 7-day window suffice). A tripped
- * deprovision guard (`held`) makes a healthy tenant `degraded` and leads the cause and fix of
- * any state: the vendor's app is not being told about changes until an operator looks.
+ * The tenant's health from its buckets (those of the 7-day window suffice): `evaluateTotals` of
+ * their totals folded in JavaScript.
  */
 export function evaluateHealth(
   buckets: readonly HealthBucket[],
@@ -182,7 +189,22 @@ export function evaluateHealth(
   slug: string,
   held?: HeldDelivery,
 ): TenantHealth {
-  const health = evaluateRollups(buckets, now, settings, slug);
+  return evaluateTotals(totalsOf(buckets, windowStarts(now)), now, settings, slug, held);
+}
+
+/**
+ * The tenant's health from its totals per IdP over `windowStarts(now)` (`HealthRepository.totals`).
+ * A tripped deprovision guard (`held`) makes a healthy tenant `degraded` and leads the cause and
+ * fix of any state: the vendor's app is not being told about changes until an operator looks.
+ */
+export function evaluateTotals(
+  totals: readonly HealthTotals[],
+  now: Date,
+  settings: HealthSettings,
+  slug: string,
+  held?: HeldDelivery,
+): TenantHealth {
+  const health = evaluateRollups(totals, now, settings, slug);
   if (held === undefined) return health;
   const cause = `Deprovision guard tripped at ${held.since}: a mass deprovision was detected and delivery of this tenant's change events is held (they are still recorded).`;
   const fix = `Check with the customer that the deprovisioning is intended (scimd guard show ${slug}), then deliver the held events with scimd guard release ${slug}.`;
@@ -191,17 +213,17 @@ export function evaluateHealth(
 }
 
 function evaluateRollups(
-  buckets: readonly HealthBucket[],
+  totals: readonly HealthTotals[],
   now: Date,
   settings: HealthSettings,
   slug: string,
 ): TenantHealth {
   const windows = {
-    '1h': countWindow(buckets, windowStart(now, WINDOWS['1h'])),
-    '24h': countWindow(buckets, windowStart(now, WINDOWS['24h'])),
-    '7d': countWindow(buckets, windowStart(now, WINDOWS['7d'])),
+    '1h': countWindow(totals, WINDOW_NAMES.indexOf('1h')),
+    '24h': countWindow(totals, WINDOW_NAMES.indexOf('24h')),
+    '7d': countWindow(totals, WEEK),
   };
-  const idps = activityOf(buckets, now, settings);
+  const idps = activityOf(totals, now, settings);
   const week = windows['7d'];
   const thresholds = atRiskThresholds(settings.atRiskFraction);
   const nonReferenceFailures = week.failures - week.referenceFailures;

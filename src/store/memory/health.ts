@@ -8,6 +8,7 @@ import {
   type HealthStateWriter,
   MAX_UNDECLARED_ATTRIBUTES,
   type StoredHealthState,
+  totalsOf,
   type UndeclaredAttributeCount,
 } from '../health-port.js';
 import { noFailures, rollupOf } from '../health-rollup.js';
@@ -101,6 +102,12 @@ export function createMemoryHealthRepository(
           .sort((a, b) => byName(a.tenantId, b.tenantId) || byName(a.hour, b.hour) || byName(a.idp, b.idp))
           .map((b) => ({ ...b, causes: { ...b.causes } })),
       ),
+    totals: (starts, tenantIds) =>
+      locked(() => {
+        const only = tenantIds === undefined ? undefined : new Set(tenantIds);
+        const buckets = [...health.buckets.values()].filter((b) => only === undefined || only.has(b.tenantId));
+        return totalsOf(buckets, starts);
+      }),
     undeclaredAttributes: (tenantId, limit) =>
       locked(() =>
         [...(health.attributes.get(tenantId)?.values() ?? [])]

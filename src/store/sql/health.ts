@@ -6,10 +6,12 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { RequestLogEntry } from '../events-port.js';
 import {
+  type BucketCounts,
   type FailureCause,
   type HealthBucket,
   type HealthRepository,
   type HealthStateName,
+  type HealthTotals,
   MAX_UNDECLARED_ATTRIBUTES,
 } from '../health-port.js';
 import { rollupOf } from '../health-rollup.js';
@@ -110,6 +112,82 @@ export async function recordRollup(db: Kysely<Database>, entries: readonly Reque
   }
 }
 
+/** The counters `totals` sums (with `latency_max`, of which it keeps the largest). */
+const COUNTED = ['requests', 'failures', 'reference_failures', ...FAILURE_COLUMNS, 'latency_sum'] as const;
+
+/**
+ * `ids` repeated at its end up to a power of two: a page of any size then is one of a few SQL
+ * texts (9 up to 256 tenants), so the statements prepared stay the same few however many tenants
+ * there are (docs/benchmarks.md "What grows with tenants"). A repeated id matches no more rows.
+ */
+export function padded(ids: readonly string[]): string[] {
+  let size = 1;
+  while (size < ids.length) size *= 2;
+  return [...ids, ...Array<string>(size - ids.length).fill(ids[ids.length - 1] as string)];
+}
+
+/**
+ * `HealthRepository.totals` in one statement. The windows are nested (each start at or after the
+ * earliest), so the inner query sums each tenant and IdP's buckets per segment between two
+ * consecutive starts with plain sums (segment 0 the newest), and the outer one adds up, per
+ * window, the segments inside it: the database folds the hourly buckets and returns one row per
+ * tenant and IdP. Plain sums per segment cost about half of a conditional sum per window on
+ * every bucket (docs/benchmarks.md "Health pass at 10,000 tenants").
+ */
+async function readTotals(
+  db: Kysely<Database>,
+  starts: readonly string[],
+  tenantIds: readonly string[] | undefined,
+): Promise<HealthTotals[]> {
+  if (tenantIds !== undefined && tenantIds.length === 0) return [];
+  const bounds = [...new Set(starts)].sort().reverse();
+  const oldest = bounds.length - 1;
+  const since = bounds[oldest] as string;
+  const segment =
+    oldest === 0
+      ? sql`0`
+      : sql`case ${sql.join(
+          bounds.slice(0, -1).map((bound, k) => sql`when hour >= ${bound} then ${sql.lit(k)}`),
+          sql` `,
+        )} else ${sql.lit(oldest)} end`;
+  const tenants = tenantIds === undefined ? sql`` : sql`and tenant_id in (${sql.join(padded(tenantIds))})`;
+  const inner = sql`select tenant_id, idp, ${segment} as segment, max(last_time) as last_time, ${sql.join(
+    COUNTED.map((c) => sql`sum(${sql.ref(c)}) as ${sql.ref(c)}`),
+  )}, max(latency_max) as latency_max
+    from health_buckets where hour >= ${since} ${tenants}
+    group by tenant_id, idp, segment`;
+  const windows = starts.flatMap((start, i) => {
+    const j = bounds.indexOf(start);
+    const within = (column: string) =>
+      j === oldest ? sql.ref(column) : sql`case when segment <= ${sql.lit(j)} then ${sql.ref(column)} else 0 end`;
+    return [
+      ...COUNTED.map((c) => sql`sum(${within(c)}) as ${sql.ref(`w${i}_${c}`)}`),
+      sql`max(${within('latency_max')}) as ${sql.ref(`w${i}_latency_max`)}`,
+    ];
+  });
+  const { rows } = await sql<Record<string, unknown>>`select tenant_id, idp, max(last_time) as last_time, ${sql.join(
+    windows,
+  )} from (${inner}) s group by tenant_id, idp order by tenant_id, idp`.execute(db);
+  return rows.map((row) => ({
+    tenantId: row['tenant_id'] as string,
+    idp: row['idp'] as string,
+    lastTime: row['last_time'] as string,
+    windows: starts.map((_, i): BucketCounts => {
+      const n = (column: string) => Number(row[`w${i}_${column}`]);
+      const causes = {} as Record<FailureCause, number>;
+      for (const [cause, column] of Object.entries(CAUSE_COLUMNS)) causes[cause as FailureCause] = n(column);
+      return {
+        requests: n('requests'),
+        failures: n('failures'),
+        referenceFailures: n('reference_failures'),
+        causes,
+        latencySumMs: n('latency_sum'),
+        latencyMaxMs: n('latency_max'),
+      };
+    }),
+  }));
+}
+
 /** `TenantWriter.swapHealthState` on the unit of work's connection. */
 export async function swapHealthState(
   scope: SqlScope,
@@ -142,6 +220,7 @@ export function createHealthRepository(db: Kysely<Database>): HealthRepository {
       const rows = await query.orderBy('tenant_id').orderBy('hour').orderBy('idp').execute();
       return rows.map(toBucket);
     },
+    totals: (starts, tenantIds) => readTotals(db, starts, tenantIds),
     async undeclaredAttributes(tenantId, limit) {
       const rows = await db
         .selectFrom('health_attributes')
