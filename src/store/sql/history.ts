@@ -245,7 +245,9 @@ const spansOfUsers = templateFamily<number, string, { user_id: string; span: str
       .select(['user_id', 'span', 'detail'])
       .where('tenant_id', '=', slot('tenant'))
       .where('user_id', 'in', idSlots(n, slot))
-      .where('span', 'in', ['role', 'group'])
+      // Roles and groups, written so that SQLite reads the users' rows (access_history_user):
+      // `span in ('role', 'group')` made it read every role and group span of the tenant instead.
+      .where('span', '<>', USER)
       .where('at', '<=', slot('t'))
       .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', slot('t'))])),
   SMALL_LISTS,
