@@ -1,8 +1,7 @@
 /**
  * The access history's indexes, for what writes cost and what as-of questions at scale need
  * (issue #17 item 4, docs/history.md "Cost" and "Scale"). The table and its rows are unchanged:
- * only indexes are dropped and built, so an existing database migrates by building them (about
- * a minute for 10,000,000 rows on SQLite).
+ * only indexes are dropped and built, so an existing database migrates by building them.
  *
  * Every index entry is paid by the write that adds the row, so each index is as narrow as the
  * queries allow and holds only the rows that are looked up through it:
