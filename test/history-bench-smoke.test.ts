@@ -15,29 +15,41 @@ describe('access history benchmarks (smoke)', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('history-cost measures creates and PATCHes with history on and off', async () => {
-    const report = await measureHistoryCost({ users: 20, rounds: 1, concurrency: 4 });
+    const report = await measureHistoryCost({ users: 20, rounds: 1, concurrency: 4, slice: 7 });
     for (const figures of [report.on, report.off]) {
       assert.ok(figures.createsPerSecond > 0 && figures.patchesPerSecond > 0);
     }
-    assert.match(renderCostReport(report), /\| off \/ on \| \d+\.\d{3} \| \d+\.\d{3} \|/);
+    assert.match(renderCostReport(report), /\| off \/ on \| \d+\.\d{3} \| \d+\.\d{3} \| \d+\.\d{3} \| \d+\.\d{3} \|/);
   });
 
   it('history-scale builds the database and runs every query', async () => {
     const report = await measureHistoryScale({ users: 300, file: join(dir, 'scale.db') });
     assert.equal(report.rows, 3000);
-    assert.deepEqual(
-      report.queries.map((q) => q.name),
-      [
-        'whole as-of report, streamed',
-        'as-of report, one role',
-        'as-of report, one group (by displayName)',
-        'as-of report, one role, held in memory (the console)',
-        'one timeline by userName',
-      ],
-    );
-    const [whole, role, group, , timeline] = report.queries.map((q) => q.count);
-    assert.ok(whole! > 0 && role! > 0 && role! < whole! && group! > 0 && group! < whole!);
-    assert.equal(timeline, 10);
+    const counts = Object.fromEntries(report.queries.map((q) => [q.name, q.count]));
+    assert.deepEqual(Object.keys(counts), [
+      'whole as-of report, streamed',
+      'one page (1,000 users), the first',
+      'one page (1,000 users), in the middle (keyset)',
+      'one page (1,000 users), the last (keyset)',
+      'as-of report, one role',
+      'one page of one role, in the middle (keyset)',
+      'as-of report, one group (by displayName)',
+      'as-of report, one role, held in memory (the console)',
+      'one timeline by userName',
+      'whole report as CSV: time to the first row',
+      'whole report as CSV, streamed to the end',
+    ]);
+    const whole = counts['whole as-of report, streamed']!;
+    const role = counts['as-of report, one role']!;
+    const group = counts['as-of report, one group (by displayName)']!;
+    assert.ok(whole > 0 && role > 0 && role < whole && group > 0 && group < whole);
+    // 300 users: the first page is the whole report; the middle one holds those after user 150.
+    assert.equal(counts['one page (1,000 users), the first'], whole);
+    const middle = counts['one page (1,000 users), in the middle (keyset)']!;
+    assert.ok(middle > 0 && middle < whole);
+    assert.ok(counts['one page of one role, in the middle (keyset)']! < role);
+    assert.equal(counts['one timeline by userName'], 10);
+    assert.equal(counts['whole report as CSV, streamed to the end'], whole);
     assert.match(renderScaleReport(report), /300 users, 3000 rows/);
   });
 });

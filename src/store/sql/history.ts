@@ -4,13 +4,14 @@
  * deactivation, a deletion), plus one INSERT … SELECT when a group is deleted; nothing is read
  * first. The statements every write runs are templates (template.ts).
  */
-import { type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import {
   type AccessDelta,
   type AccessEventKind,
   type AccessQuery,
   type AccessState,
   type AccessTimelineEntry,
+  byText,
   foldName,
   type GroupRef,
   type HistoryRepository,
@@ -22,11 +23,21 @@ import {
 import type { SqlDialect } from './dialect.js';
 import { chunk, type SqlScope } from './scope.js';
 import type { Database } from './tables.js';
-import { idSlots, idValues, rowSlots, rowValues, SMALL_LISTS, template, templateFamily } from './template.js';
+import {
+  idSlots,
+  idValues,
+  rowSlots,
+  Slot,
+  SMALL_LISTS,
+  statementCache,
+  template,
+  templateFamily,
+} from './template.js';
 
 // Literals, not parameters: SQLite uses a partial index only when the query's terms imply its WHERE.
 const GROUP = sql.lit('group') as unknown as string;
 const USER = sql.lit('user') as unknown as string;
+const ROLE = sql.lit('role') as unknown as string;
 
 const ROW_COLUMNS = [
   'user_id',
@@ -41,19 +52,55 @@ const ROW_COLUMNS = [
 ] as const;
 
 /** INSERT of `n` rows of one write: tenant, seq, time and request id are the write's. */
-const insertRows = templateFamily<number, string, never>(
-  (n, db, slot) =>
-    db.insertInto('access_history').values(
-      rowSlots(ROW_COLUMNS, n, slot, {
-        tenant_id: slot('tenant'),
-        seq: slot('seq'),
-        at: slot('at'),
-        request_id: slot('request'),
-        valid_to: null as never,
-      }),
-    ),
-  SMALL_LISTS,
-);
+const buildInsert = (db: Kysely<Database>, n: number) =>
+  db.insertInto('access_history').values(
+    rowSlots(ROW_COLUMNS, n, (name) => new Slot(name) as never, {
+      tenant_id: new Slot('tenant') as never,
+      seq: new Slot('seq') as never,
+      at: new Slot('at') as never,
+      request_id: new Slot('request') as never,
+      valid_to: null as never,
+    }),
+  );
+
+const SMALL_INSERTS = 200;
+const insertStatements = statementCache(SMALL_INSERTS);
+/** Per compiled INSERT: each parameter's source, a place in the rows' flat values or a write slot. */
+const insertPlans = new WeakMap<CompiledQuery, readonly (number | WriteSlot | null)[]>();
+type WriteSlot = 'tenant' | 'seq' | 'at' | 'request';
+
+function insertPlan(compiled: CompiledQuery): readonly (number | WriteSlot | null)[] {
+  let plan = insertPlans.get(compiled);
+  if (plan === undefined) {
+    plan = compiled.parameters.map((p) => {
+      if (!(p instanceof Slot)) return null;
+      const [, column, row] = /^(\D+)(\d*)$/.exec(p.name)!;
+      if (row === '') return p.name as WriteSlot;
+      return Number(row) * ROW_COLUMNS.length + ROW_COLUMNS.indexOf(column as (typeof ROW_COLUMNS)[number]);
+    });
+    insertPlans.set(compiled, plan);
+  }
+  return plan;
+}
+
+/**
+ * The write's rows in one INSERT, its parameters placed by position (binding them by name,
+ * `rowValues`, cost about 15 µs a write, most of the JavaScript the history spent).
+ */
+async function insertRows(
+  db: Kysely<Database>,
+  write: Readonly<Record<WriteSlot, unknown>>,
+  flat: readonly unknown[],
+): Promise<void> {
+  const n = flat.length / ROW_COLUMNS.length;
+  const compiled =
+    n <= SMALL_INSERTS ? insertStatements(db, String(n), () => buildInsert(db, n)) : buildInsert(db, n).compile();
+  const plan = insertPlan(compiled);
+  const parameters = plan.map((source, i) =>
+    source === null ? compiled.parameters[i] : typeof source === 'number' ? flat[source] : write[source],
+  );
+  await db.executeQuery({ ...compiled, parameters });
+}
 
 /** Each user with an open span of the deleted group gets `group_left`. */
 const insertGroupLeft = template<'tenant' | 'group' | 'seq' | 'at' | 'request' | 'detail', never>((db, slot) =>
@@ -166,19 +213,26 @@ export async function appendAccessHistory(scope: SqlScope, delta: AccessDelta): 
       await closeSpans(shapeOf(terms)).execute(db, closeValues(terms, { tenant: tenantId, at: delta.time }));
     }
   }
-  const rows = delta.rows.map((row, ord) => ({
-    user_id: row.userId,
-    ord,
-    kind: row.kind,
-    user_name: row.userName,
-    detail: JSON.stringify(row.detail),
-    span: row.span?.kind ?? null,
-    span_key: row.span?.key ?? null,
-    name_fold: row.span?.nameFold ?? null,
-    active: row.span?.kind === 'user' ? (row.span.active === false ? 0 : 1) : null,
-  }));
-  for (const part of chunk(rows, ROW_COLUMNS.length, dialect.fragments.maxParameters)) {
-    await insertRows(part.length).execute(db, rowValues(ROW_COLUMNS, part, { ...write }));
+  const flat: unknown[] = [];
+  delta.rows.forEach((row, ord) => {
+    const span = row.span;
+    flat.push(
+      row.userId,
+      ord,
+      row.kind,
+      row.userName,
+      JSON.stringify(row.detail),
+      span?.kind ?? null,
+      span?.key ?? null,
+      span?.nameFold ?? null,
+      span?.kind === 'user' ? (span.active === false ? 0 : 1) : null,
+    );
+  });
+  // Each row binds its columns and the write's four values (and a null `valid_to`).
+  const perStatement = Math.max(1, Math.floor((dialect.fragments.maxParameters - 16) / (ROW_COLUMNS.length + 5)));
+  const width = perStatement * ROW_COLUMNS.length;
+  for (let from = 0; from < flat.length; from += width) {
+    await insertRows(db, write, from === 0 && flat.length <= width ? flat : flat.slice(from, from + width));
   }
 }
 
@@ -191,37 +245,159 @@ const spansOfUsers = templateFamily<number, string, { user_id: string; span: str
       .select(['user_id', 'span', 'detail'])
       .where('tenant_id', '=', slot('tenant'))
       .where('user_id', 'in', idSlots(n, slot))
-      .where('span', 'in', ['role', 'group'])
+      // Roles and groups, written so that SQLite reads the users' rows (access_history_user):
+      // `span in ('role', 'group')` made it read every role and group span of the tenant instead.
+      .where('span', '<>', USER)
       .where('at', '<=', slot('t'))
       .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', slot('t'))])),
   SMALL_LISTS,
 );
 
+interface UserSpan {
+  readonly user_id: string;
+  readonly user_name: string | null;
+  readonly active: number | null;
+}
+
+/** The user spans (name, active) of these users at `t`. */
+const userSpansOf = templateFamily<number, string, UserSpan>(
+  (n, db, slot) =>
+    db
+      .selectFrom('access_history')
+      .select(['user_id', 'user_name', 'active'])
+      .where('tenant_id', '=', slot('tenant'))
+      .where('user_id', 'in', idSlots(n, slot))
+      .where('span', '=', USER)
+      .where('at', '<=', slot('t'))
+      .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', slot('t'))])),
+  SMALL_LISTS,
+);
+
+/** Of these users, those with a span of the group (by id or by displayName) at `t`. */
+const membersOf = templateFamily<number, string, { user_id: string }>(
+  (n, db, slot) =>
+    db
+      .selectFrom('access_history')
+      .select('user_id')
+      .where('tenant_id', '=', slot('tenant'))
+      .where('user_id', 'in', idSlots(n, slot))
+      .where('span', '=', GROUP)
+      .where((eb) => eb.or([eb('span_key', '=', slot('group')), eb('name_fold', '=', slot('fold'))]))
+      .where('at', '<=', slot('t'))
+      .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', slot('t'))])),
+  SMALL_LISTS,
+);
+
+/**
+ * Users with a span of one kind and name (or group id) at `t`, after `after` in user id order:
+ * a range of `access_history_names` (or of `access_history_group_spans`), not a check of every
+ * holder. At most `limit` ids, distinct and sorted.
+ */
+async function spanHolders(
+  db: Kysely<Database>,
+  tenantId: string,
+  t: string,
+  by: { readonly span: 'role' | 'group'; readonly nameFold?: string; readonly groupId?: string },
+  after: string | undefined,
+  limit: number,
+): Promise<string[]> {
+  let query = db
+    .selectFrom('access_history')
+    .select('user_id')
+    .distinct()
+    .where('tenant_id', '=', tenantId)
+    .where(validAt(t))
+    .orderBy('user_id')
+    .limit(limit);
+  if (by.groupId !== undefined) query = query.where('span', '=', GROUP).where('span_key', '=', by.groupId);
+  else query = query.where('span', '=', by.span === 'role' ? ROLE : GROUP).where('name_fold', '=', by.nameFold!);
+  if (after !== undefined) query = query.where('user_id', '>', after);
+  return (await query.execute()).map((r) => r.user_id);
+}
+
+/** The next `limit` candidates of a filtered report: holders of the role, or members of the group. */
+async function candidates(
+  db: Kysely<Database>,
+  tenantId: string,
+  q: AccessQuery,
+  after: string | undefined,
+  limit: number,
+): Promise<string[]> {
+  if (q.role !== undefined)
+    return spanHolders(db, tenantId, q.asOf, { span: 'role', nameFold: foldName(q.role) }, after, limit);
+  const group = q.group!;
+  // By id and by displayName: two ranges, merged.
+  const [byId, byName] = await Promise.all([
+    spanHolders(db, tenantId, q.asOf, { span: 'group', groupId: group }, after, limit),
+    spanHolders(db, tenantId, q.asOf, { span: 'group', nameFold: foldName(group) }, after, limit),
+  ]);
+  return [...new Set([...byId, ...byName])].sort(byText).slice(0, limit);
+}
+
+/** The page's users (active ones unless asked for all): every user span at `t`, in user id order. */
+async function unfilteredPage(db: Kysely<Database>, tenantId: string, q: AccessQuery): Promise<UserSpan[]> {
+  let users = db
+    .selectFrom('access_history')
+    .select(['user_id', 'user_name', 'active'])
+    .where('tenant_id', '=', tenantId)
+    .where('span', '=', USER)
+    .where(validAt(q.asOf))
+    .orderBy('user_id')
+    .limit(q.limit);
+  if (!q.includeInactive) users = users.where('active', '=', 1);
+  if (q.afterUserId !== undefined) users = users.where('user_id', '>', q.afterUserId);
+  return users.execute();
+}
+
+/**
+ * A page of a report filtered by a role or a group: candidates come in user id order from the
+ * filter's index, a batch at a time, and are kept when their user span at `t` (active unless
+ * asked for all) and the other filter agree, until the page is full or there are no more.
+ */
+async function filteredPage(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  tenantId: string,
+  q: AccessQuery,
+): Promise<UserSpan[]> {
+  const page: UserSpan[] = [];
+  const t = q.asOf;
+  const batch = Math.max(q.limit, 100);
+  let after = q.afterUserId;
+  for (;;) {
+    const ids = await candidates(db, tenantId, q, after, batch);
+    let kept = ids;
+    if (q.role !== undefined && q.group !== undefined && kept.length > 0) {
+      const members = new Set<string>();
+      for (const part of chunk(kept, 1, dialect.fragments.maxParameters)) {
+        const values = { ...idValues(tenantId, part), t, group: q.group, fold: foldName(q.group) };
+        for (const row of await membersOf(part.length).execute(db, values)) members.add(row.user_id);
+      }
+      kept = kept.filter((id) => members.has(id));
+    }
+    const spans = new Map<string, UserSpan>();
+    for (const part of chunk(kept, 1, dialect.fragments.maxParameters)) {
+      for (const row of await userSpansOf(part.length).execute(db, { ...idValues(tenantId, part), t })) {
+        if (q.includeInactive || Number(row.active) === 1) spans.set(row.user_id, row);
+      }
+    }
+    for (const id of kept) {
+      const span = spans.get(id);
+      if (span === undefined) continue;
+      page.push(span);
+      if (page.length === q.limit) return page;
+    }
+    if (ids.length < batch) return page;
+    after = ids[ids.length - 1];
+  }
+}
+
 async function accessAt(db: Kysely<Database>, dialect: SqlDialect, tenantId: string, q: AccessQuery) {
   const t = q.asOf;
-  let users = db
-    .selectFrom('access_history as u')
-    .select(['u.user_id', 'u.user_name', 'u.active'])
-    .where('u.tenant_id', '=', tenantId)
-    .where('u.span', '=', USER)
-    .where(validAt(t))
-    .orderBy('u.user_id')
-    .limit(q.limit);
-  if (!q.includeInactive) users = users.where('u.active', '=', 1);
-  if (q.afterUserId !== undefined) users = users.where('u.user_id', '>', q.afterUserId);
-  const holders = db.selectFrom('access_history').select('user_id').where('tenant_id', '=', tenantId).where(validAt(t));
-  if (q.role !== undefined) {
-    const fold = foldName(q.role);
-    users = users.where('u.user_id', 'in', holders.where('span', '=', 'role').where('name_fold', '=', fold));
-  }
-  if (q.group !== undefined) {
-    const { group } = q;
-    // Two lookups, one index each (by id, by folded displayName), rather than one OR scan.
-    const byId = holders.where('span', '=', GROUP).where('span_key', '=', group);
-    const byName = holders.where('span', '=', 'group').where('name_fold', '=', foldName(group));
-    users = users.where((eb) => eb.or([eb('u.user_id', 'in', byId), eb('u.user_id', 'in', byName)]));
-  }
-  const page = await users.execute();
+  const page =
+    q.role === undefined && q.group === undefined
+      ? await unfilteredPage(db, tenantId, q)
+      : await filteredPage(db, dialect, tenantId, q);
   const states = new Map<string, { userName: string; active: boolean; roles: RoleGrant[]; groups: GroupRef[] }>();
   for (const row of page) {
     states.set(row.user_id, { userName: row.user_name ?? '', active: Number(row.active) === 1, roles: [], groups: [] });
@@ -276,14 +452,20 @@ export function createHistoryRepository(db: Kysely<Database>, dialect: SqlDialec
     },
     accessAt: (tenantId, query) => accessAt(db, dialect, tenantId, query),
     async prune(before) {
-      const result = await db
+      // Events older than the window, and spans that started and ended before it: each through
+      // its partial index (migration 0010).
+      const events = await db
         .deleteFrom('access_history')
+        .where('span', 'is', null)
         .where('at', '<', before)
-        .where((eb) =>
-          eb.or([eb('span', 'is', null), eb.and([eb('valid_to', 'is not', null), eb('valid_to', '<', before)])]),
-        )
         .executeTakeFirst();
-      return Number(result.numDeletedRows);
+      const ended = await db
+        .deleteFrom('access_history')
+        .where('valid_to', 'is not', null)
+        .where('valid_to', '<', before)
+        .where('at', '<', before)
+        .executeTakeFirst();
+      return Number(events.numDeletedRows) + Number(ended.numDeletedRows);
     },
   };
 }
