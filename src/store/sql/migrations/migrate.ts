@@ -14,6 +14,7 @@ import { healthMigration } from './0006-health.js';
 import { accessHistoryMigration } from './0007-access-history.js';
 import { guardMigration } from './0008-guard.js';
 import { storeCostsMigration } from './0009-store-costs.js';
+import { scanLayoutMigration } from './0011-scan-layout.js';
 
 export const MIGRATION_TABLE = 'scimd_migrations';
 export const MIGRATION_LOCK_TABLE = 'scimd_migrations_lock';
@@ -30,6 +31,7 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
     '0007-access-history': accessHistoryMigration(dialect),
     '0008-guard': guardMigration(),
     '0009-store-costs': storeCostsMigration(dialect),
+    '0011-scan-layout': scanLayoutMigration(dialect),
   };
 }
 
