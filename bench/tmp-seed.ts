@@ -1,6 +1,7 @@
-import { createBenchTenant, seedSqliteTenants } from './seed/scimd.js';
 import { openStore } from '../src/store/open.js';
 import { createTenant } from '../src/tenancy/tenants.js';
+import { createBenchTenant, seedSqliteTenants } from './seed/scimd.js';
+
 const file = process.argv[2]!;
 const size = Number(process.argv[3]);
 const url = `file:${file}`;

@@ -229,7 +229,9 @@ describe('the folded copy on SQLite', () => {
     // The database as 0009-store-costs left it: copies in resources.body_fold (none yet for
     // rows written before 0009), no resource_scan.
     const raw = connect(file);
-    await sql`drop trigger resources_scan_delete`.execute(raw);
+    for (const trigger of ['resources_scan_insert', 'resources_scan_update', 'resources_scan_delete']) {
+      await sql`drop trigger ${sql.raw(trigger)}`.execute(raw);
+    }
     await sql`drop table resource_scan`.execute(raw);
     await sql`alter table resources add column body_fold blob`.execute(raw);
     await sql`create index resources_unfolded on resources (tenant_id, id) where body_fold is null`.execute(raw);
@@ -265,12 +267,20 @@ describe('the folded copy on SQLite', () => {
     }
   });
 
-  it('goes with its resource, and with its tenant', async () => {
+  it('is replaced with a new body, and goes with its resource and with its tenant', async () => {
     const file = join(dir, 'delete.db');
     const store = await open(file);
     try {
       await load(store, 't1');
       await load(store, 't2');
+      await store
+        .forTenant('t1')
+        .transaction((tx) => tx.replaceResource('User', 'u3', body(3, 'Ǆemal'), '2024-02-01T00:00:00Z'));
+      const check = connect(file);
+      const { rows } = await sql<{ title: string }>`select fold ->> '$.title' as title from resource_scan
+        where tenant_id = 't1' and resource_type = 'User' and id = 'u3'`.execute(check);
+      await check.destroy();
+      assert.deepEqual(rows, [{ title: 'ǆemal' }]);
       await store.forTenant('t1').transaction((tx) => tx.deleteResource('User', 'u2'));
       assert.equal(
         await count(file, "select count(*) as n from resource_scan where tenant_id = 't1'"),

@@ -5,14 +5,12 @@
  * reads their compact copies and not their whole rows (docs/benchmarks.md, "Scans"). Every
  * string is folded with the filter evaluator's own `fold`, keys as they are; attributes that
  * filters read from columns (sources.ts, `columnSource`, `derivedRows`) and `schemas` are left
- * out. Written with the row by resources.ts, removed with it by a trigger; resources without
- * one (written before 0009 or by a tool writing rows directly, as the benchmark's seeder can)
- * get theirs when the store opens.
+ * out. Written and removed with the row by triggers (0011), which call `scanCopy` through the
+ * SQLite function `scim_scan_copy` (sqlite/connect.ts): one JavaScript call per write, in the
+ * writing statement, none per row scanned.
  */
 import { type Kysely, sql } from 'kysely';
 import { fold } from '../../scim/filter/values.js';
-import type { ResourceTypeName } from '../../scim/schema/types.js';
-import type { ScimObject } from '../shapes.js';
 import type { FoldedBody, SqlDialect } from './dialect.js';
 import type { Database } from './tables.js';
 import { template, templateFamily } from './template.js';
@@ -51,38 +49,7 @@ export function scanCopy(type: string, body: unknown): string {
   return JSON.stringify(copy);
 }
 
-const writeCopy = templateFamily<FoldedBody, 'tenant' | 'type' | 'id' | 'fold', never>((folded, db, slot) =>
-  db
-    .insertInto('resource_scan')
-    .values({
-      tenant_id: slot('tenant'),
-      resource_type: slot('type'),
-      id: slot('id'),
-      fold: folded.store(slot('fold')) as never,
-    })
-    .onConflict((oc) =>
-      oc.columns(['tenant_id', 'resource_type', 'id']).doUpdateSet({ fold: sql.ref('excluded.fold') as never }),
-    ),
-);
-
-/** Writes (or replaces) the copy of a resource's body, where the dialect keeps one. */
-export async function writeScanCopy(
-  db: Kysely<Database>,
-  dialect: SqlDialect,
-  tenantId: string,
-  type: ResourceTypeName,
-  id: string,
-  body: ScimObject,
-): Promise<void> {
-  const folded = dialect.fragments.foldedBody;
-  if (folded === undefined) return;
-  await writeCopy(folded).execute(db, { tenant: tenantId, type, id, fold: scanCopy(type, body) });
-}
-
-/** Rows filled per transaction, so that a large backfill never holds the write lock for long. */
-const BACKFILL_BATCH = 2000;
-
-/** Resources and copies, counted: `resource_counts` is exact (0009), so this reads one narrow table. */
+/** Resources less copies: `resource_counts` is exact (0009), so this counts one narrow table. */
 const copiesMissing = template<never, { missing: number | string }>((db) =>
   db.selectNoFrom((eb) =>
     eb(
@@ -93,47 +60,22 @@ const copiesMissing = template<never, { missing: number | string }>((db) =>
   ),
 );
 
-const uncopiedRows = template<'limit', { tenant_id: string; resource_type: string; id: string; body: unknown }>(
-  (db, slot) =>
-    db
-      .selectFrom('resources as r')
-      .select(['r.tenant_id', 'r.resource_type', 'r.id', 'r.body'])
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('resource_scan as f')
-              .select(sql.lit(1).as('one'))
-              .whereRef('f.tenant_id', '=', 'r.tenant_id')
-              .whereRef('f.resource_type', '=', 'r.resource_type')
-              .whereRef('f.id', '=', 'r.id'),
-          ),
-        ),
-      )
-      .limit(slot('limit')),
-);
-
 /**
- * Writes the copy of every resource that has none; returns how many it wrote. When every
- * resource has one (the count of `resource_scan` is that of `resource_counts`), it reads only
- * `resource_scan`'s count.
+ * Writes the copy of every resource that has none; returns how many it wrote. The triggers of
+ * 0011-scan-layout write each resource's copy with it, so this finds none unless rows of
+ * `resource_scan` were removed by hand; finding none reads only `resource_scan`'s count.
  */
 export async function backfillFoldedBodies(db: Kysely<Database>, dialect: SqlDialect): Promise<number> {
   const folded = dialect.fragments.foldedBody;
   if (folded === undefined) return 0;
   const [counted] = await copiesMissing.execute(db, {});
   if (Number(counted?.missing ?? 0) === 0) return 0;
-  const write = writeCopy(folded);
-  let written = 0;
-  for (;;) {
-    const done = await db.transaction().execute(async (tx) => {
-      const rows = await uncopiedRows.execute(tx, { limit: BACKFILL_BATCH });
-      for (const row of rows) {
-        const fold = scanCopy(row.resource_type, dialect.codec.decodeJson(row.body));
-        await write.execute(tx, { tenant: row.tenant_id, type: row.resource_type, id: row.id, fold });
-      }
-      return rows.length;
-    });
-    written += done;
-    if (done < BACKFILL_BATCH) return written;
-  }
+  const { numAffectedRows } = await sql`insert into resource_scan (tenant_id, resource_type, id, fold)
+    select r.tenant_id, r.resource_type, r.id, ${folded.store(sql`scim_scan_copy(r.resource_type, r.body)`)}
+      from resources as r
+     where not exists (select 1 from resource_scan as f
+                        where f.tenant_id = r.tenant_id and f.resource_type = r.resource_type and f.id = r.id)`.execute(
+    db,
+  );
+  return Number(numAffectedRows ?? 0);
 }

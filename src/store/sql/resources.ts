@@ -10,7 +10,6 @@ import { normalizeTimestamp, projectColumns, uniquenessMessage } from '../projec
 import type { ScimObject } from '../shapes.js';
 import type { NewResource, StoredResource } from '../store.js';
 import type { SqlDialect } from './dialect.js';
-import { writeScanCopy } from './folded-body.js';
 import { chunk, type SqlScope } from './scope.js';
 import type { Database, ResourcesTable } from './tables.js';
 import { idSlots, idValues, SMALL_LISTS, template, templateFamily } from './template.js';
@@ -146,7 +145,6 @@ export async function insertResource({ db, dialect, tenantId }: SqlScope, input:
     }),
   );
   if (row === undefined) throw new Error('INSERT … RETURNING returned no row');
-  await writeScanCopy(db, dialect, tenantId, input.resourceType, input.id, input.body);
   return toStoredResource(row, dialect);
 }
 
@@ -180,7 +178,6 @@ export async function updateResource(
       ? touchRow.first(db, key)
       : replaceRow.first(db, { ...key, ...bodyColumns(dialect, type, body) }),
   );
-  if (row !== undefined && body !== undefined) await writeScanCopy(db, dialect, tenantId, type, id, body);
   return row && toStoredResource(row, dialect);
 }
 
