@@ -11,9 +11,9 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { fold } from '../../scim/filter/values.js';
-import type { FoldedBody, SqlDialect } from './dialect.js';
+import type { SqlDialect } from './dialect.js';
 import type { Database } from './tables.js';
-import { template, templateFamily } from './template.js';
+import { template } from './template.js';
 
 /** `value` with every string folded, arrays and objects copied, everything else unchanged. */
 export function foldStrings(value: unknown): unknown {
@@ -30,7 +30,7 @@ export function foldStrings(value: unknown): unknown {
 /**
  * Top-level attributes the copy leaves out, by resource type: filters read them from columns
  * or from `group_members` (sources.ts), never from the copy; `schemas` is no filterable
- * attribute. Migration 0011 removes the same keys from copies written before it.
+ * attribute.
  */
 export const OMITTED_FROM_SCAN_COPY: {
   readonly any: readonly string[];
