@@ -3,24 +3,35 @@
  * must scan the tenant's users in SQL, so the figure that matters is the cost per user scanned.
  *
  *   npm run bench:scan                                   # SQLite at 1,000 / 20,000 / 100,000 users
- *   npm run bench:scan -- --sizes=1000 --backends=sqlite,postgres   # PostgreSQL needs SCIMD_BENCH_PG_URL
+ *   npm run bench:scan -- --sizes=100000 --backends=sqlite,postgres  # PostgreSQL needs SCIMD_BENCH_PG_URL
+ *   npm run bench:scan -- --others=3                     # three other tenants of the same size
  *
- * In process, no HTTP: the benchmark directory is seeded (bench/store-cost/seeded.ts), then each
- * filter below is run through `TenantReader.query` (a page of 100, as a SCIM list asks) and the
- * median wall time of several runs is reported, with the time per user in the tenant. On SQLite
- * each filter also runs through a store over the same file whose dialect keeps no folded copy
- * of the body: the comparison before migration 0009, which folded every row compared through
- * the JavaScript function `scim_fold`. Run it on a quiet machine; it asserts nothing.
+ * In process, no HTTP: the benchmark directory is seeded for the measured tenant and for
+ * `--others` other tenants (default 1) of the same size (bench/seed/scimd.ts), then each filter
+ * below is run through `TenantReader.query` (a page of 100, as a SCIM list asks) and the median
+ * wall time of several runs is reported, with the time per user in the tenant. On SQLite each
+ * filter also runs through a store over the same file whose dialect keeps no folded copy of the
+ * body: the comparison before migration 0009, which read every wide row and folded every value
+ * compared through the JavaScript function `scim_fold`. Run it on a quiet machine; it asserts
+ * nothing.
  */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
 import { checkFilter } from '../src/scim/filter/check.js';
 import { parseFilter } from '../src/scim/filter/parse.js';
 import { USER_RESOURCE_TYPE } from '../src/scim/schema/registry.js';
+import { openStore } from '../src/store/open.js';
 import { createSqlStore } from '../src/store/sql/sql-store.js';
 import { connect } from '../src/store/sql/sqlite/connect.js';
 import { dialect as sqliteDialect } from '../src/store/sql/sqlite/dialect.js';
 import type { Store } from '../src/store/store.js';
+import { createTenant } from '../src/tenancy/tenants.js';
+import { createBenchTenant, seedPostgresTenants, seedSqliteTenants } from './seed/scimd.js';
 import { ENTERPRISE_USER, title } from './shared/directory.mjs';
-import { type Backend, listOption, postgresBaseUrl, seeded, timeMedian } from './store-cost/seeded.js';
+import { type Backend, listOption, postgresBaseUrl, timeMedian } from './store-cost/seeded.js';
 
 /** Filters on attributes without a column, each naming a user near the end of the directory. */
 function filtersFor(size: number): [label: string, filter: string][] {
@@ -31,7 +42,60 @@ function filtersFor(size: number): [label: string, filter: string][] {
     ['emails[value eq] (1 hit)', `emails[type eq "work" and value eq "USER${i}@bench.example"]`],
     ['department eq (2 % of users)', `${ENTERPRISE_USER}:department eq "dept 7"`],
     ['title sw (no hit)', 'title sw "nobody"'],
+    ['emails[type eq].value sw (1 hit)', `emails[type eq "work"].value sw "user${i}@"`],
   ];
+}
+
+interface Seeded {
+  readonly store: Store;
+  readonly tenantId: string;
+  readonly url: string;
+  dispose(): Promise<void>;
+}
+
+/** The measured tenant and `others` tenants, each with the directory of `size` users. */
+async function seeded(backend: Backend, size: number, others: number): Promise<Seeded> {
+  let url: string;
+  let drop = async () => {};
+  if (backend === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'scimd-scan-'));
+    url = `file:${join(dir, 'scimd.db')}`;
+    drop = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const base = postgresBaseUrl();
+    if (base === undefined) throw new Error('set SCIMD_BENCH_PG_URL or SCIMD_TEST_PG_URL for PostgreSQL');
+    const database = `scimd_scan_${process.pid}_${size}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`drop database if exists ${database}`);
+    await admin.query(`create database ${database}`);
+    const parsed = new URL(base);
+    parsed.pathname = `/${database}`;
+    url = parsed.toString();
+    drop = async () => {
+      await admin.query(`drop database if exists ${database} with (force)`);
+      await admin.end();
+    };
+  }
+  const { tenantId } = await createBenchTenant(url);
+  const setup = await openStore(url);
+  const ids = [tenantId];
+  for (let k = 0; k < others; k++) {
+    ids.push((await createTenant(setup, { slug: `other-${k}`, name: `Other ${k}` }, new Date())).id);
+  }
+  await setup.close();
+  if (backend === 'sqlite') seedSqliteTenants(url.slice('file:'.length), ids, size);
+  else await seedPostgresTenants(url, ids, size);
+  const store = await openStore(url);
+  return {
+    store,
+    tenantId,
+    url,
+    async dispose() {
+      await store.close();
+      await drop();
+    },
+  };
 }
 
 /** The SQLite dialect as it was before 0009: no folded copy, `scim_fold` on every row compared. */
@@ -50,14 +114,15 @@ const perUser = (ms: number, size: number) => `${((ms * 1e6) / size).toFixed(0)}
 async function main(): Promise<void> {
   const sizes = listOption('sizes', ['1000', '20000', '100000']).map(Number);
   const backends = listOption('backends', postgresBaseUrl() ? ['sqlite', 'postgres'] : ['sqlite']) as Backend[];
+  const others = Number(listOption('others', ['1'])[0]);
   const lines = [
-    '| backend | users | filter | ms per query | per user | before 0009 (ms, per user) |',
+    '| backend | users | filter | ms per query | per user | no folded copy (ms, per user) |',
     '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const backend of backends) {
     for (const size of sizes) {
-      process.stderr.write(`seeding ${size} users on ${backend}…\n`);
-      const s = await seeded(backend, size);
+      process.stderr.write(`seeding ${size} users on ${backend} for ${1 + others} tenants…\n`);
+      const s = await seeded(backend, size, others);
       const before =
         backend === 'sqlite'
           ? createSqlStore({

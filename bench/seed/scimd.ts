@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openStore } from '../../src/store/open.js';
-import { foldStrings } from '../../src/store/sql/folded-body.js';
+import { registerFunctions } from '../../src/store/sql/sqlite/connect.js';
 import { createTenant, issueToken } from '../../src/tenancy/tenants.js';
 import { spareId, TENANT_SLUG } from '../shared/directory.mjs';
 import {
@@ -101,7 +101,8 @@ export function seedSqliteTenants(
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = OFF');
-    let folded = false;
+    // The triggers writing each resource's folded copy call scimd's SQL functions.
+    registerFunctions(db);
     for (const table of ['resources', 'group_members']) {
       const info = db.prepare(`pragma table_info(${table})`).all() as {
         name: string;
@@ -110,19 +111,15 @@ export function seedSqliteTenants(
       }[];
       const columns = info.map((c) => ({ name: c.name, required: c.notnull === 1 && c.dflt_value === null }));
       checkColumns(table, columns, table === 'resources' ? RESOURCE_COLUMNS : MEMBER_COLUMNS);
-      if (table === 'resources') folded = info.some((c) => c.name === 'body_fold');
     }
-    // The folded copy of the body (src/store/sql/folded-body.ts), as the store writes it; the
-    // store would otherwise fill it when it opens, which takes a minute at 1,000,000 users.
     const insertResource = db.prepare(
-      `insert into resources (${RESOURCE_COLUMNS.join(', ')}${folded ? ', body_fold' : ''}) values (${RESOURCE_COLUMNS.map(() => '?').join(', ')}${folded ? ', jsonb(?)' : ''})`,
+      `insert into resources (${RESOURCE_COLUMNS.join(', ')}) values (${RESOURCE_COLUMNS.map(() => '?').join(', ')})`,
     );
     const insertMember = db.prepare(
       `insert into group_members (${MEMBER_COLUMNS.join(', ')}) values (${MEMBER_COLUMNS.map(() => '?').join(', ')})`,
     );
     const writeResources = db.transaction((rows: [string, ResourceRow][]) => {
       for (const [tenantId, r] of rows) {
-        const foldedBody = folded ? [JSON.stringify(foldStrings(r.body))] : [];
         insertResource.run(
           tenantId,
           r.id,
@@ -136,7 +133,6 @@ export function seedSqliteTenants(
           r.display,
           r.external_id,
           r.active === null ? null : r.active ? 1 : 0,
-          ...foldedBody,
         );
       }
     });

@@ -22,12 +22,24 @@ import { fold, parseDateTime } from '../../scim/filter/values.js';
 import { resolveSubAttribute } from '../../scim/schema/registry.js';
 import type { AttributeDefinition, ResourceTypeDefinition } from '../../scim/schema/types.js';
 import type { SqlDialect } from './dialect.js';
-import { type ElementRows, elementRows, elementSource, resourceSource, type Source } from './sources.js';
+import {
+  type CopyAccess,
+  type ElementRows,
+  elementRows,
+  elementSource,
+  resourceSource,
+  type Source,
+} from './sources.js';
+import { Slot } from './template.js';
 
-/** A condition and whether it can evaluate to SQL NULL (which a negation must not see). */
+/**
+ * A condition, whether it can evaluate to SQL NULL (which a negation must not see), and whether
+ * it reads nothing but the row `f` of `resource_scan` (sources.ts, `CopyAccess`).
+ */
 interface Predicate {
   readonly sql: RawBuilder<SqlBool>;
   readonly nullable: boolean;
+  readonly scan?: boolean;
 }
 
 const TRUE: Predicate = { sql: sql<SqlBool>`true`, nullable: false };
@@ -36,12 +48,36 @@ const FALSE: Predicate = { sql: sql<SqlBool>`false`, nullable: false };
 function not(p: Predicate): Predicate {
   if (p === TRUE) return FALSE;
   if (p === FALSE) return TRUE;
-  return { sql: p.nullable ? sql<SqlBool>`(${p.sql}) is not true` : sql<SqlBool>`not ${p.sql}`, nullable: false };
+  return {
+    sql: p.nullable ? sql<SqlBool>`(${p.sql}) is not true` : sql<SqlBool>`not ${p.sql}`,
+    nullable: false,
+    ...(p.scan ? { scan: true } : {}),
+  };
 }
 
 function someValue(rows: ElementRows | undefined, p: Predicate): Predicate {
   if (!rows || p === FALSE) return p;
-  return { sql: rows.exists(p === TRUE ? undefined : p.sql), nullable: false };
+  const scan = rows.inScan === true && (p === TRUE || p.scan === true);
+  return { sql: rows.exists(p === TRUE ? undefined : p.sql), nullable: false, ...(scan ? { scan } : {}) };
+}
+
+/** The statement's tenant and resource type, bound by query.ts like its own (template.ts slots). */
+const TENANT = new Slot('tenant');
+const TYPE = new Slot('type');
+
+/**
+ * The resources (`r`) whose row of `resource_scan` satisfies `condition`, which reads only `f`:
+ * the tenant's rows of that narrow table are scanned once, then probed by id. The `+` keeps the
+ * id out of index selection, so the page still walks `resources_created` in order and stops at
+ * the page's end, whether few resources match or all do.
+ */
+function scanRows(condition: RawBuilder<SqlBool>): RawBuilder<SqlBool> {
+  return sql<SqlBool>`+r.id in (select f.id from resource_scan as f where f.tenant_id = ${TENANT} and f.resource_type = ${TYPE} and ${condition})`;
+}
+
+/** `p` as a condition on `r`: a condition on `f` becomes a scan of `resource_scan`. */
+function onResource(p: Predicate): Predicate {
+  return p.scan ? { sql: scanRows(p.sql), nullable: false } : p;
 }
 
 const isText = (def: AttributeDefinition) => def.type === 'string' || def.type === 'reference' || def.type === 'binary';
@@ -60,10 +96,12 @@ function present(source: Source): Predicate {
     case 'always':
       return TRUE;
     case 'complex':
-      return { sql: source.present, nullable: false };
-    case 'scalar':
+      return { sql: source.present, nullable: false, ...(source.inScan ? { scan: true } : {}) };
+    case 'scalar': {
       // Folding keeps presence: the folded copy is read without parsing where there is one.
-      return someValue(source.rows, presentValue(source.foldedValue ?? source.value, source.def));
+      const p = presentValue(source.foldedValue ?? source.value, source.def);
+      return someValue(source.rows, source.inScan && source.foldedValue ? { ...p, scan: true } : p);
+    }
   }
 }
 
@@ -125,8 +163,15 @@ function satisfies(
   const { def } = source;
   const param = parameter(op, value, def, dialect);
   if (param === undefined) return FALSE;
-  const x =
-    !foldsFor(op, def) || source.folded ? source.value : (source.foldedValue ?? dialect.fragments.fold(source.value));
+  // The folded copy where folding is asked for; also where it holds the same value unfolded.
+  const fromCopy =
+    source.foldedValue !== undefined && (foldsFor(op, def) ? !source.folded : source.inScan?.sameUnfolded === true);
+  const x = fromCopy
+    ? (source.foldedValue as RawBuilder<unknown>)
+    : !foldsFor(op, def) || source.folded
+      ? source.value
+      : dialect.fragments.fold(source.value);
+  const scan = fromCopy && source.inScan !== undefined;
   const p = sql.val(param);
   const condition =
     op === 'co'
@@ -138,7 +183,11 @@ function satisfies(
           : sql<SqlBool>`${x} ${sql.raw(SQL_OPERATOR[op])} ${p}`;
   // "" is absent: exclude it wherever "" itself would satisfy the comparison.
   const emptyMatches = isText(def) && (value === '' || op === 'lt' || op === 'le');
-  return { sql: emptyMatches ? sql<SqlBool>`(${x} <> '' and ${condition})` : condition, nullable: true };
+  return {
+    sql: emptyMatches ? sql<SqlBool>`(${x} <> '' and ${condition})` : condition,
+    nullable: true,
+    ...(scan ? { scan } : {}),
+  };
 }
 
 /**
@@ -177,21 +226,35 @@ function combine(kind: 'and' | 'or', left: Predicate, right: Predicate): Predica
   if (left === identity) return right;
   if (right === identity) return left;
   if (left === not(identity) || right === not(identity)) return not(identity);
-  const nullable = left.nullable || right.nullable;
+  // Two conditions on `f` stay one scan; a condition on `f` beside one on `r` becomes its own.
+  const scan = left.scan === true && right.scan === true;
+  const [l, r] = scan ? [left, right] : [onResource(left), onResource(right)];
   return {
-    sql: kind === 'and' ? sql<SqlBool>`(${left.sql} and ${right.sql})` : sql<SqlBool>`(${left.sql} or ${right.sql})`,
-    nullable,
+    sql: kind === 'and' ? sql<SqlBool>`(${l.sql} and ${r.sql})` : sql<SqlBool>`(${l.sql} or ${r.sql})`,
+    nullable: l.nullable || r.nullable,
+    ...(scan ? { scan } : {}),
   };
 }
 
-/** Compiles `filter` where paths resolve with `resolve` (the resource, or one element of `attr[...]`). */
+/**
+ * Compiles `filter` where paths resolve with `resolve` (the resource, or one element of
+ * `attr[...]`), reading the folded copy as `access` says; `scan` for the resource's own paths
+ * where the dialect keeps a copy. A comparison is compiled reading the `scan` copy first, and
+ * again reading the row's copy when it needs more than `f` (sources.ts, `CopyAccess`).
+ */
 function compileIn(
   filter: Filter,
-  resolve: (path: Filter & { kind: 'compare' | 'present' }) => Source,
-  valuePath: (filter: Filter & { kind: 'valuePath' }) => Predicate,
+  resolve: (path: Filter & { kind: 'compare' | 'present' }, access: CopyAccess) => Source,
+  valuePath: (filter: Filter & { kind: 'valuePath' }, access: CopyAccess) => Predicate,
   dialect: SqlDialect,
+  access: CopyAccess | 'scan-first',
 ): Predicate {
-  const recurse = (f: Filter) => compileIn(f, resolve, valuePath, dialect);
+  const recurse = (f: Filter) => compileIn(f, resolve, valuePath, dialect, access);
+  const leaf = (compile: (access: CopyAccess) => Predicate): Predicate => {
+    if (access !== 'scan-first') return compile(access);
+    const onScan = compile('scan');
+    return onScan.scan || onScan === TRUE || onScan === FALSE ? onScan : compile('row');
+  };
   switch (filter.kind) {
     case 'and':
     case 'or':
@@ -199,11 +262,11 @@ function compileIn(
     case 'not':
       return not(recurse(filter.filter));
     case 'present':
-      return present(resolve(filter));
+      return leaf((a) => present(resolve(filter, a)));
     case 'compare':
-      return compare(resolve(filter), filter.op, filter.value, dialect);
+      return leaf((a) => compare(resolve(filter, a), filter.op, filter.value, dialect));
     case 'valuePath':
-      return valuePath(filter);
+      return leaf((a) => valuePath(filter, a));
   }
 }
 
@@ -211,8 +274,9 @@ function compileValuePath(
   filter: Filter & { kind: 'valuePath' },
   type: ResourceTypeDefinition,
   dialect: SqlDialect,
+  access: CopyAccess,
 ): Predicate {
-  const found = elementRows(dialect, type, filter.path);
+  const found = elementRows(dialect, type, filter.path, access);
   if (!found) {
     if (resourceSource(dialect, type, filter.path).kind === 'absent') return FALSE;
     throw invalidFilter(
@@ -232,20 +296,40 @@ function compileValuePath(
       throw invalidFilter(`a value filter "[...]" cannot be nested inside ${found.parent.name}[...]`);
     },
     dialect,
+    access,
   );
   return someValue(found.rows, compiled);
 }
 
+/** A compiled filter: the condition on `r`, and on `f` alone when it reads nothing else. */
+export interface CompiledFilter {
+  /** The condition on the resources row `r`. */
+  readonly where: RawBuilder<SqlBool>;
+  /**
+   * The same condition on the row `f` of `resource_scan`, when it reads nothing but `f`: the
+   * caller may then count `resource_scan` alone (`f.tenant_id`, `f.resource_type` its to add).
+   */
+  readonly onScan?: RawBuilder<SqlBool>;
+}
+
 /**
  * The SQL condition for a checked `filter` on resources of `type` (table aliased `r`). The
- * caller adds `r.tenant_id` and `r.resource_type`. Throws `invalidFilter` for shapes
- * `checkFilter` rejects (a `[...]` on a non-multi-valued attribute, nested `[...]`).
+ * caller adds `r.tenant_id` and `r.resource_type`, and binds the slots `tenant` and `type` the
+ * condition may hold. Throws `invalidFilter` for shapes `checkFilter` rejects (a `[...]` on a
+ * non-multi-valued attribute, nested `[...]`).
  */
-export function compileFilter(filter: Filter, type: ResourceTypeDefinition, dialect: SqlDialect): RawBuilder<SqlBool> {
-  return compileIn(
+export function compileFilterParts(filter: Filter, type: ResourceTypeDefinition, dialect: SqlDialect): CompiledFilter {
+  const p = compileIn(
     filter,
-    (f) => resourceSource(dialect, type, f.path),
-    (f) => compileValuePath(f, type, dialect),
+    (f, access) => resourceSource(dialect, type, f.path, access),
+    (f, access) => compileValuePath(f, type, dialect, access),
     dialect,
-  ).sql;
+    dialect.fragments.foldedBody ? 'scan-first' : 'row',
+  );
+  return p.scan ? { where: scanRows(p.sql), onScan: p.sql } : { where: p.sql };
+}
+
+/** `compileFilterParts(...).where`. */
+export function compileFilter(filter: Filter, type: ResourceTypeDefinition, dialect: SqlDialect): RawBuilder<SqlBool> {
+  return compileFilterParts(filter, type, dialect).where;
 }

@@ -23,7 +23,7 @@ import type { ScimObject } from '../shapes.js';
 import type { Store } from '../store.js';
 import { ids, insert, tenantRecord, userBody } from '../test-support/fixtures.js';
 import { describePostgres, openPostgresTestStore } from '../test-support/postgres.js';
-import { compileFilter } from './filter-sql.js';
+import { compileFilter, compileFilterParts } from './filter-sql.js';
 import { foldStrings } from './folded-body.js';
 import { RESOURCE_COLUMNS } from './resources.js';
 import { openSqlStore } from './sql-store.js';
@@ -183,32 +183,36 @@ describe('the folded copy on SQLite', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('is written for rows that have none when the store opens', async () => {
-    const file = join(dir, 'backfill.db');
-    const first = await openSqlStore({
+  const open = (file: string) =>
+    openSqlStore({
       db: connect(file),
       dialect: sqliteDialect,
       capabilities: { sharedAcrossProcesses: false, durable: true },
     });
+
+  async function count(file: string, query: string): Promise<number> {
+    const check = connect(file);
+    try {
+      const { rows } = await sql<{ n: number }>`${sql.raw(query)}`.execute(check);
+      return Number(rows[0]?.n);
+    } finally {
+      await check.destroy();
+    }
+  }
+
+  it('is written for resources that have none when the store opens', async () => {
+    const file = join(dir, 'backfill.db');
+    const first = await open(file);
     await load(first, 't1');
     await first.close();
-    // As a database from before 0009, or rows a tool wrote directly, would be.
+    // As rows a tool wrote directly would be.
     const raw = connect(file);
-    await sql`update resources set body_fold = null`.execute(raw);
+    await sql`delete from resource_scan where id in ('u1', 'u4', 'u7')`.execute(raw);
     await raw.destroy();
 
-    const reopened = await openSqlStore({
-      db: connect(file),
-      dialect: sqliteDialect,
-      capabilities: { sharedAcrossProcesses: false, durable: true },
-    });
+    const reopened = await open(file);
     try {
-      const check = connect(file);
-      const { rows } = await sql<{ n: number }>`select count(*) as n from resources where body_fold is null`.execute(
-        check,
-      );
-      await check.destroy();
-      assert.equal(Number(rows[0]?.n), 0);
+      assert.equal(await count(file, 'select count(*) as n from resource_scan'), WORDS.length);
       const memory = createMemoryStore();
       await load(memory, 't1');
       assert.deepEqual(await answers(reopened, 't1'), await answers(memory, 't1'));
@@ -217,21 +221,98 @@ describe('the folded copy on SQLite', () => {
     }
   });
 
-  it('is scanned through an index that starts with the tenant, never through other tenants’ rows', async () => {
+  it('moves the copies of a database at 0009 into resource_scan, without the attributes read elsewhere', async () => {
+    const file = join(dir, 'migrate.db');
+    const first = await open(file);
+    await load(first, 't1');
+    await first.close();
+    // The database as 0009-store-costs left it: copies in resources.body_fold (none yet for
+    // rows written before 0009), no resource_scan.
+    const raw = connect(file);
+    for (const trigger of ['resources_scan_insert', 'resources_scan_update', 'resources_scan_delete']) {
+      await sql`drop trigger ${sql.raw(trigger)}`.execute(raw);
+    }
+    await sql`drop table resource_scan`.execute(raw);
+    await sql`alter table resources add column body_fold blob`.execute(raw);
+    await sql`create index resources_unfolded on resources (tenant_id, id) where body_fold is null`.execute(raw);
+    const { rows } = await sql<{ id: string; body: string }>`select id, body from resources`.execute(raw);
+    for (const row of rows.filter((_, i) => i % 3 !== 0)) {
+      const folded = JSON.stringify(foldStrings(JSON.parse(row.body)));
+      await sql`update resources set body_fold = jsonb(${folded}) where id = ${row.id}`.execute(raw);
+    }
+    await sql`delete from scimd_migrations where name = '0011-scan-layout'`.execute(raw);
+    await raw.destroy();
+
+    const reopened = await open(file);
+    try {
+      assert.equal(await count(file, 'select count(*) as n from resource_scan'), WORDS.length);
+      assert.equal(
+        await count(file, "select count(*) as n from pragma_table_info('resources') where name = 'body_fold'"),
+        0,
+      );
+      const check = connect(file);
+      const copies = await sql<{ fold: string }>`select json(fold) as fold from resource_scan`.execute(check);
+      await check.destroy();
+      for (const copy of copies.rows) {
+        assert.deepEqual(
+          Object.keys(JSON.parse(copy.fold)).filter((key) => ['schemas', 'userName', 'active', 'id'].includes(key)),
+          [],
+        );
+      }
+      const memory = createMemoryStore();
+      await load(memory, 't1');
+      assert.deepEqual(await answers(reopened, 't1'), await answers(memory, 't1'));
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('is replaced with a new body, and goes with its resource and with its tenant', async () => {
+    const file = join(dir, 'delete.db');
+    const store = await open(file);
+    try {
+      await load(store, 't1');
+      await load(store, 't2');
+      await store
+        .forTenant('t1')
+        .transaction((tx) => tx.replaceResource('User', 'u3', body(3, 'Ǆemal'), '2024-02-01T00:00:00Z'));
+      const check = connect(file);
+      const { rows } = await sql<{ title: string }>`select fold ->> '$.title' as title from resource_scan
+        where tenant_id = 't1' and resource_type = 'User' and id = 'u3'`.execute(check);
+      await check.destroy();
+      assert.deepEqual(rows, [{ title: 'ǆemal' }]);
+      await store.forTenant('t1').transaction((tx) => tx.deleteResource('User', 'u2'));
+      assert.equal(
+        await count(file, "select count(*) as n from resource_scan where tenant_id = 't1'"),
+        WORDS.length - 1,
+      );
+      await store.tenants.delete('t2');
+      assert.equal(await count(file, "select count(*) as n from resource_scan where tenant_id = 't2'"), 0);
+      assert.equal(await count(file, 'select count(*) as n from resource_scan'), WORDS.length - 1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('is scanned in the tenant’s own rows of resource_scan, never through other tenants’ rows', async () => {
     const file = join(dir, 'plan.db');
-    const store = await openSqlStore({
-      db: connect(file),
-      dialect: sqliteDialect,
-      capabilities: { sharedAcrossProcesses: false, durable: true },
-    });
+    const store = await open(file);
     const db = connect(file);
+    const bind = (parameters: readonly unknown[]) =>
+      parameters.map((p) => (p instanceof Slot ? (p.name === 'type' ? 'User' : 't1') : p));
     try {
       await load(store, 't1');
       await load(store, 't2');
       for (const statistics of ['starting', 'analyzed']) {
         if (statistics === 'analyzed') await sql`analyze`.execute(db);
-        for (const text of ['title eq "x"', 'name.familyName co "x"', 'emails[value co "x"]']) {
-          const where = compileFilter(
+        for (const text of [
+          'title eq "x"',
+          'name.familyName co "x"',
+          'emails[value co "x"]',
+          'emails[type eq "work"].value sw "x"',
+          'title eq "x" or userName sw "x"',
+        ]) {
+          const { where, onScan } = compileFilterParts(
             checkFilter(parseFilter(text), USER_RESOURCE_TYPE),
             USER_RESOURCE_TYPE,
             sqliteDialect,
@@ -247,16 +328,22 @@ describe('the folded copy on SQLite', () => {
             .limit(100)
             .compile();
           const plan = await db.executeQuery<{ detail: string }>(
-            CompiledQuery.raw(`explain query plan ${page.sql}`, [...page.parameters]),
+            CompiledQuery.raw(`explain query plan ${page.sql}`, bind(page.parameters)),
           );
           const details = plan.rows.map((row) => row.detail);
+          const context = `${statistics}: ${text}: ${details.join(' | ')}`;
           const outer = details.find((d) => /\br\b/.test(d) && /^(SCAN|SEARCH)/.test(d));
           assert.match(
             outer ?? '',
-            /^SEARCH r USING INDEX \w+ \(tenant_id=\? AND resource_type=\?/,
-            `${statistics}: ${text}: ${details.join(' | ')}`,
+            /^SEARCH r USING (COVERING )?INDEX \w+ \(tenant_id=\? AND resource_type=\?/,
+            context,
           );
-          assert.ok(!details.some((d) => /scim_fold/.test(d)));
+          // The copy is read from the tenant's own rows of resource_scan, in one scan.
+          const scans = details.filter((d) => /\bf\b/.test(d) && /^(SCAN|SEARCH)/.test(d));
+          assert.deepEqual(scans, ['SEARCH f USING PRIMARY KEY (tenant_id=? AND resource_type=?)'], context);
+          assert.ok(!details.some((d) => /^SCAN (r|f|resources|resource_scan)\b/.test(d)), context);
+          assert.ok(!details.some((d) => /scim_fold/.test(d)), context);
+          assert.equal(onScan === undefined, text.includes('userName'), context);
         }
       }
     } finally {

@@ -16,7 +16,7 @@ import { printAttrPath } from '../../scim/filter/print.js';
 import { resourceType } from '../../scim/schema/registry.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from '../../scim/schema/types.js';
 import type { KeysetPosition, QueryResult, ResourceQuery } from '../store.js';
-import { compileFilter } from './filter-sql.js';
+import { compileFilterParts } from './filter-sql.js';
 import { RESOURCE_COLUMNS, toStoredResource } from './resources.js';
 import type { SqlScope } from './scope.js';
 import { compileSort } from './sort-sql.js';
@@ -105,8 +105,8 @@ export async function queryResources(
   query: ResourceQuery,
 ): Promise<QueryResult> {
   const type = query.resourceType ?? resourceType(typeName);
-  const where: RawBuilder<SqlBool> | undefined =
-    query.filter === undefined ? undefined : compileFilter(query.filter, type, dialect);
+  const compiled = query.filter === undefined ? undefined : compileFilterParts(query.filter, type, dialect);
+  const where: RawBuilder<SqlBool> | undefined = compiled?.where;
   const filter = where?.compile(db);
   const sort = compileSort(query.sortBy, query.sortOrder, type, dialect);
   const after = query.after;
@@ -137,10 +137,20 @@ export async function queryResources(
       .$if(where !== undefined, (qb) => qb.where(where!));
   const countAll = async (conn: Kysely<Database>) => {
     if (where === undefined) return countStored(conn, tenantId, typeName);
+    // A filter that reads only `resource_scan` (filter-sql.ts) counts that narrow table alone.
+    const onScan = compiled?.onScan;
     const statement = statementFor(
       conn,
       `count\u0000${shape}`,
-      () => base(conn).select((eb) => eb.fn.countAll<number>().as('n')),
+      () =>
+        onScan === undefined
+          ? base(conn).select((eb) => eb.fn.countAll<number>().as('n'))
+          : conn
+              .selectFrom('resource_scan as f')
+              .where('f.tenant_id', '=', TENANT as never)
+              .where('f.resource_type', '=', TYPE as never)
+              .where(onScan)
+              .select((eb) => eb.fn.countAll<number>().as('n')),
       filterValues,
       values,
     );

@@ -9,8 +9,7 @@ import type { ResourceTypeName } from '../../scim/schema/types.js';
 import { normalizeTimestamp, projectColumns, uniquenessMessage } from '../project-columns.js';
 import type { ScimObject } from '../shapes.js';
 import type { NewResource, StoredResource } from '../store.js';
-import type { FoldedBody, SqlDialect } from './dialect.js';
-import { foldStrings } from './folded-body.js';
+import type { SqlDialect } from './dialect.js';
 import { chunk, type SqlScope } from './scope.js';
 import type { Database, ResourcesTable } from './tables.js';
 import { idSlots, idValues, SMALL_LISTS, template, templateFamily } from './template.js';
@@ -43,13 +42,11 @@ export function toStoredResource(row: ResourceRow, dialect: SqlDialect): StoredR
   };
 }
 
-/** The body and every projected column (and the folded copy, if kept), ready for INSERT or UPDATE. */
+/** The body and every projected column, ready for INSERT or UPDATE. */
 function bodyColumns(dialect: SqlDialect, type: ResourceTypeName, body: ScimObject) {
   const p = projectColumns(type, body);
   return {
     body: dialect.codec.encodeJson(body),
-    // Bound only by the templates of a dialect that keeps the copy.
-    body_fold: dialect.fragments.foldedBody ? JSON.stringify(foldStrings(body)) : null,
     unique_name_fold: p.uniqueNameFold,
     display_name_fold: p.displayNameFold,
     display: p.display,
@@ -107,21 +104,11 @@ export async function findTypes(
   return found;
 }
 
-type BodyColumn =
-  | 'body'
-  | 'body_fold'
-  | 'unique_name_fold'
-  | 'display_name_fold'
-  | 'display'
-  | 'external_id'
-  | 'active';
+type BodyColumn = 'body' | 'unique_name_fold' | 'display_name_fold' | 'display' | 'external_id' | 'active';
 
-/**
- * Slots for every column `bodyColumns` fills; `folded` is the dialect's `FoldedBody` when it
- * keeps a folded copy (each template exists in both forms, chosen by `statementsOf`).
- */
-function bodySlots(slot: (name: BodyColumn) => never, folded: FoldedBody | undefined): Record<string, never> {
-  const columns: Record<string, never> = {
+/** Slots for every column `bodyColumns` fills. */
+function bodySlots(slot: (name: BodyColumn) => never): Record<string, never> {
+  return {
     body: slot('body'),
     unique_name_fold: slot('unique_name_fold'),
     display_name_fold: slot('display_name_fold'),
@@ -129,30 +116,27 @@ function bodySlots(slot: (name: BodyColumn) => never, folded: FoldedBody | undef
     external_id: slot('external_id'),
     active: slot('active'),
   };
-  if (folded) columns['body_fold'] = folded.store(slot('body_fold')) as never;
-  return columns;
 }
 
-const insertRowWith = (folded: FoldedBody | undefined) =>
-  template<'tenant' | 'id' | 'type' | 'now' | BodyColumn, ResourceRow>((db, slot) =>
-    db
-      .insertInto('resources')
-      .values({
-        tenant_id: slot('tenant'),
-        id: slot('id'),
-        resource_type: slot('type'),
-        version: 1,
-        created: slot('now'),
-        last_modified: slot('now'),
-        ...bodySlots(slot, folded),
-      })
-      .returning(RETURNED),
-  );
+const insertRow = template<'tenant' | 'id' | 'type' | 'now' | BodyColumn, ResourceRow>((db, slot) =>
+  db
+    .insertInto('resources')
+    .values({
+      tenant_id: slot('tenant'),
+      id: slot('id'),
+      resource_type: slot('type'),
+      version: 1,
+      created: slot('now'),
+      last_modified: slot('now'),
+      ...bodySlots(slot),
+    })
+    .returning(RETURNED),
+);
 
 export async function insertResource({ db, dialect, tenantId }: SqlScope, input: NewResource): Promise<StoredResource> {
   const now = normalizeTimestamp(input.now);
   const row = await mapUniqueViolations(dialect, uniquenessErrors(input.resourceType, input.id, input.body), () =>
-    statementsOf(dialect).insertRow.first(db, {
+    insertRow.first(db, {
       tenant: tenantId,
       id: input.id,
       type: input.resourceType,
@@ -177,27 +161,8 @@ function updateWith(db: Kysely<Database>, slot: (name: Key) => never, columns: R
     .returning(RETURNED);
 }
 
-const replaceRowWith = (folded: FoldedBody | undefined) =>
-  template<Key | BodyColumn, ResourceRow>((db, slot) => updateWith(db, slot, bodySlots(slot, folded)));
+const replaceRow = template<Key | BodyColumn, ResourceRow>((db, slot) => updateWith(db, slot, bodySlots(slot)));
 const touchRow = template<Key, ResourceRow>((db, slot) => updateWith(db, slot, {}));
-
-/** The row-writing templates for dialects with and without a folded copy of the body. */
-const WITH_FOLDED_COPY = new WeakMap<
-  FoldedBody,
-  { insertRow: ReturnType<typeof insertRowWith>; replaceRow: ReturnType<typeof replaceRowWith> }
->();
-const WITHOUT_FOLDED_COPY = { insertRow: insertRowWith(undefined), replaceRow: replaceRowWith(undefined) };
-
-function statementsOf(dialect: SqlDialect) {
-  const folded = dialect.fragments.foldedBody;
-  if (folded === undefined) return WITHOUT_FOLDED_COPY;
-  let statements = WITH_FOLDED_COPY.get(folded);
-  if (statements === undefined) {
-    statements = { insertRow: insertRowWith(folded), replaceRow: replaceRowWith(folded) };
-    WITH_FOLDED_COPY.set(folded, statements);
-  }
-  return statements;
-}
 
 /** Bumps version and lastModified, replacing the body (and its columns) when one is given. */
 export async function updateResource(
@@ -211,7 +176,7 @@ export async function updateResource(
   const row = await mapUniqueViolations(dialect, uniquenessErrors(type, id, body ?? {}), () =>
     body === undefined
       ? touchRow.first(db, key)
-      : statementsOf(dialect).replaceRow.first(db, { ...key, ...bodyColumns(dialect, type, body) }),
+      : replaceRow.first(db, { ...key, ...bodyColumns(dialect, type, body) }),
   );
   return row && toStoredResource(row, dialect);
 }

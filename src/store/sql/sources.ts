@@ -13,8 +13,21 @@ import type { JsonPath, SqlDialect } from './dialect.js';
 import { Slot } from './template.js';
 
 const BODY = sql.raw('r.body');
-/** The folded copy of the body, where the dialect keeps one (dialect.ts, `FoldedBody`). */
-const BODY_FOLD = sql.raw('r.body_fold');
+
+/**
+ * Where the folded copy of the body (dialect.ts, `FoldedBody`; `resource_scan`, migration
+ * 0011-scan-layout) is read from, for dialects that keep one:
+ * - `scan`: the row `f` of `resource_scan` itself. A condition that reads nothing else (no
+ *   column, no original value) is evaluated by scanning that narrow table alone, then joined to
+ *   the resources by id (filter-sql.ts, `onScanRows`);
+ * - `row`: the copy of the resources row `r`, looked up by its key, for conditions that also
+ *   read `r` (a column, a caseExact value of the original body) and for sorting.
+ */
+export type CopyAccess = 'scan' | 'row';
+
+const SCAN_COPY = sql.raw('f.fold');
+const ROW_COPY = sql`(select f.fold from resource_scan as f where f.tenant_id = r.tenant_id and f.resource_type = r.resource_type and f.id = r.id)`;
+const copyOf = (access: CopyAccess) => (access === 'scan' ? SCAN_COPY : ROW_COPY);
 
 /** Whether folding can change values of `def` (strings; dateTimes are stored as strings). */
 const foldable = (def: AttributeDefinition) =>
@@ -30,6 +43,8 @@ export interface ElementRows {
   subFolded?(def: AttributeDefinition): RawBuilder<unknown> | undefined;
   /** Sub-attribute `def` of the primary element, else the first (RFC 7644 §3.4.2.3 sorting). */
   first(def: AttributeDefinition): RawBuilder<unknown> | undefined;
+  /** The rows read only the `scan` copy (`CopyAccess`): nothing of the resources row `r`. */
+  readonly inScan?: boolean;
   /**
    * Optional: "some element's `value` is `value`" as a condition the database answers from an
    * index, not by testing every resource (Group `members[value eq "…"]`: the member's groups
@@ -55,20 +70,30 @@ export type Source =
       readonly folded: boolean;
       /** The same value read from the folded copy of the body (already folded), if there is one. */
       readonly foldedValue?: RawBuilder<unknown>;
+      /**
+       * `foldedValue` is read from the `scan` copy (`CopyAccess`), and equals `value` for every
+       * comparison that does not fold (the type's values are not strings, which folding keeps).
+       */
+      readonly inScan?: { readonly sameUnfolded: boolean };
       readonly rows?: ElementRows;
     }
   /** A complex value (or a whole multi-valued attribute): only its presence can be tested. */
-  | { readonly kind: 'complex'; readonly present: RawBuilder<SqlBool> };
+  | {
+      readonly kind: 'complex';
+      readonly present: RawBuilder<SqlBool>;
+      /** `present` reads only the `scan` copy (`CopyAccess`). */
+      readonly inScan?: boolean;
+    };
 
 /**
  * The elements of the JSON array at `path`. With a folded copy of the body, filters iterate the
  * copy's elements (read without parsing, values already folded) and take the values a caseExact
  * comparison needs from the same element of the original body; sorting iterates the original.
  */
-function jsonRows(dialect: SqlDialect, path: JsonPath): ElementRows {
+function jsonRows(dialect: SqlDialect, path: JsonPath, access: CopyAccess): ElementRows {
   const e = dialect.fragments.jsonElements(BODY, path, 'e');
   const folded = dialect.fragments.foldedBody;
-  const scan = folded ? dialect.fragments.jsonElements(BODY_FOLD, path, 'e') : e;
+  const scan = folded ? dialect.fragments.jsonElements(copyOf(access), path, 'e') : e;
   const inElement = (def: AttributeDefinition) => dialect.fragments.jsonScalar(scan.element, [def.name], def.type);
   return {
     exists: (condition) =>
@@ -77,6 +102,7 @@ function jsonRows(dialect: SqlDialect, path: JsonPath): ElementRows {
         : sql<SqlBool>`exists (select 1 from ${scan.from})`,
     sub: (def) => (folded && foldable(def) ? folded.original(BODY, 'e', def.name) : inElement(def)),
     ...(folded ? { subFolded: inElement } : {}),
+    ...(folded && access === 'scan' ? { inScan: true } : {}),
     first: (def) => {
       const primary = sql`case when ${dialect.fragments.jsonScalar(e.element, ['primary'], 'boolean')} = ${dialect.codec.encodeBoolean(true)} then 0 else 1 end`;
       return sql`(select ${dialect.fragments.jsonScalar(e.element, [def.name], def.type)} from ${e.from} order by ${primary}, ${e.position} limit 1)`;
@@ -185,6 +211,7 @@ export function elementRows(
   dialect: SqlDialect,
   type: ResourceTypeDefinition,
   path: AttrPath,
+  access: CopyAccess = 'row',
 ): { rows: ElementRows; parent: AttributeDefinition } | undefined {
   const resolved = resolveAttribute(type, path);
   const parent = resolved?.attribute;
@@ -192,7 +219,7 @@ export function elementRows(
   const derived = !resolved.inExtension && derivedRows(type, parent);
   if (derived) return { rows: derived, parent };
   const json = resolved.inExtension ? [resolved.schema, parent.name] : [parent.name];
-  return { rows: jsonRows(dialect, json), parent };
+  return { rows: jsonRows(dialect, json, access), parent };
 }
 
 /** The source of a path inside one element of `rows` (a bare sub-attribute name within `attr[...]`). */
@@ -202,11 +229,23 @@ export function elementSource(rows: ElementRows, parent: AttributeDefinition, pa
   const value = def && rows.sub(def);
   if (!def || !value) return { kind: 'absent' };
   const foldedValue = rows.subFolded?.(def);
-  return { kind: 'scalar', def, value, folded: false, ...(foldedValue ? { foldedValue } : {}) };
+  return {
+    kind: 'scalar',
+    def,
+    value,
+    folded: false,
+    ...(foldedValue ? { foldedValue } : {}),
+    ...(foldedValue && rows.inScan ? { inScan: { sameUnfolded: !foldable(def) } } : {}),
+  };
 }
 
 /** The source of a path at the resource level (outside any `[...]`). */
-export function resourceSource(dialect: SqlDialect, type: ResourceTypeDefinition, path: AttrPath): Source {
+export function resourceSource(
+  dialect: SqlDialect,
+  type: ResourceTypeDefinition,
+  path: AttrPath,
+  access: CopyAccess = 'row',
+): Source {
   const resolved = resolveAttribute(type, path);
   if (!resolved) return { kind: 'absent' };
   const { attribute, subAttribute } = resolved;
@@ -216,7 +255,7 @@ export function resourceSource(dialect: SqlDialect, type: ResourceTypeDefinition
   }
   const prefix = resolved.inExtension ? [resolved.schema, attribute.name] : [attribute.name];
   if (attribute.multiValued && subAttribute) {
-    const found = elementRows(dialect, type, { ...path, subAttribute: undefined });
+    const found = elementRows(dialect, type, { ...path, subAttribute: undefined }, access);
     const value = found?.rows.sub(subAttribute);
     if (!found || !value) return { kind: 'absent' };
     const foldedValue = found.rows.subFolded?.(subAttribute);
@@ -227,21 +266,29 @@ export function resourceSource(dialect: SqlDialect, type: ResourceTypeDefinition
       folded: false,
       rows: found.rows,
       ...(foldedValue ? { foldedValue } : {}),
+      ...(foldedValue && found.rows.inScan ? { inScan: { sameUnfolded: !foldable(subAttribute) } } : {}),
     };
   }
   const json = subAttribute ? [...prefix, subAttribute.name] : prefix;
   if (resolved.target.type === 'complex') {
     // A derived list (members, groups) is present when it has a row: every row has a value.
     const rows = !resolved.inExtension && derivedRows(type, attribute);
-    const body = dialect.fragments.foldedBody ? BODY_FOLD : BODY;
-    return { kind: 'complex', present: rows ? rows.exists() : dialect.fragments.jsonHasValue(body, json) };
+    if (rows) return { kind: 'complex', present: rows.exists() };
+    const copy = dialect.fragments.foldedBody && copyOf(access);
+    return {
+      kind: 'complex',
+      present: dialect.fragments.jsonHasValue(copy || BODY, json),
+      ...(copy && access === 'scan' ? { inScan: true } : {}),
+    };
   }
   const targetType = resolved.target.type;
+  const copy = dialect.fragments.foldedBody && copyOf(access);
   return {
     kind: 'scalar',
     def: resolved.target,
     value: dialect.fragments.jsonScalar(BODY, json, targetType),
     folded: false,
-    ...(dialect.fragments.foldedBody ? { foldedValue: dialect.fragments.jsonScalar(BODY_FOLD, json, targetType) } : {}),
+    ...(copy ? { foldedValue: dialect.fragments.jsonScalar(copy, json, targetType) } : {}),
+    ...(copy && access === 'scan' ? { inScan: { sameUnfolded: !foldable(resolved.target) } } : {}),
   };
 }

@@ -57,10 +57,23 @@ export interface ResourcesTable {
   /** 1/0 or a boolean, as `SqlDialect.encodeBoolean` produced it. */
   active: unknown;
   /**
-   * The body with every string folded (0009-store-costs), where the dialect keeps one
-   * (`SqlFragments.foldedBody`; SQLite JSONB); the column does not exist elsewhere.
+   * The body with every string folded (0009-store-costs), where the dialect keeps one; moved to
+   * `resource_scan` by 0011-scan-layout, so the column exists only between those two migrations.
    */
   body_fold?: unknown;
+}
+
+/**
+ * Where the dialect keeps a folded copy of each body (`SqlFragments.foldedBody`; SQLite, from
+ * 0011-scan-layout): one narrow row per resource, keyed so that a tenant's resources of one
+ * type are contiguous (folded-body.ts). What filters without a projected column scan.
+ */
+export interface ResourceScanTable {
+  tenant_id: string;
+  resource_type: string;
+  id: string;
+  /** The body's filterable values, strings folded (`scanCopy`), in the dialect's form (JSONB). */
+  fold: unknown;
 }
 
 /** Per tenant and resource type: how many resources it has, kept by triggers (0009-store-costs). */
@@ -282,6 +295,7 @@ export interface Database {
   tenants: TenantsTable;
   tokens: TokensTable;
   resources: ResourcesTable;
+  resource_scan: ResourceScanTable;
   group_members: GroupMembersTable;
   resource_counts: ResourceCountsTable;
   app_roles: AppRolesTable;

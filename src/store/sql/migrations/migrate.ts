@@ -15,6 +15,7 @@ import { accessHistoryMigration } from './0007-access-history.js';
 import { guardMigration } from './0008-guard.js';
 import { storeCostsMigration } from './0009-store-costs.js';
 import { historyLayoutMigration } from './0010-history-layout.js';
+import { scanLayoutMigration } from './0011-scan-layout.js';
 
 export const MIGRATION_TABLE = 'scimd_migrations';
 export const MIGRATION_LOCK_TABLE = 'scimd_migrations_lock';
@@ -32,6 +33,7 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
     '0008-guard': guardMigration(),
     '0009-store-costs': storeCostsMigration(dialect),
     '0010-history-layout': historyLayoutMigration(),
+    '0011-scan-layout': scanLayoutMigration(dialect),
   };
 }
 

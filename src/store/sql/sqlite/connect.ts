@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { StoreObserver } from '../../observer-port.js';
+import { scanCopy } from '../folded-body.js';
 import { statementLogger } from '../statement-log.js';
 import type { Database } from '../tables.js';
 
@@ -27,12 +28,27 @@ export function openDatabase(filename: string): BetterSqlite3.Database {
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('synchronous = NORMAL');
-  // Deterministic so it may appear in indexes; JavaScript's Unicode lower-casing, unlike lower().
+  registerFunctions(db);
+  cacheStatements(db, STATEMENT_CACHE_SIZE);
+  return db;
+}
+
+/**
+ * The functions scimd's SQL and triggers call, on a connection: every connection that writes
+ * resources needs them (the bulk seeder of the benchmark too). Deterministic, so they may appear
+ * in indexes and triggers.
+ * - `scim_fold(value)`: JavaScript's Unicode lower-casing, unlike lower().
+ * - `scim_scan_copy(type, body)`: the JSON text of a resource's row of `resource_scan`
+ *   (folded-body.ts, `scanCopy`), from its body's JSON text; the triggers of 0011-scan-layout
+ *   write it with the row, so the copy is folded once per write, in the writing statement.
+ */
+export function registerFunctions(db: BetterSqlite3.Database): void {
   db.function('scim_fold', { deterministic: true }, (value: unknown) =>
     typeof value === 'string' ? value.toLowerCase() : value,
   );
-  cacheStatements(db, STATEMENT_CACHE_SIZE);
-  return db;
+  db.function('scim_scan_copy', { deterministic: true }, (type: unknown, body: unknown) =>
+    scanCopy(String(type), JSON.parse(String(body))),
+  );
 }
 
 /** Most prepared statements kept per connection (SQL texts vary with a filter's shape only). */
