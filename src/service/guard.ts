@@ -13,7 +13,7 @@ import type {
   GuardSettings,
   GuardStateName,
 } from '../store/guard-port.js';
-import type { Store, StoredResource, TenantRecord } from '../store/store.js';
+import type { Store, StoredResource, TenantRecord, TenantWriter } from '../store/store.js';
 import { getTenant } from '../tenancy/tenants.js';
 import { beforeState, DEFAULT_GUARD_SETTINGS, effectiveGuardSettings } from './deprovision-guard.js';
 
@@ -161,6 +161,34 @@ function armedRecord(tenantId: string, since: string): GuardRecord {
 }
 
 /**
+ * One operator decision on a tenant's guard, in the tenant's unit of work: `decide` checks and
+ * writes, and says what it did; the decision is recorded with who and when in the same
+ * transaction (nothing is recorded when `decide` refuses), and the guard is read back.
+ */
+async function decideGuard(
+  store: Store,
+  slug: string,
+  input: GuardDecisionInput,
+  global: GuardSettings,
+  decide: (tx: TenantWriter, tenantId: string, at: string) => Promise<Pick<GuardDecision, 'action' | 'detail'>>,
+): Promise<GuardView> {
+  const tenant = await getTenant(store, slug);
+  const at = input.now.toISOString();
+  await store.forTenant(tenant.id).transaction(async (tx) => {
+    const { action, detail } = await decide(tx, tenant.id, at);
+    await tx.guard.recordDecision({
+      id: crypto.randomUUID(),
+      tenantId: tenant.id,
+      time: at,
+      action,
+      actor: input.actor,
+      detail,
+    });
+  });
+  return readGuard(store, slug, global);
+}
+
+/**
  * Delivers what is held: appends `tenant.guard_released` after every held event and lifts the
  * hold, so every endpoint and the feed go on in order from the guard event. The guard is armed
  * again at once, counting only deprovisions made from now on. Refused (409) when not tripped.
@@ -171,31 +199,21 @@ export async function releaseGuard(
   input: GuardDecisionInput,
   global: GuardSettings = DEFAULT_GUARD_SETTINGS,
 ): Promise<GuardView> {
-  const tenant = await getTenant(store, slug);
-  const at = input.now.toISOString();
-  await store.forTenant(tenant.id).transaction(async (tx) => {
+  return decideGuard(store, slug, input, global, async (tx, tenantId, at) => {
     const record = await tx.guard.read();
     if (record?.state !== 'tripped' || record.heldSeq === null) {
       throw conflict(`the deprovision guard of tenant "${slug}" is not holding anything to release`);
     }
     const [event] = await tx.appendEvents([
-      guardReleasedEvent({ tenantId: tenant.id, time: at, heldFrom: record.heldSeq, by: input.actor }),
+      guardReleasedEvent({ tenantId, time: at, heldFrom: record.heldSeq, by: input.actor }),
     ]);
     // The events recorded after the guard event, before this one.
     const released = (event?.seq ?? record.heldSeq + 1) - 1 - record.heldSeq;
     await tx.guard.write({ ...record, state: 'released', since: at, heldSeq: null, countFrom: at });
     await tx.guard.clearCaptures();
     await tx.guard.forgetDeprovisions(at);
-    await tx.guard.recordDecision({
-      id: crypto.randomUUID(),
-      tenantId: tenant.id,
-      time: at,
-      action: 'release',
-      actor: input.actor,
-      detail: { heldFrom: record.heldSeq, releasedEvents: released },
-    });
+    return { action: 'release', detail: { heldFrom: record.heldSeq, releasedEvents: released } };
   });
-  return readGuard(store, slug, global);
 }
 
 /**
@@ -208,10 +226,8 @@ export async function resetGuard(
   input: GuardDecisionInput,
   global: GuardSettings = DEFAULT_GUARD_SETTINGS,
 ): Promise<GuardView> {
-  const tenant = await getTenant(store, slug);
-  const at = input.now.toISOString();
-  await store.forTenant(tenant.id).transaction(async (tx) => {
-    const record = (await tx.guard.read()) ?? armedRecord(tenant.id, at);
+  return decideGuard(store, slug, input, global, async (tx, tenantId, at) => {
+    const record = (await tx.guard.read()) ?? armedRecord(tenantId, at);
     if (record.state === 'tripped') {
       throw conflict(
         `the deprovision guard of tenant "${slug}" is holding events: release them first (scimd guard release ${slug}); a reset never drops held events`,
@@ -219,16 +235,8 @@ export async function resetGuard(
     }
     await tx.guard.write({ ...record, state: 'armed', since: at, heldSeq: null, countFrom: at });
     await tx.guard.forgetDeprovisions(at);
-    await tx.guard.recordDecision({
-      id: crypto.randomUUID(),
-      tenantId: tenant.id,
-      time: at,
-      action: 'reset',
-      actor: input.actor,
-      detail: {},
-    });
+    return { action: 'reset', detail: {} };
   });
-  return readGuard(store, slug, global);
 }
 
 /** A settings change: a value sets the tenant's own, null returns to the global one. */
@@ -275,24 +283,14 @@ export async function configureGuard(
   global: GuardSettings = DEFAULT_GUARD_SETTINGS,
 ): Promise<GuardView> {
   checkGuardSettingsChange(change);
-  const tenant = await getTenant(store, slug);
-  const at = input.now.toISOString();
-  await store.forTenant(tenant.id).transaction(async (tx) => {
-    const record = (await tx.guard.read()) ?? armedRecord(tenant.id, at);
+  return decideGuard(store, slug, input, global, async (tx, tenantId, at) => {
+    const record = (await tx.guard.read()) ?? armedRecord(tenantId, at);
     const overrides: Record<string, unknown> = { ...record.overrides };
     for (const [key, value] of Object.entries(change)) {
       if (value === null) delete overrides[key];
       else if (value !== undefined) overrides[key] = value;
     }
     await tx.guard.write({ ...record, overrides: overrides as GuardOverrides });
-    await tx.guard.recordDecision({
-      id: crypto.randomUUID(),
-      tenantId: tenant.id,
-      time: at,
-      action: 'configure',
-      actor: input.actor,
-      detail: { before: record.overrides, after: overrides },
-    });
+    return { action: 'configure', detail: { before: record.overrides, after: overrides } };
   });
-  return readGuard(store, slug, global);
 }
