@@ -16,9 +16,16 @@ export const CREDENTIAL_CACHE_MS = 1000;
  */
 export const CREDENTIAL_CACHE_ENTRIES = 10_000;
 
-interface ReadCache<V> {
+export interface ReadCache<V> {
   /** The value kept for `key`, else what `load` finds (kept unless undefined). */
   read(key: string, load: () => Promise<V | undefined>): Promise<V | undefined>;
+  /** A mark to take before reading a row from the database that `keep` will be given. */
+  mark(): number;
+  /**
+   * Keeps `value`, read from the database after `mark` was taken by some other query (a join
+   * that read it along), unless a write cleared the cache since: then it may be stale.
+   */
+  keep(mark: number, key: string, value: V): void;
   /** Forgets everything, including what reads still under way will find. Call it after a write. */
   clear(): void;
   /** Rows kept now (never above the bound). */
@@ -31,20 +38,24 @@ export function createReadCache<V>(ttlMs = CREDENTIAL_CACHE_MS, maxEntries = CRE
   // A read that began before a clear() may return the row as it was before the write: it must
   // not be kept. Each clear() starts a new generation; only reads of the current one are kept.
   let generation = 0;
+  const keep = (started: number, key: string, value: V) => {
+    if (started !== generation) return;
+    // Re-inserted, so that a reloaded row counts as the newest.
+    entries.delete(key);
+    if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
+    entries.set(key, { value, until: performance.now() + ttlMs });
+  };
   return {
     async read(key, load) {
       const entry = entries.get(key);
       if (entry !== undefined && entry.until > performance.now()) return entry.value;
       const started = generation;
       const value = await load();
-      if (value !== undefined && started === generation) {
-        // Re-inserted, so that a reloaded row counts as the newest.
-        entries.delete(key);
-        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
-        entries.set(key, { value, until: performance.now() + ttlMs });
-      }
+      if (value !== undefined) keep(started, key, value);
       return value;
     },
+    mark: () => generation,
+    keep,
     clear() {
       entries.clear();
       generation++;

@@ -5,7 +5,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { type CoreTenantWriter, withOutbox } from '../outbox-writer.js';
-import type { Store, StoreCapabilities, TenantReader, TenantStore, TenantWriter } from '../store.js';
+import type { Store, StoreCapabilities, TenantReader, TenantRecord, TenantStore, TenantWriter } from '../store.js';
 import { createConsoleRepositories } from './console.js';
 import { type SqlDialect, servesOneConnection } from './dialect.js';
 import { createEndpointRepository } from './event-endpoints.js';
@@ -18,6 +18,7 @@ import { appendAccessHistory, createHistoryRepository } from './history.js';
 import { addMembers, clearMembers, listGroupsOfEach, listMembers, removeMembers } from './members.js';
 import { migrateToLatest } from './migrations/migrate.js';
 import { queryResources } from './query.js';
+import { createReadCache } from './read-cache.js';
 import { createRequestLogRepository } from './request-log.js';
 import { deleteResource, findTypes, getResource, insertResource, updateResource } from './resources.js';
 import { createRoleRepository, readRoleCatalogue } from './roles.js';
@@ -145,10 +146,13 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
         await dialect.lifecycle.begin(conn, '');
       })
     : undefined;
+  // id → tenant, read by every request's authentication: the token repository fills it with the
+  // tenant it reads along with a token, the tenant repository clears it on every change.
+  const tenantRows = createReadCache<TenantRecord>();
   return {
     capabilities,
-    tenants: createTenantRepository(db, dialect),
-    tokens: createTokenRepository(db, dialect),
+    tenants: createTenantRepository(db, dialect, tenantRows),
+    tokens: createTokenRepository(db, dialect, tenantRows),
     events: {
       list: (tenantId, after, limit) => listEvents(db, dialect, tenantId, after, limit),
       prune: (before) => pruneEvents(db, dialect, before),

@@ -4,7 +4,7 @@ import { conflict } from '../../scim/errors.js';
 import { normalizeTimestamp } from '../project-columns.js';
 import type { TenantRecord, TenantRepository, TenantStatus } from '../store.js';
 import type { SqlDialect } from './dialect.js';
-import { createReadCache } from './read-cache.js';
+import { createReadCache, type ReadCache } from './read-cache.js';
 import { decodeStringArray } from './roles.js';
 import type { Database, TenantsTable } from './tables.js';
 import { template } from './template.js';
@@ -12,7 +12,8 @@ import { mapUniqueViolations } from './unique.js';
 
 const COLUMNS = ['id', 'slug', 'name', 'status', 'created', 'allowed_roles'] as const;
 
-function toRecord(dialect: SqlDialect, row: Selectable<TenantsTable>): TenantRecord {
+/** A `tenants` row as the port's record. */
+export function tenantRecord(dialect: SqlDialect, row: Selectable<TenantsTable>): TenantRecord {
   const record = {
     id: row.id,
     slug: row.slug,
@@ -32,12 +33,19 @@ const bySlug = template<'slug', Selectable<TenantsTable>>((db, slot) =>
   db.selectFrom('tenants').select(COLUMNS).where('slug', '=', slot('slug')),
 );
 
-export function createTenantRepository(db: Kysely<Database>, dialect: SqlDialect): TenantRepository {
+/**
+ * `found` is the id → tenant memo that every request's authentication reads (read-cache.ts),
+ * cleared by every change here; the token repository fills it too when it reads a token with
+ * its tenant (tokens.ts).
+ */
+export function createTenantRepository(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  found: ReadCache<TenantRecord> = createReadCache<TenantRecord>(),
+): TenantRepository {
   const select = () => db.selectFrom('tenants').select(COLUMNS);
   const encodeRoles = (values: readonly string[] | undefined | null) =>
     values === undefined || values === null ? null : dialect.codec.encodeJson([...values]);
-  /** id → tenant, read by every request's authentication (read-cache.ts); cleared by every change. */
-  const found = createReadCache<TenantRecord>();
   /** Runs a change, then forgets what the cache holds. */
   const changing = async <T>(change: Promise<T>): Promise<T> => {
     try {
@@ -73,22 +81,22 @@ export function createTenantRepository(db: Kysely<Database>, dialect: SqlDialect
     async getById(id) {
       return found.read(id, async () => {
         const row = await byId.first(db, { id });
-        return row && toRecord(dialect, row);
+        return row && tenantRecord(dialect, row);
       });
     },
     async getBySlug(slug) {
       const row = await bySlug.first(db, { slug });
-      return row && toRecord(dialect, row);
+      return row && tenantRecord(dialect, row);
     },
     async list() {
       const rows = await select().orderBy('created').orderBy('id').execute();
-      return rows.map((row) => toRecord(dialect, row));
+      return rows.map((row) => tenantRecord(dialect, row));
     },
     async setStatus(id, status: TenantStatus) {
       const row = await changing(
         db.updateTable('tenants').set({ status }).where('id', '=', id).returning(COLUMNS).executeTakeFirst(),
       );
-      return row && toRecord(dialect, row);
+      return row && tenantRecord(dialect, row);
     },
     async setAllowedRoles(id, values) {
       const row = await changing(
@@ -99,7 +107,7 @@ export function createTenantRepository(db: Kysely<Database>, dialect: SqlDialect
           .returning(COLUMNS)
           .executeTakeFirst(),
       );
-      return row && toRecord(dialect, row);
+      return row && tenantRecord(dialect, row);
     },
     async delete(id) {
       const result = await changing(db.deleteFrom('tenants').where('id', '=', id).executeTakeFirst());

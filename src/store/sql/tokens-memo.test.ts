@@ -32,4 +32,28 @@ describe('SQL credential memo', () => {
       await store.close();
     }
   });
+
+  it('reads a token and its tenant in one statement when neither is cached, and a tenant change still shows at once', async () => {
+    let selects = 0;
+    const observer = { statement: (kind: StatementKind) => void (kind === 'select' && selects++) };
+    const store = await openStore('sqlite::memory:', { observer });
+    try {
+      await store.tenants.create(tenantRecord('t1'));
+      await store.tokens.insert(tokenRecord('k1', 't1'));
+      selects = 0;
+      const token = await store.tokens.findByHash('hash-k1');
+      assert.equal(token?.tenantId, 't1');
+      assert.deepEqual(await store.tenants.getById('t1'), tenantRecord('t1'));
+      assert.equal(selects, 1, 'the tenant came with its token');
+      // A tenant changed in this process is read again, not served from what the token brought.
+      await store.tenants.setStatus('t1', 'disabled');
+      assert.equal((await store.tenants.getById('t1'))?.status, 'disabled');
+      // A tenant that no token brought is read on its own.
+      selects = 0;
+      assert.equal(await store.tenants.getById('nope'), undefined);
+      assert.equal(selects, 1);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -44,8 +44,11 @@ function startRecording(): void {
   recording = [];
 }
 
-/** A refill of the credential cache (read-cache.ts, about once a second): not the request's own work. */
-const CREDENTIAL_READ = /^select .* from "(tokens|tenants)" where/;
+/**
+ * A refill of the credential cache (read-cache.ts, about once a second): not the request's own
+ * work. A token is read with its tenant (one statement, tokens.ts); a tenant alone otherwise.
+ */
+const CREDENTIAL_READ = /^select .* from "(tokens" left join "tenants" on .*|tenants") where/;
 
 /**
  * The request's statements: per connection, a transaction (BEGIN … COMMIT) that touches a
