@@ -17,10 +17,10 @@
  *   --no-build --out=DIR
  * Needs SCIMD_BENCH_PG_URL (or SCIMD_TEST_PG_URL).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { compileScimd } from './lib/build.js';
 import type { Child } from './lib/child.js';
 import { databaseCpu } from './lib/database-cpu.js';
 import { type LoadResult, runLoad } from './lib/load.js';
@@ -161,13 +161,7 @@ async function main(): Promise<void> {
     postgresUrl: admin,
     log,
   };
-  if (settings.build) {
-    log('compiling scimd (tsc -p tsconfig.build.json)');
-    execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: REPO_ROOT,
-      stdio: 'inherit',
-    });
-  }
+  if (settings.build) compileScimd(REPO_ROOT, log);
   const name = `scimd_processes_${process.pid}`;
   await adminQuery(admin, `drop database if exists ${name}`);
   await adminQuery(admin, `create database ${name}`);

@@ -18,10 +18,10 @@
  * PostgreSQL is included when SCIMD_BENCH_PG_URL (or SCIMD_TEST_PG_URL) names a server where
  * the harness may create and drop databases.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { compileScimd } from './lib/build.js';
 import { runPlan } from './lib/harness.js';
 import { renderMetricsCost, runMetricsCost } from './lib/metrics-cost.js';
 import { renderMarkdown } from './lib/report.js';
@@ -205,13 +205,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', abort);
   process.once('SIGTERM', abort);
 
-  if (options.build) {
-    log('compiling scimd (tsc -p tsconfig.build.json)');
-    execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: REPO_ROOT,
-      stdio: 'inherit',
-    });
-  }
+  if (options.build) compileScimd(REPO_ROOT, log);
 
   if (options.metricsCost) {
     const rows = await runMetricsCost(settings, context, running, () => aborted);

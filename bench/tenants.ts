@@ -15,10 +15,10 @@
  *   --no-build                use the existing dist/ instead of compiling scimd first
  *   --out=DIR                 where the report goes (default bench/results)
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { compileScimd } from './lib/build.js';
 import { readRss } from './lib/child.js';
 import { databaseCpu } from './lib/database-cpu.js';
 import { type LoadResult, runLoad } from './lib/load.js';
@@ -318,13 +318,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
-  if (settings.build) {
-    log('compiling scimd (tsc -p tsconfig.build.json)');
-    execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: REPO_ROOT,
-      stdio: 'inherit',
-    });
-  }
+  if (settings.build) compileScimd(REPO_ROOT, log);
   const rows: Row[] = [];
   const served: (Served & { backend: Backend })[] = [];
   try {
