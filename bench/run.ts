@@ -24,6 +24,7 @@ import { join, resolve } from 'node:path';
 import { compileScimd } from './lib/build.js';
 import { runPlan } from './lib/harness.js';
 import { renderMetricsCost, runMetricsCost } from './lib/metrics-cost.js';
+import { KEPT_PROFILES } from './lib/profile.js';
 import { renderMarkdown } from './lib/report.js';
 import { type BenchReport, type Settings, writeReport } from './lib/results.js';
 import type { RunningSystem, SystemId } from './lib/system.js';
@@ -31,8 +32,6 @@ import { type HarnessContext, SYSTEMS } from './lib/systems.js';
 import { WORKLOADS, type Workload } from './lib/workloads.js';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
-/** Where `--profile` leaves the raw V8 profiles (large; never committed). */
-const KEPT_PROFILES = join(tmpdir(), 'scimd-bench-profiles');
 
 interface Options {
   readonly settings: Settings;

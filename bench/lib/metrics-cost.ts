@@ -20,20 +20,16 @@
  * and its throughput is bounded by its own CPU cost, which is what the ratio is about.
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measure } from './harness.js';
 import { pinLoadGenerator } from './pinning.js';
-import { type ProfileFrame, profileFileOf, shareOfBusyTime } from './profile.js';
+import { KEPT_PROFILES, type ProfileFrame, profileFileOf, shareOfBusyTime } from './profile.js';
 import type { Settings } from './results.js';
 import type { RunningSystem } from './system.js';
 import { type HarnessContext, startScimdSqlite } from './systems.js';
 import { type Workload, workload } from './workloads.js';
 
 const WORKLOADS = [workload('match-username'), workload('post-user')];
-
-/** Where each side's CPU profile is left after the run. */
-const KEPT_PROFILES = join(tmpdir(), 'scimd-bench-profiles');
 
 const WITHOUT = { SCIMD_METRICS: 'off', SCIMD_HEALTH_INTERVAL: '24h' };
 const SIDES = [
@@ -72,7 +68,7 @@ const METRICS_CODE = [
 /** Kysely's `log` wrapper: only its own time, not the statement it wraps. */
 const LOG_WRAPPER = /^(connection\.executeQuery|#logQuery|#calculateDurationMillis|)$/;
 
-export function isMetricsWork(stack: readonly ProfileFrame[]): boolean {
+function isMetricsWork(stack: readonly ProfileFrame[]): boolean {
   const running = stack[0];
   if (running?.url.endsWith('kysely/dist/esm/driver/runtime-driver.js') && LOG_WRAPPER.test(running.functionName)) {
     return true;

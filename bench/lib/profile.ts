@@ -3,6 +3,7 @@
  * self time, as a share of the time the process was busy (idle time excluded).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 interface CpuProfile {
@@ -16,6 +17,9 @@ interface CpuProfile {
 }
 
 const NOT_WORK = new Set(['(idle)', '(program)']);
+
+/** Where the benches leave CPU profiles after a run (their own temporary directory is removed). */
+export const KEPT_PROFILES = join(tmpdir(), 'scimd-bench-profiles');
 
 /** The profile file a process with `pid` wrote into `dir`, if any. */
 export function profileFileOf(dir: string, pid: number): string | undefined {

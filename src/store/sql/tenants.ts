@@ -4,7 +4,7 @@ import { conflict } from '../../scim/errors.js';
 import { normalizeTimestamp } from '../project-columns.js';
 import type { TenantRecord, TenantRepository, TenantStatus } from '../store.js';
 import type { SqlDialect } from './dialect.js';
-import { createReadCache, type ReadCache } from './read-cache.js';
+import type { ReadCache } from './read-cache.js';
 import { decodeStringArray } from './roles.js';
 import type { Database, TenantsTable } from './tables.js';
 import { template } from './template.js';
@@ -41,7 +41,7 @@ const bySlug = template<'slug', Selectable<TenantsTable>>((db, slot) =>
 export function createTenantRepository(
   db: Kysely<Database>,
   dialect: SqlDialect,
-  found: ReadCache<TenantRecord> = createReadCache<TenantRecord>(),
+  found: ReadCache<TenantRecord>,
 ): TenantRepository {
   const select = () => db.selectFrom('tenants').select(COLUMNS);
   const encodeRoles = (values: readonly string[] | undefined | null) =>

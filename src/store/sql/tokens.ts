@@ -84,7 +84,7 @@ const optionalTimestamp = (value: string | null) => (value === null ? null : nor
 export function createTokenRepository(
   db: Kysely<Database>,
   dialect: SqlDialect,
-  tenants?: ReadCache<TenantRecord>,
+  tenants: ReadCache<TenantRecord>,
 ): TokenRepository {
   /**
    * tokenId → the last `lastUsedAt` this process wrote, oldest first. Only tokens touched within
@@ -137,10 +137,10 @@ export function createTokenRepository(
     },
     async findByHash(hash) {
       return found.read(hash, async () => {
-        const mark = tenants?.mark();
+        const mark = tenants.mark();
         const row = await byHash.first(db, { hash });
         if (row === undefined) return undefined;
-        if (tenants !== undefined && mark !== undefined && row.t_id !== null) {
+        if (row.t_id !== null) {
           const tenant = tenantRecord(dialect, {
             id: row.t_id,
             slug: row.t_slug as string,
