@@ -241,7 +241,7 @@ export async function measureHistoryScale(options: ScaleOptions): Promise<ScaleR
         ...(await timed(count({ asOf, group: `Group ${groupOf(probe, 1)}` }), (n) => n)),
       },
       {
-        name: 'as-of report, one role, held in memory (the console)',
+        name: 'as-of report, one role, held in memory (`scimd access` table)',
         ...(await timed(
           async () => (await collectAccess(await openAccessReport(store, SLUG, { asOf, role: 'Role3' }))).length,
           (n) => n,

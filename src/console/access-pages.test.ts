@@ -40,17 +40,20 @@ describeEachBackend('console: access timeline and access report (#17)', (backend
     );
     const empty = await client.get('/console/tenants/acme/access');
     assert.equal(empty.statusCode, 200);
-    assert.doesNotMatch(pageText(empty.body), /active user/);
+    assert.doesNotMatch(pageText(empty.body), /Active users at/);
   });
 
   it('reports who was active at a moment, filtered, escaped, with a CSV download of the same report', async () => {
     const page = await client.get('/console/tenants/acme/access?asOf=2026-02-15&role=%3DAdmin&group=');
     assert.equal(page.statusCode, 200);
     const text = pageText(page.body);
-    assert.match(text, /1 active user at/);
+    assert.match(text, /Active users at .* ?, in id order: 1 shown · Download CSV \(every user\)/);
+    assert.doesNotMatch(page.body, /class="pager"/);
     assert.match(text, new RegExp(`bob@example\\.com ${ids.bob} =Admin Sales`));
     assert.doesNotMatch(text, /ann@example\.com/);
-    const link = /<a href="([^"]+)" download>Download CSV<\/a>/.exec(page.body)?.[1]?.replaceAll('&amp;', '&');
+    const link = /<a href="([^"]+)" download>Download CSV \(every user\)<\/a>/
+      .exec(page.body)?.[1]
+      ?.replaceAll('&amp;', '&');
     assert.equal(link, '/console/tenants/acme/access.csv?asOf=2026-02-15&role=%3DAdmin');
     const csv = await client.get(link!);
     assert.equal(csv.statusCode, 200);
@@ -59,6 +62,38 @@ describeEachBackend('console: access timeline and access report (#17)', (backend
       csv.body,
       `\uFEFF"user_id","user_name","active","roles","group_ids","groups"\r\n"${ids.bob}","bob@example.com","true","'=Admin","${ids.sales}","Sales"\r\n`,
     );
+  });
+
+  it('pages a report longer than a page by user id, without reading it whole', async () => {
+    const created: string[] = [];
+    for (let i = 0; i < 502; i++) {
+      const res = await h.request(
+        'POST',
+        '/scim/v2/Users',
+        { userName: `u${i}@globex.example` },
+        {
+          authorization: `Bearer ${h.otherToken}`,
+        },
+      );
+      assert.equal(res.statusCode, 201);
+      created.push(res.json().id);
+    }
+    created.sort();
+    const asOf = encodeURIComponent(new Date().toISOString());
+    const ids = (body: string) => [...body.matchAll(/<td class="mono">([^<]+)<\/td>/g)].map((m) => m[1]);
+    const first = await client.get(`/console/tenants/globex/access?asOf=${asOf}`);
+    assert.equal(first.statusCode, 200);
+    assert.match(pageText(first.body), /, in id order: 500 shown, more follow/);
+    assert.deepEqual(ids(first.body), created.slice(0, 500));
+    assert.doesNotMatch(first.body, /First page/);
+    const next = /<a href="([^"]+)" rel="next">Next 500 →<\/a>/.exec(first.body)?.[1]?.replaceAll('&amp;', '&');
+    assert.equal(next, `/console/tenants/globex/access?asOf=${asOf}&after=${created[499]}`);
+    const second = await client.get(next!);
+    assert.equal(second.statusCode, 200);
+    assert.match(pageText(second.body), new RegExp(`after ${created[499]} ?: 2 shown · Download CSV`));
+    assert.deepEqual(ids(second.body), created.slice(500));
+    assert.ok(second.body.includes(`<a href="/console/tenants/globex/access?asOf=${asOf}">← First page</a>`));
+    assert.doesNotMatch(second.body, /rel="next"/);
   });
 
   it('answers a bad time beside the form with 400 and keeps what was typed', async () => {

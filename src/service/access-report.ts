@@ -84,6 +84,8 @@ export interface AccessReportRequest {
   readonly group?: string | undefined;
   /** Also users that existed but were inactive (the property test compares every user). */
   readonly includeInactive?: boolean;
+  /** Start after this user id: the report from there on, in id order (the console's next page). */
+  readonly afterUserId?: string | undefined;
 }
 
 export interface AccessReport {
@@ -117,7 +119,7 @@ export async function openAccessReport(
     ...(request.includeInactive ? { includeInactive: true } : {}),
   };
   async function* users(): AsyncGenerator<AccessState> {
-    let after: string | undefined;
+    let after = request.afterUserId;
     for (;;) {
       const page = await store.history.accessAt(tenant.id, {
         ...query,
@@ -132,10 +134,14 @@ export async function openAccessReport(
   return { asOf, role, group, users: { [Symbol.asyncIterator]: users } };
 }
 
-/** The whole report in memory (the console's table, tests). */
-export async function collectAccess(report: AccessReport): Promise<AccessState[]> {
+/** The report in memory, its first `limit` users (the console's page) or all of them (tests, the CLI's table). */
+export async function collectAccess(report: AccessReport, limit = Number.POSITIVE_INFINITY): Promise<AccessState[]> {
   const all: AccessState[] = [];
-  for await (const user of report.users) all.push(user);
+  if (limit <= 0) return all;
+  for await (const user of report.users) {
+    all.push(user);
+    if (all.length >= limit) break;
+  }
   return all;
 }
 

@@ -14,7 +14,7 @@ import { type Scenario, writeAccessScenario } from '../../src/service/test-suppo
 import { openStore } from '../../src/store/open.js';
 import { generateAdminToken } from '../../src/tenancy/admin-token.js';
 import { createTenant } from '../../src/tenancy/tenants.js';
-import { assertAccessible, browserSkip, launchBrowser, watchPage } from './browser-support.js';
+import { assertAccessible, browserSkip, launchBrowser, screenshot, watchPage } from './browser-support.js';
 
 describe('access history pages in Chromium', { skip: browserSkip() }, () => {
   let dir: string;
@@ -62,6 +62,7 @@ describe('access history pages in Chromium', { skip: browserSkip() }, () => {
   it('shows the timeline on the user page, accessibly', async () => {
     await page.goto(`${server.url}/console/tenants/acme/users/${ids.ann}`);
     await assertAccessible(page, 'user page with its access timeline');
+    await screenshot(page, 'user-timeline', { fullPage: true });
     assert.equal(await page.locator('#access-timeline + .table-wrap tbody tr').count(), 6);
   });
 
@@ -73,6 +74,7 @@ describe('access history pages in Chromium', { skip: browserSkip() }, () => {
     await page.getByRole('button', { name: 'Show' }).click();
     await page.waitForURL(/asOf=2026-02-15/);
     await assertAccessible(page, 'access report');
+    await screenshot(page, 'access-report', { fullPage: true });
     assert.equal(await page.locator('tbody tr').count(), 2);
     const href = await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href');
     assert.equal(href, '/console/tenants/acme/access.csv?asOf=2026-02-15&group=Sales');
