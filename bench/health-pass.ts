@@ -36,6 +36,7 @@ import { DEFAULT_HEALTH_SETTINGS } from '../src/health/health-settings.js';
 import { HEALTH_PAGE_TENANTS, readAllHealth, type TenantHealthEntry } from '../src/health/read-health.js';
 import type { HealthBucket, HealthRepository } from '../src/store/health-port.js';
 import { openStore } from '../src/store/open.js';
+import { FAILURE_COLUMNS } from '../src/store/sql/migrations/0006-health.js';
 import type { Store } from '../src/store/store.js';
 import { cpuBetween, databaseCpu } from './lib/database-cpu.js';
 import { seedPostgresTenantRows, seedSqliteTenantRows } from './seed/tenants.js';
@@ -45,6 +46,7 @@ type Backend = 'sqlite' | 'postgres';
 
 const HOUR = 3_600_000;
 const HOURS = WINDOWS['7d'] + 1;
+/** `health_buckets`' columns in the order `bucketRows` yields them (migration 0006). */
 const COLUMNS = [
   'tenant_id',
   'hour',
@@ -52,15 +54,7 @@ const COLUMNS = [
   'requests',
   'failures',
   'reference_failures',
-  'f_unauthorized',
-  'f_not_found',
-  'f_conflict',
-  'f_invalid_value',
-  'f_invalid_filter',
-  'f_too_large',
-  'f_too_many_requests',
-  'f_server_error',
-  'f_other',
+  ...FAILURE_COLUMNS,
   'latency_sum',
   'latency_max',
   'last_time',
@@ -90,7 +84,7 @@ function* bucketRows(tenantId: string, index: number, now: Date): Generator<unkn
     let failures = 0;
     if (kind < 8 && next() < 0.1) failures = 1 + Math.floor(next() * 3);
     if (kind === 8 || kind === 9) failures = Math.floor(requests / 3);
-    const causes = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const causes: number[] = FAILURE_COLUMNS.map(() => 0);
     causes[kind === 8 ? 1 : 2] = failures; // notFound or conflict
     const latencyMax = 40 + Math.floor(next() * 400);
     const last = Math.min(hour + Math.floor(next() * HOUR), now.getTime() - 1000);
