@@ -19,10 +19,10 @@ export const CREDENTIAL_CACHE_MS = 5 * 60 * 1000;
 /**
  * Most rows kept; past that the oldest loaded goes first. One process serving more tokens than
  * this within `CREDENTIAL_CACHE_MS` re-reads some credentials (about 20 µs each); memory stays
- * bounded whatever the number of tenants and tokens (about 0.5 KB a row: docs/benchmarks.md,
- * "What grows with tenants").
+ * bounded whatever the number of tenants and tokens (a token and its tenant take about 0.7 KB
+ * of heap: docs/benchmarks.md, "What grows with tenants").
  */
-export const CREDENTIAL_CACHE_ENTRIES = 20_000;
+export const CREDENTIAL_CACHE_ENTRIES = 10_000;
 
 export interface ReadCache<V> {
   /** The value kept for `key`, else what `load` finds (kept unless undefined). */
