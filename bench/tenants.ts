@@ -12,6 +12,9 @@
  *   --shapes=10000x100,10x100000   tenants × users per tenant (default: these two)
  *   --backends=sqlite,postgres     default: both when SCIMD_BENCH_PG_URL (or SCIMD_TEST_PG_URL) is set
  *   --runs=N --duration=S --warmup=S --connections=N
+ *   --control                 also measure a third process, one tenant holding every user of the shape
+ *                             (1 × tenants·users): control ÷ one is what the database's size costs,
+ *                             many ÷ control what the number of tenants costs
  *   --no-build                use the existing dist/ instead of compiling scimd first
  *   --out=DIR                 where the report goes (default bench/results)
  */
@@ -45,6 +48,7 @@ interface Settings {
   readonly durationSeconds: number;
   readonly warmupSeconds: number;
   readonly connections: number;
+  readonly control: boolean;
   readonly build: boolean;
   readonly outDir: string;
 }
@@ -72,6 +76,8 @@ interface Row {
   readonly workload: TenantWorkloadId;
   readonly one: Figure | { readonly failed: string };
   readonly many: Figure | { readonly failed: string };
+  /** With --control: one tenant holding every user of the shape. */
+  readonly control?: Figure | { readonly failed: string };
 }
 
 function parse(argv: readonly string[]): Settings {
@@ -82,7 +88,18 @@ function parse(argv: readonly string[]): Settings {
       throw new Error(`unknown argument ${JSON.stringify(arg)} (see the comment at the top of bench/tenants.ts)`);
     flags.set(match[1]!, match[2] ?? 'true');
   }
-  const known = ['quick', 'shapes', 'backends', 'runs', 'duration', 'warmup', 'connections', 'no-build', 'out'];
+  const known = [
+    'quick',
+    'shapes',
+    'backends',
+    'runs',
+    'duration',
+    'warmup',
+    'connections',
+    'control',
+    'no-build',
+    'out',
+  ];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}`);
   const quick = flags.has('quick');
   const number = (name: string, fallback: number) => {
@@ -114,6 +131,7 @@ function parse(argv: readonly string[]): Settings {
     durationSeconds: number('duration', quick ? 1 : 3),
     warmupSeconds: number('warmup', quick ? 0.25 : 1),
     connections: number('connections', 10),
+    control: flags.has('control'),
     build: !flags.has('no-build'),
     outDir: resolve(flags.get('out') ?? join(REPO_ROOT, 'bench/results')),
   };
@@ -289,6 +307,25 @@ function render(settings: Settings, rows: readonly Row[], served: readonly (Serv
       `| ${r.backend} | ${whole(r.shape.tenants)} × ${whole(r.shape.users)} | ${TENANT_WORKLOADS.find((w) => w.id === r.workload)!.title} | ${cell(r.one)} | ${cell(r.many)} | ${both ? ratio(totalCpu(both[1]!), totalCpu(both[0]!)) : '–'} | ${both ? ratio(both[1]!.rssPeakMb, both[0]!.rssPeakMb) : '–'} |`,
     );
   }
+  const controlled = rows.filter((r) => r.control !== undefined);
+  if (controlled.length > 0) {
+    out.push(
+      '',
+      '## Control: one tenant holding every user of the shape',
+      '',
+      'control ÷ one: what a database of tenants × users rows costs a single tenant (the size); many ÷ control: what spreading the same rows over many tenants adds (the tenants).',
+      '',
+      '| backend | tenants × users | workload | control: req/s · CPU ms/req · RSS MB | CPU control ÷ one | CPU many ÷ control | RSS many ÷ control |',
+      '| --- | --- | --- | --- | ---: | ---: | ---: |',
+    );
+    for (const r of controlled) {
+      const [one, many, control] = [r.one, r.many, r.control!];
+      const ok = isFigure(one) && isFigure(many) && isFigure(control);
+      out.push(
+        `| ${r.backend} | ${whole(r.shape.tenants)} × ${whole(r.shape.users)} | ${TENANT_WORKLOADS.find((w) => w.id === r.workload)!.title} | ${cell(control)} | ${ok ? ratio(totalCpu(control), totalCpu(one)) : '–'} | ${ok ? ratio(totalCpu(many), totalCpu(control)) : '–'} | ${ok ? ratio(many.rssPeakMb, control.rssPeakMb) : '–'} |`,
+      );
+    }
+  }
   return `${out.join('\n')}\n`;
 }
 
@@ -329,7 +366,10 @@ async function main(): Promise<void> {
         up.add(one);
         const many = await start(backend, shape.tenants, shape.users, context);
         up.add(many);
-        for (const s of [one, many]) {
+        const control = settings.control ? await start(backend, 1, shape.tenants * shape.users, context) : undefined;
+        if (control) up.add(control);
+        const systems = control ? [one, many, control] : [one, many];
+        for (const s of systems) {
           served.push({ ...s.served, backend });
           log(
             `  ${s.served.tenants} tenant(s) seeded in ${s.served.seedSeconds.toFixed(1)} s, RSS ${whole(s.served.idleRssMb)} MB`,
@@ -337,16 +377,20 @@ async function main(): Promise<void> {
         }
         for (const workload of TENANT_WORKLOADS) {
           const figures = [];
-          for (const system of [one, many]) figures.push(await measure(system, workload, settings));
-          const [a, b] = figures as [Figure | { failed: string }, Figure | { failed: string }];
-          rows.push({ backend, shape, workload: workload.id, one: a, many: b });
+          for (const system of systems) figures.push(await measure(system, workload, settings));
+          const [a, b, c] = figures as [
+            Figure | { failed: string },
+            Figure | { failed: string },
+            Figure | { failed: string } | undefined,
+          ];
+          rows.push({ backend, shape, workload: workload.id, one: a, many: b, ...(c ? { control: c } : {}) });
           const line = (f: Figure | { failed: string }) =>
             isFigure(f)
               ? `${whole(f.throughput)} req/s, CPU ${fixed(totalCpu(f))} ms/req, RSS ${whole(f.rssPeakMb)} MB`
               : f.failed;
-          log(`  ${workload.id}: one ${line(a)}; many ${line(b)}`);
+          log(`  ${workload.id}: one ${line(a)}; many ${line(b)}${c ? `; control ${line(c)}` : ''}`);
         }
-        for (const s of [one, many]) {
+        for (const s of systems) {
           await s.stop();
           up.delete(s);
         }
