@@ -12,6 +12,13 @@
  *   --shapes=10000x100,10x100000   tenants × users per tenant (default: these two)
  *   --backends=sqlite,postgres     default: both when SCIMD_BENCH_PG_URL (or SCIMD_TEST_PG_URL) is set
  *   --runs=N --duration=S --warmup=S --connections=N
+ *   --control                 also measure a third process, one tenant holding every user of the shape
+ *                             (1 × tenants·users): control ÷ one is what the database's size costs,
+ *                             many ÷ control what the number of tenants costs
+ *   --health-interval=<d>     SCIMD_HEALTH_INTERVAL of the servers (default theirs, 60s): the health
+ *                             pass reads every tenant (2.7 s of CPU at 10,000 tenants with a week of rollups), and
+ *                             lands in one 3-s run or another; e.g. 1h keeps it out of every run
+ *                             (its cost is measured on its own by bench:health-pass)
  *   --no-build                use the existing dist/ instead of compiling scimd first
  *   --out=DIR                 where the report goes (default bench/results)
  */
@@ -45,6 +52,8 @@ interface Settings {
   readonly durationSeconds: number;
   readonly warmupSeconds: number;
   readonly connections: number;
+  readonly control: boolean;
+  readonly healthInterval: string | undefined;
   readonly build: boolean;
   readonly outDir: string;
 }
@@ -72,6 +81,8 @@ interface Row {
   readonly workload: TenantWorkloadId;
   readonly one: Figure | { readonly failed: string };
   readonly many: Figure | { readonly failed: string };
+  /** With --control: one tenant holding every user of the shape. */
+  readonly control?: Figure | { readonly failed: string };
 }
 
 function parse(argv: readonly string[]): Settings {
@@ -82,7 +93,19 @@ function parse(argv: readonly string[]): Settings {
       throw new Error(`unknown argument ${JSON.stringify(arg)} (see the comment at the top of bench/tenants.ts)`);
     flags.set(match[1]!, match[2] ?? 'true');
   }
-  const known = ['quick', 'shapes', 'backends', 'runs', 'duration', 'warmup', 'connections', 'no-build', 'out'];
+  const known = [
+    'quick',
+    'shapes',
+    'backends',
+    'runs',
+    'duration',
+    'warmup',
+    'connections',
+    'control',
+    'health-interval',
+    'no-build',
+    'out',
+  ];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}`);
   const quick = flags.has('quick');
   const number = (name: string, fallback: number) => {
@@ -114,6 +137,8 @@ function parse(argv: readonly string[]): Settings {
     durationSeconds: number('duration', quick ? 1 : 3),
     warmupSeconds: number('warmup', quick ? 0.25 : 1),
     connections: number('connections', 10),
+    control: flags.has('control'),
+    healthInterval: flags.get('health-interval'),
     build: !flags.has('no-build'),
     outDir: resolve(flags.get('out') ?? join(REPO_ROOT, 'bench/results')),
   };
@@ -135,7 +160,13 @@ interface Started {
 let databases = 0;
 
 /** A scimd process on `backend` holding `count` tenants of `users` users each. */
-async function start(backend: Backend, count: number, users: number, context: HarnessContext): Promise<Started> {
+async function start(
+  backend: Backend,
+  count: number,
+  users: number,
+  context: HarnessContext,
+  env: Readonly<Record<string, string>>,
+): Promise<Started> {
   const since = Date.now();
   if (backend === 'sqlite') {
     const file = join(context.tmpDir, `tenants-${count}x${users}-${++databases}.db`);
@@ -147,7 +178,7 @@ async function start(backend: Backend, count: number, users: number, context: Ha
       { spares: false },
     );
     const seedSeconds = (Date.now() - since) / 1000;
-    const child = await startScimd(context, `file:${file}`);
+    const child = await startScimd(context, `file:${file}`, env);
     return {
       origin: child.url,
       pid: child.pid,
@@ -175,7 +206,7 @@ async function start(backend: Backend, count: number, users: number, context: Ha
       { spares: false },
     );
     const seedSeconds = (Date.now() - since) / 1000;
-    const child = await startScimd(context, url);
+    const child = await startScimd(context, url, env);
     const database = await databaseCpu(admin, name);
     return {
       origin: child.url,
@@ -258,7 +289,7 @@ function render(settings: Settings, rows: readonly Row[], served: readonly (Serv
   out.push(
     `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} at the end. ` +
       `${settings.runs} run(s) of ${settings.durationSeconds} s per figure (median), ${settings.connections} connections, ` +
-      `the first run after ${settings.warmupSeconds} s of warm-up. "one": scimd holding a single tenant of the same size; ` +
+      `the first run after ${settings.warmupSeconds} s of warm-up${settings.healthInterval === undefined ? '' : `, SCIMD_HEALTH_INTERVAL=${settings.healthInterval}`}. "one": scimd holding a single tenant of the same size; ` +
       '"many": every tenant of the shape, each request (or cycle) for a tenant drawn at random with its own token. ' +
       'CPU: the scimd process per request, plus PostgreSQL\'s backends on PostgreSQL ("+ db"). Target: many ÷ one ≤ 1.2× for CPU and RSS.',
     '',
@@ -288,6 +319,25 @@ function render(settings: Settings, rows: readonly Row[], served: readonly (Serv
     out.push(
       `| ${r.backend} | ${whole(r.shape.tenants)} × ${whole(r.shape.users)} | ${TENANT_WORKLOADS.find((w) => w.id === r.workload)!.title} | ${cell(r.one)} | ${cell(r.many)} | ${both ? ratio(totalCpu(both[1]!), totalCpu(both[0]!)) : '–'} | ${both ? ratio(both[1]!.rssPeakMb, both[0]!.rssPeakMb) : '–'} |`,
     );
+  }
+  const controlled = rows.filter((r) => r.control !== undefined);
+  if (controlled.length > 0) {
+    out.push(
+      '',
+      '## Control: one tenant holding every user of the shape',
+      '',
+      'control ÷ one: what a database of tenants × users rows costs a single tenant (the size); many ÷ control: what spreading the same rows over many tenants adds (the tenants).',
+      '',
+      '| backend | tenants × users | workload | control: req/s · CPU ms/req · RSS MB | CPU control ÷ one | CPU many ÷ control | RSS many ÷ control |',
+      '| --- | --- | --- | --- | ---: | ---: | ---: |',
+    );
+    for (const r of controlled) {
+      const [one, many, control] = [r.one, r.many, r.control!];
+      const ok = isFigure(one) && isFigure(many) && isFigure(control);
+      out.push(
+        `| ${r.backend} | ${whole(r.shape.tenants)} × ${whole(r.shape.users)} | ${TENANT_WORKLOADS.find((w) => w.id === r.workload)!.title} | ${cell(control)} | ${ok ? ratio(totalCpu(control), totalCpu(one)) : '–'} | ${ok ? ratio(totalCpu(many), totalCpu(control)) : '–'} | ${ok ? ratio(many.rssPeakMb, control.rssPeakMb) : '–'} |`,
+      );
+    }
   }
   return `${out.join('\n')}\n`;
 }
@@ -325,11 +375,18 @@ async function main(): Promise<void> {
     for (const backend of settings.backends) {
       for (const shape of settings.shapes) {
         log(`${backend}: seeding 1 × ${shape.users} and ${shape.tenants} × ${shape.users}`);
-        const one = await start(backend, 1, shape.users, context);
+        const env: Record<string, string> =
+          settings.healthInterval === undefined ? {} : { SCIMD_HEALTH_INTERVAL: settings.healthInterval };
+        const one = await start(backend, 1, shape.users, context, env);
         up.add(one);
-        const many = await start(backend, shape.tenants, shape.users, context);
+        const many = await start(backend, shape.tenants, shape.users, context, env);
         up.add(many);
-        for (const s of [one, many]) {
+        const control = settings.control
+          ? await start(backend, 1, shape.tenants * shape.users, context, env)
+          : undefined;
+        if (control) up.add(control);
+        const systems = control ? [one, many, control] : [one, many];
+        for (const s of systems) {
           served.push({ ...s.served, backend });
           log(
             `  ${s.served.tenants} tenant(s) seeded in ${s.served.seedSeconds.toFixed(1)} s, RSS ${whole(s.served.idleRssMb)} MB`,
@@ -337,16 +394,20 @@ async function main(): Promise<void> {
         }
         for (const workload of TENANT_WORKLOADS) {
           const figures = [];
-          for (const system of [one, many]) figures.push(await measure(system, workload, settings));
-          const [a, b] = figures as [Figure | { failed: string }, Figure | { failed: string }];
-          rows.push({ backend, shape, workload: workload.id, one: a, many: b });
+          for (const system of systems) figures.push(await measure(system, workload, settings));
+          const [a, b, c] = figures as [
+            Figure | { failed: string },
+            Figure | { failed: string },
+            Figure | { failed: string } | undefined,
+          ];
+          rows.push({ backend, shape, workload: workload.id, one: a, many: b, ...(c ? { control: c } : {}) });
           const line = (f: Figure | { failed: string }) =>
             isFigure(f)
               ? `${whole(f.throughput)} req/s, CPU ${fixed(totalCpu(f))} ms/req, RSS ${whole(f.rssPeakMb)} MB`
               : f.failed;
-          log(`  ${workload.id}: one ${line(a)}; many ${line(b)}`);
+          log(`  ${workload.id}: one ${line(a)}; many ${line(b)}${c ? `; control ${line(c)}` : ''}`);
         }
-        for (const s of [one, many]) {
+        for (const s of systems) {
           await s.stop();
           up.delete(s);
         }

@@ -244,8 +244,8 @@ export interface TenantRepository {
 export interface TokenRepository {
   insert(token: TokenRecord): Promise<TokenRecord>;
   /**
-   * Read on every request, so backends may serve it from a short memo: its `lastUsedAt` may lag
-   * `touch` by up to a second (`listForTenant` is exact); every other field is current.
+   * Read on every request, so backends may serve it from a memo: its `lastUsedAt` may lag
+   * `touch` by minutes (`listForTenant` is exact); every other field is current.
    */
   findByHash(hash: string): Promise<TokenRecord | undefined>;
   listForTenant(tenantId: string): Promise<readonly TokenRecord[]>;

@@ -1,18 +1,26 @@
 /**
- * A short-lived memo of rows that every request reads and that change rarely: the token a
- * bearer credential hashes to, and its tenant. Writes through the same repository clear it at
- * once; a write by another process (the `scimd` CLI on the same SQLite file, another server on
- * PostgreSQL) is seen within `CREDENTIAL_CACHE_MS`. Only rows found are kept: a token issued a
- * moment ago elsewhere works at its first use.
+ * A memo of rows that every request reads and that change rarely: the token a bearer credential
+ * hashes to, and its tenant. Writes through the same repository clear it at once; a write by
+ * another process (the `scimd` CLI on the same SQLite file, another server on PostgreSQL) moves
+ * the credential generation, which the repositories look at about once a second and which then
+ * clears it (credential-generation.ts). Only rows found are kept: a token issued a moment ago
+ * elsewhere works at its first use.
  */
 
-/** How long a process may keep using a credential row another process has since changed. */
-export const CREDENTIAL_CACHE_MS = 1000;
+/**
+ * How long a row is kept at most. Revocation does not depend on it (the generation does); it
+ * bounds how stale a row may get should a change escape the generation's triggers (a table
+ * rewritten by hand with the triggers dropped). Long, because with 10,000 tenants each token
+ * comes back every few seconds: a one-second life made nearly every request read its
+ * credentials again (docs/benchmarks.md, "Many tenants").
+ */
+export const CREDENTIAL_CACHE_MS = 5 * 60 * 1000;
 
 /**
  * Most rows kept; past that the oldest loaded goes first. One process serving more tokens than
- * this within a second re-reads some credentials (about 20 µs each); memory stays bounded
- * whatever the number of tenants and tokens (docs/benchmarks.md, "What grows with tenants").
+ * this within `CREDENTIAL_CACHE_MS` re-reads some credentials (about 20 µs each); memory stays
+ * bounded whatever the number of tenants and tokens (a token and its tenant take about 0.7 KB
+ * of heap: docs/benchmarks.md, "What grows with tenants").
  */
 export const CREDENTIAL_CACHE_ENTRIES = 10_000;
 

@@ -149,10 +149,11 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
   // id → tenant, read by every request's authentication: the token repository fills it with the
   // tenant it reads along with a token, the tenant repository clears it on every change.
   const tenantRows = createReadCache<TenantRecord>();
+  const tokens = createTokenRepository(db, dialect, tenantRows);
   return {
     capabilities,
     tenants: createTenantRepository(db, dialect, tenantRows),
-    tokens: createTokenRepository(db, dialect, tenantRows),
+    tokens,
     events: {
       list: (tenantId, after, limit) => listEvents(db, dialect, tenantId, after, limit),
       prune: (before) => pruneEvents(db, dialect, before),
@@ -182,6 +183,7 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
       await sql`select 1`.execute(db);
     },
     async close() {
+      await tokens.flushTouches();
       await db.destroy();
     },
   };

@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { conflict } from '../../scim/errors.js';
 import { normalizeTimestamp } from '../project-columns.js';
 import type { TenantRecord, TenantRepository, TenantStatus } from '../store.js';
+import { credentialGenerationOf } from './credential-generation.js';
 import type { SqlDialect } from './dialect.js';
 import type { ReadCache } from './read-cache.js';
 import { decodeStringArray } from './roles.js';
@@ -35,7 +36,7 @@ const bySlug = template<'slug', Selectable<TenantsTable>>((db, slot) =>
 
 /**
  * `found` is the id → tenant memo that every request's authentication reads (read-cache.ts),
- * cleared by every change here; the token repository fills it too when it reads a token with
+ * cleared by every change here and by any other process's (credential-generation.ts); the token repository fills it too when it reads a token with
  * its tenant (tokens.ts).
  */
 export function createTenantRepository(
@@ -44,6 +45,9 @@ export function createTenantRepository(
   found: ReadCache<TenantRecord>,
 ): TenantRepository {
   const select = () => db.selectFrom('tenants').select(COLUMNS);
+  // Another process's change to a tenant clears the memo within about a second.
+  const generation = credentialGenerationOf(db);
+  generation.watch(found);
   const encodeRoles = (values: readonly string[] | undefined | null) =>
     values === undefined || values === null ? null : dialect.codec.encodeJson([...values]);
   /** Runs a change, then forgets what the cache holds. */
@@ -79,6 +83,7 @@ export function createTenantRepository(
       return record;
     },
     async getById(id) {
+      await generation.check();
       return found.read(id, async () => {
         const row = await byId.first(db, { id });
         return row && tenantRecord(dialect, row);

@@ -1,17 +1,20 @@
 /**
  * The SQL TokenRepository. `touch` is coarsened twice: an in-process memo skips the statement
  * entirely, and the UPDATE's own condition keeps several processes to one write per interval.
+ * The writes that remain go out in batches (touch-batch.ts).
  */
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { conflict } from '../../scim/errors.js';
 import { normalizeTimestamp } from '../project-columns.js';
 import type { TenantRecord, TokenRecord, TokenRepository } from '../store.js';
 import { isTouchDue, touchThreshold } from '../token-touch.js';
+import { credentialGenerationOf } from './credential-generation.js';
 import type { SqlDialect } from './dialect.js';
 import { createReadCache, type ReadCache } from './read-cache.js';
 import type { Database, TokensTable } from './tables.js';
 import { template } from './template.js';
 import { tenantRecord } from './tenants.js';
+import { createTouchBatch, type DueTouch } from './touch-batch.js';
 import { mapUniqueViolations } from './unique.js';
 
 const COLUMNS = [
@@ -72,6 +75,25 @@ const byHash = template<'hash', TokenWithTenantRow>((db, slot) =>
 );
 
 /**
+ * A batch of due uses (touch-batch.ts) as one statement: the rows are one JSON parameter
+ * (`[{id, at, stale}]`), so the text is fixed. Each dialect reads JSON rows its own way.
+ */
+const touchSqlite = template<'touches', never>((db, slot) => ({
+  compile: () =>
+    sql`update tokens set last_used_at = b.at
+      from (select json_extract(value, '$.id') as id, json_extract(value, '$.at') as at,
+                   json_extract(value, '$.stale') as stale
+              from json_each(${slot('touches')})) as b
+     where tokens.id = b.id and (tokens.last_used_at is null or tokens.last_used_at <= b.stale)`.compile(db),
+}));
+const touchPostgres = template<'touches', never>((db, slot) => ({
+  compile: () =>
+    sql`update tokens set last_used_at = b.at
+      from jsonb_to_recordset(cast(${slot('touches')} as jsonb)) as b(id text, at text, stale text)
+     where tokens.id = b.id and (tokens.last_used_at is null or tokens.last_used_at <= b.stale)`.compile(db),
+}));
+
+/**
  * Most tokens whose last write of `last_used_at` one process remembers: those used within a
  * minute, up to this many (about 15 MB); past it, each use of a forgotten token re-runs the
  * UPDATE, which changes nothing until the minute is over.
@@ -85,7 +107,7 @@ export function createTokenRepository(
   db: Kysely<Database>,
   dialect: SqlDialect,
   tenants: ReadCache<TenantRecord>,
-): TokenRepository {
+): TokenRepository & { /** Writes the uses still waiting (call before closing). */ flushTouches(): Promise<void> } {
   /**
    * tokenId → the last `lastUsedAt` this process wrote, oldest first. Only tokens touched within
    * the last minute matter (an older one is due anyway), so older ones are dropped at each write;
@@ -100,8 +122,24 @@ export function createTokenRepository(
     }
     touched.set(tokenId, at);
   };
-  /** hash → token, read on every request (read-cache.ts); cleared by every change here. */
+  // PostgreSQL is the dialect that locks rows; the batch statement differs only in reading JSON.
+  const touchMany = dialect.fragments.rowLocking ? touchPostgres : touchSqlite;
+  const touches = createTouchBatch({
+    write: async (due: readonly DueTouch[]) => {
+      await touchMany.changes(db, { touches: JSON.stringify(due) });
+    },
+    written: (due) => {
+      for (const touch of due) remember(touch.id, touch.at);
+    },
+  });
+  /**
+   * hash → token, read on every request (read-cache.ts); cleared by every change here, and with
+   * the tenant memo whenever another process changed credentials (credential-generation.ts).
+   */
   const found = createReadCache<TokenRecord>();
+  const generation = credentialGenerationOf(db);
+  generation.watch(found);
+  generation.watch(tenants);
   return {
     async insert(token) {
       const record: TokenRecord = {
@@ -136,6 +174,7 @@ export function createTokenRepository(
       return record;
     },
     async findByHash(hash) {
+      await generation.check();
       return found.read(hash, async () => {
         const mark = tenants.mark();
         const row = await byHash.first(db, { hash });
@@ -155,6 +194,8 @@ export function createTokenRepository(
       });
     },
     async listForTenant(tenantId) {
+      // Exact for this process's own uses: those still waiting are written first.
+      await touches.flush();
       const rows = await db
         .selectFrom('tokens')
         .select(COLUMNS)
@@ -165,6 +206,7 @@ export function createTokenRepository(
       return rows.map(toRecord);
     },
     async revoke(tenantId, tokenId, now) {
+      await touches.flush();
       const at = normalizeTimestamp(now);
       const row = await db
         .updateTable('tokens')
@@ -179,19 +221,17 @@ export function createTokenRepository(
     async touch(tokenId, now) {
       const at = normalizeTimestamp(now);
       const last = touched.get(tokenId);
-      if (last !== undefined && !isTouchDue(last, at)) return;
-      await db
-        .updateTable('tokens')
-        .set({ last_used_at: at })
-        .where('id', '=', tokenId)
-        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', touchThreshold(at))]))
-        .execute();
-      remember(tokenId, at);
+      if ((last !== undefined && !isTouchDue(last, at)) || touches.has(tokenId)) return;
+      // Written within TOUCH_BATCH_MS with the other due uses; a failed batch is thrown here,
+      // at the next due use, for the caller to report.
+      touches.add({ id: tokenId, at, stale: touchThreshold(at) });
       // The memo is not cleared: only lastUsedAt changed, which authentication never reads, and
       // clearing it here would make every token's first use in a minute evict every other
       // tenant's credentials (with 10,000 active tokens, nearly every request would re-read).
     },
+    flushTouches: () => touches.flush(),
     async setExpiry(tenantId, tokenId, expiresAt) {
+      await touches.flush();
       const at = normalizeTimestamp(expiresAt);
       // Only ever earlier, never on a revoked token: the condition makes the update the min rule.
       const updated = await db

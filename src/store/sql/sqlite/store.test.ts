@@ -9,10 +9,10 @@ import { resourceType } from '../../../scim/schema/registry.js';
 import { openStore } from '../../open.js';
 import { runStoreContract } from '../../store.contract.js';
 import { checkedFilter, T0, tenantRecord, tokenRecord, userBody } from '../../test-support/fixtures.js';
+import { CREDENTIAL_CHECK_MS } from '../credential-generation.js';
 import { servesOneConnection } from '../dialect.js';
 import { compileFilter } from '../filter-sql.js';
 import { listMigrations, MIGRATION_TABLE, migrateToLatest } from '../migrations/migrate.js';
-import { CREDENTIAL_CACHE_MS } from '../read-cache.js';
 import { connect, MEMORY, openDatabase, STATEMENT_CACHE_SIZE } from './connect.js';
 import { dialect } from './dialect.js';
 
@@ -137,7 +137,7 @@ describe('SQLite store', () => {
 });
 
 describe('credential rows another process changes', () => {
-  it('are seen at once when changed through this store and within CREDENTIAL_CACHE_MS otherwise', async () => {
+  it('are seen at once when changed through this store and within CREDENTIAL_CHECK_MS otherwise', async () => {
     const file = freshFile();
     const server = await openStore(`file:${file}`);
     const cli = await openStore(`file:${file}`); // as `scimd tokens revoke` would, in its own process
@@ -153,11 +153,11 @@ describe('credential rows another process changes', () => {
 
       await cli.tokens.revoke('t1', 'k1', T0);
       await cli.tenants.setStatus('t1', 'disabled');
-      await sleep(CREDENTIAL_CACHE_MS + 50);
+      await sleep(CREDENTIAL_CHECK_MS + 50);
       assert.equal((await server.tokens.findByHash('hash-k1'))?.revokedAt, T0);
       assert.equal((await server.tenants.getById('t1'))?.status, 'disabled');
       await cli.tenants.delete('t1');
-      await sleep(CREDENTIAL_CACHE_MS + 50);
+      await sleep(CREDENTIAL_CHECK_MS + 50);
       assert.equal(await server.tenants.getById('t1'), undefined);
       assert.equal(await server.tokens.findByHash('hash-k1'), undefined);
     } finally {
