@@ -14,6 +14,9 @@
  *   --render=FILE.json      only rewrite FILE.md from an earlier run's JSON
  *   --metrics-cost          only the cost of metrics: Entra lookup and create, SCIMD_METRICS=off
  *                           against =on in the same run, and their throughput ratio
+ *   --history-cost          only the cost of the access history: Entra create and PATCH with
+ *                           SCIMD_HISTORY=off, off again (the noise) and on, on SQLite and
+ *                           PostgreSQL, in the same run (bench/lib/history-cost.ts)
  *
  * PostgreSQL is included when SCIMD_BENCH_PG_URL (or SCIMD_TEST_PG_URL) names a server where
  * the harness may create and drop databases.
@@ -23,6 +26,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compileScimd } from './lib/build.js';
 import { runPlan } from './lib/harness.js';
+import { renderHistoryCost, runHistoryCost } from './lib/history-cost.js';
 import { renderMetricsCost, runMetricsCost } from './lib/metrics-cost.js';
 import { KEPT_PROFILES } from './lib/profile.js';
 import { renderMarkdown } from './lib/report.js';
@@ -41,6 +45,7 @@ interface Options {
   readonly build: boolean;
   readonly outDir: string;
   readonly metricsCost: boolean;
+  readonly historyCost: boolean;
 }
 
 const QUICK: Settings = {
@@ -101,6 +106,7 @@ function parseOptions(argv: readonly string[]): Options {
     'no-build',
     'out',
     'metrics-cost',
+    'history-cost',
   ];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}`);
   const base = flags.has('quick') ? QUICK : FULL;
@@ -140,6 +146,7 @@ function parseOptions(argv: readonly string[]): Options {
     build: !flags.has('no-build'),
     outDir: resolve(flags.get('out') ?? join(REPO_ROOT, 'bench/results')),
     metricsCost: flags.has('metrics-cost'),
+    historyCost: flags.has('history-cost'),
   };
 }
 
@@ -212,6 +219,18 @@ async function main(): Promise<void> {
     const markdown = renderMetricsCost(rows, settings);
     mkdirSync(options.outDir, { recursive: true });
     const file = join(options.outDir, `${new Date().toISOString().slice(0, 10)}-metrics-cost-${settings.profile}.md`);
+    writeFileSync(file, markdown);
+    process.stdout.write(`${markdown}\n`);
+    log(`report written to ${file}`);
+    return;
+  }
+
+  if (options.historyCost) {
+    const rows = await runHistoryCost(settings, context, running, () => aborted);
+    rmSync(tmpDir, { recursive: true, force: true });
+    const markdown = renderHistoryCost(rows, settings, [loadAtStart, loadavg()[0]!]);
+    mkdirSync(options.outDir, { recursive: true });
+    const file = join(options.outDir, `${new Date().toISOString().slice(0, 10)}-history-cost-${settings.profile}.md`);
     writeFileSync(file, markdown);
     process.stdout.write(`${markdown}\n`);
     log(`report written to ${file}`);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { measureHistoryCost, renderCostReport } from '../bench/history-cost.js';
 import { measureHistoryScale, renderScaleReport } from '../bench/history-scale.js';
+import { type HistoryCostRow, renderHistoryCost } from '../bench/lib/history-cost.js';
 
 describe('access history benchmarks (smoke)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'scimd-history-bench-'));
@@ -20,6 +21,34 @@ describe('access history benchmarks (smoke)', () => {
       assert.ok(figures.createsPerSecond > 0 && figures.patchesPerSecond > 0);
     }
     assert.match(renderCostReport(report), /\| off \/ on \| \d+\.\d{3} \| \d+\.\d{3} \| \d+\.\d{3} \| \d+\.\d{3} \|/);
+  });
+
+  it('the --history-cost report shows on/off beside control/off for each backend and workload', () => {
+    const row = (backend: HistoryCostRow['backend'], workload: string, on: number): HistoryCostRow => ({
+      backend,
+      workload,
+      throughput: { off: 1000, control: 990, on },
+      ratio: on / 1000,
+      controlRatio: 0.99,
+      cpu: { off: 0.5, control: 0.5, on: 0.6 },
+      rounds: 5,
+      pinned: true,
+    });
+    const settings = { profile: 'quick', durationSeconds: 1, connections: 10 } as Parameters<
+      typeof renderHistoryCost
+    >[1];
+    const text = renderHistoryCost(
+      [row('SQLite', 'post-user', 800), row('PostgreSQL', 'patch-user', 950)],
+      settings,
+      [1.5, 2.25],
+    );
+    assert.match(text, /load average 1\.50 → 2\.25/);
+    assert.match(
+      text,
+      /\| SQLite \| post-user \| 1000 \| 990 \| 800 \| 0\.800 \| 0\.990 \| 0\.500 \/ 0\.500 \/ 0\.600 \| 5 \|/,
+    );
+    assert.match(text, /\| PostgreSQL \| patch-user \| 1000 \| 990 \| 950 \| 0\.950 \| 0\.990 \|/);
+    assert.match(text, /scimd pinned to CPU 1/);
   });
 
   it('history-scale builds the database and runs every query', async () => {

@@ -133,41 +133,52 @@ export const scimdPostgres: SystemSpec = {
       return `skipped: PostgreSQL at the given URL does not answer (${(error as Error).message})`;
     }
   },
-  async start(size, context) {
-    const database = `scimd_bench_${process.pid}_${size}`;
-    const admin = context.postgresUrl!;
-    await adminQuery(admin, `drop database if exists ${database}`);
-    await adminQuery(admin, `create database ${database}`);
-    const url = withDatabase(admin, database);
-    const drop = () => adminQuery(admin, `drop database if exists ${database} with (force)`);
-    try {
-      const since = Date.now();
-      const { tenantId, token } = await createBenchTenant(url);
-      await seedPostgresRows(url, tenantId, size);
-      const seedSeconds = seconds(since);
-      const child = await startScimd(context, url);
-      const backends = await databaseCpu(admin, database);
-      return running(
-        {
-          id: 'scimd-postgres',
-          scimPath: '/t/bench/scim/v2',
-          token,
-          directory: deterministicDirectory(size),
-          seedSeconds,
-          seedMethod: 'bulk SQL inserts (unnest), then ANALYZE',
-          databaseCpu: backends,
-        },
-        child,
-        async () => {
-          await backends.close();
-          await drop();
-        },
-      );
-    } catch (error) {
-      await drop().catch(() => undefined);
-      throw error;
-    }
-  },
+  start: (size, context) => startScimdPostgres(size, context),
 };
+
+/**
+ * scimd on a fresh PostgreSQL database seeded with `size` users, with `env` added to its
+ * environment (the history cost mode starts one per side); `name` keeps their databases apart.
+ */
+export async function startScimdPostgres(
+  size: number,
+  context: HarnessContext,
+  env: Readonly<Record<string, string>> = {},
+  name = 'scimd',
+) {
+  const database = `${name === 'scimd' ? 'scimd_bench' : name.replace(/\W/g, '_')}_${process.pid}_${size}`;
+  const admin = context.postgresUrl!;
+  await adminQuery(admin, `drop database if exists ${database}`);
+  await adminQuery(admin, `create database ${database}`);
+  const url = withDatabase(admin, database);
+  const drop = () => adminQuery(admin, `drop database if exists ${database} with (force)`);
+  try {
+    const since = Date.now();
+    const { tenantId, token } = await createBenchTenant(url);
+    await seedPostgresRows(url, tenantId, size);
+    const seedSeconds = seconds(since);
+    const child = await startScimd(context, url, env);
+    const backends = await databaseCpu(admin, database);
+    return running(
+      {
+        id: 'scimd-postgres',
+        scimPath: '/t/bench/scim/v2',
+        token,
+        directory: deterministicDirectory(size),
+        seedSeconds,
+        seedMethod: 'bulk SQL inserts (unnest), then ANALYZE',
+        databaseCpu: backends,
+      },
+      child,
+      async () => {
+        await backends.close();
+        await drop();
+      },
+    );
+  } catch (error) {
+    await drop().catch(() => undefined);
+    throw error;
+  }
+}
 
 export const SYSTEMS: readonly SystemSpec[] = [floor, scimdSqlite, scimdPostgres, scimmy, betterAuth];
