@@ -40,6 +40,11 @@ interface Predicate {
   readonly sql: RawBuilder<SqlBool>;
   readonly nullable: boolean;
   readonly scan?: boolean;
+  /**
+   * The ids of the resources that satisfy it, as a subquery reading neither `r` nor `f`, when it
+   * is "some element satisfies …" over rows that can give one (sources.ts, `ElementRows.among`).
+   */
+  readonly among?: RawBuilder<unknown>;
 }
 
 const TRUE: Predicate = { sql: sql<SqlBool>`true`, nullable: false };
@@ -58,7 +63,9 @@ function not(p: Predicate): Predicate {
 function someValue(rows: ElementRows | undefined, p: Predicate): Predicate {
   if (!rows || p === FALSE) return p;
   const scan = rows.inScan === true && (p === TRUE || p.scan === true);
-  return { sql: rows.exists(p === TRUE ? undefined : p.sql), nullable: false, ...(scan ? { scan } : {}) };
+  const condition = p === TRUE ? undefined : p.sql;
+  const among = scan ? rows.among?.(condition) : undefined;
+  return { sql: rows.exists(condition), nullable: false, ...(scan ? { scan } : {}), ...(among ? { among } : {}) };
 }
 
 /** The statement's tenant and resource type, bound by query.ts like its own (template.ts slots). */
@@ -75,8 +82,12 @@ function scanRows(condition: RawBuilder<SqlBool>): RawBuilder<SqlBool> {
   return sql<SqlBool>`+r.id in (select f.id from resource_scan as f where f.tenant_id = ${TENANT} and f.resource_type = ${TYPE} and ${condition})`;
 }
 
-/** `p` as a condition on `r`: a condition on `f` becomes a scan of `resource_scan`. */
+/**
+ * `p` as a condition on `r`: a condition on `f` becomes a scan of `resource_scan`, and "some
+ * element satisfies …" the scan of that attribute's rows of `resource_scan_elements` alone.
+ */
 function onResource(p: Predicate): Predicate {
+  if (p.among) return { sql: sql<SqlBool>`+r.id in (${p.among})`, nullable: false };
   return p.scan ? { sql: scanRows(p.sql), nullable: false } : p;
 }
 
@@ -326,7 +337,7 @@ export function compileFilterParts(filter: Filter, type: ResourceTypeDefinition,
     dialect,
     dialect.fragments.foldedBody ? 'scan-first' : 'row',
   );
-  return p.scan ? { where: scanRows(p.sql), onScan: p.sql } : { where: p.sql };
+  return p.scan ? { where: onResource(p).sql, onScan: p.sql } : { where: p.sql };
 }
 
 /** `compileFilterParts(...).where`. */

@@ -16,6 +16,7 @@ import { guardMigration } from './0008-guard.js';
 import { storeCostsMigration } from './0009-store-costs.js';
 import { historyLayoutMigration } from './0010-history-layout.js';
 import { scanLayoutMigration } from './0011-scan-layout.js';
+import { elementScanMigration } from './0013-element-scan.js';
 
 export const MIGRATION_TABLE = 'scimd_migrations';
 export const MIGRATION_LOCK_TABLE = 'scimd_migrations_lock';
@@ -34,6 +35,7 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
     '0009-store-costs': storeCostsMigration(dialect),
     '0010-history-layout': historyLayoutMigration(),
     '0011-scan-layout': scanLayoutMigration(dialect),
+    '0013-element-scan': elementScanMigration(dialect),
   };
 }
 
