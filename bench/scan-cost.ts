@@ -11,9 +11,11 @@
  * `--others` other tenants (default 1) of the same size (bench/seed/scimd.ts), then each filter
  * below is run through `TenantReader.query` (a page of 100, as a SCIM list asks) and the median
  * wall time of several runs is reported, with the time per user in the tenant. On SQLite each
- * filter also runs through a store over the same file whose dialect keeps no folded copy of the
- * body: the comparison before migration 0009, which read every wide row and folded every value
- * compared through the JavaScript function `scim_fold`. Run it on a quiet machine; it asserts
+ * filter also runs, query by query in turn, through two stores over the same file: one whose
+ * dialect does not read `resource_scan_elements` (multi-valued attributes walk the folded copy
+ * with `json_each`: the comparison before migration 0013), and one whose dialect keeps no folded
+ * copy of the body (the comparison before migration 0009, which read every wide row and folded
+ * every value compared through the JavaScript function `scim_fold`). Run it on a quiet machine; it asserts
  * nothing.
  *
  * `--writes=N` measures writes instead: N creates of benchmark users, then N Entra-like PATCHes
@@ -38,7 +40,7 @@ import type { Store } from '../src/store/store.js';
 import { createTenant } from '../src/tenancy/tenants.js';
 import { createBenchTenant, seedPostgresTenants, seedSqliteTenants } from './seed/scimd.js';
 import { ENTERPRISE_USER, title, userBody } from './shared/directory.mjs';
-import { type Backend, listOption, postgresBaseUrl, timeMedian } from './store-cost/seeded.js';
+import { type Backend, listOption, postgresBaseUrl } from './store-cost/seeded.js';
 
 /** Filters on attributes without a column, each naming a user near the end of the directory. */
 function filtersFor(size: number): [label: string, filter: string][] {
@@ -112,10 +114,34 @@ async function seeded(backend: Backend, size: number, others: number): Promise<S
 const { foldedBody: _unused, ...fragmentsWithoutCopy } = sqliteDialect.fragments;
 const sqliteWithoutCopy = { ...sqliteDialect, fragments: fragmentsWithoutCopy };
 
-async function measure(store: Store, tenantId: string, filter: string, runs: number): Promise<number> {
+/** The SQLite dialect as it was before 0013: multi-valued filters walk the copy with `json_each`. */
+const foldedBody = sqliteDialect.fragments.foldedBody;
+const sqliteWithoutElementRows = {
+  ...sqliteDialect,
+  fragments: {
+    ...sqliteDialect.fragments,
+    ...(foldedBody ? { foldedBody: { ...foldedBody, elementRows: false } } : {}),
+  },
+};
+
+/**
+ * Median ms of a page of `filter` through each of `stores`, the stores taking turns query by
+ * query (after one warm-up each), so that every figure is measured under the same load.
+ */
+async function measureAlternating(stores: readonly Store[], tenantId: string, filter: string, runs: number) {
   const checked = checkFilter(parseFilter(filter), USER_RESOURCE_TYPE);
-  const tenant = store.forTenant(tenantId);
-  return timeMedian(() => tenant.query('User', { filter: checked, startIndex: 1, count: 100 }), runs);
+  const page = (store: Store) =>
+    store.forTenant(tenantId).query('User', { filter: checked, startIndex: 1, count: 100 });
+  for (const store of stores) await page(store);
+  const samples: number[][] = stores.map(() => []);
+  for (let run = 0; run < runs; run++) {
+    for (const [k, store] of stores.entries()) {
+      const start = performance.now();
+      await page(store);
+      samples[k]!.push(performance.now() - start);
+    }
+  }
+  return samples.map((xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!);
 }
 
 const format = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
@@ -213,35 +239,37 @@ async function main(): Promise<void> {
   const backends = listOption('backends', postgresBaseUrl() ? ['sqlite', 'postgres'] : ['sqlite']) as Backend[];
   const others = Number(listOption('others', ['1'])[0]);
   const lines = [
-    '| backend | users | filter | ms per query | per user | no folded copy (ms, per user) |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| backend | users | filter | ms per query | per user | json_each, before 0013 (ms, ratio) | no folded copy (ms, per user) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const backend of backends) {
     for (const size of sizes) {
       process.stderr.write(`seeding ${size} users on ${backend} for ${1 + others} tenants…\n`);
       const s = await seeded(backend, size, others);
-      const before =
+      const file = s.url.slice('file:'.length);
+      const capabilities = { sharedAcrossProcesses: false, durable: true };
+      // The same file through the layouts before: each store its own connection.
+      const comparisons =
         backend === 'sqlite'
-          ? createSqlStore({
-              db: connect(s.url.slice('file:'.length)),
-              dialect: sqliteWithoutCopy,
-              capabilities: { sharedAcrossProcesses: false, durable: true },
-            })
-          : undefined;
+          ? [
+              createSqlStore({ db: connect(file), dialect: sqliteWithoutElementRows, capabilities }),
+              createSqlStore({ db: connect(file), dialect: sqliteWithoutCopy, capabilities }),
+            ]
+          : [];
       try {
         const runs = Math.max(3, Math.min(25, Math.round(2_000_000 / size)));
         for (const [label, filter] of filtersFor(size)) {
-          const after = await measure(s.store, s.tenantId, filter, runs);
-          const old = before && (await measure(before, s.tenantId, filter, runs));
+          const [after, jsonEach, old] = await measureAlternating([s.store, ...comparisons], s.tenantId, filter, runs);
+          const dash = '–';
           lines.push(
-            `| ${backend} | ${size.toLocaleString('en')} | ${label} | ${format(after)} | ${perUser(after, size)} | ${
-              old === undefined ? '–' : `${format(old)}, ${perUser(old, size)}`
-            } |`,
+            `| ${backend} | ${size.toLocaleString('en')} | ${label} | ${format(after!)} | ${perUser(after!, size)} | ${
+              jsonEach === undefined ? dash : `${format(jsonEach)}, ${(after! / jsonEach).toFixed(2)}`
+            } | ${old === undefined ? dash : `${format(old)}, ${perUser(old, size)}`} |`,
           );
           process.stderr.write(`${lines[lines.length - 1]}\n`);
         }
       } finally {
-        await before?.close();
+        for (const store of comparisons) await store.close();
         await s.dispose();
       }
     }

@@ -273,7 +273,7 @@ export function elementRows(
   const derived = !resolved.inExtension && derivedRows(type, parent);
   if (derived) return { rows: derived, parent };
   const json = resolved.inExtension ? [resolved.schema, parent.name] : [parent.name];
-  if (dialect.fragments.foldedBody && access === 'scan') {
+  if (dialect.fragments.foldedBody?.elementRows && access === 'scan') {
     return { rows: elementTableRows(dialect, json, json.join(':')), parent };
   }
   return { rows: jsonRows(dialect, json, access), parent };
