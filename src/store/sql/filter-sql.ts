@@ -107,7 +107,12 @@ function present(source: Source): Predicate {
     case 'always':
       return TRUE;
     case 'complex':
-      return { sql: source.present, nullable: false, ...(source.inScan ? { scan: true } : {}) };
+      return {
+        sql: source.present,
+        nullable: false,
+        ...(source.inScan ? { scan: true } : {}),
+        ...(source.among ? { among: source.among } : {}),
+      };
     case 'scalar': {
       // Folding keeps presence: the folded copy is read without parsing where there is one.
       const p = presentValue(source.foldedValue ?? source.value, source.def);

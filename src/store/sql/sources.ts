@@ -89,6 +89,8 @@ export type Source =
       readonly present: RawBuilder<SqlBool>;
       /** `present` reads only the `scan` copy (`CopyAccess`). */
       readonly inScan?: boolean;
+      /** The ids of the resources where it is present, when its elements can give them (`ElementRows.among`). */
+      readonly among?: RawBuilder<unknown>;
     };
 
 /**
@@ -126,6 +128,13 @@ const ELEMENT_COLUMNS: Readonly<Record<string, string>> = {
   primary: 'el.primary_flag',
   display: 'el.display_fold',
 };
+
+/**
+ * The element row `el` holds a value (`jsonHasValue` of the element): a sub-attribute column
+ * that is neither null nor "", or such a value in its rest.
+ */
+const elementHasValue = (dialect: SqlDialect) =>
+  sql<SqlBool>`(el.value_fold <> '' or el.type_fold <> '' or el.primary_flag is not null or el.display_fold <> '' or ${dialect.fragments.jsonHasValue(sql.raw('el.rest_fold'), [])})`;
 
 /**
  * The elements of the multi-valued attribute `attribute` (`emails`, or `<schema URN>:<name>`)
@@ -331,6 +340,16 @@ export function resourceSource(
     // A derived list (members, groups) is present when it has a row: every row has a value.
     const rows = !resolved.inExtension && derivedRows(type, attribute);
     if (rows) return { kind: 'complex', present: rows.exists() };
+    const elements = attribute.multiValued && !subAttribute ? elementRows(dialect, type, path, access) : undefined;
+    if (elements?.rows.among) {
+      const hasValue = elementHasValue(dialect);
+      return {
+        kind: 'complex',
+        present: elements.rows.exists(hasValue),
+        inScan: true,
+        among: elements.rows.among(hasValue),
+      };
+    }
     const copy = dialect.fragments.foldedBody && copyOf(access);
     return {
       kind: 'complex',
