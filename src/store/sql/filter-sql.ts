@@ -45,6 +45,8 @@ interface Predicate {
    * is "some element satisfies …" over rows that can give one (sources.ts, `ElementRows.among`).
    */
   readonly among?: RawBuilder<unknown>;
+  /** It reads nothing of `r` but its id, and nothing of `f`: no copy of the row is needed. */
+  readonly idOnly?: boolean;
 }
 
 const TRUE: Predicate = { sql: sql<SqlBool>`true`, nullable: false };
@@ -53,6 +55,9 @@ const FALSE: Predicate = { sql: sql<SqlBool>`false`, nullable: false };
 function not(p: Predicate): Predicate {
   if (p === TRUE) return FALSE;
   if (p === FALSE) return TRUE;
+  // "No element satisfies …" tests each resource against the few that some element does, so a
+  // page that most resources match stops at its end instead of scanning `resource_scan` first.
+  if (p.among) return { sql: sql<SqlBool>`not (+r.id in (${p.among}))`, nullable: false, idOnly: true };
   return {
     sql: p.nullable ? sql<SqlBool>`(${p.sql}) is not true` : sql<SqlBool>`not ${p.sql}`,
     nullable: false,
@@ -269,7 +274,7 @@ function compileIn(
   const leaf = (compile: (access: CopyAccess) => Predicate): Predicate => {
     if (access !== 'scan-first') return compile(access);
     const onScan = compile('scan');
-    return onScan.scan || onScan === TRUE || onScan === FALSE ? onScan : compile('row');
+    return onScan.scan || onScan.idOnly || onScan === TRUE || onScan === FALSE ? onScan : compile('row');
   };
   switch (filter.kind) {
     case 'and':

@@ -405,6 +405,10 @@ describe('multi-valued filters on SQLite (resource_scan_elements)', () => {
           ['phoneNumbers[type eq "WORK" and value ew " 3"]', ['u3']],
           ['emails[type eq "home"] and emails.primary eq true', ['u0', 'u6', 'u12', 'u18']],
           [
+            'emails.value ne "USER3@example.com"',
+            Array.from({ length: 20 }, (_, i) => `u${i}`).filter((id) => id !== 'u3'),
+          ],
+          [
             'emails pr and phoneNumbers[value co "555 1"]',
             ['u1', 'u10', 'u11', 'u12', 'u13', 'u14', 'u15', 'u16', 'u17', 'u18', 'u19'],
           ],
