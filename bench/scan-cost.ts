@@ -6,6 +6,7 @@
  *   npm run bench:scan -- --sizes=100000 --backends=sqlite,postgres  # PostgreSQL needs SCIMD_BENCH_PG_URL
  *   npm run bench:scan -- --others=3                     # three other tenants of the same size
  *   npm run bench:scan -- --writes=3000                  # what keeping the scan tables costs a write
+ *   npm run bench:scan -- --migration --sizes=100000     # how long 0013 takes on a database at 0011
  *
  * In process, no HTTP: the benchmark directory is seeded for the measured tenant and for
  * `--others` other tenants (default 1) of the same size (bench/seed/scimd.ts), then each filter
@@ -232,9 +233,45 @@ async function measureWrites(n: number): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/**
+ * Seeds `size` users in the measured tenant and in `others` others, takes the database back to
+ * 0011 (no element rows, no triggers writing them), and times the open that migrates it again.
+ */
+async function measureMigration(size: number, others: number): Promise<void> {
+  const s = await seeded('sqlite', size, others);
+  const file = s.url.slice('file:'.length);
+  const raw = connect(file);
+  for (const t of ['insert', 'update', 'delete'])
+    await sql`drop trigger ${sql.raw(`resource_scan_elements_${t}`)}`.execute(raw);
+  await sql`drop table resource_scan_elements`.execute(raw);
+  await sql`delete from scimd_migrations where name = '0013-element-scan'`.execute(raw);
+  await raw.destroy();
+  const started = performance.now();
+  const migrated = await openStore(s.url);
+  const migrating = performance.now() - started;
+  await migrated.close();
+  const again = performance.now();
+  const reopened = await openStore(s.url);
+  const reopening = performance.now() - again;
+  await reopened.close();
+  const check = connect(file);
+  const count = async (query: string) =>
+    Number((await sql<{ n: number }>`${sql.raw(query)}`.execute(check)).rows[0]?.n);
+  const users = await count(`select sum(n) as n from resource_counts where resource_type = 'User'`);
+  const elements = await count('select count(*) as n from resource_scan_elements');
+  await check.destroy();
+  process.stdout.write(
+    `${users.toLocaleString('en')} users, ${elements.toLocaleString('en')} element rows: the open that migrates ${migrating.toFixed(0)} ms, the next open ${reopening.toFixed(0)} ms\n`,
+  );
+  await s.dispose();
+}
+
 async function main(): Promise<void> {
   const writes = listOption('writes', [])[0];
   if (writes !== undefined) return measureWrites(Number(writes));
+  if (process.argv.includes('--migration')) {
+    return measureMigration(Number(listOption('sizes', ['100000'])[0]), Number(listOption('others', ['1'])[0]));
+  }
   const sizes = listOption('sizes', ['1000', '20000', '100000']).map(Number);
   const backends = listOption('backends', postgresBaseUrl() ? ['sqlite', 'postgres'] : ['sqlite']) as Backend[];
   const others = Number(listOption('others', ['1'])[0]);
