@@ -1,5 +1,5 @@
 /**
- * Whether credentials changed elsewhere: `credential_generation` (migration 0014) counts every
+ * Whether credentials changed elsewhere: `credential_generation` (migration 0013) counts every
  * committed change to what authentication reads, whoever made it. A process that reads the
  * counter at most once per `CREDENTIAL_CHECK_MS` and forgets its credential memos whenever it
  * moved can keep those memos for minutes (`CREDENTIAL_CACHE_MS`, read-cache.ts) and still honour
@@ -49,7 +49,7 @@ export function createCredentialGeneration(
       const generation = row === undefined ? undefined : String(row.generation);
       if (generation === undefined || generation !== seen) forget();
       seen = generation;
-      // No row (a database not migrated to 0014): look again next time, serving nothing stale.
+      // No row (a database not migrated to 0013): look again next time, serving nothing stale.
       if (generation !== undefined) lookedAt = began;
     } catch {
       // The counter is unreadable: forget, and look again at the next request (which will most

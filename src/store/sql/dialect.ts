@@ -43,6 +43,12 @@ export interface FoldedBody {
    * the same element in the original body `json` (for caseExact comparisons).
    */
   original(json: Expression<unknown>, alias: string, key: string): RawBuilder<unknown>;
+  /**
+   * Each element of a multi-valued attribute in the copy also has a row of its own in
+   * `resource_scan_elements` (0012-element-scan), which filters scan instead of walking the
+   * copy's arrays (sources.ts). Only the scan benchmark turns it off, to compare.
+   */
+  readonly elementRows: boolean;
 }
 
 /** SQL text and limits: what statements are built from. */

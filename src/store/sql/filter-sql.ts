@@ -40,6 +40,13 @@ interface Predicate {
   readonly sql: RawBuilder<SqlBool>;
   readonly nullable: boolean;
   readonly scan?: boolean;
+  /**
+   * The ids of the resources that satisfy it, as a subquery reading neither `r` nor `f`, when it
+   * is "some element satisfies …" over rows that can give one (sources.ts, `ElementRows.among`).
+   */
+  readonly among?: RawBuilder<unknown>;
+  /** It reads nothing of `r` but its id, and nothing of `f`: no copy of the row is needed. */
+  readonly idOnly?: boolean;
 }
 
 const TRUE: Predicate = { sql: sql<SqlBool>`true`, nullable: false };
@@ -48,6 +55,9 @@ const FALSE: Predicate = { sql: sql<SqlBool>`false`, nullable: false };
 function not(p: Predicate): Predicate {
   if (p === TRUE) return FALSE;
   if (p === FALSE) return TRUE;
+  // "No element satisfies …" tests each resource against the few that some element does, so a
+  // page that most resources match stops at its end instead of scanning `resource_scan` first.
+  if (p.among) return { sql: sql<SqlBool>`not (+r.id in (${p.among}))`, nullable: false, idOnly: true };
   return {
     sql: p.nullable ? sql<SqlBool>`(${p.sql}) is not true` : sql<SqlBool>`not ${p.sql}`,
     nullable: false,
@@ -58,7 +68,9 @@ function not(p: Predicate): Predicate {
 function someValue(rows: ElementRows | undefined, p: Predicate): Predicate {
   if (!rows || p === FALSE) return p;
   const scan = rows.inScan === true && (p === TRUE || p.scan === true);
-  return { sql: rows.exists(p === TRUE ? undefined : p.sql), nullable: false, ...(scan ? { scan } : {}) };
+  const condition = p === TRUE ? undefined : p.sql;
+  const among = scan ? rows.among?.(condition) : undefined;
+  return { sql: rows.exists(condition), nullable: false, ...(scan ? { scan } : {}), ...(among ? { among } : {}) };
 }
 
 /** The statement's tenant and resource type, bound by query.ts like its own (template.ts slots). */
@@ -75,8 +87,12 @@ function scanRows(condition: RawBuilder<SqlBool>): RawBuilder<SqlBool> {
   return sql<SqlBool>`+r.id in (select f.id from resource_scan as f where f.tenant_id = ${TENANT} and f.resource_type = ${TYPE} and ${condition})`;
 }
 
-/** `p` as a condition on `r`: a condition on `f` becomes a scan of `resource_scan`. */
+/**
+ * `p` as a condition on `r`: a condition on `f` becomes a scan of `resource_scan`, and "some
+ * element satisfies …" the scan of that attribute's rows of `resource_scan_elements` alone.
+ */
 function onResource(p: Predicate): Predicate {
+  if (p.among) return { sql: sql<SqlBool>`+r.id in (${p.among})`, nullable: false };
   return p.scan ? { sql: scanRows(p.sql), nullable: false } : p;
 }
 
@@ -96,7 +112,12 @@ function present(source: Source): Predicate {
     case 'always':
       return TRUE;
     case 'complex':
-      return { sql: source.present, nullable: false, ...(source.inScan ? { scan: true } : {}) };
+      return {
+        sql: source.present,
+        nullable: false,
+        ...(source.inScan ? { scan: true } : {}),
+        ...(source.among ? { among: source.among } : {}),
+      };
     case 'scalar': {
       // Folding keeps presence: the folded copy is read without parsing where there is one.
       const p = presentValue(source.foldedValue ?? source.value, source.def);
@@ -253,7 +274,7 @@ function compileIn(
   const leaf = (compile: (access: CopyAccess) => Predicate): Predicate => {
     if (access !== 'scan-first') return compile(access);
     const onScan = compile('scan');
-    return onScan.scan || onScan === TRUE || onScan === FALSE ? onScan : compile('row');
+    return onScan.scan || onScan.idOnly || onScan === TRUE || onScan === FALSE ? onScan : compile('row');
   };
   switch (filter.kind) {
     case 'and':
@@ -326,7 +347,7 @@ export function compileFilterParts(filter: Filter, type: ResourceTypeDefinition,
     dialect,
     dialect.fragments.foldedBody ? 'scan-first' : 'row',
   );
-  return p.scan ? { where: scanRows(p.sql), onScan: p.sql } : { where: p.sql };
+  return p.scan ? { where: onResource(p).sql, onScan: p.sql } : { where: p.sql };
 }
 
 /** `compileFilterParts(...).where`. */

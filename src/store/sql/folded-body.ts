@@ -7,7 +7,9 @@
  * filters read from columns (sources.ts, `columnSource`, `derivedRows`) and `schemas` are left
  * out. Written and removed with the row by triggers (0011), which call `scanCopy` through the
  * SQLite function `scim_scan_copy` (sqlite/connect.ts): one JavaScript call per write, in the
- * writing statement, none per row scanned.
+ * writing statement, none per row scanned. Each element of a multi-valued attribute in the copy
+ * also gets a row of `resource_scan_elements`, derived from the copy in SQL by triggers on
+ * `resource_scan` (0012-element-scan), which filters on those attributes scan instead.
  */
 import { type Kysely, sql } from 'kysely';
 import { fold } from '../../scim/filter/values.js';

@@ -46,6 +46,12 @@ export interface ElementRows {
   /** The rows read only the `scan` copy (`CopyAccess`): nothing of the resources row `r`. */
   readonly inScan?: boolean;
   /**
+   * Optional: the ids of the resources some element of which satisfies `condition` (any element
+   * without one), as a subquery that reads neither `r` nor `f`: a filter that is this alone is
+   * answered by it directly, not by testing each row of `resource_scan` (filter-sql.ts).
+   */
+  among?(condition?: RawBuilder<SqlBool>): RawBuilder<unknown>;
+  /**
    * Optional: "some element's `value` is `value`" as a condition the database answers from an
    * index, not by testing every resource (Group `members[value eq "…"]`: the member's groups
    * from `group_members_by_member`).
@@ -83,6 +89,8 @@ export type Source =
       readonly present: RawBuilder<SqlBool>;
       /** `present` reads only the `scan` copy (`CopyAccess`). */
       readonly inScan?: boolean;
+      /** The ids of the resources where it is present, when its elements can give them (`ElementRows.among`). */
+      readonly among?: RawBuilder<unknown>;
     };
 
 /**
@@ -109,6 +117,61 @@ function jsonRows(dialect: SqlDialect, path: JsonPath, access: CopyAccess): Elem
     },
   };
 }
+
+/** The statement's resource type, bound by query.ts like the tenant. */
+const TYPE = new Slot('type');
+
+/** `resource_scan_elements`' column for a sub-attribute (0012-element-scan), if it has one. */
+const ELEMENT_COLUMNS: Readonly<Record<string, string>> = {
+  value: 'el.value_fold',
+  type: 'el.type_fold',
+  primary: 'el.primary_flag',
+  display: 'el.display_fold',
+};
+
+/**
+ * The element row `el` holds a value (`jsonHasValue` of the element): a sub-attribute column
+ * that is neither null nor "", or such a value in its rest.
+ */
+const elementHasValue = (dialect: SqlDialect) =>
+  sql<SqlBool>`(el.value_fold <> '' or el.type_fold <> '' or el.primary_flag is not null or el.display_fold <> '' or ${dialect.fragments.jsonHasValue(sql.raw('el.rest_fold'), [])})`;
+
+/**
+ * The elements of the multi-valued attribute `attribute` (`emails`, or `<schema URN>:<name>`)
+ * as rows `el` of `resource_scan_elements` (0012-element-scan), for `scan` access: the common
+ * sub-attributes are folded columns, the others are read from the element's folded rest. Only a
+ * condition on folded values reads nothing but `el`; a caseExact one reads the original body by
+ * the element's position, which makes the filter read the row's copy instead (`CopyAccess`).
+ */
+function elementTableRows(dialect: SqlDialect, path: JsonPath, attribute: string): ElementRows {
+  const folded = (def: AttributeDefinition) => {
+    const column = ELEMENT_COLUMNS[def.name];
+    return column ? sql.raw(column) : dialect.fragments.jsonScalar(sql.raw('el.rest_fold'), [def.name], def.type);
+  };
+  const original = (def: AttributeDefinition) =>
+    sql`json_extract(${BODY}, ${sql.lit(jsonPathTextOf(path))} || '[' || el.position || '].' || ${sql.lit(jsonKey(def.name))})`;
+  const among = (condition?: RawBuilder<SqlBool>) =>
+    sql`select el.id from resource_scan_elements as el where el.tenant_id = ${TENANT} and el.resource_type = ${TYPE} and el.attribute = ${sql.lit(attribute)}${
+      condition ? sql` and ${condition}` : sql``
+    }`;
+  return {
+    exists: (condition) => sql<SqlBool>`f.id in (${among(condition)})`,
+    among,
+    sub: (def) => (foldable(def) ? original(def) : folded(def)),
+    subFolded: folded,
+    inScan: true,
+    first: () => {
+      throw new Error('resource_scan_elements is never sorted by');
+    },
+  };
+}
+
+/** A JSON path's text as SQLite writes it (`$.a."b:c"`), for paths built at run time. */
+function jsonPathTextOf(path: JsonPath): string {
+  return `$${path.map((key) => `.${jsonKey(key)}`).join('')}`;
+}
+
+const jsonKey = (key: string) => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? key : JSON.stringify(key));
 
 /**
  * Rows of `group_members` joined to the other side of the membership: `from` and `where`
@@ -219,6 +282,9 @@ export function elementRows(
   const derived = !resolved.inExtension && derivedRows(type, parent);
   if (derived) return { rows: derived, parent };
   const json = resolved.inExtension ? [resolved.schema, parent.name] : [parent.name];
+  if (dialect.fragments.foldedBody?.elementRows && access === 'scan') {
+    return { rows: elementTableRows(dialect, json, json.join(':')), parent };
+  }
   return { rows: jsonRows(dialect, json, access), parent };
 }
 
@@ -274,6 +340,16 @@ export function resourceSource(
     // A derived list (members, groups) is present when it has a row: every row has a value.
     const rows = !resolved.inExtension && derivedRows(type, attribute);
     if (rows) return { kind: 'complex', present: rows.exists() };
+    const elements = attribute.multiValued && !subAttribute ? elementRows(dialect, type, path, access) : undefined;
+    if (elements?.rows.among) {
+      const hasValue = elementHasValue(dialect);
+      return {
+        kind: 'complex',
+        present: elements.rows.exists(hasValue),
+        inScan: true,
+        among: elements.rows.among(hasValue),
+      };
+    }
     const copy = dialect.fragments.foldedBody && copyOf(access);
     return {
       kind: 'complex',

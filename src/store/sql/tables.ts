@@ -76,6 +76,28 @@ export interface ResourceScanTable {
   fold: unknown;
 }
 
+/**
+ * One row per element of a multi-valued complex attribute in a resource's folded copy
+ * (0012-element-scan), keyed so that one attribute's elements of a tenant's resources of one type
+ * are contiguous: what a filter on a multi-valued attribute scans (sources.ts).
+ */
+export interface ResourceScanElementsTable {
+  tenant_id: string;
+  resource_type: string;
+  /** The name in the body, or the extension's schema URN, a colon and the name. */
+  attribute: string;
+  id: string;
+  /** The element's index in the body's array. */
+  position: number;
+  /** The sub-attributes, folded, as SQL reads them from JSON (a boolean is 1 or 0). */
+  value_fold: unknown;
+  type_fold: unknown;
+  primary_flag: unknown;
+  display_fold: unknown;
+  /** The folded element without those four (JSONB), or null when nothing else is left. */
+  rest_fold: unknown;
+}
+
 /** Per tenant and resource type: how many resources it has, kept by triggers (0009-store-costs). */
 interface ResourceCountsTable {
   tenant_id: string;
@@ -296,6 +318,7 @@ export interface Database {
   tokens: TokensTable;
   resources: ResourcesTable;
   resource_scan: ResourceScanTable;
+  resource_scan_elements: ResourceScanElementsTable;
   group_members: GroupMembersTable;
   resource_counts: ResourceCountsTable;
   app_roles: AppRolesTable;

@@ -16,7 +16,8 @@ import { guardMigration } from './0008-guard.js';
 import { storeCostsMigration } from './0009-store-costs.js';
 import { historyLayoutMigration } from './0010-history-layout.js';
 import { scanLayoutMigration } from './0011-scan-layout.js';
-import { credentialGenerationMigration } from './0014-credential-generation.js';
+import { elementScanMigration } from './0012-element-scan.js';
+import { credentialGenerationMigration } from './0013-credential-generation.js';
 
 export const MIGRATION_TABLE = 'scimd_migrations';
 export const MIGRATION_LOCK_TABLE = 'scimd_migrations_lock';
@@ -35,7 +36,8 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
     '0009-store-costs': storeCostsMigration(dialect),
     '0010-history-layout': historyLayoutMigration(),
     '0011-scan-layout': scanLayoutMigration(dialect),
-    '0014-credential-generation': credentialGenerationMigration(dialect),
+    '0012-element-scan': elementScanMigration(dialect),
+    '0013-credential-generation': credentialGenerationMigration(dialect),
   };
 }
 

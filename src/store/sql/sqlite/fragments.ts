@@ -36,6 +36,7 @@ export const fragments: SqlFragments = {
   dataModifyingCtes: false,
   foldedBody: {
     store: (jsonText) => sql`jsonb(${jsonText})`,
+    elementRows: true,
     // json_each's `fullkey` is the element's path (`$.emails[0]`), the same in both documents.
     original: (json, alias, key) =>
       sql`json_extract(${json}, ${sql.raw(alias)}.fullkey || ${sql.lit(jsonPathText([key]).slice(1))})`,
