@@ -81,6 +81,28 @@ describe('group commit', () => {
     assert.equal(begins, 1);
   });
 
+  it('rolls back the first unit of a batch with the whole transaction, and runs those queued behind it', async () => {
+    await group.run('', (conn) => insert(conn, 'parent', 'a'));
+    begins = 0;
+    const outcomes = await Promise.allSettled([
+      group.run('', async (conn) => {
+        await insert(conn, 'parent', 'b');
+        throw new Error('unit b fails');
+      }),
+      group.run('', (conn) => insert(conn, 'parent', 'c')),
+      group.run('', (conn) => insert(conn, 'parent', 'a')), // a duplicate key, after a savepoint
+      group.run('', (conn) => insert(conn, 'parent', 'd')),
+    ]);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['rejected', 'fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.match(String((outcomes[0] as PromiseRejectedResult).reason), /unit b fails/);
+    assert.deepEqual(await ids('parent'), ['a', 'c', 'd']);
+    // The first unit had the transaction to itself (no savepoint); the others took the next one.
+    assert.equal(begins, 2);
+  });
+
   it('answers no unit before the COMMIT, and fails them all when it fails', async () => {
     const outcomes = await Promise.allSettled([
       group.run('', (conn) => insert(conn, 'parent', 'p1')),

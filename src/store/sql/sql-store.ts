@@ -97,7 +97,7 @@ async function runUnit<T>(
   dialect: SqlDialect,
   tenantId: string,
   fn: (tx: TenantWriter) => Promise<T>,
-  checked = false,
+  checked: boolean,
 ): Promise<T> {
   if (!checked) {
     const tenant = await tenantExists.first(conn, { id: tenantId });
@@ -120,7 +120,9 @@ function runTransaction<T>(
   tenantId: string,
   fn: (tx: TenantWriter) => Promise<T>,
 ): Promise<T> {
-  return groupCommit.run(oneConnection ? '' : tenantId, (conn, checked) => runUnit(conn, dialect, tenantId, fn, checked));
+  return groupCommit.run(oneConnection ? '' : tenantId, (conn, checked) =>
+    runUnit(conn, dialect, tenantId, fn, checked),
+  );
 }
 
 /** Tenant handles kept at most; past that they are made anew (they are cheap, just not free). */
