@@ -30,10 +30,14 @@ describe('group commit', () => {
       db,
     );
     begins = 0;
-    group = createGroupCommit(db, async (conn) => {
-      begins++;
-      await sql`begin immediate`.execute(conn);
-    });
+    group = createGroupCommit(
+      db,
+      async (conn) => {
+        begins++;
+        await sql`begin immediate`.execute(conn);
+      },
+      { releaseEachUnit: true },
+    );
   });
 
   it('runs units that queue up together in one transaction, and each gets its own result', async () => {
@@ -150,10 +154,14 @@ describe('group commit', () => {
 
   it('fails the units waiting when no transaction can be begun, and goes on with later ones', async () => {
     let refuse = true;
-    const flaky = createGroupCommit(db, async (conn) => {
-      if (refuse) throw new Error('SQLITE_BUSY: database is locked');
-      await sql`begin immediate`.execute(conn);
-    });
+    const flaky = createGroupCommit(
+      db,
+      async (conn) => {
+        if (refuse) throw new Error('SQLITE_BUSY: database is locked');
+        await sql`begin immediate`.execute(conn);
+      },
+      { releaseEachUnit: true },
+    );
     const outcomes = await Promise.allSettled([
       flaky.run('', (conn) => insert(conn, 'parent', 'a')),
       flaky.run('', (conn) => insert(conn, 'parent', 'b')),

@@ -41,10 +41,11 @@ export interface GroupCommit<B> {
 /** Opens a lane's transaction on `conn` (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN and the tenant lock). */
 export type BeginBatch<B> = (conn: Kysely<Database>, lane: string) => Promise<B>;
 
-// Savepoints of one batch all have the same name and are never released on success: each unit
-// nests inside the one before (at most MAX_UNITS_PER_COMMIT - 1 deep), ROLLBACK TO and RELEASE
-// act on the most recent of that name (the failing unit's), and COMMIT releases the rest. A
-// RELEASE after each unit would be one more round trip per unit inside the lock on PostgreSQL.
+// Savepoints of one batch all have the same name; ROLLBACK TO and RELEASE act on the most recent
+// of that name (the failing unit's). Where a statement is a round trip inside the tenant's lock
+// (PostgreSQL), a unit that succeeds keeps its savepoint: the next unit's nests inside it (at
+// most MAX_UNITS_PER_COMMIT - 1 deep) and COMMIT releases them all. Where it is a function call
+// (SQLite), each is released at once, so that only one savepoint is ever open.
 const savepoint = template<never, never>((db) => ({ compile: () => sql`savepoint unit_of_work`.compile(db) }));
 const release = template<never, never>((db) => ({ compile: () => sql`release unit_of_work`.compile(db) }));
 const rollbackTo = template<never, never>((db) => ({ compile: () => sql`rollback to unit_of_work`.compile(db) }));
@@ -53,7 +54,16 @@ const commit = template<never, never>((db) => ({ compile: () => sql`commit`.comp
 /** One turn of the event loop: requests that arrived meanwhile get to queue their units. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export function createGroupCommit<B>(db: Kysely<Database>, begin: BeginBatch<B>): GroupCommit<B> {
+export interface GroupCommitOptions {
+  /** RELEASE each unit's savepoint when it succeeds (see above). */
+  readonly releaseEachUnit: boolean;
+}
+
+export function createGroupCommit<B>(
+  db: Kysely<Database>,
+  begin: BeginBatch<B>,
+  { releaseEachUnit }: GroupCommitOptions,
+): GroupCommit<B> {
   /** Queued units per lane; a lane is present while it drains. */
   const lanes = new Map<string, Unit<B>[]>();
 
@@ -89,6 +99,7 @@ export function createGroupCommit<B>(db: Kysely<Database>, begin: BeginBatch<B>)
         if (!first) await savepoint.execute(conn, {});
         try {
           const value = await current.work(conn, begun);
+          if (!first && releaseEachUnit) await release.execute(conn, {});
           done.push({ unit: current, value });
         } catch (error) {
           if (first) {

@@ -134,7 +134,9 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
   // On one connection a transaction serialises every writer of the process, whatever the tenant:
   // its lane is the process, and `begin` checks no tenant (each unit checks its own).
   const oneConnection = servesOneConnection(db);
-  const groupCommit = createGroupCommit<boolean>(db, (conn, lane) => dialect.lifecycle.begin(conn, lane));
+  const groupCommit = createGroupCommit<boolean>(db, (conn, lane) => dialect.lifecycle.begin(conn, lane), {
+    releaseEachUnit: oneConnection,
+  });
   // id → tenant, read by every request's authentication: the token repository fills it with the
   // tenant it reads along with a token, the tenant repository clears it on every change.
   const tenantRows = createReadCache<TenantRecord>();
