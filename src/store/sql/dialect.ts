@@ -144,8 +144,9 @@ export interface SqlDialect {
 
 /**
  * Whether Kysely runs every statement of `db` on one connection, so that one transaction at a
- * time serialises every writer of the process whatever the tenant; concurrent units of work
- * then share transactions (group-commit.ts). Kysely's adapter has no property saying "one
+ * time serialises every writer of the process whatever the tenant; the whole process is then
+ * one lane of the group commit (group-commit.ts), where on a pool each tenant is a lane of its
+ * own. Kysely's adapter has no property saying "one
  * connection"; of the dialects scimd uses, the one without transactional DDL is SQLite, whose
  * Kysely driver holds a single connection (its adapter's migration lock relies on the same
  * fact). A future dialect that pools connections yet lacks transactional DDL (MySQL) would need

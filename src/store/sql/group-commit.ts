@@ -1,37 +1,51 @@
 /**
- * Group commit, for a database that one process reaches through a single connection (SQLite):
- * units of work that queue up while another runs share its transaction, each inside a
+ * Group commit: units of work of one lane (SQLite: the whole process, which reaches the database
+ * through a single connection; PostgreSQL: one tenant, whose writers a lock serialises) that
+ * queue up while that lane's transaction is in flight share the next transaction, each inside a
  * SAVEPOINT of its own, and are answered together after one COMMIT.
  *
- * Why: a COMMIT writes every page the transaction changed to the WAL, and a user create changes
- * about 16 (the row, its indexes, the outbox event, the sequence row): the COMMIT alone was a
- * quarter of a create's CPU (docs/benchmarks.md). Units of one batch share the pages they both
- * change and the BEGIN/COMMIT.
+ * Why: a lane's writes are serial, so its throughput is at most one write per lock hold. A
+ * COMMIT writes (SQLite: every page the transaction changed to the WAL; PostgreSQL: the WAL, with
+ * an fsync) and took a quarter of a SQLite create's CPU and about half of a PostgreSQL create's
+ * lock hold, together with BEGIN and the tenant lock (docs/benchmarks.md, docs/postgres.md).
+ * Units of one batch share the BEGIN, the lock and the COMMIT.
  *
  * What does not change: a unit's effects are all or nothing (a unit that throws is rolled back
- * to its savepoint and answered with its error, the others go on); nothing is answered before
- * the COMMIT that makes it durable, and a failed COMMIT fails every unit of the batch; no other
- * statement runs on the connection while a batch is open (the batch holds it throughout), so no
- * reader ever sees work that is not committed.
+ * to its savepoint, or with the whole transaction when it ran first, and answered with its
+ * error; the others go on); nothing is answered before the COMMIT that makes it durable, and a
+ * failed COMMIT fails every unit of the batch; a batch holds its connection throughout, so no
+ * reader ever sees work that is not committed. Lanes are independent: each drains on a
+ * connection of its own, so different tenants' batches run in parallel on a pool.
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './tables.js';
 import { template } from './template.js';
 
-/** Most units in one transaction: bounds how long a batch keeps readers waiting. */
+/** Most units in one transaction: bounds how long a batch keeps readers (and its lane) waiting. */
 export const MAX_UNITS_PER_COMMIT = 16;
 
-interface Unit {
-  readonly work: (conn: Kysely<Database>) => Promise<unknown>;
+interface Unit<B> {
+  readonly work: (conn: Kysely<Database>, begun: B) => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
 
-export interface GroupCommit {
-  /** Runs `work` in a transaction shared with other units; settles after that transaction's COMMIT. */
-  run<T>(work: (conn: Kysely<Database>) => Promise<T>): Promise<T>;
+export interface GroupCommit<B> {
+  /**
+   * Runs `work` in a transaction shared with other units of `lane`; settles after that
+   * transaction's COMMIT. `work` receives what `begin` returned for the transaction.
+   */
+  run<T>(lane: string, work: (conn: Kysely<Database>, begun: B) => Promise<T>): Promise<T>;
 }
 
+/** Opens a lane's transaction on `conn` (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN and the tenant lock). */
+export type BeginBatch<B> = (conn: Kysely<Database>, lane: string) => Promise<B>;
+
+// Savepoints of one batch all have the same name; ROLLBACK TO and RELEASE act on the most recent
+// of that name (the failing unit's). Where a statement is a round trip inside the tenant's lock
+// (PostgreSQL), a unit that succeeds keeps its savepoint: the next unit's nests inside it (at
+// most MAX_UNITS_PER_COMMIT - 1 deep) and COMMIT releases them all. Where it is a function call
+// (SQLite), each is released at once, so that only one savepoint is ever open.
 const savepoint = template<never, never>((db) => ({ compile: () => sql`savepoint unit_of_work`.compile(db) }));
 const release = template<never, never>((db) => ({ compile: () => sql`release unit_of_work`.compile(db) }));
 const rollbackTo = template<never, never>((db) => ({ compile: () => sql`rollback to unit_of_work`.compile(db) }));
@@ -40,25 +54,36 @@ const commit = template<never, never>((db) => ({ compile: () => sql`commit`.comp
 /** One turn of the event loop: requests that arrived meanwhile get to queue their units. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** `begin` opens the transaction on the connection (SQLite: BEGIN IMMEDIATE). */
-export function createGroupCommit(db: Kysely<Database>, begin: (conn: Kysely<Database>) => Promise<void>): GroupCommit {
-  const queue: Unit[] = [];
-  let draining = false;
+export interface GroupCommitOptions {
+  /** RELEASE each unit's savepoint when it succeeds (see above). */
+  readonly releaseEachUnit: boolean;
+}
 
-  async function runBatch(conn: Kysely<Database>): Promise<void> {
+export function createGroupCommit<B>(
+  db: Kysely<Database>,
+  begin: BeginBatch<B>,
+  { releaseEachUnit }: GroupCommitOptions,
+): GroupCommit<B> {
+  /** Queued units per lane; a lane is present while it drains. */
+  const lanes = new Map<string, Unit<B>[]>();
+
+  async function runBatch(conn: Kysely<Database>, lane: string, queue: Unit<B>[]): Promise<void> {
+    let begun: B;
     try {
-      await begin(conn);
+      begun = await begin(conn, lane);
     } catch (error) {
-      // No transaction to be had (another process held the write lock past busy_timeout): the
-      // units waiting now fail as a lone unit would have, instead of waiting for ever.
+      // No transaction to be had (SQLite: another process held the write lock past busy_timeout;
+      // PostgreSQL: the tenant does not exist): the units waiting now fail as a lone unit would
+      // have, instead of waiting for ever. `begin` leaves no transaction open.
       for (const unit of queue.splice(0)) unit.reject(error);
       return;
     }
-    const done: { unit: Unit; value: unknown }[] = [];
-    let current: Unit | undefined;
+    const done: { unit: Unit<B>; value: unknown }[] = [];
+    let ran = 0;
+    let current: Unit<B> | undefined;
     try {
       let waited = false;
-      while (done.length < MAX_UNITS_PER_COMMIT) {
+      while (ran < MAX_UNITS_PER_COMMIT) {
         if (queue.length === 0) {
           // Wait once per batch for the units of requests that are on their way.
           if (waited) break;
@@ -67,12 +92,24 @@ export function createGroupCommit(db: Kysely<Database>, begin: (conn: Kysely<Dat
           if (queue.length === 0) break;
         }
         current = queue.shift()!;
-        await savepoint.execute(conn, {});
+        // The first unit needs no savepoint: if it throws, the whole transaction is its own, and
+        // a lone unit (the common case when a lane is quiet) costs no more than it did alone.
+        const first = ran === 0;
+        ran++;
+        if (!first) await savepoint.execute(conn, {});
         try {
-          const value = await current.work(conn);
-          await release.execute(conn, {});
+          const value = await current.work(conn, begun);
+          if (!first && releaseEachUnit) await release.execute(conn, {});
           done.push({ unit: current, value });
         } catch (error) {
+          if (first) {
+            // The original error matters more than a failed rollback (SQLite may already have
+            // rolled back, e.g. on SQLITE_FULL); the connection is left outside any transaction.
+            await sql`rollback`.execute(conn).catch(() => undefined);
+            current.reject(error);
+            current = undefined;
+            return; // the units still queued start a transaction of their own
+          }
           // Throws in turn when the database has already ended the transaction (SQLITE_FULL,
           // an I/O error): then the whole batch fails, below.
           await rollbackTo.execute(conn, {});
@@ -91,23 +128,29 @@ export function createGroupCommit(db: Kysely<Database>, begin: (conn: Kysely<Dat
     for (const { unit, value } of done) unit.resolve(value);
   }
 
-  async function drain(): Promise<void> {
-    draining = true;
+  async function drain(lane: string, queue: Unit<B>[]): Promise<void> {
     try {
-      while (queue.length > 0) await db.connection().execute(runBatch);
+      while (queue.length > 0) await db.connection().execute((conn) => runBatch(conn, lane, queue));
     } catch (error) {
-      // No connection to be had (the store is closing): nothing queued can run.
+      // No connection to be had (the store is closing, or the pool timed out): nothing queued can run.
       for (const unit of queue.splice(0)) unit.reject(error);
     } finally {
-      draining = false;
+      lanes.delete(lane);
     }
   }
 
   return {
-    run<T>(work: (conn: Kysely<Database>) => Promise<T>): Promise<T> {
+    run<T>(lane: string, work: (conn: Kysely<Database>, begun: B) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-        if (!draining) void drain();
+        const unit: Unit<B> = { work, resolve: resolve as (value: unknown) => void, reject };
+        const queue = lanes.get(lane);
+        if (queue !== undefined) {
+          queue.push(unit);
+          return;
+        }
+        const fresh = [unit];
+        lanes.set(lane, fresh);
+        void drain(lane, fresh);
       });
     },
   };

@@ -97,7 +97,7 @@ async function runUnit<T>(
   dialect: SqlDialect,
   tenantId: string,
   fn: (tx: TenantWriter) => Promise<T>,
-  checked = false,
+  checked: boolean,
 ): Promise<T> {
   if (!checked) {
     const tenant = await tenantExists.first(conn, { id: tenantId });
@@ -107,31 +107,22 @@ async function runUnit<T>(
 }
 
 /**
- * Runs `fn` as one unit of work on a single connection: BEGIN (the dialect's, which serialises
- * the tenant's writers), then COMMIT, or ROLLBACK and rethrow when `fn` throws. With one
- * connection for the whole process, units share transactions instead (group-commit.ts).
+ * Runs `fn` as one unit of work: on one connection, after BEGIN (the dialect's, which serialises
+ * the tenant's writers), answered after COMMIT, or rolled back and rethrown when `fn` throws.
+ * Units of one lane that queue up meanwhile share a transaction (group-commit.ts): the lane is
+ * the tenant where each connection of a pool can hold a transaction, and the whole process where
+ * one connection serves every statement.
  */
-async function runTransaction<T>(
-  db: Kysely<Database>,
+function runTransaction<T>(
+  groupCommit: GroupCommit<boolean>,
+  oneConnection: boolean,
   dialect: SqlDialect,
-  groupCommit: GroupCommit | undefined,
   tenantId: string,
   fn: (tx: TenantWriter) => Promise<T>,
 ): Promise<T> {
-  if (groupCommit !== undefined) return groupCommit.run((conn) => runUnit(conn, dialect, tenantId, fn));
-  return db.connection().execute(async (conn) => {
-    const checked = await dialect.lifecycle.begin(conn, tenantId);
-    try {
-      const result = await runUnit(conn, dialect, tenantId, fn, checked);
-      await sql`commit`.execute(conn);
-      return result;
-    } catch (error) {
-      // The original error matters more than a failed rollback (SQLite may already have rolled
-      // back, e.g. on SQLITE_FULL); the connection is left outside any transaction either way.
-      await sql`rollback`.execute(conn).catch(() => undefined);
-      throw error;
-    }
-  });
+  return groupCommit.run(oneConnection ? '' : tenantId, (conn, checked) =>
+    runUnit(conn, dialect, tenantId, fn, checked),
+  );
 }
 
 /** Tenant handles kept at most; past that they are made anew (they are cheap, just not free). */
@@ -140,12 +131,12 @@ const MAX_HANDLES = 10_000;
 /** A Store over an open Kysely instance; `close()` destroys it. Does not migrate. */
 export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): Store {
   const handles = new Map<string, TenantStore>();
-  // On one connection a transaction serialises every writer of the process, whatever the tenant.
-  const groupCommit = servesOneConnection(db)
-    ? createGroupCommit(db, async (conn) => {
-        await dialect.lifecycle.begin(conn, '');
-      })
-    : undefined;
+  // On one connection a transaction serialises every writer of the process, whatever the tenant:
+  // its lane is the process, and `begin` checks no tenant (each unit checks its own).
+  const oneConnection = servesOneConnection(db);
+  const groupCommit = createGroupCommit<boolean>(db, (conn, lane) => dialect.lifecycle.begin(conn, lane), {
+    releaseEachUnit: oneConnection,
+  });
   // id → tenant, read by every request's authentication: the token repository fills it with the
   // tenant it reads along with a token, the tenant repository clears it on every change.
   const tenantRows = createReadCache<TenantRecord>();
@@ -171,7 +162,7 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
       if (handle === undefined) {
         handle = {
           ...createReader({ db, dialect, tenantId }),
-          transaction: (fn) => runTransaction(db, dialect, groupCommit, tenantId, fn),
+          transaction: (fn) => runTransaction(groupCommit, oneConnection, dialect, tenantId, fn),
           roleCatalogue: () => readRoleCatalogue(db, dialect, tenantId),
         };
         if (handles.size >= MAX_HANDLES) handles.clear();
