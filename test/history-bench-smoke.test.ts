@@ -63,7 +63,7 @@ describe('access history benchmarks (smoke)', () => {
       'as-of report, one role',
       'one page of one role, in the middle (keyset)',
       'as-of report, one group (by displayName)',
-      'as-of report, one role, held in memory (the console)',
+      'as-of report, one role, held in memory (`scimd access` table)',
       'one timeline by userName',
       'whole report as CSV: time to the first row',
       'whole report as CSV, streamed to the end',

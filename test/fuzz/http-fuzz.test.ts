@@ -13,7 +13,7 @@ import { after, before, it } from 'node:test';
 import fc from 'fast-check';
 import { type Backend, describeEachBackend, type Site } from '../../src/store/test-support/backends.js';
 import { violation } from './support/checks.js';
-import { dumpControlData } from './support/control-data.js';
+import { awaitRecordedUses, dumpControlData } from './support/control-data.js';
 import { fuzzRequest } from './support/generators.js';
 import { describeRequest, type RawRequest, sendRaw } from './support/raw-http.js';
 import { KNOWN_REPRODUCERS } from './support/reproducers.js';
@@ -38,6 +38,7 @@ describeEachBackend('HTTP fuzz', (backend: Backend) => {
     const a = await seedTenant(scimd.port, scimd.a.slug, scimd.a.token);
     const b = await seedTenant(scimd.port, scimd.b.slug, scimd.b.token);
     ctx = { a: { ...scimd.a, ...a }, b: { ...scimd.b, ...b } };
+    await awaitRecordedUses(site, scimd.b.id);
     before_ = await dumpControlData(site, scimd.b.id, scimd.a.id);
   });
 

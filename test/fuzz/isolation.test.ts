@@ -13,7 +13,7 @@ import { after, before, it } from 'node:test';
 import fc from 'fast-check';
 import { type Backend, describeEachBackend, type Site } from '../../src/store/test-support/backends.js';
 import { violation } from './support/checks.js';
-import { dumpControlData } from './support/control-data.js';
+import { awaitRecordedUses, dumpControlData } from './support/control-data.js';
 import { type IsolationContext, isolationRequest } from './support/isolation-generators.js';
 import { describeRequest, type RawRequest, sendRaw } from './support/raw-http.js';
 import { seedTenant } from './support/seed-data.js';
@@ -38,6 +38,7 @@ describeEachBackend('isolation fuzz', (backend: Backend) => {
     // B's values carry a random marker, so finding one in an answer cannot be a coincidence.
     const b = await seedTenant(scimd.port, scimd.b.slug, scimd.b.token, `globex${randomBytes(4).toString('hex')}`);
     ctx = { a: { ...scimd.a, ...a }, b: { ...scimd.b, ...b } };
+    await awaitRecordedUses(site, scimd.b.id);
     controlBefore = await dumpControlData(site, scimd.b.id, scimd.a.id);
   });
 

@@ -42,6 +42,22 @@ export async function dumpControlData(site: Site, controlTenantId: string, teste
   return out;
 }
 
+/**
+ * Waits until the uses of the control tenant's tokens made while seeding are recorded: scimd
+ * writes a token's `last_used_at` up to a second after its use (store/sql/touch-batch.ts), so a
+ * dump taken at once could see it move later, during the fuzz, through no fault of the fuzz.
+ */
+export async function awaitRecordedUses(site: Site, controlTenantId: string): Promise<void> {
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    const pending = await site.query('select id from tokens where tenant_id = $1 and last_used_at is null', [
+      controlTenantId,
+    ]);
+    if (pending.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("the control tenant's token uses were not recorded within 10 s");
+}
+
 /** Row counts of the control tenant's dump, to show the control data is not empty. */
 export function describeDump(dump: Record<string, string>): string {
   return Object.entries(dump)
