@@ -15,7 +15,7 @@
  */
 import { measure } from './harness.js';
 import { pinLoadGenerator } from './pinning.js';
-import type { Settings } from './results.js';
+import { median, type Settings } from './results.js';
 import type { RunningSystem } from './system.js';
 import { type HarnessContext, startScimdPostgres, startScimdSqlite } from './systems.js';
 import { type Workload, workload } from './workloads.js';
@@ -44,13 +44,6 @@ export interface HistoryCostRow {
   readonly rounds: number;
   readonly pinned: boolean;
 }
-
-const median = (xs: readonly number[]) => {
-  if (xs.length === 0) return Number.NaN;
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 const perSide = <T>(make: () => T) => Object.fromEntries(SIDES.map(({ side }) => [side, make()])) as Record<Side, T>;
 
@@ -129,8 +122,8 @@ async function costOf(
   const throughput = perSide(() => 0);
   const cpuMs = perSide(() => 0);
   for (const { side } of SIDES) {
-    throughput[side] = median(figures[side]);
-    cpuMs[side] = median(cpu[side]);
+    throughput[side] = median(figures[side]) ?? Number.NaN;
+    cpuMs[side] = median(cpu[side]) ?? Number.NaN;
   }
   const row: HistoryCostRow = {
     backend,

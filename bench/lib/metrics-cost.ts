@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { measure } from './harness.js';
 import { pinLoadGenerator } from './pinning.js';
 import { KEPT_PROFILES, type ProfileFrame, profileFileOf, shareOfBusyTime } from './profile.js';
-import type { Settings } from './results.js';
+import { median, type Settings } from './results.js';
 import type { RunningSystem } from './system.js';
 import { type HarnessContext, startScimdSqlite } from './systems.js';
 import { type Workload, workload } from './workloads.js';
@@ -75,13 +75,6 @@ function isMetricsWork(stack: readonly ProfileFrame[]): boolean {
   }
   return stack.some((frame) => METRICS_CODE.some((code) => code.test(frame.url)));
 }
-
-const median = (xs: readonly number[]) => {
-  if (xs.length === 0) return Number.NaN;
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 const perSide = <T>(make: () => T) => Object.fromEntries(SIDES.map(({ side }) => [side, make()])) as Record<Side, T>;
 
@@ -163,8 +156,8 @@ async function costOf(
   const throughput = perSide(() => 0);
   const cpuMs = perSide(() => 0);
   for (const { side } of SIDES) {
-    throughput[side] = median(figures[side]);
-    cpuMs[side] = median(cpu[side]);
+    throughput[side] = median(figures[side]) ?? Number.NaN;
+    cpuMs[side] = median(cpu[side]) ?? Number.NaN;
   }
   const row: MetricsCostRow = {
     workload: w.id,
