@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { ScimError } from '../../../scim/errors.js';
 import { checkFilter } from '../../../scim/filter/check.js';
 import { parseFilter, parsePatchPath } from '../../../scim/filter/parse.js';
@@ -27,13 +27,11 @@ import { createMemoryStore } from '../../memory/store.js';
 import type { ScimObject } from '../../shapes.js';
 import type { Store } from '../../store.js';
 import { ids, tenantRecord } from '../../test-support/fixtures.js';
-import { compileFilterParts } from '../filter-sql.js';
-import { RESOURCE_COLUMNS } from '../resources.js';
 import { openSqlStore } from '../sql-store.js';
 import type { Database } from '../tables.js';
-import { Slot } from '../template.js';
 import { connect, openDatabase } from './connect.js';
 import { dialect as sqliteDialect } from './dialect.js';
+import { filterPagePlan } from './test-support/filter-plan.js';
 
 /** A PATCH operation with its path as text (parsed when applied). */
 type Op = { op: PatchOperation['op']; path: string; value?: unknown };
@@ -389,8 +387,6 @@ describe('multi-valued filters on SQLite (resource_scan_elements)', () => {
       return '{}';
     });
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
-    const bind = (parameters: readonly unknown[]) =>
-      parameters.map((p) => (p instanceof Slot ? (p.name === 'type' ? 'User' : 't1') : p));
     const EL = 'SEARCH el USING PRIMARY KEY (tenant_id=? AND resource_type=? AND attribute=?)';
     try {
       for (const statistics of ['starting', 'analyzed']) {
@@ -413,21 +409,7 @@ describe('multi-valued filters on SQLite (resource_scan_elements)', () => {
             ['u1', 'u10', 'u11', 'u12', 'u13', 'u14', 'u15', 'u16', 'u17', 'u18', 'u19'],
           ],
         ] as const) {
-          const { where } = compileFilterParts(checkFilter(parseFilter(text), USER), USER, sqliteDialect);
-          const page = db
-            .selectFrom('resources as r')
-            .select(RESOURCE_COLUMNS)
-            .where('r.tenant_id', '=', 't1')
-            .where('r.resource_type', '=', 'User')
-            .where(where)
-            .orderBy('r.created')
-            .orderBy('r.id')
-            .limit(100)
-            .compile();
-          const plan = await db.executeQuery<{ detail: string }>(
-            CompiledQuery.raw(`explain query plan ${page.sql}`, bind(page.parameters)),
-          );
-          const details = plan.rows.map((row) => row.detail);
+          const { page, details } = await filterPagePlan(db, text, USER);
           const context = `${statistics}: ${text}: ${details.join(' | ')}`;
           const elementScans = details.filter((d) => /\bel\b/.test(d) && /^(SCAN|SEARCH)/.test(d));
           assert.ok(elementScans.length > 0, context);
@@ -435,7 +417,7 @@ describe('multi-valued filters on SQLite (resource_scan_elements)', () => {
           assert.ok(!details.some((d) => /^SCAN (r|f|el|resources|resource_scan\w*)\b/.test(d)), context);
           calls.scim_fold = 0;
           calls.scim_scan_copy = 0;
-          const { rows } = await db.executeQuery<{ id: string }>(CompiledQuery.raw(page.sql, bind(page.parameters)));
+          const { rows } = await db.executeQuery<{ id: string }>(page);
           assert.deepEqual(rows.map((r) => r.id).sort(), [...expected].sort(), context);
           assert.deepEqual(calls, { scim_fold: 0, scim_scan_copy: 0 }, context);
         }
