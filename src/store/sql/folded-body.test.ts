@@ -14,14 +14,13 @@ import { after, before, describe, it } from 'node:test';
 import { CompiledQuery, sql } from 'kysely';
 import { checkFilter } from '../../scim/filter/check.js';
 import { parseFilter } from '../../scim/filter/parse.js';
-import { GROUP_RESOURCE_TYPE, USER_RESOURCE_TYPE } from '../../scim/schema/registry.js';
-import { attribute, type ResourceTypeDefinition } from '../../scim/schema/types.js';
+import { GROUP_RESOURCE_TYPE } from '../../scim/schema/registry.js';
 import { URN } from '../../scim/schema/urns.js';
 import { createMemoryStore } from '../memory/store.js';
 import { openStore } from '../open.js';
 import type { ScimObject } from '../shapes.js';
 import type { Store } from '../store.js';
-import { ids, insert, tenantRecord, userBody } from '../test-support/fixtures.js';
+import { BADGES, ids, insert, tenantRecord, USER_WITH_BADGES, userBody } from '../test-support/fixtures.js';
 import { describePostgres, openPostgresTestStore } from '../test-support/postgres.js';
 import { compileFilter } from './filter-sql.js';
 import { foldStrings } from './folded-body.js';
@@ -31,29 +30,6 @@ import { connect } from './sqlite/connect.js';
 import { dialect as sqliteDialect } from './sqlite/dialect.js';
 import { filterPagePlan } from './sqlite/test-support/filter-plan.js';
 import { Slot } from './template.js';
-
-const BADGES = 'urn:example:params:scim:schemas:extension:badges:2.0:User';
-/** User with an extension holding a caseExact sub-attribute inside a multi-valued complex one. */
-const USER_WITH_BADGES: ResourceTypeDefinition = {
-  ...USER_RESOURCE_TYPE,
-  extensions: [
-    ...USER_RESOURCE_TYPE.extensions,
-    {
-      required: false,
-      schema: {
-        id: BADGES,
-        name: 'Badges',
-        description: '',
-        attributes: [
-          attribute('badges', 'complex', {
-            multiValued: true,
-            subAttributes: [attribute('code', 'string', { caseExact: true }), attribute('label', 'string')],
-          }),
-        ],
-      },
-    },
-  ],
-};
 
 /** Titles and names whose case mapping is not ASCII's. */
 const WORDS = [

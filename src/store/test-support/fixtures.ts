@@ -4,8 +4,8 @@ import { ScimError } from '../../scim/errors.js';
 import type { Filter } from '../../scim/filter/ast.js';
 import { checkFilter } from '../../scim/filter/check.js';
 import { parseFilter } from '../../scim/filter/parse.js';
-import { resourceType } from '../../scim/schema/registry.js';
-import type { ResourceTypeName } from '../../scim/schema/types.js';
+import { resourceType, USER_RESOURCE_TYPE } from '../../scim/schema/registry.js';
+import { attribute, type ResourceTypeDefinition, type ResourceTypeName } from '../../scim/schema/types.js';
 import { URN } from '../../scim/schema/urns.js';
 import type { ScimObject } from '../shapes.js';
 import type { Store, StoredResource, TenantRecord, TenantStore, TokenRecord } from '../store.js';
@@ -104,3 +104,34 @@ export function ids(resources: readonly StoredResource[]): string[] {
 export function checkedFilter(type: ResourceTypeName, text: string): Filter {
   return checkFilter(parseFilter(text), resourceType(type));
 }
+
+export const BADGES = 'urn:example:params:scim:schemas:extension:badges:2.0:User';
+/**
+ * User with an extension whose multi-valued complex attribute has a caseExact sub-attribute
+ * (`code`), for the SQL filter tests of extensions, case and element rows.
+ */
+export const USER_WITH_BADGES: ResourceTypeDefinition = {
+  ...USER_RESOURCE_TYPE,
+  extensions: [
+    ...USER_RESOURCE_TYPE.extensions,
+    {
+      required: false,
+      schema: {
+        id: BADGES,
+        name: 'Badges',
+        description: '',
+        attributes: [
+          attribute('badges', 'complex', {
+            multiValued: true,
+            subAttributes: [
+              attribute('code', 'string', { caseExact: true }),
+              attribute('label', 'string'),
+              attribute('primary', 'boolean'),
+              attribute('level', 'integer'),
+            ],
+          }),
+        ],
+      },
+    },
+  ],
+};

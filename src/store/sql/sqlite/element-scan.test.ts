@@ -20,13 +20,11 @@ import { parseFilter, parsePatchPath } from '../../../scim/filter/parse.js';
 import { applyPatch } from '../../../scim/patch/apply.js';
 import type { PatchOperation } from '../../../scim/patch/types.js';
 
-import { USER_RESOURCE_TYPE } from '../../../scim/schema/registry.js';
-import { attribute, type ResourceTypeDefinition } from '../../../scim/schema/types.js';
 import { URN } from '../../../scim/schema/urns.js';
 import { createMemoryStore } from '../../memory/store.js';
 import type { ScimObject } from '../../shapes.js';
 import type { Store } from '../../store.js';
-import { ids, tenantRecord } from '../../test-support/fixtures.js';
+import { BADGES, ids, tenantRecord, USER_WITH_BADGES } from '../../test-support/fixtures.js';
 import { openSqlStore } from '../sql-store.js';
 import type { Database } from '../tables.js';
 import { connect, openDatabase } from './connect.js';
@@ -35,34 +33,6 @@ import { filterPagePlan } from './test-support/filter-plan.js';
 
 /** A PATCH operation with its path as text (parsed when applied). */
 type Op = { op: PatchOperation['op']; path: string; value?: unknown };
-
-const BADGES = 'urn:example:params:scim:schemas:extension:badges:2.0:User';
-/** User with an extension whose multi-valued attribute has a caseExact sub-attribute. */
-const USER: ResourceTypeDefinition = {
-  ...USER_RESOURCE_TYPE,
-  extensions: [
-    ...USER_RESOURCE_TYPE.extensions,
-    {
-      required: false,
-      schema: {
-        id: BADGES,
-        name: 'Badges',
-        description: '',
-        attributes: [
-          attribute('badges', 'complex', {
-            multiValued: true,
-            subAttributes: [
-              attribute('code', 'string', { caseExact: true }),
-              attribute('label', 'string'),
-              attribute('primary', 'boolean'),
-              attribute('level', 'integer'),
-            ],
-          }),
-        ],
-      },
-    },
-  ],
-};
 
 /** Values whose case mapping is not ASCII's, case variants of each other, and "". */
 const WORDS = ['Ann', 'ANN', 'ann', 'Émile', 'émile', 'Straße', 'İx', 'ΟΣ', 'ος', 'work', 'Home', ''] as const;
@@ -197,7 +167,7 @@ async function apply(stores: readonly Store[], tenantId: string, s: Step): Promi
   if (s.kind === 'patch') {
     try {
       body = applyPatch(
-        USER,
+        USER_WITH_BADGES,
         current.body,
         s.ops.map((o) => ({ ...o, path: parsePatchPath(o.path) })),
       ).body;
@@ -216,10 +186,10 @@ async function apply(stores: readonly Store[], tenantId: string, s: Step): Promi
 }
 
 async function answer(store: Store, tenantId: string, text: string) {
-  const filter = checkFilter(parseFilter(text), USER);
+  const filter = checkFilter(parseFilter(text), USER_WITH_BADGES);
   const result = await store
     .forTenant(tenantId)
-    .query('User', { filter, resourceType: USER, startIndex: 1, count: 100 });
+    .query('User', { filter, resourceType: USER_WITH_BADGES, startIndex: 1, count: 100 });
   return { total: result.totalResults, ids: ids(result.resources) };
 }
 
@@ -409,7 +379,7 @@ describe('multi-valued filters on SQLite (resource_scan_elements)', () => {
             ['u1', 'u10', 'u11', 'u12', 'u13', 'u14', 'u15', 'u16', 'u17', 'u18', 'u19'],
           ],
         ] as const) {
-          const { page, details } = await filterPagePlan(db, text, USER);
+          const { page, details } = await filterPagePlan(db, text, USER_WITH_BADGES);
           const context = `${statistics}: ${text}: ${details.join(' | ')}`;
           const elementScans = details.filter((d) => /\bel\b/.test(d) && /^(SCAN|SEARCH)/.test(d));
           assert.ok(elementScans.length > 0, context);
