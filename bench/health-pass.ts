@@ -39,6 +39,7 @@ import { openStore } from '../src/store/open.js';
 import { FAILURE_COLUMNS } from '../src/store/sql/migrations/0006-health.js';
 import type { Store } from '../src/store/store.js';
 import { cpuBetween, databaseCpu } from './lib/database-cpu.js';
+import { scratchDatabase } from './lib/systems.js';
 import { seedPostgresTenantRows, seedSqliteTenantRows } from './seed/tenants.js';
 import { listOption, postgresBaseUrl } from './store-cost/seeded.js';
 
@@ -127,13 +128,7 @@ async function seedPostgres(
   now: Date,
 ): Promise<{ url: string; database: string; dispose(): Promise<void> }> {
   const database = `scimd_health_${process.pid}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`drop database if exists ${database}`);
-  await admin.query(`create database ${database}`);
-  const parsed = new URL(base);
-  parsed.pathname = `/${database}`;
-  const url = parsed.toString();
+  const { url, drop } = await scratchDatabase(base, database);
   const seeded = await seedPostgresTenantRows(url, tenants);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -160,10 +155,7 @@ async function seedPostgres(
   return {
     url,
     database,
-    async dispose() {
-      await admin.query(`drop database if exists ${database} with (force)`);
-      await admin.end();
-    },
+    dispose: drop,
   };
 }
 

@@ -29,7 +29,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { checkFilter } from '../src/scim/filter/check.js';
 import { parseFilter } from '../src/scim/filter/parse.js';
 import { USER_RESOURCE_TYPE } from '../src/scim/schema/registry.js';
@@ -39,6 +38,7 @@ import { connect } from '../src/store/sql/sqlite/connect.js';
 import { dialect as sqliteDialect } from '../src/store/sql/sqlite/dialect.js';
 import type { Store } from '../src/store/store.js';
 import { createTenant } from '../src/tenancy/tenants.js';
+import { scratchDatabase } from './lib/systems.js';
 import { createBenchTenant, seedPostgresTenants, seedSqliteTenants } from './seed/scimd.js';
 import { ENTERPRISE_USER, title, userBody } from './shared/directory.mjs';
 import { type Backend, listOption, postgresBaseUrl } from './store-cost/seeded.js';
@@ -77,18 +77,7 @@ async function seeded(backend: Backend, size: number, others: number): Promise<S
   } else {
     const base = postgresBaseUrl();
     if (base === undefined) throw new Error('set SCIMD_BENCH_PG_URL or SCIMD_TEST_PG_URL for PostgreSQL');
-    const database = `scimd_scan_${process.pid}_${size}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`drop database if exists ${database}`);
-    await admin.query(`create database ${database}`);
-    const parsed = new URL(base);
-    parsed.pathname = `/${database}`;
-    url = parsed.toString();
-    drop = async () => {
-      await admin.query(`drop database if exists ${database} with (force)`);
-      await admin.end();
-    };
+    ({ url, drop } = await scratchDatabase(base, `scimd_scan_${process.pid}_${size}`));
   }
   const { tenantId } = await createBenchTenant(url);
   const setup = await openStore(url);

@@ -122,6 +122,16 @@ export async function adminQuery(url: string, sql: string): Promise<void> {
   }
 }
 
+/** A fresh, empty database `name` on `admin`'s server (one left over by a killed run is dropped first). */
+export async function scratchDatabase(admin: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
+  await adminQuery(admin, `drop database if exists ${name}`);
+  await adminQuery(admin, `create database ${name}`);
+  return {
+    url: withDatabase(admin, name),
+    drop: () => adminQuery(admin, `drop database if exists ${name} with (force)`),
+  };
+}
+
 export const scimdPostgres: SystemSpec = {
   id: 'scimd-postgres',
   label: 'scimd on PostgreSQL',
@@ -153,10 +163,7 @@ export async function startScimdPostgres(
 ) {
   const database = `${name === 'scimd' ? 'scimd_bench' : name.replace(/\W/g, '_')}_${process.pid}_${size}`;
   const admin = context.postgresUrl!;
-  await adminQuery(admin, `drop database if exists ${database}`);
-  await adminQuery(admin, `create database ${database}`);
-  const url = withDatabase(admin, database);
-  const drop = () => adminQuery(admin, `drop database if exists ${database} with (force)`);
+  const { url, drop } = await scratchDatabase(admin, database);
   try {
     const since = Date.now();
     const { tenantId, token } = await createBenchTenant(url);

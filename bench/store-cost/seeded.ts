@@ -9,9 +9,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
+import { scratchDatabase } from '../lib/systems.js';
 import { createBenchTenant, seedPostgresRows, seedSqliteRows } from '../seed/scimd.js';
 
 export type Backend = 'sqlite' | 'postgres';
@@ -27,13 +27,6 @@ export interface Seeded {
 
 export function postgresBaseUrl(): string | undefined {
   return process.env['SCIMD_BENCH_PG_URL'] || process.env['SCIMD_TEST_PG_URL'] || undefined;
-}
-
-/** `url` with its database replaced by `database`. */
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
 }
 
 export async function seeded(backend: Backend, size: number): Promise<Seeded> {
@@ -56,12 +49,7 @@ export async function seeded(backend: Backend, size: number): Promise<Seeded> {
   }
   const base = postgresBaseUrl();
   if (base === undefined) throw new Error('set SCIMD_BENCH_PG_URL or SCIMD_TEST_PG_URL for PostgreSQL');
-  const database = `scimd_cost_${process.pid}_${size}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`drop database if exists ${database}`);
-  await admin.query(`create database ${database}`);
-  const url = withDatabase(base, database);
+  const { url, drop } = await scratchDatabase(base, `scimd_cost_${process.pid}_${size}`);
   const { tenantId } = await createBenchTenant(url);
   await seedPostgresRows(url, tenantId, size);
   const store = await openStore(url);
@@ -71,8 +59,7 @@ export async function seeded(backend: Backend, size: number): Promise<Seeded> {
     url,
     async dispose() {
       await store.close();
-      await admin.query(`drop database if exists ${database} with (force)`);
-      await admin.end();
+      await drop();
     },
   };
 }
