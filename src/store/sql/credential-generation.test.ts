@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { type Kysely, Migrator, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { StatementKind } from '../observer-port.js';
 import { openStore } from '../open.js';
 import type { Store } from '../store.js';
@@ -16,7 +16,6 @@ import { at, tenantRecord, tokenRecord } from '../test-support/fixtures.js';
 import { createTestSchema, describePostgres } from '../test-support/postgres.js';
 import { CREDENTIAL_CHECK_MS, credentialGenerationOf } from './credential-generation.js';
 import type { SqlDialect } from './dialect.js';
-import { listMigrations, MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from './migrations/migrate.js';
 import { connect as connectPostgres } from './postgres/connect.js';
 import { dialect as postgresDialect } from './postgres/dialect.js';
 import { CREDENTIAL_CACHE_MS } from './read-cache.js';
@@ -24,6 +23,7 @@ import { openSqlStore } from './sql-store.js';
 import { connect as connectSqlite } from './sqlite/connect.js';
 import { dialect as sqliteDialect } from './sqlite/dialect.js';
 import type { Database } from './tables.js';
+import { migrateBefore } from './test-support/migrate-before.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'scimd-credential-generation-'));
 after(() => rmSync(directory, { recursive: true, force: true }));
@@ -133,17 +133,7 @@ function migration(open: () => Promise<{ backend: Backend; schema?: string; done
     try {
       const db = backend.connect();
       try {
-        const before = Object.fromEntries(
-          Object.entries(listMigrations(backend.dialect)).filter(([name]) => name < '0013'),
-        );
-        const migrator = new Migrator({
-          db,
-          provider: { getMigrations: async () => before },
-          migrationTableName: MIGRATION_TABLE,
-          migrationLockTableName: MIGRATION_LOCK_TABLE,
-          ...(schema === undefined ? {} : { migrationTableSchema: schema }),
-        });
-        assert.equal((await migrator.migrateToLatest()).error, undefined);
+        await migrateBefore(db, backend.dialect, '0013', schema);
         const tenant = tenantRecord('t1');
         await db
           .insertInto('tenants')

@@ -4,11 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Migrator } from 'kysely';
 import { openStore } from '../open.js';
-import { listMigrations, MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from './migrations/migrate.js';
 import { connect } from './sqlite/connect.js';
 import { dialect } from './sqlite/dialect.js';
+import { migrateBefore } from './test-support/migrate-before.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scimd-history-baseline-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,14 +16,7 @@ describe('migration 0007-access-history: the baseline of existing users', () => 
   it('records every existing user with its roles and groups, so as-of answers after the upgrade are complete', async () => {
     const file = join(dir, 'old.db');
     const db = connect(file);
-    const before = Object.fromEntries(Object.entries(listMigrations(dialect)).filter(([name]) => name < '0007'));
-    const migrator = new Migrator({
-      db,
-      provider: { getMigrations: async () => before },
-      migrationTableName: MIGRATION_TABLE,
-      migrationLockTableName: MIGRATION_LOCK_TABLE,
-    });
-    assert.equal((await migrator.migrateToLatest()).error, undefined);
+    await migrateBefore(db, dialect, '0007');
     const T = '2024-01-01T00:00:00.000Z';
     for (const id of ['t1', 't2']) {
       await db

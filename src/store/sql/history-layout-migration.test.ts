@@ -7,18 +7,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { type Kysely, Migrator, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { roleKey } from '../history-port.js';
 import { openStore } from '../open.js';
 import type { Store } from '../store.js';
 import { createTestSchema, describePostgres } from '../test-support/postgres.js';
 import type { SqlDialect } from './dialect.js';
-import { listMigrations, MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from './migrations/migrate.js';
 import { connect as connectPostgres } from './postgres/connect.js';
 import { dialect as postgresDialect } from './postgres/dialect.js';
 import { connect as connectSqlite } from './sqlite/connect.js';
 import { dialect as sqliteDialect } from './sqlite/dialect.js';
 import type { Database } from './tables.js';
+import { migrateBefore } from './test-support/migrate-before.js';
 
 const T = (day: number) => `2024-01-${String(day).padStart(2, '0')}T00:00:00.000Z`;
 
@@ -68,15 +68,7 @@ function oldRows(tenant: string) {
 }
 
 async function migrateBefore0010(db: Kysely<Database>, dialect: SqlDialect, schema?: string): Promise<void> {
-  const before = Object.fromEntries(Object.entries(listMigrations(dialect)).filter(([name]) => name < '0010'));
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => before },
-    migrationTableName: MIGRATION_TABLE,
-    migrationLockTableName: MIGRATION_LOCK_TABLE,
-    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
-  });
-  assert.equal((await migrator.migrateToLatest()).error, undefined);
+  await migrateBefore(db, dialect, '0010', schema);
   await db
     .insertInto('tenants')
     .values({ id: 't1', slug: 'acme', name: 'Acme', status: 'active', created: T(1), allowed_roles: null })

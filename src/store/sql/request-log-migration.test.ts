@@ -4,11 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Migrator } from 'kysely';
 import { openStore } from '../open.js';
-import { listMigrations, MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from './migrations/migrate.js';
 import { connect } from './sqlite/connect.js';
 import { dialect } from './sqlite/dialect.js';
+import { migrateBefore } from './test-support/migrate-before.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scimd-migration-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,15 +16,7 @@ describe('migration 0004-request-log-apart', () => {
   it('marks the 401 entries written before it as unauthenticated, without an IdP, and the others as they were', async () => {
     const file = join(dir, 'old.db');
     const db = connect(file);
-    const all = listMigrations(dialect);
-    const before = Object.fromEntries(Object.entries(all).filter(([name]) => name < '0004'));
-    const migrator = new Migrator({
-      db,
-      provider: { getMigrations: async () => before },
-      migrationTableName: MIGRATION_TABLE,
-      migrationLockTableName: MIGRATION_LOCK_TABLE,
-    });
-    assert.equal((await migrator.migrateToLatest()).error, undefined);
+    await migrateBefore(db, dialect, '0004');
     await db
       .insertInto('tenants' as never)
       .values({ id: 't1', slug: 'acme', name: 'Acme', status: 'active', created: '2024-01-01T00:00:00.000Z' } as never)
