@@ -13,39 +13,27 @@
  * scimd on CPU 1. PostgreSQL's own processes are not pinned: on that backend the figure also
  * carries the database server's share of the second core.
  */
-import { measure } from './harness.js';
+import { type CostSide, measureSides, type SideFigures } from './cost-sides.js';
 import { pinLoadGenerator } from './pinning.js';
-import { median, type Settings } from './results.js';
+import type { Settings } from './results.js';
 import type { RunningSystem } from './system.js';
 import { type HarnessContext, startScimdPostgres, startScimdSqlite } from './systems.js';
 import { type Workload, workload } from './workloads.js';
 
 const WORKLOADS = [workload('post-user'), workload('patch-user')];
 
-const SIDES = [
+const SIDES: readonly { side: CostSide; env: Record<string, string> }[] = [
   { side: 'off', env: { SCIMD_HISTORY: 'off' } },
   { side: 'control', env: { SCIMD_HISTORY: 'off' } },
   { side: 'on', env: { SCIMD_HISTORY: 'on' } },
-] as const;
-type Side = (typeof SIDES)[number]['side'];
+];
 export type HistoryCostBackend = 'SQLite' | 'PostgreSQL';
 
-export interface HistoryCostRow {
+export interface HistoryCostRow extends SideFigures {
   readonly backend: HistoryCostBackend;
   readonly workload: string;
-  /** Median requests per second over the rounds, per side. */
-  readonly throughput: Readonly<Record<Side, number>>;
-  /** on / off. */
-  readonly ratio: number;
-  /** control / off: the same configuration twice, so this is the method's own noise. */
-  readonly controlRatio: number;
-  /** Median CPU time of the server per request, ms, per side. */
-  readonly cpu: Readonly<Record<Side, number>>;
-  readonly rounds: number;
   readonly pinned: boolean;
 }
-
-const perSide = <T>(make: () => T) => Object.fromEntries(SIDES.map(({ side }) => [side, make()])) as Record<Side, T>;
 
 export async function runHistoryCost(
   settings: Settings,
@@ -87,9 +75,8 @@ async function costOf(
   running: Set<RunningSystem>,
   isAborted: () => boolean,
 ): Promise<HistoryCostRow> {
-  const systems = {} as Record<Side, RunningSystem>;
-  const figures = perSide<number[]>(() => []);
-  const cpu = perSide<number[]>(() => []);
+  const systems = {} as Record<CostSide, RunningSystem>;
+  let figures: SideFigures;
   try {
     for (const { side, env } of SIDES) {
       const name = `history_${side}_${w.id}`;
@@ -100,18 +87,7 @@ async function costOf(
       running.add(systems[side]);
       pinning?.server(systems[side].pid);
     }
-    // One unrecorded run per side first (the JIT's warm-up).
-    for (const { side } of SIDES) await measure(systems[side], w, size, settings, () => undefined);
-    for (let round = 0; round < rounds && !isAborted(); round++) {
-      const order = SIDES.map((_, i) => SIDES[(i + round) % SIDES.length]!.side);
-      for (const side of order) {
-        context.log(`  ${backend} ${w.id}, round ${round + 1}/${rounds}, ${side}:`);
-        const m = await measure(systems[side], w, size, settings, context.log);
-        if (m.status !== 'ok' || m.throughput === undefined) throw new Error(`${w.id} failed: ${m.reason}`);
-        figures[side].push(m.throughput);
-        if (m.cpuMsPerRequest !== undefined) cpu[side].push(m.cpuMsPerRequest);
-      }
-    }
+    figures = await measureSides(systems, w, size, rounds, settings, context.log, `${backend} ${w.id}, `, isAborted);
   } finally {
     for (const { side } of SIDES) {
       if (systems[side] === undefined) continue;
@@ -119,22 +95,8 @@ async function costOf(
       running.delete(systems[side]);
     }
   }
-  const throughput = perSide(() => 0);
-  const cpuMs = perSide(() => 0);
-  for (const { side } of SIDES) {
-    throughput[side] = median(figures[side]) ?? Number.NaN;
-    cpuMs[side] = median(cpu[side]) ?? Number.NaN;
-  }
-  const row: HistoryCostRow = {
-    backend,
-    workload: w.id,
-    throughput,
-    ratio: throughput.on / throughput.off,
-    controlRatio: throughput.control / throughput.off,
-    cpu: cpuMs,
-    rounds: figures.off.length,
-    pinned: pinning !== undefined,
-  };
+  const { throughput } = figures;
+  const row: HistoryCostRow = { backend, workload: w.id, ...figures, pinned: pinning !== undefined };
   context.log(
     `  ${backend} ${w.id}: off ${throughput.off.toFixed(0)}, control ${throughput.control.toFixed(0)}, on ${throughput.on.toFixed(0)} req/s; on/off ${row.ratio.toFixed(3)}, control/off ${row.controlRatio.toFixed(3)}`,
   );

@@ -21,10 +21,10 @@
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { measure } from './harness.js';
+import { type CostSide, measureSides, type SideFigures } from './cost-sides.js';
 import { pinLoadGenerator } from './pinning.js';
 import { KEPT_PROFILES, type ProfileFrame, profileFileOf, shareOfBusyTime } from './profile.js';
-import { median, type Settings } from './results.js';
+import type { Settings } from './results.js';
 import type { RunningSystem } from './system.js';
 import { type HarnessContext, startScimdSqlite } from './systems.js';
 import { type Workload, workload } from './workloads.js';
@@ -32,28 +32,18 @@ import { type Workload, workload } from './workloads.js';
 const WORKLOADS = [workload('match-username'), workload('post-user')];
 
 const WITHOUT = { SCIMD_METRICS: 'off', SCIMD_HEALTH_INTERVAL: '24h' };
-const SIDES = [
+const SIDES: readonly { side: CostSide; env: Record<string, string> }[] = [
   { side: 'off', env: WITHOUT },
   { side: 'control', env: WITHOUT },
   { side: 'on', env: { SCIMD_METRICS: 'on', SCIMD_HEALTH_INTERVAL: '60s' } },
-] as const;
-type Side = (typeof SIDES)[number]['side'];
+];
 
-export interface MetricsCostRow {
+export interface MetricsCostRow extends SideFigures {
   readonly workload: string;
-  /** Median requests per second over the rounds, per side. */
-  readonly throughput: Readonly<Record<Side, number>>;
-  /** on / off. */
-  readonly ratio: number;
-  /** control / off: the same configuration twice, so this is the method's own noise. */
-  readonly controlRatio: number;
-  /** Median CPU time of the server per request, ms, per side. */
-  readonly cpu: Readonly<Record<Side, number>>;
   /** Percent of the `on` process's busy CPU time spent in metrics code (undefined: no profile). */
   readonly metricsShare: number | undefined;
   /** The same attribution applied to `off`: what it claims without metrics (should be about 0). */
   readonly offShare: number | undefined;
-  readonly rounds: number;
   /** Whether scimd had CPU 1 to itself and the load generator CPU 0. */
   readonly pinned: boolean;
 }
@@ -75,8 +65,6 @@ function isMetricsWork(stack: readonly ProfileFrame[]): boolean {
   }
   return stack.some((frame) => METRICS_CODE.some((code) => code.test(frame.url)));
 }
-
-const perSide = <T>(make: () => T) => Object.fromEntries(SIDES.map(({ side }) => [side, make()])) as Record<Side, T>;
 
 export async function runMetricsCost(
   settings: Settings,
@@ -117,35 +105,22 @@ async function costOf(
   // Fresh processes per workload, so that each profile covers one workload.
   const profileDir = join(context.tmpDir, `metrics-cost-profiles-${w.id}`);
   mkdirSync(profileDir, { recursive: true });
-  const systems = {} as Record<Side, RunningSystem>;
+  const systems = {} as Record<CostSide, RunningSystem>;
   for (const { side, env } of SIDES) {
     systems[side] = await startScimdSqlite(size, { ...context, profileDir }, env, `metrics-${side}-${w.id}`);
     running.add(systems[side]);
     pinning?.server(systems[side].pid);
   }
-  const figures = perSide<number[]>(() => []);
-  const cpu = perSide<number[]>(() => []);
+  let figures: SideFigures;
   try {
-    // One unrecorded run per side first: in the quick profile, the JIT's warm-up otherwise
-    // shows as a climb across the rounds larger than any cost of the metrics.
-    for (const { side } of SIDES) await measure(systems[side], w, size, settings, () => undefined);
-    for (let round = 0; round < rounds && !isAborted(); round++) {
-      const order = SIDES.map((_, i) => SIDES[(i + round) % SIDES.length]!.side);
-      for (const side of order) {
-        log(`  round ${round + 1}/${rounds}, ${side}:`);
-        const m = await measure(systems[side], w, size, settings, log);
-        if (m.status !== 'ok' || m.throughput === undefined) throw new Error(`${w.id} failed: ${m.reason}`);
-        figures[side].push(m.throughput);
-        if (m.cpuMsPerRequest !== undefined) cpu[side].push(m.cpuMsPerRequest);
-      }
-    }
+    figures = await measureSides(systems, w, size, rounds, settings, log, '', isAborted);
   } finally {
     for (const { side } of SIDES) {
       await systems[side].stop();
       running.delete(systems[side]);
     }
   }
-  const share = (side: Side) => {
+  const share = (side: CostSide) => {
     const file = profileFileOf(profileDir, systems[side].pid);
     if (file === undefined) return undefined;
     // Kept for a closer look (Chrome DevTools, speedscope); the run's directory is removed.
@@ -153,21 +128,12 @@ async function costOf(
     copyFileSync(file, join(KEPT_PROFILES, `metrics-cost-${w.id}-${side}.cpuprofile`));
     return shareOfBusyTime(file, isMetricsWork);
   };
-  const throughput = perSide(() => 0);
-  const cpuMs = perSide(() => 0);
-  for (const { side } of SIDES) {
-    throughput[side] = median(figures[side]) ?? Number.NaN;
-    cpuMs[side] = median(cpu[side]) ?? Number.NaN;
-  }
+  const { throughput } = figures;
   const row: MetricsCostRow = {
     workload: w.id,
-    throughput,
-    ratio: throughput.on / throughput.off,
-    controlRatio: throughput.control / throughput.off,
-    cpu: cpuMs,
+    ...figures,
     metricsShare: share('on'),
     offShare: share('off'),
-    rounds: figures.off.length,
     pinned: pinning !== undefined,
   };
   log(
