@@ -28,6 +28,7 @@ import { compileScimd } from './lib/build.js';
 import { runPlan } from './lib/harness.js';
 import { renderHistoryCost, runHistoryCost } from './lib/history-cost.js';
 import { renderMetricsCost, runMetricsCost } from './lib/metrics-cost.js';
+import { renderPreparedCost, runPreparedCost } from './lib/prepared-cost.js';
 import { KEPT_PROFILES } from './lib/profile.js';
 import { renderMarkdown } from './lib/report.js';
 import { type BenchReport, type Settings, writeReport } from './lib/results.js';
@@ -46,6 +47,7 @@ interface Options {
   readonly outDir: string;
   readonly metricsCost: boolean;
   readonly historyCost: boolean;
+  readonly preparedCost: boolean;
 }
 
 const QUICK: Settings = {
@@ -107,6 +109,7 @@ function parseOptions(argv: readonly string[]): Options {
     'out',
     'metrics-cost',
     'history-cost',
+    'prepared-cost',
   ];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}`);
   const base = flags.has('quick') ? QUICK : FULL;
@@ -147,6 +150,7 @@ function parseOptions(argv: readonly string[]): Options {
     outDir: resolve(flags.get('out') ?? join(REPO_ROOT, 'bench/results')),
     metricsCost: flags.has('metrics-cost'),
     historyCost: flags.has('history-cost'),
+    preparedCost: flags.has('prepared-cost'),
   };
 }
 
@@ -231,6 +235,18 @@ async function main(): Promise<void> {
     const markdown = renderHistoryCost(rows, settings, [loadAtStart, loadavg()[0]!]);
     mkdirSync(options.outDir, { recursive: true });
     const file = join(options.outDir, `${new Date().toISOString().slice(0, 10)}-history-cost-${settings.profile}.md`);
+    writeFileSync(file, markdown);
+    process.stdout.write(`${markdown}\n`);
+    log(`report written to ${file}`);
+    return;
+  }
+
+  if (options.preparedCost) {
+    const rows = await runPreparedCost(settings, context, running, () => aborted);
+    rmSync(tmpDir, { recursive: true, force: true });
+    const markdown = renderPreparedCost(rows, settings, [loadAtStart, loadavg()[0]!]);
+    mkdirSync(options.outDir, { recursive: true });
+    const file = join(options.outDir, `${new Date().toISOString().slice(0, 10)}-prepared-cost-${settings.profile}.md`);
     writeFileSync(file, markdown);
     process.stdout.write(`${markdown}\n`);
     log(`report written to ${file}`);

@@ -93,6 +93,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     : undefined;
   const store = await openStore(config.databaseUrl, {
     poolSize: config.databasePoolSize,
+    preparedStatements: config.databasePreparedStatements,
     ...(metrics ? { observer: metrics.store } : {}),
   });
   let metricsListener: MetricsListener | undefined;

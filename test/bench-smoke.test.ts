@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EMPTY_DIRECTORY } from '../bench/lib/directory.js';
 import { runLoad } from '../bench/lib/load.js';
+import { renderPreparedCost } from '../bench/lib/prepared-cost.js';
 import { renderMarkdown } from '../bench/lib/report.js';
 import { type BenchReport, type Measurement, summarise } from '../bench/lib/results.js';
 import type { RunningSystem } from '../bench/lib/system.js';
@@ -118,5 +119,35 @@ describe('benchmark harness (smoke)', () => {
     assert.match(markdown, /## 200 users: req\/s/);
     assert.match(markdown, /\| Match by userName \(eq, 1 hit\) \|/);
     assert.match(markdown, /scimd \(SQLite\) ÷ floor/);
+  });
+});
+
+describe('the --prepared-cost report', () => {
+  it('shows on/off beside control/off, and scimd and database CPU per side', () => {
+    const settings = { profile: 'quick', durationSeconds: 1, connections: 10 } as Parameters<
+      typeof renderPreparedCost
+    >[1];
+    const text = renderPreparedCost(
+      [
+        {
+          workload: 'patch-user',
+          throughput: { off: 400, control: 396, on: 480 },
+          ratio: 1.2,
+          controlRatio: 0.99,
+          cpu: { off: 1.2, control: 1.21, on: 1.1 },
+          databaseCpu: { off: 1.4, control: 1.38, on: 0.9 },
+          rounds: 5,
+        },
+      ],
+      settings,
+      [0.5, 1.25],
+    );
+    assert.match(text, /load average 0\.50 → 1\.25\./);
+    assert.ok(
+      text.includes(
+        '| patch-user | 400 | 396 | 480 | 1.200 | 0.990 | 1.200 / 1.210 / 1.100 | 1.400 / 1.380 / 0.900 | 5 |',
+      ),
+      text,
+    );
   });
 });

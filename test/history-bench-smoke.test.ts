@@ -31,6 +31,7 @@ describe('access history benchmarks (smoke)', () => {
       ratio: on / 1000,
       controlRatio: 0.99,
       cpu: { off: 0.5, control: 0.5, on: 0.6 },
+      databaseCpu: { off: Number.NaN, control: Number.NaN, on: Number.NaN },
       rounds: 5,
       pinned: true,
     });

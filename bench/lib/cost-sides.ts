@@ -17,6 +17,8 @@ export interface SideFigures {
   readonly throughput: Readonly<Record<CostSide, number>>;
   /** Median CPU time of the server per request, ms, per side. */
   readonly cpu: Readonly<Record<CostSide, number>>;
+  /** Median CPU time of the database server per request, ms, per side (NaN on SQLite). */
+  readonly databaseCpu: Readonly<Record<CostSide, number>>;
   /** on / off. */
   readonly ratio: number;
   /** control / off: the same configuration twice, so this is the method's own noise. */
@@ -41,6 +43,7 @@ export async function measureSides(
 ): Promise<SideFigures> {
   const figures = perSide<number[]>(() => []);
   const cpu = perSide<number[]>(() => []);
+  const databaseCpu = perSide<number[]>(() => []);
   for (const side of COST_SIDES) await measure(systems[side], w, size, settings, () => undefined);
   for (let round = 0; round < rounds && !isAborted(); round++) {
     for (const [i] of COST_SIDES.entries()) {
@@ -50,14 +53,50 @@ export async function measureSides(
       if (m.status !== 'ok' || m.throughput === undefined) throw new Error(`${w.id} failed: ${m.reason}`);
       figures[side].push(m.throughput);
       if (m.cpuMsPerRequest !== undefined) cpu[side].push(m.cpuMsPerRequest);
+      if (m.databaseCpuMsPerRequest !== undefined) databaseCpu[side].push(m.databaseCpuMsPerRequest);
     }
   }
   const throughput = perSide((side) => median(figures[side]) ?? Number.NaN);
   return {
     throughput,
     cpu: perSide((side) => median(cpu[side]) ?? Number.NaN),
+    databaseCpu: perSide((side) => median(databaseCpu[side]) ?? Number.NaN),
     ratio: throughput.on / throughput.off,
     controlRatio: throughput.control / throughput.off,
     rounds: figures.off.length,
   };
+}
+
+/** What a cost mode configures per side: the environment its scimd process gets. */
+export interface SideSetup {
+  readonly side: CostSide;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * Starts one scimd per side (`start`), pinned to the server's CPU when `pinning` is given,
+ * measures `w` on them (`measureSides`), and stops them whatever happens.
+ */
+export async function measureStartedSides(
+  sides: readonly SideSetup[],
+  start: (setup: SideSetup) => Promise<RunningSystem>,
+  pinning: { server(pid: number): void } | undefined,
+  running: Set<RunningSystem>,
+  measured: (systems: Readonly<Record<CostSide, RunningSystem>>) => Promise<SideFigures>,
+): Promise<{ figures: SideFigures; systems: Readonly<Record<CostSide, RunningSystem>> }> {
+  const systems = {} as Record<CostSide, RunningSystem>;
+  try {
+    for (const setup of sides) {
+      systems[setup.side] = await start(setup);
+      running.add(systems[setup.side]);
+      pinning?.server(systems[setup.side].pid);
+    }
+    return { figures: await measured(systems), systems };
+  } finally {
+    for (const { side } of sides) {
+      if (systems[side] === undefined) continue;
+      await systems[side].stop();
+      running.delete(systems[side]);
+    }
+  }
 }

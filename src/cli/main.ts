@@ -147,7 +147,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const open = async (): Promise<CommandContext> => {
     const config = loadConfig(io.env);
     const { openStore } = await import('../store/open.js');
-    const opened = await openStore(config.databaseUrl, { poolSize: config.databasePoolSize });
+    const opened = await openStore(config.databaseUrl, {
+      poolSize: config.databasePoolSize,
+      preparedStatements: config.databasePreparedStatements,
+    });
     store = opened;
     return { config, store: opened, now: io.now?.() ?? new Date(), baseUrl: baseUrlOf(config) };
   };

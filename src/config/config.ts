@@ -48,6 +48,8 @@ export interface Config {
   readonly entraClientIdProd: string | undefined;
   /** PostgreSQL connections per process. */
   readonly databasePoolSize: number;
+  /** PostgreSQL: run statement templates as named prepared statements (postgres/prepared.ts). */
+  readonly databasePreparedStatements: boolean;
   /** Lower-case hex SHA-256 of the admin API token; undefined turns the admin API off. */
   readonly adminTokenHash: string | undefined;
   /** JSON file declaring extra schema extensions; undefined: none. */
@@ -333,6 +335,13 @@ const DATABASE_POOL_SIZE: Spec<number> = {
   default: '10',
   description: 'PostgreSQL only: connections per scimd process (1 to 500).',
   schema: integer(1, 500, 'an integer from 1 to 500'),
+};
+const DATABASE_PREPARED_STATEMENTS: Spec<boolean> = {
+  name: 'SCIMD_DATABASE_PREPARED_STATEMENTS',
+  default: 'on',
+  description:
+    'PostgreSQL only: on runs the statements of every request as named prepared statements (parsed and planned once per connection); off sends them unnamed, for a pooler that cannot keep them (PgBouncer before 1.21 in transaction mode).',
+  schema: boolean,
 };
 const ADMIN_TOKEN_HASH: Spec<string, null> = {
   name: 'SCIMD_ADMIN_TOKEN_HASH',
@@ -734,6 +743,7 @@ const SPECS = [
   ENTRA_CLIENT_ID_TEST,
   ENTRA_CLIENT_ID_PROD,
   DATABASE_POOL_SIZE,
+  DATABASE_PREPARED_STATEMENTS,
   ADMIN_TOKEN_HASH,
   SCHEMA_EXTENSIONS,
   BULK_MAX_OPERATIONS,
@@ -818,6 +828,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     entraClientIdTest: read(ENTRA_CLIENT_ID_TEST),
     entraClientIdProd: read(ENTRA_CLIENT_ID_PROD),
     databasePoolSize: read(DATABASE_POOL_SIZE),
+    databasePreparedStatements: read(DATABASE_PREPARED_STATEMENTS),
     adminTokenHash: read(ADMIN_TOKEN_HASH),
     schemaExtensionsPath: read(SCHEMA_EXTENSIONS),
     bulkMaxOperations: read(BULK_MAX_OPERATIONS),

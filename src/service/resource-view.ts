@@ -68,6 +68,22 @@ export async function render(
 }
 
 /**
+ * A written resource's representation, where it must be read inside the write's unit of work: a
+ * group's members are part of the write. A user's groups are not (no write of the user changes
+ * them), so a user is rendered after the commit instead (`undefined` here, then `render` with the
+ * store): on PostgreSQL a unit of work holds its tenant's lock, and reading the groups inside it
+ * would keep the tenant's other writers waiting one round trip longer.
+ */
+export function renderInUnit(
+  ctx: RequestContext,
+  tx: TenantReader,
+  stored: StoredResource,
+  projection: Projection,
+): Promise<Rendered | undefined> {
+  return stored.resourceType === 'Group' ? render(ctx, tx, stored, projection) : Promise.resolve(undefined);
+}
+
+/**
  * Renders a page of resources (of one or several types), each type with its own projection;
  * the groups of all its users come from one read.
  */

@@ -21,7 +21,7 @@ import {
 import { resolveMembers } from './members.js';
 import { recordChange, recordDeletion } from './outbox.js';
 import { checkIfMatch } from './preconditions.js';
-import { type Rendered, render } from './resource-view.js';
+import { type Rendered, render, renderInUnit } from './resource-view.js';
 import { loadRoleCatalogue, mentionsRoles, withResolvedRoles } from './roles.js';
 
 function missing(type: ResourceTypeName, id: string) {
@@ -92,7 +92,7 @@ export async function replaceResource(
   const type = ctx.registry.resourceType(typeName);
   const normalized = admitBody(ctx, type, input);
   const catalogue = await loadRoleCatalogue(ctx, typeName, mentionsRoles(normalized));
-  return ctx.store.transaction(async (tx) => {
+  const written = await ctx.store.transaction(async (tx) => {
     const current = await loadOrThrow(tx, typeName, id);
     checkIfMatch(ifMatch, current.version);
     const prepared = prepareResourceBody(type, normalized, current.body);
@@ -107,8 +107,9 @@ export async function replaceResource(
       stored = (await tx.getResource(typeName, id)) ?? stored;
     }
     await recordChange(ctx, tx, { resourceType: typeName, before: current, after: stored });
-    return render(ctx, tx, stored, projection);
+    return { stored, rendered: await renderInUnit(ctx, tx, stored, projection) };
   });
+  return written.rendered ?? render(ctx, ctx.store, written.stored, projection);
 }
 
 /** DELETE: removes the resource and every membership naming it; a second DELETE is 404. */

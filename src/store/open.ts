@@ -33,6 +33,8 @@ export const SUPPORTED_DATABASE_URLS = ['file:<path>', 'sqlite::memory:', 'postg
 export interface OpenStoreOptions {
   /** PostgreSQL: connections per process (`SCIMD_DATABASE_POOL_SIZE`); ignored by SQLite. */
   readonly poolSize?: number;
+  /** PostgreSQL: named prepared statements for templates (`SCIMD_DATABASE_PREPARED_STATEMENTS`). */
+  readonly preparedStatements?: boolean;
   /** PostgreSQL: how long to wait for a connection; ignored by SQLite. */
   readonly connectTimeoutMs?: number;
   /** Told every statement's duration and the pool's use (src/metrics/); the memory store has neither. */

@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import { connect, MEMORY } from './sqlite/connect.js';
 import type { Database } from './tables.js';
-import { bind, Slot, template, templateFamily } from './template.js';
+import { bind, Slot, template, templateFamily, templateTexts } from './template.js';
 
 const db = connect(MEMORY);
 after(() => db.destroy());
@@ -96,5 +96,36 @@ describe('statement templates', () => {
     assert.deepEqual(await firstN(2).execute(db, { from: 'a' }), [{ id: 'a' }, { id: 'b' }]);
     assert.deepEqual(await firstN(1).execute(db, { from: 'b' }), [{ id: 'b' }]);
     assert.deepEqual(built, [1, 2]);
+  });
+});
+
+describe('template texts (named prepared statements on PostgreSQL)', () => {
+  it('names each template text once, and leaves out texts returning whole rows', () => {
+    const text = `select "name" from "tenants" where "id" = $1 /* ${Math.random()} */`;
+    templateTexts.note(text);
+    const name = templateTexts.nameOf(text);
+    assert.match(name ?? '', /^scimd_\d+$/);
+    templateTexts.note(text);
+    assert.equal(templateTexts.nameOf(text), name);
+    for (const whole of [
+      'select * from "tenants" where "id" = $1',
+      'select "tenants".* from "tenants"',
+      'update "tenants" set "name" = $1 returning *',
+    ]) {
+      templateTexts.note(whole);
+      assert.equal(templateTexts.nameOf(whole), undefined, whole);
+    }
+    assert.equal(templateTexts.nameOf('select 1'), undefined);
+  });
+
+  it('names the text a template compiles, for each dialect', async () => {
+    await tenantName.execute(db, { id: 'a' });
+    const compiled = db.selectFrom('tenants').select('name').where('id', '=', 'x').compile();
+    assert.match(templateTexts.nameOf(compiled.sql) ?? '', /^scimd_\d+$/);
+    const pg = postgresCompiler();
+    await tenantName.execute(pg, { id: 'a' });
+    const pgText = pg.selectFrom('tenants').select('name').where('id', '=', 'x').compile().sql;
+    assert.notEqual(pgText, compiled.sql);
+    assert.match(templateTexts.nameOf(pgText) ?? '', /^scimd_\d+$/);
   });
 });

@@ -63,6 +63,33 @@ export function template<V extends string, R>(
 }
 
 /**
+ * The SQL texts of every template compiled in this process, each with a name of its own: the
+ * statements whose text never depends on their values, and which run on every request. On
+ * PostgreSQL they run as named prepared statements (postgres/prepared.ts), parsed and planned
+ * once per connection. A text that returns whole rows (`*`) is left out: a column added by a
+ * migration would change its result type, which PostgreSQL refuses for a prepared statement
+ * ("cached plan must not change result type") in a process started before the migration. The
+ * bound keeps a misbehaving caller from growing it without end; texts past it run unnamed.
+ */
+export const templateTexts = (() => {
+  const names = new Map<string, string>();
+  const MAX_NAMED = 1000;
+  const MAX_TEXT = 8192;
+  const WHOLE_ROWS = /\bselect \*|\.\*|\breturning \*/i;
+  return {
+    note(text: string): void {
+      if (names.size >= MAX_NAMED || text.length > MAX_TEXT || names.has(text) || WHOLE_ROWS.test(text)) return;
+      names.set(text, `scimd_${names.size + 1}`);
+    },
+    /** The name of a template's text; undefined for any other statement. */
+    nameOf: (text: string): string | undefined => names.get(text),
+    get size(): number {
+      return names.size;
+    },
+  };
+})();
+
+/**
  * Compiled statements by a shape key, kept for each dialect: the SQL depends on the dialect
  * only. A Kysely and every instance derived from it (a unit of work's connection) share one
  * adapter object, and one process may hold stores of different dialects (the differential
@@ -81,6 +108,7 @@ export function statementCache(maxShapes: number) {
     let statement = shapes.get(key);
     if (statement === undefined) {
       statement = build().compile();
+      templateTexts.note(statement.sql);
       if (shapes.size >= maxShapes) shapes.delete(shapes.keys().next().value as string);
       shapes.set(key, statement);
     }

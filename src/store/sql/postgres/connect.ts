@@ -25,6 +25,7 @@ import pg from 'pg';
 import type { StoreObserver } from '../../observer-port.js';
 import { statementLogger } from '../statement-log.js';
 import type { Database } from '../tables.js';
+import { PreparingClient } from './prepared.js';
 
 /** Connections per process when `SCIMD_DATABASE_POOL_SIZE` is not given. */
 const DEFAULT_POOL_SIZE = 10;
@@ -39,6 +40,8 @@ interface PostgresOptions {
   readonly connectTimeoutMs?: number;
   /** Told each statement's duration and handed the pool's use (metrics). */
   readonly observer?: StoreObserver;
+  /** Run the statement templates as named prepared statements (prepared.ts); default true. */
+  readonly preparedStatements?: boolean;
 }
 
 /** Whether `url` names a PostgreSQL database (`postgres://…` or `postgresql://…`). */
@@ -62,6 +65,7 @@ function createPool(url: string, options: PostgresOptions = {}): pg.Pool {
     connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     application_name: 'scimd',
     keepAlive: true,
+    ...(options.preparedStatements === false ? {} : { Client: PreparingClient }),
   });
   // An idle connection that breaks (server restart, network) is reported here and dropped from
   // the pool, which opens a new one on demand. Unhandled, the event would end the process.

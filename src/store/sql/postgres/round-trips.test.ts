@@ -33,7 +33,7 @@ const EXPECTED = {
   'GET /Users?filter=userName eq (no match)': 1, // the page (a first page not full needs no COUNT)
   'GET /Users/{id}': 2, // the resource, its groups
   'POST /Users (Entra create)': 5, // begin+lock, insert, event, history, commit (a new user has no groups)
-  'PATCH /Users/{id} (Entra update)': 7, // begin+lock, read, update, event, history, groups, commit
+  'PATCH /Users/{id} (Entra update)': 7, // begin+lock, read, update, event, history, commit; then groups
   'PATCH /Groups/{id} add member': 9, // begin+lock, read, member types, already members, insert, touch, event, history, commit
   'DELETE /Users/{id}': 11, // begin+lock, read, groups, delete, guard (settings, note, count), event, end spans, history, commit
 } as const;
@@ -189,6 +189,14 @@ describePostgres('round trips to PostgreSQL per SCIM request', (url) => {
       return count < budget ? [`${name}: ${count} < ${budget}`] : [];
     });
     assert.deepEqual(under, []);
+    // A patched user's groups, for the response, are read after the COMMIT: not under the lock.
+    const patch = measured.get('PATCH /Users/{id} (Entra update)') ?? [];
+    assert.deepEqual(
+      patch
+        .slice(-2)
+        .map((text) => (/^commit$/i.test(text) ? 'commit' : /"group_members"/.test(text) ? 'groups' : text)),
+      ['commit', 'groups'],
+    );
   });
 
   it('takes BEGIN and COMMIT once per batch of concurrent creates, and a SAVEPOINT per create but the first', async () => {
