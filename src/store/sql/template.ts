@@ -83,9 +83,6 @@ export const templateTexts = (() => {
     },
     /** The name of a template's text; undefined for any other statement. */
     nameOf: (text: string): string | undefined => names.get(text),
-    get size(): number {
-      return names.size;
-    },
   };
 })();
 
