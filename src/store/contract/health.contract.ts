@@ -82,6 +82,24 @@ export function healthContract(open: OpenStore): void {
       });
     });
 
+    it('upserts a flush of many buckets (in chunks of 64, 32 and 4) and adds to each on the next', async () => {
+      await withTenants(open, async (_a, _b, store) => {
+        const flush = (round: number) =>
+          Array.from({ length: 100 }, (_, i) =>
+            logEntry(`m${round}-${i}`, at(3600 * i + round), { latencyMs: round === 0 ? 5 : 9 + i }),
+          );
+        await store.requestLog.append(flush(0));
+        await store.requestLog.append(flush(1));
+        const buckets = await store.health.buckets(H0, 'tenant-a');
+        assert.equal(buckets.length, 100);
+        assert.deepEqual(
+          buckets.filter((b, i) => b.requests !== 2 || b.latencySumMs !== 5 + 9 + i || b.latencyMaxMs !== 9 + i),
+          [],
+        );
+        assert.equal(buckets[99]!.lastTime, at(3600 * 99 + 1));
+      });
+    });
+
     it('counts undeclared attributes per tenant, most frequent first, and trims them in prune', async () => {
       await withTenants(open, async (_a, _b, store) => {
         await store.requestLog.append([
