@@ -34,7 +34,7 @@
  *   --no-build                use the existing dist/ instead of compiling scimd first
  *   --out=DIR                 where the report goes (default bench/results)
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compileScimd } from './lib/build.js';
@@ -101,6 +101,13 @@ interface Figure {
   readonly errors: number;
   /** The 1-minute load average when the runs ended. */
   readonly loadAverage: number;
+  /**
+   * KB the process read and wrote through system calls per request (`rchar`, `wchar` of
+   * /proc/<pid>/io over the runs): the HTTP traffic, the same for every process of a workload,
+   * plus, on SQLite, the pages read past its page cache and written to the WAL and checkpoints.
+   */
+  readonly readKbPerRequest: number | undefined;
+  readonly writtenKbPerRequest: number | undefined;
 }
 
 interface Row {
@@ -340,7 +347,19 @@ async function serve(
 
 const mb = (bytes: number | undefined) => (bytes === undefined ? undefined : bytes / 1024 / 1024);
 
-function fold(runs: readonly LoadResult[]): Figure {
+/** Bytes read and written through system calls so far (Linux), undefined elsewhere. */
+function ioOf(pid: number): { read: number; written: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(text)?.[1]);
+    return { read: field('rchar'), written: field('wchar') };
+  } catch {
+    return undefined;
+  }
+}
+
+function fold(runs: readonly LoadResult[], io: { read: number; written: number } | undefined): Figure {
+  const requests = runs.reduce((sum, r) => sum + r.requests, 0);
   const defined = (xs: (number | undefined)[]) => xs.filter((x): x is number => x !== undefined);
   const rss = defined(runs.map((r) => r.rssPeak));
   return {
@@ -351,6 +370,8 @@ function fold(runs: readonly LoadResult[]): Figure {
     non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
     loadAverage: loadavg()[0]!,
+    readKbPerRequest: io === undefined || requests === 0 ? undefined : io.read / 1024 / requests,
+    writtenKbPerRequest: io === undefined || requests === 0 ? undefined : io.written / 1024 / requests,
   };
 }
 
@@ -367,6 +388,7 @@ async function measure(
   }
   const runs: LoadResult[] = [];
   const fromUs = profileClockUs();
+  const ioBefore = ioOf(system.pid);
   for (let i = 0; i < settings.runs; i++) {
     runs.push(
       await runLoad(
@@ -385,7 +407,12 @@ async function measure(
     );
   }
   system.windows.set(workload.id, { fromUs, toUs: profileClockUs() });
-  return fold(runs);
+  const ioAfter = ioOf(system.pid);
+  const io =
+    ioBefore === undefined || ioAfter === undefined
+      ? undefined
+      : { read: ioAfter.read - ioBefore.read, written: ioAfter.written - ioBefore.written };
+  return fold(runs, io);
 }
 
 /**
@@ -513,6 +540,22 @@ function render(
       );
     }
   }
+  const io = (f: Figure | { failed: string } | undefined) =>
+    f === undefined || !isFigure(f) ? '–' : `${fixed(f.readKbPerRequest, 1)} / ${fixed(f.writtenKbPerRequest, 1)}`;
+  out.push(
+    '',
+    '## I/O per request',
+    '',
+    'KB read / written through system calls per request (`rchar` / `wchar` of /proc/<pid>/io): the HTTP traffic (the same for every process of a workload) plus, on SQLite, the pages read past its page cache and those written to the WAL and by checkpoints.',
+    '',
+    '| backend | tenants × users | workload | one | many | baseline | control |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: |',
+  );
+  for (const r of rows) {
+    out.push(
+      `| ${r.backend} | ${whole(r.shape.tenants)} × ${whole(r.shape.users)} | ${r.workload} | ${io(r.one)} | ${io(r.many)} | ${io(r.baseline)} | ${io(r.control)} |`,
+    );
+  }
   if (profiles.length > 0) out.push(...renderProfiles(profiles));
   return `${out.join('\n')}\n`;
 }
@@ -631,7 +674,7 @@ async function main(): Promise<void> {
           });
           const line = (f: Figure | { failed: string }) =>
             isFigure(f)
-              ? `${whole(f.throughput)} req/s, CPU ${fixed(totalCpu(f))} ms/req, RSS ${whole(f.rssPeakMb)} MB, load ${f.loadAverage.toFixed(1)}`
+              ? `${whole(f.throughput)} req/s, CPU ${fixed(totalCpu(f))} ms/req, RSS ${whole(f.rssPeakMb)} MB, I/O ${fixed(f.readKbPerRequest, 1)} KB read ${fixed(f.writtenKbPerRequest, 1)} KB written a request, load ${f.loadAverage.toFixed(1)}`
               : f.failed;
           log(
             `  ${workload.id}: one ${line(a)}; many ${line(b)}${d ? `; baseline ${line(d)}` : ''}${c ? `; control ${line(c)}` : ''}`,

@@ -191,8 +191,8 @@ function ownerOfScript(url: string, repoRoot: string): string {
     const rest = path.slice(modules + 14).split('/');
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
-  const parts = relative(repoRoot, path).split('/');
-  // The compiled dist/store/sql/x.js counts as src/store/sql, like the source.
-  if (parts[0] === 'dist') parts[0] = 'src';
+  // The compiled …/dist/store/sql/x.js (of this build or another) counts as src/store/sql, like the source.
+  const compiled = path.lastIndexOf('/dist/');
+  const parts = compiled >= 0 ? ['src', ...path.slice(compiled + 6).split('/')] : relative(repoRoot, path).split('/');
   return parts.slice(0, Math.min(3, parts.length - 1)).join('/');
 }
