@@ -628,6 +628,7 @@ async function main(): Promise<void> {
         log(`${backend}: seeding 1 × ${shape.users} and ${shape.tenants} × ${shape.users}`);
         const env: Record<string, string> =
           settings.healthInterval === undefined ? {} : { SCIMD_HEALTH_INTERVAL: settings.healthInterval };
+        const baseline = settings.baseline;
         const start = async (side: Side, count: number, users: number) => {
           const seeded = await seed(backend, count, users, context);
           // A copy of the many tenants' rows for the other build, made before either serves them.
@@ -638,7 +639,6 @@ async function main(): Promise<void> {
           for (const s of started) up.add(s);
           return started;
         };
-        const baseline = settings.baseline;
         const [one] = await start('one', 1, shape.users);
         const [many, other] = await start('many', shape.tenants, shape.users);
         const [control] = settings.control ? await start('control', 1, shape.tenants * shape.users) : [];

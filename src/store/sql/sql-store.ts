@@ -145,7 +145,8 @@ interface HandleShared {
  * what the store shares, its methods live on the prototype, and it is itself the `SqlScope` of
  * its reads. No closures per tenant and nothing kept per tenant (a handle used to be an object
  * of eight closures, 1.1 KB, kept for up to 10,000 tenants: docs/benchmarks.md, "What grows
- * with tenants").
+ * with tenants"). Its methods are not bound: call them on the handle (`store.query(…)`), as
+ * every caller does, not detached.
  */
 class SqlTenantStore implements TenantStore, SqlScope {
   constructor(
