@@ -19,19 +19,40 @@
  *                             pass reads every tenant (2.7 s of CPU at 10,000 tenants with a week of rollups), and
  *                             lands in one 3-s run or another; e.g. 1h keeps it out of every run
  *                             (its cost is measured on its own by bench:health-pass)
+ *   --profile                 run every scimd under --cpu-prof and report, per process and workload,
+ *                             where its busy time went (the samples of that workload's runs only,
+ *                             by owner and by function); the profiles are kept in the temporary directory
+ *                             bench/lib/profile.ts names (KEPT_PROFILES)
+ *   --workloads=lookup,create      which workloads (default: all three)
+ *   --cold                    skip the warm-up that sends one lookup to every tenant before the
+ *                             first workload: without it, the first request of each of 10,000 tokens
+ *                             reads its credentials from the database (kept 5 minutes after), which in
+ *                             a run of seconds is a large share of the requests, not the steady state
+ *   --baseline=DIR            also serve a copy of the many tenants' database with the scimd build in DIR
+ *                             (bin/scimd.js and a compiled dist/, e.g. main's), measured in turns with the
+ *                             others: many ÷ baseline compares two builds in one run, on the same rows
  *   --no-build                use the existing dist/ instead of compiling scimd first
  *   --out=DIR                 where the report goes (default bench/results)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compileScimd } from './lib/build.js';
 import { readRss } from './lib/child.js';
 import { databaseCpu } from './lib/database-cpu.js';
 import { type LoadResult, runLoad } from './lib/load.js';
+import {
+  busyTimeByOwner,
+  KEPT_PROFILES,
+  type ProfileWindow,
+  profileClockUs,
+  profileFileOf,
+  summariseProfile,
+} from './lib/profile.js';
 import { median, writeReport } from './lib/results.js';
+import { mapConcurrently } from './lib/system.js';
 import { adminQuery, type HarnessContext, startScimd, withDatabase } from './lib/systems.js';
-import { TENANT_WORKLOADS, type TenantWorkloadId } from './lib/tenant-workloads.js';
+import { lookup, TENANT_WORKLOADS, type TenantWorkloadId } from './lib/tenant-workloads.js';
 import { seedPostgresTenants, seedSqliteTenants } from './seed/scimd.js';
 import { type BenchTenant, seedPostgresTenantRows, seedSqliteTenantRows } from './seed/tenants.js';
 
@@ -45,7 +66,7 @@ interface Shape {
 }
 
 interface Settings {
-  readonly profile: 'quick' | 'full';
+  readonly mode: 'quick' | 'full';
   readonly shapes: readonly Shape[];
   readonly backends: readonly Backend[];
   readonly runs: number;
@@ -54,6 +75,11 @@ interface Settings {
   readonly connections: number;
   readonly control: boolean;
   readonly healthInterval: string | undefined;
+  readonly profile: boolean;
+  readonly cold: boolean;
+  /** Another build (a directory with bin/scimd.js and dist/) to serve a copy of the many tenants. */
+  readonly baseline: string | undefined;
+  readonly workloads: readonly TenantWorkloadId[];
   readonly build: boolean;
   readonly outDir: string;
 }
@@ -73,6 +99,15 @@ interface Figure {
   readonly rssPeakMb: number | undefined;
   readonly non2xx: number;
   readonly errors: number;
+  /** The 1-minute load average when the runs ended. */
+  readonly loadAverage: number;
+  /**
+   * KB the process read and wrote through system calls per request (`rchar`, `wchar` of
+   * /proc/<pid>/io over the runs): the HTTP traffic, the same for every process of a workload,
+   * plus, on SQLite, the pages read past its page cache and written to the WAL and checkpoints.
+   */
+  readonly readKbPerRequest: number | undefined;
+  readonly writtenKbPerRequest: number | undefined;
 }
 
 interface Row {
@@ -83,6 +118,8 @@ interface Row {
   readonly many: Figure | { readonly failed: string };
   /** With --control: one tenant holding every user of the shape. */
   readonly control?: Figure | { readonly failed: string };
+  /** With --baseline: the many tenants served by the other build. */
+  readonly baseline?: Figure | { readonly failed: string };
 }
 
 function parse(argv: readonly string[]): Settings {
@@ -103,6 +140,10 @@ function parse(argv: readonly string[]): Settings {
     'connections',
     'control',
     'health-interval',
+    'profile',
+    'workloads',
+    'cold',
+    'baseline',
     'no-build',
     'out',
   ];
@@ -129,8 +170,12 @@ function parse(argv: readonly string[]): Settings {
     if (b === 'postgres' && !pgUrl)
       throw new Error('--backends=postgres needs SCIMD_BENCH_PG_URL or SCIMD_TEST_PG_URL');
   }
+  const workloads = (flags.get('workloads')?.split(',') ?? TENANT_WORKLOADS.map((w) => w.id)) as TenantWorkloadId[];
+  for (const w of workloads) {
+    if (!TENANT_WORKLOADS.some((known) => known.id === w)) throw new Error(`--workloads: unknown workload ${w}`);
+  }
   return {
-    profile: quick ? 'quick' : 'full',
+    mode: quick ? 'quick' : 'full',
     shapes,
     backends,
     runs: number('runs', quick ? 1 : 3),
@@ -139,6 +184,10 @@ function parse(argv: readonly string[]): Settings {
     connections: number('connections', 10),
     control: flags.has('control'),
     healthInterval: flags.get('health-interval'),
+    profile: flags.has('profile'),
+    cold: flags.has('cold'),
+    baseline: flags.has('baseline') ? resolve(flags.get('baseline')!) : undefined,
+    workloads,
     build: !flags.has('no-build'),
     outDir: resolve(flags.get('out') ?? join(REPO_ROOT, 'bench/results')),
   };
@@ -149,6 +198,10 @@ function postgresUrl(): string | undefined {
 }
 
 interface Started {
+  readonly side: Side;
+  /** Where its CPU profile goes (--profile), and when each workload ran. */
+  readonly profileDir: string | undefined;
+  readonly windows: Map<TenantWorkloadId, ProfileWindow>;
   readonly origin: string;
   readonly pid: number;
   readonly tenants: readonly BenchTenant[];
@@ -159,14 +212,34 @@ interface Started {
 
 let databases = 0;
 
-/** A scimd process on `backend` holding `count` tenants of `users` users each. */
-async function start(
-  backend: Backend,
-  count: number,
-  users: number,
-  context: HarnessContext,
-  env: Readonly<Record<string, string>>,
-): Promise<Started> {
+type Side = 'one' | 'many' | 'control' | 'baseline';
+
+/** Where one process's busy time went during one workload (--profile). */
+interface ProfileRow {
+  readonly backend: Backend;
+  readonly shape: Shape;
+  readonly side: Side;
+  readonly workload: TenantWorkloadId;
+  readonly owners: { owner: string; percent: number }[];
+  readonly functions: { fn: string; percent: number }[];
+}
+
+/** A seeded database: its URL for scimd, its tenants, and how to copy or remove it. */
+interface Seeded {
+  readonly backend: Backend;
+  readonly url: string;
+  /** PostgreSQL: the database, for its backends' CPU. */
+  readonly database: string | undefined;
+  readonly tenants: readonly BenchTenant[];
+  readonly count: number;
+  readonly users: number;
+  readonly seedSeconds: number;
+  /** The same rows in a database of their own (for a second build to serve). */
+  copy(): Promise<Seeded>;
+  drop(): Promise<void>;
+}
+
+async function seed(backend: Backend, count: number, users: number, context: HarnessContext): Promise<Seeded> {
   const since = Date.now();
   if (backend === 'sqlite') {
     const file = join(context.tmpDir, `tenants-${count}x${users}-${++databases}.db`);
@@ -177,25 +250,45 @@ async function start(
       users,
       { spares: false },
     );
-    const seedSeconds = (Date.now() - since) / 1000;
-    const child = await startScimd(context, `file:${file}`, env);
-    return {
-      origin: child.url,
-      pid: child.pid,
-      tenants,
-      served: { tenants: count, users, seedSeconds, idleRssMb: mb(await readRss(child.pid)) },
+    const sqliteDatabase = (at: string, seedSeconds: number): Seeded => ({
+      backend,
+      url: `file:${at}`,
       database: undefined,
-      async stop() {
-        await child.stop();
-        for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+      tenants,
+      count,
+      users,
+      seedSeconds,
+      async copy() {
+        // The seed ends with a checkpoint that truncates the WAL: the file alone is the database.
+        const to = join(context.tmpDir, `tenants-${count}x${users}-${++databases}.db`);
+        copyFileSync(at, to);
+        return sqliteDatabase(to, seedSeconds);
       },
-    };
+      async drop() {
+        for (const suffix of ['', '-wal', '-shm']) rmSync(`${at}${suffix}`, { force: true });
+      },
+    });
+    return sqliteDatabase(file, (Date.now() - since) / 1000);
   }
   const admin = context.postgresUrl!;
   const name = `scimd_tenants_${process.pid}_${++databases}`;
   await adminQuery(admin, `drop database if exists ${name}`);
   await adminQuery(admin, `create database ${name}`);
-  const drop = () => adminQuery(admin, `drop database if exists ${name} with (force)`);
+  const postgresDatabase = (at: string, tenants: readonly BenchTenant[], seedSeconds: number): Seeded => ({
+    backend,
+    url: withDatabase(admin, at),
+    database: at,
+    tenants,
+    count,
+    users,
+    seedSeconds,
+    async copy() {
+      const to = `scimd_tenants_${process.pid}_${++databases}`;
+      await adminQuery(admin, `create database ${to} template ${at}`);
+      return postgresDatabase(to, tenants, seedSeconds);
+    },
+    drop: () => adminQuery(admin, `drop database if exists ${at} with (force)`),
+  });
   try {
     const url = withDatabase(admin, name);
     const tenants = await seedPostgresTenantRows(url, count);
@@ -205,30 +298,68 @@ async function start(
       users,
       { spares: false },
     );
-    const seedSeconds = (Date.now() - since) / 1000;
-    const child = await startScimd(context, url, env);
-    const database = await databaseCpu(admin, name);
+    return postgresDatabase(name, tenants, (Date.now() - since) / 1000);
+  } catch (error) {
+    await adminQuery(admin, `drop database if exists ${name} with (force)`).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** A scimd process (of the build at `shared.repoRoot`) serving `seeded`, stopped with its database removed. */
+async function serve(
+  side: Side,
+  seeded: Seeded,
+  shared: HarnessContext,
+  env: Readonly<Record<string, string>>,
+  profile: boolean,
+): Promise<Started> {
+  const profileDir = profile ? join(shared.tmpDir, `profiles-${side}-${databases}`) : undefined;
+  if (profileDir) mkdirSync(profileDir);
+  try {
+    const child = await startScimd({ ...shared, profileDir }, seeded.url, env);
+    const database =
+      seeded.database === undefined ? undefined : await databaseCpu(shared.postgresUrl!, seeded.database);
     return {
+      side,
+      profileDir,
+      windows: new Map<TenantWorkloadId, ProfileWindow>(),
       origin: child.url,
       pid: child.pid,
-      tenants,
-      served: { tenants: count, users, seedSeconds, idleRssMb: mb(await readRss(child.pid)) },
+      tenants: seeded.tenants,
+      served: {
+        tenants: seeded.count,
+        users: seeded.users,
+        seedSeconds: seeded.seedSeconds,
+        idleRssMb: mb(await readRss(child.pid)),
+      },
       database,
       async stop() {
         await child.stop();
-        await database.close();
-        await drop();
+        await database?.close();
+        await seeded.drop();
       },
     };
   } catch (error) {
-    await drop().catch(() => undefined);
+    await seeded.drop().catch(() => undefined);
     throw error;
   }
 }
 
 const mb = (bytes: number | undefined) => (bytes === undefined ? undefined : bytes / 1024 / 1024);
 
-function fold(runs: readonly LoadResult[]): Figure {
+/** Bytes read and written through system calls so far (Linux), undefined elsewhere. */
+function ioOf(pid: number): { read: number; written: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(text)?.[1]);
+    return { read: field('rchar'), written: field('wchar') };
+  } catch {
+    return undefined;
+  }
+}
+
+function fold(runs: readonly LoadResult[], io: { read: number; written: number } | undefined): Figure {
+  const requests = runs.reduce((sum, r) => sum + r.requests, 0);
   const defined = (xs: (number | undefined)[]) => xs.filter((x): x is number => x !== undefined);
   const rss = defined(runs.map((r) => r.rssPeak));
   return {
@@ -238,6 +369,9 @@ function fold(runs: readonly LoadResult[]): Figure {
     rssPeakMb: rss.length > 0 ? Math.max(...rss) / 1024 / 1024 : undefined,
     non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    loadAverage: loadavg()[0]!,
+    readKbPerRequest: io === undefined || requests === 0 ? undefined : io.read / 1024 / requests,
+    writtenKbPerRequest: io === undefined || requests === 0 ? undefined : io.written / 1024 / requests,
   };
 }
 
@@ -253,6 +387,8 @@ async function measure(
     if (failure) return { failed: `probe of ${tenant.slug}: ${failure}` };
   }
   const runs: LoadResult[] = [];
+  const fromUs = profileClockUs();
+  const ioBefore = ioOf(system.pid);
   for (let i = 0; i < settings.runs; i++) {
     runs.push(
       await runLoad(
@@ -270,7 +406,48 @@ async function measure(
       ),
     );
   }
-  return fold(runs);
+  system.windows.set(workload.id, { fromUs, toUs: profileClockUs() });
+  const ioAfter = ioOf(system.pid);
+  const io =
+    ioBefore === undefined || ioAfter === undefined
+      ? undefined
+      : { read: ioAfter.read - ioBefore.read, written: ioAfter.written - ioBefore.written };
+  return fold(runs, io);
+}
+
+/**
+ * One lookup for every tenant, `connections` at a time: each token's credentials are then in the
+ * process's memo (5 minutes) and its last use recorded (a minute), as in a process that has
+ * served its tenants for a while. Throws when a tenant answers wrongly.
+ */
+async function warmEveryTenant(system: Started, connections: number): Promise<void> {
+  const failures = await mapConcurrently(system.tenants, connections, (tenant) =>
+    lookup.probe(system.origin, tenant, system.served.users),
+  );
+  const failed = failures.findIndex((f) => f !== undefined);
+  if (failed >= 0) throw new Error(`warm-up of ${system.tenants[failed]!.slug}: ${failures[failed]}`);
+}
+
+/** After `system` stopped (its profile is written at exit): where its time went in each workload. */
+function profileRows(system: Started, backend: Backend, shape: Shape, log: (line: string) => void): ProfileRow[] {
+  if (system.profileDir === undefined) return [];
+  const file = profileFileOf(system.profileDir, system.pid);
+  if (file === undefined) {
+    log(`  no CPU profile from the ${system.side} process`);
+    return [];
+  }
+  mkdirSync(KEPT_PROFILES, { recursive: true });
+  const kept = join(KEPT_PROFILES, `tenants-${backend}-${shape.tenants}x${shape.users}-${system.side}.cpuprofile`);
+  copyFileSync(file, kept);
+  log(`  CPU profile of the ${system.side} process kept as ${kept}`);
+  return [...system.windows].map(([workload, window]) => ({
+    backend,
+    shape,
+    side: system.side,
+    workload,
+    owners: busyTimeByOwner(file, REPO_ROOT, window).slice(0, 12),
+    functions: summariseProfile(file, REPO_ROOT, 15, window),
+  }));
 }
 
 const fixed = (n: number | undefined, digits = 3) => (n === undefined ? '–' : n.toFixed(digits));
@@ -282,37 +459,42 @@ const totalCpu = (f: Figure) =>
 const ratio = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined || b === 0 ? '–' : `${(a / b).toFixed(2)}×`;
 
-function render(settings: Settings, rows: readonly Row[], served: readonly (Served & { backend: Backend })[]): string {
+function render(
+  settings: Settings,
+  rows: readonly Row[],
+  served: readonly (Served & { backend: Backend; side: Side })[],
+  profiles: readonly ProfileRow[],
+): string {
   const out: string[] = [];
   const date = new Date().toISOString().slice(0, 10);
-  out.push(`# scimd with many tenants — ${date} (${settings.profile})`, '');
+  out.push(`# scimd with many tenants — ${date} (${settings.mode})`, '');
   out.push(
     `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}, load average ${loadavg()[0]!.toFixed(2)} at the end. ` +
       `${settings.runs} run(s) of ${settings.durationSeconds} s per figure (median), ${settings.connections} connections, ` +
-      `the first run after ${settings.warmupSeconds} s of warm-up${settings.healthInterval === undefined ? '' : `, SCIMD_HEALTH_INTERVAL=${settings.healthInterval}`}. "one": scimd holding a single tenant of the same size; ` +
+      `${settings.cold ? '' : 'every tenant answered one lookup before the first workload (its credentials memoised), '}the first run after ${settings.warmupSeconds} s of warm-up${settings.healthInterval === undefined ? '' : `, SCIMD_HEALTH_INTERVAL=${settings.healthInterval}`}. "one": scimd holding a single tenant of the same size; ` +
       '"many": every tenant of the shape, each request (or cycle) for a tenant drawn at random with its own token. ' +
       'CPU: the scimd process per request, plus PostgreSQL\'s backends on PostgreSQL ("+ db"). Target: many ÷ one ≤ 1.2× for CPU and RSS.',
     '',
     '## Seeding',
     '',
-    '| backend | tenants × users | seconds | RSS idle MB |',
-    '| --- | --- | ---: | ---: |',
+    '| backend | process | tenants × users | seconds | RSS idle MB |',
+    '| --- | --- | --- | ---: | ---: |',
   );
   for (const s of served) {
     out.push(
-      `| ${s.backend} | ${whole(s.tenants)} × ${whole(s.users)} | ${s.seedSeconds.toFixed(1)} | ${whole(s.idleRssMb)} |`,
+      `| ${s.backend} | ${s.side} | ${whole(s.tenants)} × ${whole(s.users)} | ${s.seedSeconds.toFixed(1)} | ${whole(s.idleRssMb)} |`,
     );
   }
   out.push(
     '',
     '## Figures',
     '',
-    '| backend | tenants × users | workload | one: req/s · CPU ms/req · RSS MB | many: req/s · CPU ms/req · RSS MB | CPU many ÷ one | RSS many ÷ one |',
+    '| backend | tenants × users | workload | one: req/s · CPU ms/req · RSS MB (load average) | many: req/s · CPU ms/req · RSS MB (load average) | CPU many ÷ one | RSS many ÷ one |',
     '| --- | --- | --- | --- | --- | ---: | ---: |',
   );
   const cell = (f: Figure | { failed: string }) =>
     isFigure(f)
-      ? `${whole(f.throughput)} · ${fixed(f.cpuMsPerRequest)}${f.databaseCpuMsPerRequest === undefined ? '' : ` + db ${fixed(f.databaseCpuMsPerRequest)}`} · ${whole(f.rssPeakMb)}${f.non2xx + f.errors > 0 ? ` ⚠ ${f.non2xx} non-2xx, ${f.errors} errors` : ''}`
+      ? `${whole(f.throughput)} · ${fixed(f.cpuMsPerRequest)}${f.databaseCpuMsPerRequest === undefined ? '' : ` + db ${fixed(f.databaseCpuMsPerRequest)}`} · ${whole(f.rssPeakMb)} (load ${f.loadAverage.toFixed(1)})${f.non2xx + f.errors > 0 ? ` ⚠ ${f.non2xx} non-2xx, ${f.errors} errors` : ''}`
       : `failed: ${f.failed}`;
   for (const r of rows) {
     const both = isFigure(r.one) && isFigure(r.many) ? [r.one, r.many] : undefined;
@@ -339,7 +521,75 @@ function render(settings: Settings, rows: readonly Row[], served: readonly (Serv
       );
     }
   }
+  const compared = rows.filter((r) => r.baseline !== undefined);
+  if (compared.length > 0) {
+    out.push(
+      '',
+      `## This build against the baseline (${settings.baseline})`,
+      '',
+      'The same many-tenant rows (a copy made before either served them), served by the baseline build, measured in turns with the others. many ÷ baseline: what this build changes.',
+      '',
+      '| backend | tenants × users | workload | baseline: req/s · CPU ms/req · RSS MB | CPU many ÷ baseline | RSS many ÷ baseline | CPU baseline ÷ one |',
+      '| --- | --- | --- | --- | ---: | ---: | ---: |',
+    );
+    for (const r of compared) {
+      const [one, many, base] = [r.one, r.many, r.baseline!];
+      const ok = isFigure(one) && isFigure(many) && isFigure(base);
+      out.push(
+        `| ${r.backend} | ${whole(r.shape.tenants)} × ${whole(r.shape.users)} | ${TENANT_WORKLOADS.find((w) => w.id === r.workload)!.title} | ${cell(base)} | ${ok ? ratio(totalCpu(many), totalCpu(base)) : '–'} | ${ok ? ratio(many.rssPeakMb, base.rssPeakMb) : '–'} | ${ok ? ratio(totalCpu(base), totalCpu(one)) : '–'} |`,
+      );
+    }
+  }
+  const io = (f: Figure | { failed: string } | undefined) =>
+    f === undefined || !isFigure(f) ? '–' : `${fixed(f.readKbPerRequest, 1)} / ${fixed(f.writtenKbPerRequest, 1)}`;
+  out.push(
+    '',
+    '## I/O per request',
+    '',
+    'KB read / written through system calls per request (`rchar` / `wchar` of /proc/<pid>/io): the HTTP traffic (the same for every process of a workload) plus, on SQLite, the pages read past its page cache and those written to the WAL and by checkpoints.',
+    '',
+    '| backend | tenants × users | workload | one | many | baseline | control |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: |',
+  );
+  for (const r of rows) {
+    out.push(
+      `| ${r.backend} | ${whole(r.shape.tenants)} × ${whole(r.shape.users)} | ${r.workload} | ${io(r.one)} | ${io(r.many)} | ${io(r.baseline)} | ${io(r.control)} |`,
+    );
+  }
+  if (profiles.length > 0) out.push(...renderProfiles(profiles));
   return `${out.join('\n')}\n`;
+}
+
+/** Per workload, the processes side by side: busy time by owner, then each one's hottest functions. */
+function renderProfiles(profiles: readonly ProfileRow[]): string[] {
+  const out = [
+    '',
+    "## Where the busy time went (--cpu-prof, the samples of each workload's runs)",
+    '',
+    "Percent of the process's busy time (idle excluded) by owner: the package or source directory of the innermost frame with a script, so native work (SQLite executing a statement) counts for its caller's package.",
+  ];
+  const groups = new Map<string, ProfileRow[]>();
+  for (const p of profiles) {
+    const key = `${p.backend} ${whole(p.shape.tenants)} × ${whole(p.shape.users)}, ${p.workload}`;
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  for (const [key, group] of groups) {
+    const owners = [...new Set(group.flatMap((p) => p.owners.map((o) => o.owner)))];
+    out.push('', `### ${key}`, '', `| owner | ${group.map((p) => p.side).join(' | ')} |`);
+    out.push(`| --- | ${group.map(() => '---:').join(' | ')} |`);
+    for (const owner of owners) {
+      const cells = group.map((p) => {
+        const share = p.owners.find((o) => o.owner === owner)?.percent;
+        return share === undefined ? '–' : `${share.toFixed(1)} %`;
+      });
+      out.push(`| ${owner} | ${cells.join(' | ')} |`);
+    }
+    for (const p of group) {
+      out.push('', `${p.side}, hottest functions (self time):`, '');
+      for (const f of p.functions) out.push(`- ${f.percent.toFixed(1)} % ${f.fn}`);
+    }
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -370,55 +620,79 @@ async function main(): Promise<void> {
   process.once('SIGTERM', interrupt);
   if (settings.build) compileScimd(REPO_ROOT, log);
   const rows: Row[] = [];
-  const served: (Served & { backend: Backend })[] = [];
+  const served: (Served & { backend: Backend; side: Side })[] = [];
+  const profiles: ProfileRow[] = [];
   try {
     for (const backend of settings.backends) {
       for (const shape of settings.shapes) {
         log(`${backend}: seeding 1 × ${shape.users} and ${shape.tenants} × ${shape.users}`);
         const env: Record<string, string> =
           settings.healthInterval === undefined ? {} : { SCIMD_HEALTH_INTERVAL: settings.healthInterval };
-        const one = await start(backend, 1, shape.users, context, env);
-        up.add(one);
-        const many = await start(backend, shape.tenants, shape.users, context, env);
-        up.add(many);
-        const control = settings.control
-          ? await start(backend, 1, shape.tenants * shape.users, context, env)
-          : undefined;
-        if (control) up.add(control);
-        const systems = control ? [one, many, control] : [one, many];
+        const baseline = settings.baseline;
+        const start = async (side: Side, count: number, users: number) => {
+          const seeded = await seed(backend, count, users, context);
+          // A copy of the many tenants' rows for the other build, made before either serves them.
+          const copy = side === 'many' && baseline !== undefined ? await seeded.copy() : undefined;
+          const started = [await serve(side, seeded, context, env, settings.profile)];
+          if (copy)
+            started.push(await serve('baseline', copy, { ...context, repoRoot: baseline! }, env, settings.profile));
+          for (const s of started) up.add(s);
+          return started;
+        };
+        const [one] = await start('one', 1, shape.users);
+        const [many, other] = await start('many', shape.tenants, shape.users);
+        const [control] = settings.control ? await start('control', 1, shape.tenants * shape.users) : [];
+        // Measured in this order, in turns, each workload.
+        const systems = [one!, many!, ...(other ? [other] : []), ...(control ? [control] : [])];
+        if (!settings.cold) {
+          for (const s of systems) await warmEveryTenant(s, settings.connections);
+          log(`  every tenant answered one lookup (warm-up)`);
+        }
         for (const s of systems) {
-          served.push({ ...s.served, backend });
+          served.push({ ...s.served, backend, side: s.side });
           log(
-            `  ${s.served.tenants} tenant(s) seeded in ${s.served.seedSeconds.toFixed(1)} s, RSS ${whole(s.served.idleRssMb)} MB`,
+            `  ${s.side}: ${s.served.tenants} tenant(s) seeded in ${s.served.seedSeconds.toFixed(1)} s, RSS ${whole(s.served.idleRssMb)} MB`,
           );
         }
-        for (const workload of TENANT_WORKLOADS) {
-          const figures = [];
-          for (const system of systems) figures.push(await measure(system, workload, settings));
-          const [a, b, c] = figures as [
-            Figure | { failed: string },
-            Figure | { failed: string },
-            Figure | { failed: string } | undefined,
+        for (const workload of TENANT_WORKLOADS.filter((w) => settings.workloads.includes(w.id))) {
+          const figures = new Map<Side, Figure | { failed: string }>();
+          for (const system of systems) figures.set(system.side, await measure(system, workload, settings));
+          const [a, b, c, d] = [
+            figures.get('one')!,
+            figures.get('many')!,
+            figures.get('control'),
+            figures.get('baseline'),
           ];
-          rows.push({ backend, shape, workload: workload.id, one: a, many: b, ...(c ? { control: c } : {}) });
+          rows.push({
+            backend,
+            shape,
+            workload: workload.id,
+            one: a,
+            many: b,
+            ...(c ? { control: c } : {}),
+            ...(d ? { baseline: d } : {}),
+          });
           const line = (f: Figure | { failed: string }) =>
             isFigure(f)
-              ? `${whole(f.throughput)} req/s, CPU ${fixed(totalCpu(f))} ms/req, RSS ${whole(f.rssPeakMb)} MB`
+              ? `${whole(f.throughput)} req/s, CPU ${fixed(totalCpu(f))} ms/req, RSS ${whole(f.rssPeakMb)} MB, I/O ${fixed(f.readKbPerRequest, 1)} KB read ${fixed(f.writtenKbPerRequest, 1)} KB written a request, load ${f.loadAverage.toFixed(1)}`
               : f.failed;
-          log(`  ${workload.id}: one ${line(a)}; many ${line(b)}${c ? `; control ${line(c)}` : ''}`);
+          log(
+            `  ${workload.id}: one ${line(a)}; many ${line(b)}${d ? `; baseline ${line(d)}` : ''}${c ? `; control ${line(c)}` : ''}`,
+          );
         }
         for (const s of systems) {
           await s.stop();
           up.delete(s);
+          profiles.push(...profileRows(s, backend, shape, log));
         }
       }
     }
   } finally {
     await stopAll();
   }
-  const markdown = render(settings, rows, served);
-  const name = `${new Date().toISOString().slice(0, 10)}-tenants-${settings.profile}`;
-  const file = writeReport(settings.outDir, name, markdown, { settings, served, rows });
+  const markdown = render(settings, rows, served, profiles);
+  const name = `${new Date().toISOString().slice(0, 10)}-tenants-${settings.mode}`;
+  const file = writeReport(settings.outDir, name, markdown, { settings, served, rows, profiles });
   process.stdout.write(markdown);
   log(`report written to ${file} and .json`);
 }

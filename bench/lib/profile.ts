@@ -14,7 +14,18 @@ interface CpuProfile {
   }[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
+  /** Microseconds on the monotonic clock of `process.hrtime` (the same clock on Linux). */
+  readonly startTime: number;
 }
+
+/** A stretch of a profile: from and to in microseconds of `process.hrtime.bigint() / 1000n`. */
+export interface ProfileWindow {
+  readonly fromUs: number;
+  readonly toUs: number;
+}
+
+/** Now on the clock of a profile's `startTime` (monotonic microseconds), for a `ProfileWindow`. */
+export const profileClockUs = () => Number(process.hrtime.bigint() / 1000n);
 
 const NOT_WORK = new Set(['(idle)', '(program)']);
 
@@ -27,6 +38,25 @@ export function profileFileOf(dir: string, pid: number): string | undefined {
   return name === undefined ? undefined : join(dir, name);
 }
 
+/**
+ * Calls `visit` with each sample's node and time (the delta V8 stores before it), only for the
+ * samples taken within `window` (all of them without one): sample i was taken at startTime plus
+ * the deltas up to and including its own.
+ */
+function eachSample(
+  profile: CpuProfile,
+  window: ProfileWindow | undefined,
+  visit: (id: number, time: number) => void,
+): void {
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const time = profile.timeDeltas[i] ?? 0;
+    at += time;
+    if (window !== undefined && (at < window.fromUs || at > window.toUs)) return;
+    visit(id, time);
+  });
+}
+
 function location(url: string, line: number, repoRoot: string): string {
   if (url === '') return '';
   const path = url.startsWith('file://') ? new URL(url).pathname : url;
@@ -37,11 +67,16 @@ function location(url: string, line: number, repoRoot: string): string {
 }
 
 /** The `limit` functions with the most self time, with their share of busy time in percent. */
-export function summariseProfile(file: string, repoRoot: string, limit = 15): { fn: string; percent: number }[] {
+export function summariseProfile(
+  file: string,
+  repoRoot: string,
+  limit = 15,
+  window?: ProfileWindow,
+): { fn: string; percent: number }[] {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const timeOf = new Map<number, number>();
-  profile.samples.forEach((id, i) => {
-    timeOf.set(id, (timeOf.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  eachSample(profile, window, (id, time) => {
+    timeOf.set(id, (timeOf.get(id) ?? 0) + time);
   });
   const byFunction = new Map<string, number>();
   let busy = 0;
@@ -70,7 +105,11 @@ export interface ProfileFrame {
  * stack from the running function (index 0) to the root, and says whether the sample's time
  * belongs to what is being costed.
  */
-export function shareOfBusyTime(file: string, attribute: (stack: readonly ProfileFrame[]) => boolean): number {
+export function shareOfBusyTime(
+  file: string,
+  attribute: (stack: readonly ProfileFrame[]) => boolean,
+  window?: ProfileWindow,
+): number {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const parentOf = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
@@ -87,11 +126,73 @@ export function shareOfBusyTime(file: string, attribute: (stack: readonly Profil
   };
   let busy = 0;
   let share = 0;
-  profile.samples.forEach((id, i) => {
-    const time = profile.timeDeltas[i] ?? 0;
+  eachSample(profile, window, (id, time) => {
     if (NOT_WORK.has(frameOf.get(id)?.functionName ?? '')) return;
     busy += time;
     if (isClaimed(id)) share += time;
   });
   return busy === 0 ? 0 : (100 * share) / busy;
+}
+
+/**
+ * Who owns each sample's time: the garbage collector, or the package (`node_modules/<name>`),
+ * source directory (`src/<dir>`) or Node internals of the innermost frame with a script, so
+ * native work (SQLite's statement execution, a Map lookup) counts for the code that called it.
+ * Percent of busy time, largest first.
+ */
+export function busyTimeByOwner(
+  file: string,
+  repoRoot: string,
+  window?: ProfileWindow,
+): { owner: string; percent: number }[] {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const frameOf = new Map(profile.nodes.map((node) => [node.id, node.callFrame] as const));
+  const ownerOf = new Map<number, string>();
+  const owner = (leaf: number): string => {
+    const known = ownerOf.get(leaf);
+    if (known !== undefined) return known;
+    let found = '(native, no caller)';
+    const frame = frameOf.get(leaf);
+    if (frame?.functionName === '(garbage collector)') found = 'garbage collection';
+    // better-sqlite3 runs the statement inside the driver's call (no frame of its own).
+    else if (frame?.functionName === 'executeQuery' && frame.url.endsWith('/sqlite-driver.js'))
+      found = 'SQLite statement execution';
+    else {
+      for (let id: number | undefined = leaf; id !== undefined; id = parentOf.get(id)) {
+        const url = frameOf.get(id)?.url ?? '';
+        if (url === '') continue;
+        found = ownerOfScript(url, repoRoot);
+        break;
+      }
+    }
+    ownerOf.set(leaf, found);
+    return found;
+  };
+  const byOwner = new Map<string, number>();
+  let busy = 0;
+  eachSample(profile, window, (id, time) => {
+    if (NOT_WORK.has(frameOf.get(id)?.functionName ?? '')) return;
+    busy += time;
+    const key = owner(id);
+    byOwner.set(key, (byOwner.get(key) ?? 0) + time);
+  });
+  return [...byOwner]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, time]) => ({ owner: name, percent: busy === 0 ? 0 : (100 * time) / busy }));
+}
+
+function ownerOfScript(url: string, repoRoot: string): string {
+  if (url.startsWith('node:')) return 'node internals';
+  const path = url.startsWith('file://') ? new URL(url).pathname : url;
+  const modules = path.lastIndexOf('/node_modules/');
+  if (modules >= 0) {
+    const rest = path.slice(modules + 14).split('/');
+    return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
+  }
+  // The compiled …/dist/store/sql/x.js (of this build or another) counts as src/store/sql, like the source.
+  const compiled = path.lastIndexOf('/dist/');
+  const parts = compiled >= 0 ? ['src', ...path.slice(compiled + 6).split('/')] : relative(repoRoot, path).split('/');
+  return parts.slice(0, Math.min(3, parts.length - 1)).join('/');
 }
