@@ -1,10 +1,9 @@
 /**
  * The slug of each tenant whose events a dispatcher delivers (event JSON names the tenant by
  * slug), remembered so that a stream of events costs one tenant read, not one per event.
- * Bounded like the store's tenant handles (docs/benchmarks.md "What grows with tenants"): at
- * `max` tenants it is emptied and refills with the tenants still delivering, so a deployment of
- * any number of tenants holds at most `max` slugs, and a deleted tenant's slug does not stay for
- * the life of the process.
+ * Bounded (docs/benchmarks.md "What grows with tenants"): at `max` tenants it is emptied and
+ * refills with the tenants still delivering, so a deployment of any number of tenants holds at
+ * most `max` slugs, and a deleted tenant's slug does not stay for the life of the process.
  */
 
 /** The default bound: 10,000 slugs, about 1 MB. */
