@@ -15,6 +15,12 @@ import { createGroupCommit, type GroupCommit } from './group-commit.js';
 import { createGuardRepository, createGuardWriter } from './guard.js';
 import { createHealthRepository, swapHealthState } from './health.js';
 import { appendAccessHistory, createHistoryRepository } from './history.js';
+import {
+  createHistoryProjector,
+  encodeAccessDelta,
+  type HistoryProjector,
+  projectWithin,
+} from './history-projector.js';
 import { addMembers, clearMembers, listGroupsOfEach, listMembers, removeMembers } from './members.js';
 import { migrateToLatest } from './migrations/migrate.js';
 import { queryResources } from './query.js';
@@ -32,6 +38,8 @@ interface SqlStoreOptions {
   readonly db: Kysely<Database>;
   readonly dialect: SqlDialect;
   readonly capabilities: StoreCapabilities;
+  /** Project the access history after writes and at start-up (default true; history-projector.ts). */
+  readonly projectHistoryInBackground?: boolean;
 }
 
 function createReader(scope: SqlScope): TenantReader {
@@ -46,7 +54,8 @@ function createReader(scope: SqlScope): TenantReader {
   };
 }
 
-function createWriter(scope: SqlScope): TenantWriter {
+/** `storedDelta`: the unit stored an access history delta for the projector. */
+function createWriter(scope: SqlScope, storedDelta: () => void): TenantWriter {
   // Resources created by this unit of work that no membership added since can belong to no
   // group: a create's response needs no query for its groups (one round trip on PostgreSQL).
   const fresh = new Set<string>();
@@ -75,14 +84,21 @@ function createWriter(scope: SqlScope): TenantWriter {
     removeMembers: (groupId, memberIds) => removeMembers(scope, groupId, memberIds),
     clearMembers: (groupId) => clearMembers(scope, groupId),
     swapHealthState: (expected, next, since) => swapHealthState(scope, expected, next, since),
-    appendAccessHistory: (delta) => appendAccessHistory(scope, delta),
+    appendAccessHistory: async (delta) => {
+      // After the tenant's earlier writes, whose deltas may still wait for the projector.
+      await projectWithin(scope.db, scope.dialect, scope.tenantId);
+      await appendAccessHistory(scope, delta);
+    },
     guard: createGuardWriter(scope, () => hold),
   };
   return withOutbox(core, {
-    appendEvents: (events) =>
-      appendEvents(scope, events, (heldSeq) => {
+    appendEvents: (events, access) => {
+      if (access !== undefined && events.length > 0) storedDelta();
+      const onHold = (heldSeq: number | null) => {
         hold = heldSeq;
-      }),
+      };
+      return appendEvents(scope, events, onHold, access === undefined ? null : encodeAccessDelta(access));
+    },
     membersAmong: (groupId, ids) => membersAmong(scope, groupId, ids),
   });
 }
@@ -98,12 +114,13 @@ async function runUnit<T>(
   tenantId: string,
   fn: (tx: TenantWriter) => Promise<T>,
   checked: boolean,
+  storedDelta: () => void,
 ): Promise<T> {
   if (!checked) {
     const tenant = await tenantExists.first(conn, { id: tenantId });
     if (!tenant) throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
   }
-  return fn(createWriter({ db: conn, dialect, tenantId }));
+  return fn(createWriter({ db: conn, dialect, tenantId }, storedDelta));
 }
 
 /**
@@ -119,17 +136,30 @@ function runTransaction<T>(
   dialect: SqlDialect,
   tenantId: string,
   fn: (tx: TenantWriter) => Promise<T>,
+  projector: HistoryProjector,
 ): Promise<T> {
-  return groupCommit.run(oneConnection ? '' : tenantId, (conn, checked) =>
-    runUnit(conn, dialect, tenantId, fn, checked),
+  let stored = false;
+  const unit = groupCommit.run(oneConnection ? '' : tenantId, (conn, checked) =>
+    runUnit(conn, dialect, tenantId, fn, checked, () => {
+      stored = true;
+    }),
   );
+  // Settled after COMMIT: the projector then sees the write's delta.
+  return unit.finally(() => {
+    if (stored) projector.schedule(tenantId);
+  });
 }
 
 /** Tenant handles kept at most; past that they are made anew (they are cheap, just not free). */
 const MAX_HANDLES = 10_000;
 
 /** A Store over an open Kysely instance; `close()` destroys it. Does not migrate. */
-export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): Store {
+export function createSqlStore({
+  db,
+  dialect,
+  capabilities,
+  projectHistoryInBackground = true,
+}: SqlStoreOptions): Store {
   const handles = new Map<string, TenantStore>();
   // On one connection a transaction serialises every writer of the process, whatever the tenant:
   // its lane is the process, and `begin` checks no tenant (each unit checks its own).
@@ -141,13 +171,19 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
   // tenant it reads along with a token, the tenant repository clears it on every change.
   const tenantRows = createReadCache<TenantRecord>();
   const tokens = createTokenRepository(db, dialect, tenantRows);
+  const projector = createHistoryProjector(db, dialect, {
+    transaction: oneConnection
+      ? (work) => groupCommit.run('', (conn) => work(conn))
+      : (work) => db.transaction().execute(work),
+    background: projectHistoryInBackground,
+  });
   return {
     capabilities,
     tenants: createTenantRepository(db, dialect, tenantRows),
     tokens,
     events: {
       list: (tenantId, after, limit) => listEvents(db, dialect, tenantId, after, limit),
-      prune: (before) => pruneEvents(db, dialect, before),
+      prune: (before) => pruneEvents(db, dialect, before, projector.catchUp),
     },
     endpoints: createEndpointRepository(db, dialect),
     requestLog: createRequestLogRepository(db, dialect),
@@ -155,14 +191,14 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
     guard: createGuardRepository(db),
     roles: createRoleRepository(db, dialect),
     console: createConsoleRepositories(db, dialect),
-    history: createHistoryRepository(db, dialect),
+    history: createHistoryRepository(db, dialect, projector.catchUp),
     forTenant(tenantId): TenantStore {
       // Every request asks for its tenant's handle; it holds nothing but the id, so one serves all.
       let handle = handles.get(tenantId);
       if (handle === undefined) {
         handle = {
           ...createReader({ db, dialect, tenantId }),
-          transaction: (fn) => runTransaction(groupCommit, oneConnection, dialect, tenantId, fn),
+          transaction: (fn) => runTransaction(groupCommit, oneConnection, dialect, tenantId, fn, projector),
           roleCatalogue: () => readRoleCatalogue(db, dialect, tenantId),
         };
         if (handles.size >= MAX_HANDLES) handles.clear();
@@ -174,6 +210,7 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
       await sql`select 1`.execute(db);
     },
     async close() {
+      await projector.close();
       await tokens.flushTouches();
       await db.destroy();
     },
