@@ -32,6 +32,7 @@ import type {
 import type { SqlDialect } from './dialect.js';
 import { endGroupSpans, endSpans } from './history.js';
 import type { AccessHistoryTable, Database } from './tables.js';
+import { rowSlots, rowValues, templateFamily } from './template.js';
 
 /** Most events read and applied in one transaction. */
 export const BATCH_EVENTS = 1000;
@@ -195,15 +196,40 @@ export async function applyDeltas(
       }
     });
   }
-  const columns = 15;
-  const perStatement = Math.max(1, Math.floor(dialect.fragments.maxParameters / columns));
-  for (let from = 0; from < rows.length; from += perStatement) {
-    await conn
-      .insertInto('access_history')
-      .values(rows.slice(from, from + perStatement))
-      .execute();
+  for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
+    const part = rows.slice(from, from + ROWS_PER_INSERT);
+    await insertRows(part.length).execute(conn, rowValues(ROW_COLUMNS, part));
   }
 }
+
+const ROW_COLUMNS = [
+  'tenant_id',
+  'user_id',
+  'seq',
+  'ord',
+  'at',
+  'request_id',
+  'kind',
+  'user_name',
+  'detail',
+  'span',
+  'span_key',
+  'name_fold',
+  'active',
+  'valid_to',
+] as const;
+
+/**
+ * Rows per INSERT: a batch's full statements share one compiled and prepared statement (a
+ * statement per batch size was compiled and prepared anew each time); well under every
+ * dialect's `maxParameters`.
+ */
+const ROWS_PER_INSERT = 100;
+
+const insertRows = templateFamily<number, string, never>(
+  (n, db, slot) => db.insertInto('access_history').values(rowSlots(ROW_COLUMNS, n, slot)),
+  { keep: (n) => n <= ROWS_PER_INSERT },
+);
 
 async function lastSeq(db: Kysely<Database>, tenantId: string): Promise<number | undefined> {
   const row = await db
