@@ -13,19 +13,35 @@
  * so each tenant's watermark starts at its last sequence number. Cascades from `tenants`.
  */
 import { type Kysely, type Migration, sql } from 'kysely';
+import type { SqlDialect } from '../dialect.js';
 
-export function historyProjectionMigration(): Migration {
+/** Whether `events` has the column already (SQLite has no ADD COLUMN IF NOT EXISTS). */
+async function hasDeltaColumn(db: Kysely<unknown>): Promise<boolean> {
+  const { rows } = await sql<{ n: number }>`select count(*) as n from pragma_table_info('events')
+    where name = 'access_delta'`.execute(db);
+  return Number(rows[0]?.n ?? 0) > 0;
+}
+
+export function historyProjectionMigration(dialect: SqlDialect): Migration {
   return {
     async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('events').addColumn('access_delta', 'text').execute();
+      // Written to run again over its own result (a test that rewinds a database's migration
+      // records past it, or a half-applied run on SQLite), so every step tolerates being done.
+      if (dialect.fragments.rowLocking) {
+        await sql`alter table events add column if not exists access_delta text`.execute(db);
+      } else if (!(await hasDeltaColumn(db))) {
+        await db.schema.alterTable('events').addColumn('access_delta', 'text').execute();
+      }
       await db.schema
         .createTable('history_projection')
+        .ifNotExists()
         .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
         .addColumn('through', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint('history_projection_pkey', ['tenant_id'])
         .execute();
       await sql`insert into history_projection (tenant_id, through)
-        select tenant_id, last_seq from event_sequences`.execute(db);
+        select tenant_id, last_seq from event_sequences where true
+        on conflict (tenant_id) do nothing`.execute(db);
     },
   };
 }

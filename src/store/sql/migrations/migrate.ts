@@ -39,7 +39,7 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
     '0011-scan-layout': scanLayoutMigration(dialect),
     '0012-element-scan': elementScanMigration(dialect),
     '0013-credential-generation': credentialGenerationMigration(dialect),
-    '0014-history-projection': historyProjectionMigration(),
+    '0014-history-projection': historyProjectionMigration(dialect),
   };
 }
 
