@@ -15,10 +15,17 @@
 import { type Kysely, type Migration, sql } from 'kysely';
 import type { SqlDialect } from '../dialect.js';
 
-/** Whether `events` has the column already (SQLite has no ADD COLUMN IF NOT EXISTS). */
-async function hasDeltaColumn(db: Kysely<unknown>): Promise<boolean> {
-  const { rows } = await sql<{ n: number }>`select count(*) as n from pragma_table_info('events')
-    where name = 'access_delta'`.execute(db);
+/**
+ * Whether `events` has the column already. SQLite has no ADD COLUMN IF NOT EXISTS, and on
+ * PostgreSQL the column must come from the schema builder, whose text columns the connection
+ * creates with collation "C" (postgres/connect.ts).
+ */
+async function hasDeltaColumn(db: Kysely<unknown>, dialect: SqlDialect): Promise<boolean> {
+  const { rows } = dialect.fragments.rowLocking
+    ? await sql<{ n: number | string }>`select count(*) as n from information_schema.columns
+        where table_schema = current_schema() and table_name = 'events' and column_name = 'access_delta'`.execute(db)
+    : await sql<{ n: number | string }>`select count(*) as n from pragma_table_info('events')
+        where name = 'access_delta'`.execute(db);
   return Number(rows[0]?.n ?? 0) > 0;
 }
 
@@ -27,9 +34,7 @@ export function historyProjectionMigration(dialect: SqlDialect): Migration {
     async up(db: Kysely<unknown>) {
       // Written to run again over its own result (a test that rewinds a database's migration
       // records past it, or a half-applied run on SQLite), so every step tolerates being done.
-      if (dialect.fragments.rowLocking) {
-        await sql`alter table events add column if not exists access_delta text`.execute(db);
-      } else if (!(await hasDeltaColumn(db))) {
+      if (!(await hasDeltaColumn(db, dialect))) {
         await db.schema.alterTable('events').addColumn('access_delta', 'text').execute();
       }
       await db.schema
