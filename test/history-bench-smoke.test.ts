@@ -23,7 +23,7 @@ describe('access history benchmarks (smoke)', () => {
     assert.match(renderCostReport(report), /\| off \/ on \| \d+\.\d{3} \| \d+\.\d{3} \| \d+\.\d{3} \| \d+\.\d{3} \|/);
   });
 
-  it('the --history-cost report shows on/off beside control/off for each backend and workload', () => {
+  it('the --history-cost report shows on/off, with the drain, beside control/off for each backend and workload', () => {
     const row = (backend: HistoryCostRow['backend'], workload: string, on: number): HistoryCostRow => ({
       backend,
       workload,
@@ -34,6 +34,8 @@ describe('access history benchmarks (smoke)', () => {
       databaseCpu: { off: Number.NaN, control: Number.NaN, on: Number.NaN },
       rounds: 5,
       pinned: true,
+      drainMs: { off: 2, control: 2, on: 12 },
+      drainedRatio: on / 1000 / 1.01,
     });
     const settings = { profile: 'quick', durationSeconds: 1, connections: 10 } as Parameters<
       typeof renderHistoryCost
@@ -46,9 +48,9 @@ describe('access history benchmarks (smoke)', () => {
     assert.match(text, /load average 1\.50 → 2\.25/);
     assert.match(
       text,
-      /\| SQLite \| post-user \| 1000 \| 990 \| 800 \| 0\.800 \| 0\.990 \| 0\.500 \/ 0\.500 \/ 0\.600 \| 5 \|/,
+      /\| SQLite \| post-user \| 1000 \| 990 \| 800 \| 0\.800 \| 0\.792 \| 0\.990 \| 2\.0 \/ 2\.0 \/ 12\.0 \| 0\.500 \/ 0\.500 \/ 0\.600 \| 5 \|/,
     );
-    assert.match(text, /\| PostgreSQL \| patch-user \| 1000 \| 990 \| 950 \| 0\.950 \| 0\.990 \|/);
+    assert.match(text, /\| PostgreSQL \| patch-user \| 1000 \| 990 \| 950 \| 0\.950 \| 0\.941 \| 0\.990 \|/);
     assert.match(text, /scimd pinned to CPU 1/);
   });
 

@@ -12,27 +12,80 @@
  * Pinned as the metrics cost mode is (bench/lib/pinning.ts): the load generator on CPU 0, every
  * scimd on CPU 1. PostgreSQL's own processes are not pinned: on that backend the figure also
  * carries the database server's share of the second core.
+ *
+ * The history is written by a projector after the writes (docs/history.md): a run could end
+ * with deltas not yet projected, whose cost the run's throughput would not carry. So every run
+ * ends with a read of the history over the admin API, which projects everything pending first:
+ * its time is the backlog's drain, reported per side, and `on` is also given "with drain", its
+ * throughput over the run's time plus the drain's. The workload's clean-up (the creates'
+ * deletion) is drained too before the next side runs, so that no side's projection runs during
+ * another side's measurement.
  */
-import { type CostSide, measureSides, type SideFigures } from './cost-sides.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { COST_SIDES, type CostSide, measureSides, type SideFigures } from './cost-sides.js';
 import { pinLoadGenerator } from './pinning.js';
 import type { Settings } from './results.js';
+import { median } from './results.js';
 import type { RunningSystem } from './system.js';
 import { type HarnessContext, startScimdPostgres, startScimdSqlite } from './systems.js';
 import { type Workload, workload } from './workloads.js';
 
 const WORKLOADS = [workload('post-user'), workload('patch-user')];
 
+/** The admin API's token of every side (the drain's read), as its hash in the environment. */
+const ADMIN_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
+const ADMIN = { SCIMD_ADMIN_TOKEN_HASH: `sha256:${createHash('sha256').update(ADMIN_TOKEN).digest('hex')}` };
+
 const SIDES: readonly { side: CostSide; env: Record<string, string> }[] = [
-  { side: 'off', env: { SCIMD_HISTORY: 'off' } },
-  { side: 'control', env: { SCIMD_HISTORY: 'off' } },
-  { side: 'on', env: { SCIMD_HISTORY: 'on' } },
+  { side: 'off', env: { SCIMD_HISTORY: 'off', ...ADMIN } },
+  { side: 'control', env: { SCIMD_HISTORY: 'off', ...ADMIN } },
+  { side: 'on', env: { SCIMD_HISTORY: 'on', ...ADMIN } },
 ];
+
+/**
+ * Reads one (absent) user's timeline: the store projects the tenant's pending history first,
+ * so the answer comes once the backlog is drained. Returns the milliseconds it took.
+ */
+async function drain(system: RunningSystem): Promise<number> {
+  const slug = /^\/t\/([^/]+)\//.exec(system.scimPath)?.[1] ?? 'bench';
+  const since = performance.now();
+  const response = await fetch(`${system.origin}/admin/v1/tenants/${slug}/history/users/nobody-${Date.now()}`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  await response.text();
+  if (response.status !== 404 && response.status !== 200) throw new Error(`history read: HTTP ${response.status}`);
+  return performance.now() - since;
+}
+
+/** `w` with a drain after its runs (timed) and after its clean-up (not timed). */
+function drained(w: Workload, times: Map<RunningSystem, number[]>): Workload {
+  return {
+    ...w,
+    async prepare(system, directory, options) {
+      const prepared = await w.prepare(system, directory, options);
+      if ('unavailable' in prepared) return prepared;
+      return {
+        ...prepared,
+        async restore() {
+          const ms = await drain(system);
+          times.set(system, [...(times.get(system) ?? []), ms]);
+          await prepared.restore?.();
+          await drain(system);
+        },
+      };
+    },
+  };
+}
 export type HistoryCostBackend = 'SQLite' | 'PostgreSQL';
 
 export interface HistoryCostRow extends SideFigures {
   readonly backend: HistoryCostBackend;
   readonly workload: string;
   readonly pinned: boolean;
+  /** Median time of the history read that ends each measured run (the backlog's drain), ms. */
+  readonly drainMs: Readonly<Record<CostSide, number>>;
+  /** on / off, each side's throughput over its run's time plus its drain. */
+  readonly drainedRatio: number;
 }
 
 export async function runHistoryCost(
@@ -76,6 +129,7 @@ async function costOf(
   isAborted: () => boolean,
 ): Promise<HistoryCostRow> {
   const systems = {} as Record<CostSide, RunningSystem>;
+  const drains = new Map<RunningSystem, number[]>();
   let figures: SideFigures;
   try {
     for (const { side, env } of SIDES) {
@@ -87,7 +141,16 @@ async function costOf(
       running.add(systems[side]);
       pinning?.server(systems[side].pid);
     }
-    figures = await measureSides(systems, w, size, rounds, settings, context.log, `${backend} ${w.id}, `, isAborted);
+    figures = await measureSides(
+      systems,
+      drained(w, drains),
+      size,
+      rounds,
+      settings,
+      context.log,
+      `${backend} ${w.id}, `,
+      isAborted,
+    );
   } finally {
     for (const { side } of SIDES) {
       if (systems[side] === undefined) continue;
@@ -96,9 +159,22 @@ async function costOf(
     }
   }
   const { throughput } = figures;
-  const row: HistoryCostRow = { backend, workload: w.id, ...figures, pinned: pinning !== undefined };
+  // The first drain of each side follows its warm-up run, which is not measured.
+  const drainMs = Object.fromEntries(
+    COST_SIDES.map((side) => [side, median((drains.get(systems[side]) ?? []).slice(1)) ?? Number.NaN]),
+  ) as Record<CostSide, number>;
+  const runSeconds = settings.durationSeconds * settings.runs;
+  const withDrain = (side: CostSide) => (throughput[side] * runSeconds) / (runSeconds + drainMs[side] / 1000);
+  const row: HistoryCostRow = {
+    backend,
+    workload: w.id,
+    ...figures,
+    pinned: pinning !== undefined,
+    drainMs,
+    drainedRatio: withDrain('on') / withDrain('off'),
+  };
   context.log(
-    `  ${backend} ${w.id}: off ${throughput.off.toFixed(0)}, control ${throughput.control.toFixed(0)}, on ${throughput.on.toFixed(0)} req/s; on/off ${row.ratio.toFixed(3)}, control/off ${row.controlRatio.toFixed(3)}`,
+    `  ${backend} ${w.id}: off ${throughput.off.toFixed(0)}, control ${throughput.control.toFixed(0)}, on ${throughput.on.toFixed(0)} req/s; on/off ${row.ratio.toFixed(3)} (with drain ${row.drainedRatio.toFixed(3)}), control/off ${row.controlRatio.toFixed(3)}; drain ms off ${drainMs.off.toFixed(1)}, control ${drainMs.control.toFixed(1)}, on ${drainMs.on.toFixed(1)}`,
   );
   return row;
 }
@@ -115,12 +191,14 @@ export function renderHistoryCost(
     `rotating order; medians of each side's throughput over the rounds (${settings.durationSeconds} s per run,`,
     `${settings.connections} connections); ${rows.every((r) => r.pinned) ? 'scimd pinned to CPU 1, the load generator to CPU 0' : 'not pinned to CPUs'};`,
     `load average ${load.map((x) => x.toFixed(2)).join(' → ')}. Target: on/off within control/off's distance of 1.`,
+    'Each run ends with a history read that projects what is pending (the drain, median ms per side);',
+    '"on/off with drain" counts each side\'s drain in its run\'s time.',
     '',
-    '| backend | workload | off (req/s) | control (req/s) | on (req/s) | on/off | control/off | CPU off / control / on (ms/req) | rounds |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+    '| backend | workload | off (req/s) | control (req/s) | on (req/s) | on/off | on/off with drain | control/off | drain off / control / on (ms) | CPU off / control / on (ms/req) | rounds |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.backend} | ${r.workload} | ${r.throughput.off.toFixed(0)} | ${r.throughput.control.toFixed(0)} | ${r.throughput.on.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.controlRatio.toFixed(3)} | ${r.cpu.off.toFixed(3)} / ${r.cpu.control.toFixed(3)} / ${r.cpu.on.toFixed(3)} | ${r.rounds} |`,
+        `| ${r.backend} | ${r.workload} | ${r.throughput.off.toFixed(0)} | ${r.throughput.control.toFixed(0)} | ${r.throughput.on.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.drainedRatio.toFixed(3)} | ${r.controlRatio.toFixed(3)} | ${r.drainMs.off.toFixed(1)} / ${r.drainMs.control.toFixed(1)} / ${r.drainMs.on.toFixed(1)} | ${r.cpu.off.toFixed(3)} / ${r.cpu.control.toFixed(3)} / ${r.cpu.on.toFixed(3)} | ${r.rounds} |`,
     ),
     '',
   ];

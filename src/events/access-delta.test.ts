@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { roleKey, rolesOf } from '../store/history-port.js';
 import type { StoredResource } from '../store/store.js';
 import { accessDeltaForChange, accessDeltaForDeletion, isEmptyDelta } from './access-delta.js';
+import { eventsForChange } from './change-events.js';
 
 const CTX = { time: '2026-01-01T00:00:00.000Z', requestId: 'req-1', seq: 7 };
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -142,6 +144,51 @@ describe('access delta', () => {
       close: [],
       rows: [],
     });
+  });
+
+  // The SQL store keeps a write's delta in the write's first change event (history-projector.ts):
+  // a delta without an event would have nothing to ride on.
+  it('every change with something to record also has a change event', () => {
+    const role = fc.record(
+      { value: fc.constantFrom('A', 'B'), type: fc.constantFrom('t', undefined), primary: fc.boolean() },
+      { requiredKeys: ['value'] },
+    );
+    const body = fc.record(
+      {
+        userName: fc.constantFrom('ann', 'Ann', 'bob'),
+        active: fc.constantFrom(true, false, undefined),
+        title: fc.constantFrom('x', 'y', undefined),
+        roles: fc.array(role, { maxLength: 3 }),
+        [ENTERPRISE]: fc.record({ department: fc.constantFrom('d', 'e') }),
+      },
+      { requiredKeys: ['userName'] },
+    );
+    const refs = fc.array(
+      fc.record({ value: fc.constantFrom('u1', 'u2', 'g2'), type: fc.constantFrom('User' as const, 'Group' as const) }),
+      { maxLength: 3 },
+    );
+    fc.assert(
+      fc.property(
+        fc.option(body, { nil: undefined }),
+        body,
+        refs,
+        refs,
+        fc.constantFrom('User' as const, 'Group' as const),
+        (before, after, added, removed, type) => {
+          const as = (b: Record<string, unknown>): StoredResource => ({ ...user(b), resourceType: type });
+          const change = { before: before === undefined ? undefined : as(before), after: as(after) };
+          const members = type === 'Group' ? { added, removed } : undefined;
+          const delta = accessDeltaForChange(change, members, CTX);
+          const events = eventsForChange({ resourceType: type, ...change, members }, CTX);
+          return isEmptyDelta(delta) || events.length > 0;
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    for (const deleted of [user({ userName: 'ann' }), group('Sales')]) {
+      const events = eventsForChange({ resourceType: deleted.resourceType, before: deleted }, CTX);
+      assert.ok(!isEmptyDelta(accessDeltaForDeletion(deleted, [], CTX)) && events.length === 1);
+    }
   });
 
   it('reads roles leniently: no primary, duplicates once, entries without a string value skipped', () => {

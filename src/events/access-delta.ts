@@ -2,7 +2,8 @@
  * The access history's one pure function family (docs/history.md): what a write changed in who
  * had which role or group, derived from the before and after states the service already holds,
  * so recording costs no extra read. The store then records the delta in the write's unit of
- * work (`TenantWriter.appendAccessHistory`).
+ * work, with the write's first change event (`TenantWriter.appendEvents`), whose sequence number
+ * orders it.
  *
  * A user's `active` absent counts as active (RFC 7643 §4.1.1, as change-events.ts). A role is
  * its `value`, `type` and `display` (without `primary`); changing any of them is a removal and a
@@ -11,7 +12,6 @@
 import { isObject } from '../scim/json.js';
 import type { MemberChanges } from '../store/events-port.js';
 import {
-  type AccessDelta,
   foldName,
   type GroupRef,
   type NewAccessRow,
@@ -19,16 +19,16 @@ import {
   roleKey,
   rolesOf,
   type SpanClose,
+  type UnsequencedAccessDelta,
 } from '../store/history-port.js';
 import type { MemberRef, ScimObject } from '../store/shapes.js';
 import type { StoredResource } from '../store/store.js';
 import { changedAttributes } from './change-events.js';
 
-/** When, why and in which order (see `AccessDelta`). */
+/** When and why (see `AccessDelta`; the order comes from the write's first event). */
 export interface AccessContext {
   readonly time: string;
   readonly requestId: string | null;
-  readonly seq: number;
 }
 
 const isActive = (body: ScimObject): boolean => body['active'] !== false;
@@ -74,10 +74,10 @@ function roleRows(user: StoredResource, granted: readonly RoleGrant[], removed: 
   ];
 }
 
-const empty = (ctx: AccessContext): AccessDelta => ({ ...ctx, close: [], rows: [] });
+const empty = (ctx: AccessContext): UnsequencedAccessDelta => ({ ...ctx, close: [], rows: [] });
 
 /** A user created: `created` (its userName, active and other attributes) and a grant per role. */
-function userCreated(user: StoredResource, ctx: AccessContext): AccessDelta {
+function userCreated(user: StoredResource, ctx: AccessContext): UnsequencedAccessDelta {
   const { roles: _roles, schemas: _schemas, ...attributes } = user.body;
   return {
     ...ctx,
@@ -94,7 +94,7 @@ function userCreated(user: StoredResource, ctx: AccessContext): AccessDelta {
  * `deactivated` when `active` flipped, and the roles granted and removed. The user span (name
  * and active) starts again when either changed, on the last of those rows.
  */
-function userUpdated(before: StoredResource, after: StoredResource, ctx: AccessContext): AccessDelta {
+function userUpdated(before: StoredResource, after: StoredResource, ctx: AccessContext): UnsequencedAccessDelta {
   const changes = changesOf(before.body, after.body);
   const flipped = isActive(before.body) !== isActive(after.body);
   const renamed = userNameOf(before.body) !== userNameOf(after.body);
@@ -119,7 +119,7 @@ function userUpdated(before: StoredResource, after: StoredResource, ctx: AccessC
 }
 
 /** A group's membership changed (created with members, PUT, PATCH): its users joined or left. */
-function membershipChanged(group: StoredResource, members: MemberChanges, ctx: AccessContext): AccessDelta {
+function membershipChanged(group: StoredResource, members: MemberChanges, ctx: AccessContext): UnsequencedAccessDelta {
   const ref: GroupRef = { id: group.id, displayName: displayNameOf(group.body) };
   const users = (list: readonly MemberRef[]) => list.filter((m) => m.type === 'User').map((m) => m.value);
   const span = { kind: 'group' as const, key: group.id, nameFold: foldName(ref.displayName) };
@@ -145,7 +145,7 @@ export function accessDeltaForChange(
   change: { readonly before?: StoredResource | undefined; readonly after?: StoredResource | undefined },
   members: MemberChanges | undefined,
   ctx: AccessContext,
-): AccessDelta {
+): UnsequencedAccessDelta {
   const { before, after } = change;
   if (after === undefined) return empty(ctx);
   if (after.resourceType === 'Group') return members ? membershipChanged(after, members, ctx) : empty(ctx);
@@ -161,7 +161,7 @@ export function accessDeltaForDeletion(
   deleted: StoredResource,
   groups: readonly StoredResource[],
   ctx: AccessContext,
-): AccessDelta {
+): UnsequencedAccessDelta {
   if (deleted.resourceType === 'Group') {
     return { ...ctx, groupDeleted: { id: deleted.id, displayName: displayNameOf(deleted.body) }, close: [], rows: [] };
   }
@@ -176,6 +176,6 @@ export function accessDeltaForDeletion(
 }
 
 /** Whether recording `delta` would change anything. */
-export function isEmptyDelta(delta: AccessDelta): boolean {
+export function isEmptyDelta(delta: UnsequencedAccessDelta): boolean {
   return delta.groupDeleted === undefined && delta.close.length === 0 && delta.rows.length === 0;
 }

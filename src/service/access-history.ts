@@ -1,45 +1,52 @@
 /**
- * Recording the access history (docs/history.md) in the write path: `service/outbox.ts` calls
- * these after appending a write's change events, inside the same unit of work, so the history
- * commits with the change or not at all. The delta comes from the states the write already
- * holds (`events/access-delta.ts`); recording it is one multi-row insert for most writes, plus
- * one update when a span ends. `SCIMD_HISTORY=off` (`RequestContext.recordAccessHistory`)
- * skips it.
+ * The access history (docs/history.md) in the write path: `service/outbox.ts` derives a write's
+ * delta from the states the write already holds (`events/access-delta.ts`) and hands it to
+ * `tx.appendEvents` with the write's change events, so the history commits with the change or
+ * not at all and costs the write no statement of its own. `SCIMD_HISTORY=off`
+ * (`RequestContext.recordAccessHistory`) derives nothing.
+ *
+ * Every write whose delta is not empty also has a change event (a user created or deleted, an
+ * attribute, `active` or `roles` changed, a user joining or leaving a group: each is an event
+ * too); `recordWithoutEvents` is what a write would do otherwise.
  */
 import { accessDeltaForChange, accessDeltaForDeletion, isEmptyDelta } from '../events/access-delta.js';
-import type { ChangeEvent, MemberChanges } from '../store/events-port.js';
-import type { AccessDelta } from '../store/history-port.js';
+import type { MemberChanges } from '../store/events-port.js';
+import type { UnsequencedAccessDelta } from '../store/history-port.js';
 import type { StoredResource, TenantWriter } from '../store/store.js';
 import { type RequestContext, timestamp } from './context.js';
 
-function accessContext(ctx: RequestContext, appended: readonly ChangeEvent[]) {
-  return { time: timestamp(ctx), requestId: ctx.requestId, seq: appended[0]?.seq ?? 0 };
+function accessContext(ctx: RequestContext) {
+  return { time: timestamp(ctx), requestId: ctx.requestId };
 }
 
-async function record(ctx: RequestContext, tx: TenantWriter, delta: () => AccessDelta): Promise<void> {
-  if (ctx.recordAccessHistory === false) return;
+function kept(ctx: RequestContext, delta: () => UnsequencedAccessDelta): UnsequencedAccessDelta | undefined {
+  if (ctx.recordAccessHistory === false) return undefined;
   const built = delta();
-  if (!isEmptyDelta(built)) await tx.appendAccessHistory(built);
+  return isEmptyDelta(built) ? undefined : built;
 }
 
-/** A creation or update; `members` are a group's member changes (already taken from `tx`). */
-export function recordAccessChange(
+/** A creation or update's delta; `members` are a group's member changes. Undefined: nothing to record. */
+export function accessChangeDelta(
   ctx: RequestContext,
-  tx: TenantWriter,
   change: { readonly before?: StoredResource | undefined; readonly after?: StoredResource | undefined },
   members: MemberChanges | undefined,
-  appended: readonly ChangeEvent[],
-): Promise<void> {
-  return record(ctx, tx, () => accessDeltaForChange(change, members, accessContext(ctx, appended)));
+): UnsequencedAccessDelta | undefined {
+  return kept(ctx, () => accessDeltaForChange(change, members, accessContext(ctx)));
 }
 
-/** A deletion; `groups` are the groups the deleted resource belonged to. */
-export function recordAccessDeletion(
+/** A deletion's delta; `groups` are the groups the deleted resource belonged to. */
+export function accessDeletionDelta(
   ctx: RequestContext,
-  tx: TenantWriter,
   deleted: StoredResource,
   groups: readonly StoredResource[],
-  appended: readonly ChangeEvent[],
-): Promise<void> {
-  return record(ctx, tx, () => accessDeltaForDeletion(deleted, groups, accessContext(ctx, appended)));
+): UnsequencedAccessDelta | undefined {
+  return kept(ctx, () => accessDeltaForDeletion(deleted, groups, accessContext(ctx)));
+}
+
+/**
+ * A delta of a write that appended no event (none does, see above): recorded on its own, after
+ * the tenant's earlier writes, so nothing is lost if a future write kind breaks the rule.
+ */
+export async function recordWithoutEvents(tx: TenantWriter, delta: UnsequencedAccessDelta | undefined): Promise<void> {
+  if (delta !== undefined) await tx.appendAccessHistory({ ...delta, seq: 0 });
 }

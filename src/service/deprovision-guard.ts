@@ -17,6 +17,7 @@ import type { ResourceChange } from '../events/change-events.js';
 import { guardTrippedEvent } from '../events/guard-events.js';
 import type { ChangeEvent, NewChangeEvent } from '../store/events-port.js';
 import type { GuardBeforeState, GuardCapture, GuardRecord, GuardSettings } from '../store/guard-port.js';
+import type { UnsequencedAccessDelta } from '../store/history-port.js';
 import type { StoredResource, TenantWriter } from '../store/store.js';
 import { type RequestContext, timestamp } from './context.js';
 
@@ -159,18 +160,19 @@ async function noteDeprovision(ctx: RequestContext, tx: TenantWriter, userId: st
 }
 
 /**
- * Appends a write's events with the guard around them (outbox.ts). `change` is the write as
- * the outbox sees it; a deletion passes `before` only.
+ * Appends a write's events with the guard around them (outbox.ts), and its access history
+ * delta with them. `change` is the write as the outbox sees it; a deletion passes `before` only.
  */
 export async function appendGuarded(
   ctx: RequestContext,
   tx: TenantWriter,
   change: ResourceChange,
   events: readonly NewChangeEvent[],
+  access?: UnsequencedAccessDelta,
 ): Promise<readonly ChangeEvent[]> {
   const userId = deprovisionedUser(change);
   if (userId !== undefined) await noteDeprovision(ctx, tx, userId);
-  const appended = await tx.appendEvents(events);
+  const appended = await tx.appendEvents(events, access);
   const first = appended[0];
   if (first === undefined || (tx.guard.deliveryHold() ?? null) === null) return appended;
   const resource = change.after ?? change.before;

@@ -1,12 +1,13 @@
 /**
  * The service's side of the outbox (docs/events.md): every write use case calls one of these
- * inside its unit of work, after the change, so the change's events commit with it or not at
- * all (a failed write emits nothing).
+ * inside its unit of work, after the change, so the change's events, and with the first of them
+ * its access history delta (access-history.ts), commit with it or not at all (a failed write
+ * emits nothing).
  */
 import { type ChangeContext, eventsForChange, memberEvents, type ResourceChange } from '../events/change-events.js';
 import type { MemberRef } from '../store/shapes.js';
 import type { StoredResource, TenantWriter } from '../store/store.js';
-import { recordAccessChange, recordAccessDeletion } from './access-history.js';
+import { accessChangeDelta, accessDeletionDelta, recordWithoutEvents } from './access-history.js';
 import { type RequestContext, timestamp } from './context.js';
 import { appendGuarded } from './deprovision-guard.js';
 
@@ -28,9 +29,10 @@ export async function recordChange(
   if (resource === undefined) return;
   const members = resource.resourceType === 'Group' ? tx.takeMemberChanges(resource.id) : undefined;
   const events = eventsForChange({ ...change, members }, changeContext(ctx));
+  const access = accessChangeDelta(ctx, change, members);
   // The deprovision guard sees the change first (docs/guard.md); no statement unless it must.
-  const appended = events.length > 0 ? await appendGuarded(ctx, tx, change, events) : [];
-  await recordAccessChange(ctx, tx, change, members, appended);
+  if (events.length > 0) await appendGuarded(ctx, tx, change, events, access);
+  else await recordWithoutEvents(tx, access);
 }
 
 /**
@@ -48,9 +50,8 @@ export async function recordDeletion(
     ...groups.flatMap((group) => memberEvents(group, { added: [], removed: [member] }, changeContext(ctx))),
     ...eventsForChange({ resourceType: deleted.resourceType, before: deleted }, changeContext(ctx)),
   ];
-  const appended =
-    events.length > 0
-      ? await appendGuarded(ctx, tx, { resourceType: deleted.resourceType, before: deleted }, events)
-      : [];
-  await recordAccessDeletion(ctx, tx, deleted, groups, appended);
+  const access = accessDeletionDelta(ctx, deleted, groups);
+  if (events.length > 0)
+    await appendGuarded(ctx, tx, { resourceType: deleted.resourceType, before: deleted }, events, access);
+  else await recordWithoutEvents(tx, access);
 }

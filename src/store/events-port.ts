@@ -7,6 +7,7 @@
  * strings with milliseconds (UTC), so they compare lexically.
  */
 import type { ResourceTypeName } from '../scim/schema/types.js';
+import type { UnsequencedAccessDelta } from './history-port.js';
 import type { MemberRef, ScimObject } from './shapes.js';
 
 /** What an event is about: a resource, or (`tenant.health_changed`) the tenant itself. */
@@ -46,8 +47,11 @@ export interface OutboxWriter {
    * Appends events to the tenant's outbox in the current unit of work: they commit with the
    * change or not at all. Sequence numbers are allocated here, consecutively, after the
    * tenant's last one (writers of a tenant are serialised, so they are gap-free).
+   *
+   * `access` is the write's access history delta (history-port.ts), recorded with the first
+   * event and ordered by its sequence number; it needs at least one event to ride on.
    */
-  appendEvents(events: readonly NewChangeEvent[]): Promise<readonly ChangeEvent[]>;
+  appendEvents(events: readonly NewChangeEvent[], access?: UnsequencedAccessDelta): Promise<readonly ChangeEvent[]>;
   /**
    * The net membership changes `addMembers` / `removeMembers` / `clearMembers` made to `groupId`
    * since the unit of work began or since the last call for that group, which it resets.

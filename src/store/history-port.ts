@@ -9,9 +9,13 @@
  * time until `validTo`, null while current. An as-of question is then "which spans contain T",
  * with no replay.
  *
- * Writes go through `TenantWriter.appendAccessHistory` inside the unit of work of the change, so
- * the history commits with the change or not at all. Every backend implements it and passes
- * `contract/history.contract.ts`. Timestamps are ISO 8601 with milliseconds (UTC).
+ * A write hands its delta to `TenantWriter.appendEvents` with its change events, inside the unit
+ * of work of the change, so the history commits with the change or not at all. The SQL store
+ * keeps it with the write's first event and materialises it into its history table later (a
+ * projector, sql/history-projector.ts), always before any read of the tenant's history; the
+ * memory store applies it at once. `TenantWriter.appendAccessHistory` records a delta directly.
+ * Every backend implements it and passes `contract/history.contract.ts`. Timestamps are ISO 8601
+ * with milliseconds (UTC).
  */
 import { isObject } from '../scim/json.js';
 
@@ -90,8 +94,17 @@ export interface AccessDelta {
   readonly rows: readonly NewAccessRow[];
 }
 
+/**
+ * A write's delta as the service derives it, before it has a sequence number: the store takes
+ * the write's first change event's (`OutboxWriter.appendEvents`).
+ */
+export type UnsequencedAccessDelta = Omit<AccessDelta, 'seq'>;
+
 export interface HistoryWriter {
-  /** Records a write's delta in the current unit of work. A delta with nothing in it costs nothing. */
+  /**
+   * Records a delta in the current unit of work, without change events (the writes of the
+   * service hand theirs to `appendEvents` instead). A delta with nothing in it costs nothing.
+   */
   appendAccessHistory(delta: AccessDelta): Promise<void>;
 }
 

@@ -5,6 +5,7 @@
  * appends events and which ids are currently members of a group.
  */
 import type { ChangeEvent, MemberChanges, NewChangeEvent, OutboxWriter } from './events-port.js';
+import type { UnsequencedAccessDelta } from './history-port.js';
 import type { MemberRef } from './shapes.js';
 import type { TenantWriter } from './store.js';
 
@@ -12,7 +13,7 @@ import type { TenantWriter } from './store.js';
 export type CoreTenantWriter = Omit<TenantWriter, keyof OutboxWriter>;
 
 interface OutboxBackend {
-  appendEvents(events: readonly NewChangeEvent[]): Promise<readonly ChangeEvent[]>;
+  appendEvents(events: readonly NewChangeEvent[], access?: UnsequencedAccessDelta): Promise<readonly ChangeEvent[]>;
   /** Which of `ids` (every member when undefined) are members of `groupId` now, with their type. */
   membersAmong(groupId: string, ids: readonly string[] | undefined): Promise<ReadonlyMap<string, MemberRef['type']>>;
 }
@@ -78,7 +79,7 @@ export function withOutbox(core: CoreTenantWriter, backend: OutboxBackend): Tena
       note(groupId, refsOf(present, present.keys()), false);
       return removed;
     },
-    appendEvents: (events) => backend.appendEvents(events),
+    appendEvents: (events, access) => backend.appendEvents(events, access),
     takeMemberChanges(groupId): MemberChanges {
       const entries = journal.get(groupId);
       journal.delete(groupId);

@@ -67,9 +67,12 @@ export function createMemoryStore(): Store {
               guard: guardWriter,
             };
             const writer = withOutbox(core, {
-              appendEvents: async (list) => {
+              appendEvents: async (list, delta) => {
                 const appended = events.append(list);
                 if (list.length > 0) hold = outbox.held.get(tenantId) ?? null;
+                // The oracle applies a write's access delta at once (SQL defers it to a projector).
+                const first = appended[0];
+                if (delta !== undefined && first !== undefined) access.append({ ...delta, seq: first.seq });
                 return appended;
               },
               membersAmong: async (groupId, ids) => memoryMembersAmong(state, groupId, ids),

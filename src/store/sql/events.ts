@@ -20,7 +20,25 @@ export function streamId(endpointId: string, tenantId: string): string {
   return `${endpointId}:${tenantId}`;
 }
 
-function toChangeEvent(row: Selectable<EventsTable>, dialect: SqlDialect): ChangeEvent {
+/** The columns of the change feed: every column but `access_delta`, which the feed never shows. */
+const FEED_COLUMNS = [
+  'tenant_id',
+  'seq',
+  'type',
+  'resource_type',
+  'resource_id',
+  'changed_attributes',
+  'snapshot',
+  'member_id',
+  'member_type',
+  'time',
+  'request_id',
+] as const;
+
+function toChangeEvent(
+  row: Pick<Selectable<EventsTable>, (typeof FEED_COLUMNS)[number]>,
+  dialect: SqlDialect,
+): ChangeEvent {
   const member: MemberRef | null =
     row.member_id === null ? null : { value: row.member_id, type: row.member_type as MemberRef['type'] };
   return {
@@ -62,6 +80,7 @@ const EVENT_COLUMNS = [
   'member_type',
   'time',
   'request_id',
+  'access_delta',
 ] as const;
 
 /** INSERT of `n` events of one tenant, each column bound as `<column><i>`. */
@@ -73,16 +92,20 @@ const insertEvents = templateFamily<number, string, never>(
 /**
  * Allocates the next `events.length` sequence numbers of the tenant, inserts the events, and
  * makes sure every endpoint whose scope includes the tenant has a stream for it (starting just
- * before these events when it is new).
+ * before these events when it is new). `accessDelta` (history-projector.ts, encoded) goes into
+ * the first event's row, by the same statement: the history costs the write no statement and,
+ * on SQLite, no page of its own.
  */
 export async function appendEvents(
   scope: SqlScope,
   events: readonly NewChangeEvent[],
   onHold?: (heldSeq: number | null) => void,
+  accessDelta: string | null = null,
 ): Promise<ChangeEvent[]> {
   const { db, dialect, tenantId } = scope;
   if (events.length === 0) return [];
-  if (events.length === 1 && dialect.fragments.dataModifyingCtes) return [await appendOne(scope, events[0]!, onHold)];
+  if (events.length === 1 && dialect.fragments.dataModifyingCtes)
+    return [await appendOne(scope, events[0]!, onHold, accessDelta)];
   const n = events.length;
   const allocated = await allocate.first(db, { tenant: tenantId, n });
   if (allocated === undefined) throw new Error('event sequence upsert returned no row');
@@ -90,7 +113,7 @@ export async function appendEvents(
   onHold?.(allocated.held_seq === null ? null : Number(allocated.held_seq));
   const first = Number(allocated.last_seq) - n + 1;
   const stored: ChangeEvent[] = events.map((event, i) => ({ ...event, tenantId, seq: first + i }));
-  for (const part of chunk(stored, 11, dialect.fragments.maxParameters)) {
+  for (const part of chunk(stored, EVENT_COLUMNS.length + 1, dialect.fragments.maxParameters)) {
     const rows = part.map((e) => ({
       seq: e.seq,
       type: e.type,
@@ -102,6 +125,7 @@ export async function appendEvents(
       member_type: e.member?.type ?? null,
       time: e.time,
       request_id: e.requestId,
+      access_delta: e.seq === first ? accessDelta : null,
     }));
     const values = rowValues(EVENT_COLUMNS, rows, { tenant: tenantId });
     await insertEvents(part.length).execute(db, values);
@@ -154,6 +178,7 @@ const appendOneStatement = template<OneEventSlot, { seq: number | string; held_s
                 text('member_type').as('member_type'),
                 text('time').as('time'),
                 text('request_id').as('request_id'),
+                text('access_delta').as('access_delta'),
               ]),
           ),
       )
@@ -185,6 +210,7 @@ async function appendOne(
   { db, dialect, tenantId }: SqlScope,
   event: NewChangeEvent,
   onHold: ((heldSeq: number | null) => void) | undefined,
+  accessDelta: string | null,
 ): Promise<ChangeEvent> {
   const row = await appendOneStatement.first(db, {
     tenant: tenantId,
@@ -200,6 +226,7 @@ async function appendOne(
     member_type: event.member?.type ?? null,
     time: event.time,
     request_id: event.requestId,
+    access_delta: accessDelta,
   });
   if (row === undefined) throw new Error('event sequence upsert returned no row');
   onHold?.(row.held_seq === null ? null : Number(row.held_seq));
@@ -244,7 +271,7 @@ export async function listEvents(
       ? []
       : await db
           .selectFrom('events')
-          .selectAll()
+          .select(FEED_COLUMNS)
           .where('tenant_id', '=', tenantId)
           .where('seq', '>', after)
           .orderBy('seq')
@@ -258,7 +285,10 @@ export async function listEvents(
   };
 }
 
-/** The highest sequence number retention may remove for one tenant (see `EventRepository.prune`). */
+/**
+ * The highest sequence number retention may remove for one tenant (see `EventRepository.prune`):
+ * never an event whose access history delta is not yet projected (`history_projection.through`).
+ */
 async function pruneBound(db: Kysely<Database>, dialect: SqlDialect, tenantId: string, before: string) {
   const old = await db
     .selectFrom('events')
@@ -273,14 +303,31 @@ async function pruneBound(db: Kysely<Database>, dialect: SqlDialect, tenantId: s
     .where('s.tenant_id', '=', tenantId)
     .where('e.enabled', '=', dialect.codec.encodeBoolean(true))
     .executeTakeFirst();
-  const oldest = old?.seq == null ? 0 : Number(old.seq);
+  const projected = await db
+    .selectFrom('history_projection')
+    .select('through')
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
+  const oldest = Math.min(old?.seq == null ? 0 : Number(old.seq), Number(projected?.through ?? 0));
   return pending?.seq == null ? oldest : Math.min(oldest, Number(pending.seq));
 }
 
-export async function pruneEvents(db: Kysely<Database>, dialect: SqlDialect, before: string): Promise<number> {
+/**
+ * Retention of the change feed. `project` first brings a tenant's history projection up to date
+ * (it also moves the watermark past events without a delta, e.g. with SCIMD_HISTORY=off), so
+ * that events are kept for it no longer than necessary; if it fails, the watermark still bounds
+ * what is removed.
+ */
+export async function pruneEvents(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  before: string,
+  project: (tenantId: string) => Promise<void> = async () => undefined,
+): Promise<number> {
   const tenants = await db.selectFrom('event_sequences').select(['tenant_id', 'pruned_through']).execute();
   let removed = 0;
   for (const tenant of tenants) {
+    await project(tenant.tenant_id).catch(() => undefined);
     const bound = await pruneBound(db, dialect, tenant.tenant_id, before);
     if (bound <= Number(tenant.pruned_through)) continue;
     // Mark first, then delete, in one transaction: a reader never sees a gap it is not told about.

@@ -1,8 +1,8 @@
 /**
- * The access history in SQL (history-port.ts; the memory store is the oracle). A write's delta
- * costs one multi-row INSERT, plus one UPDATE when spans end (a role removed, a group left, a
- * deactivation, a deletion), plus one INSERT … SELECT when a group is deleted; nothing is read
- * first. The statements every write runs are templates (template.ts).
+ * The access history in SQL (history-port.ts; the memory store is the oracle): its reads, and
+ * the statements that record a delta, which the projector (history-projector.ts) runs for many
+ * writes at a time: multi-row INSERTs, an UPDATE when spans end (a role removed, a group left,
+ * a deactivation, a deletion), an INSERT … SELECT when a group is deleted; nothing is read first.
  */
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import {
@@ -198,21 +198,39 @@ function closeValues(terms: readonly CloseTerm[], values: Record<string, unknown
   return values;
 }
 
+/** The stored rows: each user with an open span of `group` gets `group_left`, and the spans end. */
+export async function endGroupSpans(
+  db: Kysely<Database>,
+  tenantId: string,
+  delta: Pick<AccessDelta, 'seq' | 'time' | 'requestId'>,
+  group: GroupRef,
+): Promise<void> {
+  const write = { tenant: tenantId, seq: delta.seq, at: delta.time, request: delta.requestId, group: group.id };
+  await insertGroupLeft.execute(db, { ...write, detail: JSON.stringify(group) });
+  await closeGroup.execute(db, write);
+}
+
+/** Ends the stored open spans that `closes` name, at `at`. */
+export async function endSpans(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  tenantId: string,
+  closes: readonly SpanClose[],
+  at: string,
+): Promise<void> {
+  // A group's PATCH may remove thousands of members: one statement per chunk of them.
+  for (const part of chunk(closes, 3, dialect.fragments.maxParameters)) {
+    const terms = closeTerms(part);
+    await closeSpans(shapeOf(terms)).execute(db, closeValues(terms, { tenant: tenantId, at }));
+  }
+}
+
+/** Records a delta at once (`TenantWriter.appendAccessHistory`; writes go through the projector). */
 export async function appendAccessHistory(scope: SqlScope, delta: AccessDelta): Promise<void> {
   const { db, dialect, tenantId } = scope;
   const write = { tenant: tenantId, seq: delta.seq, at: delta.time, request: delta.requestId };
-  if (delta.groupDeleted) {
-    const group = { ...write, group: delta.groupDeleted.id };
-    await insertGroupLeft.execute(db, { ...group, detail: JSON.stringify(delta.groupDeleted) });
-    await closeGroup.execute(db, group);
-  }
-  if (delta.close.length > 0) {
-    // A group's PATCH may remove thousands of members: one statement per chunk of them.
-    for (const part of chunk(delta.close, 3, dialect.fragments.maxParameters)) {
-      const terms = closeTerms(part);
-      await closeSpans(shapeOf(terms)).execute(db, closeValues(terms, { tenant: tenantId, at: delta.time }));
-    }
-  }
+  if (delta.groupDeleted) await endGroupSpans(db, tenantId, delta, delta.groupDeleted);
+  if (delta.close.length > 0) await endSpans(db, dialect, tenantId, delta.close, delta.time);
   const flat: unknown[] = [];
   delta.rows.forEach((row, ord) => {
     const span = row.span;
@@ -416,9 +434,18 @@ async function accessAt(db: Kysely<Database>, dialect: SqlDialect, tenantId: str
   );
 }
 
-export function createHistoryRepository(db: Kysely<Database>, dialect: SqlDialect): HistoryRepository {
+/**
+ * The history's reads. `project` brings the tenant's history up to date first (the projector's
+ * pending deltas, history-projector.ts), so every answer includes every committed write.
+ */
+export function createHistoryRepository(
+  db: Kysely<Database>,
+  dialect: SqlDialect,
+  project: (tenantId: string) => Promise<void>,
+): HistoryRepository {
   return {
     async timeline(tenantId, userId) {
+      await project(tenantId);
       const rows = await db
         .selectFrom('access_history')
         .select(['user_id', 'at', 'request_id', 'kind', 'user_name', 'detail'])
@@ -440,6 +467,7 @@ export function createHistoryRepository(db: Kysely<Database>, dialect: SqlDialec
       );
     },
     async findUserIds(tenantId, userName) {
+      await project(tenantId);
       // Deduplicated here: DISTINCT would make SQLite walk the tenant's rows in user id order.
       const rows = await db
         .selectFrom('access_history')
@@ -450,7 +478,10 @@ export function createHistoryRepository(db: Kysely<Database>, dialect: SqlDialec
         .execute();
       return [...new Set(rows.map((r) => r.user_id))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     },
-    accessAt: (tenantId, query) => accessAt(db, dialect, tenantId, query),
+    async accessAt(tenantId, query) {
+      await project(tenantId);
+      return accessAt(db, dialect, tenantId, query);
+    },
     async prune(before) {
       // Events older than the window, and spans that started and ended before it: each through
       // its partial index (migration 0010).

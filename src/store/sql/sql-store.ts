@@ -24,6 +24,12 @@ import { createGroupCommit, type GroupCommit } from './group-commit.js';
 import { createGuardRepository, createGuardWriter } from './guard.js';
 import { createHealthRepository, swapHealthState } from './health.js';
 import { appendAccessHistory, createHistoryRepository } from './history.js';
+import {
+  createHistoryProjector,
+  encodeAccessDelta,
+  type HistoryProjector,
+  projectWithin,
+} from './history-projector.js';
 import { addMembers, clearMembers, listGroupsOfEach, listMembers, removeMembers } from './members.js';
 import { migrateToLatest } from './migrations/migrate.js';
 import { queryResources } from './query.js';
@@ -41,6 +47,8 @@ interface SqlStoreOptions {
   readonly db: Kysely<Database>;
   readonly dialect: SqlDialect;
   readonly capabilities: StoreCapabilities;
+  /** Project the access history after writes and at start-up (default true; history-projector.ts). */
+  readonly projectHistoryInBackground?: boolean;
 }
 
 function createReader(scope: SqlScope): TenantReader {
@@ -55,7 +63,8 @@ function createReader(scope: SqlScope): TenantReader {
   };
 }
 
-function createWriter(scope: SqlScope): TenantWriter {
+/** `storedDelta`: the unit stored an access history delta for the projector. */
+function createWriter(scope: SqlScope, storedDelta: () => void): TenantWriter {
   // Resources created by this unit of work that no membership added since can belong to no
   // group: a create's response needs no query for its groups (one round trip on PostgreSQL).
   const fresh = new Set<string>();
@@ -84,14 +93,21 @@ function createWriter(scope: SqlScope): TenantWriter {
     removeMembers: (groupId, memberIds) => removeMembers(scope, groupId, memberIds),
     clearMembers: (groupId) => clearMembers(scope, groupId),
     swapHealthState: (expected, next, since) => swapHealthState(scope, expected, next, since),
-    appendAccessHistory: (delta) => appendAccessHistory(scope, delta),
+    appendAccessHistory: async (delta) => {
+      // After the tenant's earlier writes, whose deltas may still wait for the projector.
+      await projectWithin(scope.db, scope.dialect, scope.tenantId);
+      await appendAccessHistory(scope, delta);
+    },
     guard: createGuardWriter(scope, () => hold),
   };
   return withOutbox(core, {
-    appendEvents: (events) =>
-      appendEvents(scope, events, (heldSeq) => {
+    appendEvents: (events, access) => {
+      if (access !== undefined && events.length > 0) storedDelta();
+      const onHold = (heldSeq: number | null) => {
         hold = heldSeq;
-      }),
+      };
+      return appendEvents(scope, events, onHold, access === undefined ? null : encodeAccessDelta(access));
+    },
     membersAmong: (groupId, ids) => membersAmong(scope, groupId, ids),
   });
 }
@@ -107,12 +123,13 @@ async function runUnit<T>(
   tenantId: string,
   fn: (tx: TenantWriter) => Promise<T>,
   checked: boolean,
+  storedDelta: () => void,
 ): Promise<T> {
   if (!checked) {
     const tenant = await tenantExists.first(conn, { id: tenantId });
     if (!tenant) throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
   }
-  return fn(createWriter({ db: conn, dialect, tenantId }));
+  return fn(createWriter({ db: conn, dialect, tenantId }, storedDelta));
 }
 
 /**
@@ -128,16 +145,25 @@ function runTransaction<T>(
   dialect: SqlDialect,
   tenantId: string,
   fn: (tx: TenantWriter) => Promise<T>,
+  projector: HistoryProjector,
 ): Promise<T> {
-  return groupCommit.run(oneConnection ? '' : tenantId, (conn, checked) =>
-    runUnit(conn, dialect, tenantId, fn, checked),
+  let stored = false;
+  const unit = groupCommit.run(oneConnection ? '' : tenantId, (conn, checked) =>
+    runUnit(conn, dialect, tenantId, fn, checked, () => {
+      stored = true;
+    }),
   );
+  // Settled after COMMIT: the projector then sees the write's delta.
+  return unit.finally(() => {
+    if (stored) projector.schedule(tenantId);
+  });
 }
 
 /** What every tenant handle of one store shares. */
 interface HandleShared {
   readonly groupCommit: GroupCommit<boolean>;
   readonly oneConnection: boolean;
+  readonly projector: HistoryProjector;
 }
 
 /**
@@ -174,7 +200,8 @@ class SqlTenantStore implements TenantStore, SqlScope {
     return findTypes(this, ids);
   }
   transaction<T>(fn: (tx: TenantWriter) => Promise<T>): Promise<T> {
-    return runTransaction(this.shared.groupCommit, this.shared.oneConnection, this.dialect, this.tenantId, fn);
+    const { groupCommit, oneConnection, projector } = this.shared;
+    return runTransaction(groupCommit, oneConnection, this.dialect, this.tenantId, fn, projector);
   }
   roleCatalogue() {
     return readRoleCatalogue(this.db, this.dialect, this.tenantId);
@@ -182,25 +209,36 @@ class SqlTenantStore implements TenantStore, SqlScope {
 }
 
 /** A Store over an open Kysely instance; `close()` destroys it. Does not migrate. */
-export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): Store {
+export function createSqlStore({
+  db,
+  dialect,
+  capabilities,
+  projectHistoryInBackground = true,
+}: SqlStoreOptions): Store {
   // On one connection a transaction serialises every writer of the process, whatever the tenant:
   // its lane is the process, and `begin` checks no tenant (each unit checks its own).
   const oneConnection = servesOneConnection(db);
   const groupCommit = createGroupCommit<boolean>(db, (conn, lane) => dialect.lifecycle.begin(conn, lane), {
     releaseEachUnit: oneConnection,
   });
-  const shared: HandleShared = { groupCommit, oneConnection };
   // id → tenant, read by every request's authentication: the token repository fills it with the
   // tenant it reads along with a token, the tenant repository clears it on every change.
   const tenantRows = createReadCache<TenantRecord>();
   const tokens = createTokenRepository(db, dialect, tenantRows);
+  const projector = createHistoryProjector(db, dialect, {
+    transaction: oneConnection
+      ? (work) => groupCommit.run('', (conn) => work(conn))
+      : (work) => db.transaction().execute(work),
+    background: projectHistoryInBackground,
+  });
+  const shared: HandleShared = { groupCommit, oneConnection, projector };
   return {
     capabilities,
     tenants: createTenantRepository(db, dialect, tenantRows),
     tokens,
     events: {
       list: (tenantId, after, limit) => listEvents(db, dialect, tenantId, after, limit),
-      prune: (before) => pruneEvents(db, dialect, before),
+      prune: (before) => pruneEvents(db, dialect, before, projector.catchUp),
     },
     endpoints: createEndpointRepository(db, dialect),
     requestLog: createRequestLogRepository(db, dialect),
@@ -208,12 +246,13 @@ export function createSqlStore({ db, dialect, capabilities }: SqlStoreOptions): 
     guard: createGuardRepository(db),
     roles: createRoleRepository(db, dialect),
     console: createConsoleRepositories(db, dialect),
-    history: createHistoryRepository(db, dialect),
+    history: createHistoryRepository(db, dialect, projector.catchUp),
     forTenant: (tenantId) => new SqlTenantStore(db, dialect, tenantId, shared),
     async ping() {
       await sql`select 1`.execute(db);
     },
     async close() {
+      await projector.close();
       await tokens.flushTouches();
       await db.destroy();
     },

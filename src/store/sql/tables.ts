@@ -138,6 +138,19 @@ export interface EventsTable {
   member_type: string | null;
   time: string;
   request_id: string | null;
+  /**
+   * The write's access history delta (0014-history-projection), on the write's first event only:
+   * compact JSON (history-projector.ts) that the history projector materialises into
+   * `access_history`. Never part of the change feed.
+   */
+  access_delta: string | null;
+}
+
+/** How far the history projector has materialised each tenant's deltas (0014-history-projection). */
+export interface HistoryProjectionTable {
+  tenant_id: string;
+  /** Every event with `seq <= through` is in `access_history` (or had no delta). */
+  through: number | string;
 }
 
 export interface EventEndpointsTable {
@@ -337,6 +350,7 @@ export interface Database {
   health_attributes: HealthAttributesTable;
   health_states: HealthStatesTable;
   access_history: AccessHistoryTable;
+  history_projection: HistoryProjectionTable;
   tenant_guards: TenantGuardsTable;
   guard_deprovisions: GuardDeprovisionsTable;
   guard_captures: GuardCapturesTable;

@@ -18,6 +18,7 @@ import { historyLayoutMigration } from './0010-history-layout.js';
 import { scanLayoutMigration } from './0011-scan-layout.js';
 import { elementScanMigration } from './0012-element-scan.js';
 import { credentialGenerationMigration } from './0013-credential-generation.js';
+import { historyProjectionMigration } from './0014-history-projection.js';
 
 export const MIGRATION_TABLE = 'scimd_migrations';
 export const MIGRATION_LOCK_TABLE = 'scimd_migrations_lock';
@@ -38,6 +39,7 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
     '0011-scan-layout': scanLayoutMigration(dialect),
     '0012-element-scan': elementScanMigration(dialect),
     '0013-credential-generation': credentialGenerationMigration(dialect),
+    '0014-history-projection': historyProjectionMigration(dialect),
   };
 }
 
