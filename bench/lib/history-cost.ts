@@ -22,7 +22,14 @@
  * another side's measurement.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { COST_SIDES, type CostSide, measureSides, type SideFigures } from './cost-sides.js';
+import {
+  COST_SIDES,
+  type CostSide,
+  measureSides,
+  measureStartedSides,
+  type SideFigures,
+  type SideSetup,
+} from './cost-sides.js';
 import { pinLoadGenerator } from './pinning.js';
 import type { Settings } from './results.js';
 import { median } from './results.js';
@@ -36,7 +43,7 @@ const WORKLOADS = [workload('post-user'), workload('patch-user')];
 const ADMIN_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
 const ADMIN = { SCIMD_ADMIN_TOKEN_HASH: `sha256:${createHash('sha256').update(ADMIN_TOKEN).digest('hex')}` };
 
-const SIDES: readonly { side: CostSide; env: Record<string, string> }[] = [
+const SIDES: readonly SideSetup[] = [
   { side: 'off', env: { SCIMD_HISTORY: 'off', ...ADMIN } },
   { side: 'control', env: { SCIMD_HISTORY: 'off', ...ADMIN } },
   { side: 'on', env: { SCIMD_HISTORY: 'on', ...ADMIN } },
@@ -128,36 +135,20 @@ async function costOf(
   running: Set<RunningSystem>,
   isAborted: () => boolean,
 ): Promise<HistoryCostRow> {
-  const systems = {} as Record<CostSide, RunningSystem>;
   const drains = new Map<RunningSystem, number[]>();
-  let figures: SideFigures;
-  try {
-    for (const { side, env } of SIDES) {
+  const { figures, systems } = await measureStartedSides(
+    SIDES,
+    ({ side, env }) => {
       const name = `history_${side}_${w.id}`;
-      systems[side] =
-        backend === 'SQLite'
-          ? await startScimdSqlite(size, context, env, name)
-          : await startScimdPostgres(size, context, env, name);
-      running.add(systems[side]);
-      pinning?.server(systems[side].pid);
-    }
-    figures = await measureSides(
-      systems,
-      drained(w, drains),
-      size,
-      rounds,
-      settings,
-      context.log,
-      `${backend} ${w.id}, `,
-      isAborted,
-    );
-  } finally {
-    for (const { side } of SIDES) {
-      if (systems[side] === undefined) continue;
-      await systems[side].stop();
-      running.delete(systems[side]);
-    }
-  }
+      return backend === 'SQLite'
+        ? startScimdSqlite(size, context, env, name)
+        : startScimdPostgres(size, context, env, name);
+    },
+    pinning,
+    running,
+    (started) =>
+      measureSides(started, drained(w, drains), size, rounds, settings, context.log, `${backend} ${w.id}, `, isAborted),
+  );
   const { throughput } = figures;
   // The first drain of each side follows its warm-up run, which is not measured.
   const drainMs = Object.fromEntries(

@@ -21,7 +21,7 @@
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CostSide, measureSides, type SideFigures } from './cost-sides.js';
+import { type CostSide, measureSides, measureStartedSides, type SideFigures, type SideSetup } from './cost-sides.js';
 import { pinLoadGenerator } from './pinning.js';
 import { KEPT_PROFILES, type ProfileFrame, profileFileOf, shareOfBusyTime } from './profile.js';
 import type { Settings } from './results.js';
@@ -32,7 +32,7 @@ import { type Workload, workload } from './workloads.js';
 const WORKLOADS = [workload('match-username'), workload('post-user')];
 
 const WITHOUT = { SCIMD_METRICS: 'off', SCIMD_HEALTH_INTERVAL: '24h' };
-const SIDES: readonly { side: CostSide; env: Record<string, string> }[] = [
+const SIDES: readonly SideSetup[] = [
   { side: 'off', env: WITHOUT },
   { side: 'control', env: WITHOUT },
   { side: 'on', env: { SCIMD_METRICS: 'on', SCIMD_HEALTH_INTERVAL: '60s' } },
@@ -105,21 +105,13 @@ async function costOf(
   // Fresh processes per workload, so that each profile covers one workload.
   const profileDir = join(context.tmpDir, `metrics-cost-profiles-${w.id}`);
   mkdirSync(profileDir, { recursive: true });
-  const systems = {} as Record<CostSide, RunningSystem>;
-  for (const { side, env } of SIDES) {
-    systems[side] = await startScimdSqlite(size, { ...context, profileDir }, env, `metrics-${side}-${w.id}`);
-    running.add(systems[side]);
-    pinning?.server(systems[side].pid);
-  }
-  let figures: SideFigures;
-  try {
-    figures = await measureSides(systems, w, size, rounds, settings, log, '', isAborted);
-  } finally {
-    for (const { side } of SIDES) {
-      await systems[side].stop();
-      running.delete(systems[side]);
-    }
-  }
+  const { figures, systems } = await measureStartedSides(
+    SIDES,
+    ({ side, env }) => startScimdSqlite(size, { ...context, profileDir }, env, `metrics-${side}-${w.id}`),
+    pinning,
+    running,
+    (started) => measureSides(started, w, size, rounds, settings, log, '', isAborted),
+  );
   const share = (side: CostSide) => {
     const file = profileFileOf(profileDir, systems[side].pid);
     if (file === undefined) return undefined;
