@@ -32,7 +32,7 @@ import type {
 import type { SqlDialect } from './dialect.js';
 import { endGroupSpans, endSpans } from './history.js';
 import type { AccessHistoryTable, Database } from './tables.js';
-import { rowSlots, rowValues, templateFamily } from './template.js';
+import { rowSlots, rowValues, template, templateFamily } from './template.js';
 
 /** Most events read and applied in one transaction. */
 export const BATCH_EVENTS = 1000;
@@ -231,19 +231,60 @@ const insertRows = templateFamily<number, string, never>(
   { keep: (n) => n <= ROWS_PER_INSERT },
 );
 
-async function lastSeq(db: Kysely<Database>, tenantId: string): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('event_sequences')
-    .select('last_seq')
-    .where('tenant_id', '=', tenantId)
-    .executeTakeFirst();
-  return row === undefined ? undefined : Number(row.last_seq);
-}
+// A projection runs these per tenant; with writes spread over many tenants that is about one
+// projection per write, so they are templates (template.ts), compiled once, not built each time.
+
+const lastSeq = template<'tenant', { last_seq: number | string }>((db, slot) =>
+  db.selectFrom('event_sequences').select('last_seq').where('tenant_id', '=', slot('tenant')),
+);
+
+const selectThrough = (db: Kysely<Database>, slot: (name: 'tenant') => never) =>
+  db.selectFrom('history_projection').select('through').where('tenant_id', '=', slot('tenant'));
+const through = template<'tenant', { through: number | string }>(selectThrough);
+const lockedThroughRow = template<'tenant', { through: number | string }>((db, slot) =>
+  selectThrough(db, slot).forUpdate(),
+);
+
+const startWatermark = template<'tenant', never>((db, slot) =>
+  db
+    .insertInto('history_projection')
+    .values({ tenant_id: slot('tenant'), through: 0 })
+    .onConflict((oc) => oc.column('tenant_id').doNothing()),
+);
+
+const pendingEvents = template<
+  'tenant' | 'after' | 'last',
+  { seq: number | string; time: string; request_id: string | null; access_delta: string | null }
+>((db, slot) =>
+  db
+    .selectFrom('events')
+    .select(['seq', 'time', 'request_id', 'access_delta'])
+    .where('tenant_id', '=', slot('tenant'))
+    .where('seq', '>', slot('after'))
+    .where('seq', '<=', slot('last'))
+    .where('access_delta', 'is not', null)
+    .orderBy('seq')
+    .limit(BATCH_EVENTS),
+);
+
+const moveWatermark = template<'tenant' | 'through', never>((db, slot) =>
+  db
+    .updateTable('history_projection')
+    .set({ through: slot('through') })
+    .where('tenant_id', '=', slot('tenant')),
+);
+
+const behind = template<'tenant', { last_seq: number | string; through: number | string | null }>((db, slot) =>
+  db
+    .selectFrom('event_sequences as s')
+    .leftJoin('history_projection as h', 'h.tenant_id', 's.tenant_id')
+    .select(['s.last_seq', 'h.through'])
+    .where('s.tenant_id', '=', slot('tenant')),
+);
 
 /** The tenant's watermark; locked until the transaction ends where rows can be locked. */
 async function lockedThrough(conn: Kysely<Database>, dialect: SqlDialect, tenantId: string) {
-  const query = conn.selectFrom('history_projection').select('through').where('tenant_id', '=', tenantId);
-  const row = await (dialect.fragments.rowLocking ? query.forUpdate() : query).executeTakeFirst();
+  const row = await (dialect.fragments.rowLocking ? lockedThroughRow : through).first(conn, { tenant: tenantId });
   return row === undefined ? undefined : Number(row.through);
 }
 
@@ -253,45 +294,26 @@ async function lockedThrough(conn: Kysely<Database>, dialect: SqlDialect, tenant
  * Returns whether more are pending.
  */
 export async function projectBatch(conn: Kysely<Database>, dialect: SqlDialect, tenantId: string): Promise<boolean> {
-  // Read before the lock: every event up to it is committed, so the batch never skips one.
-  const last = await lastSeq(conn, tenantId);
-  if (last === undefined) return false;
-  let through = await lockedThrough(conn, dialect, tenantId);
-  if (through === undefined) {
-    // A tenant created after migration 0014: its watermark starts before its first event.
-    await conn
-      .insertInto('history_projection')
-      .values({ tenant_id: tenantId, through: 0 })
-      .onConflict((oc) => oc.column('tenant_id').doNothing())
-      .execute();
-    through = (await lockedThrough(conn, dialect, tenantId)) ?? 0;
+  const lastRow = await lastSeq.first(conn, { tenant: tenantId });
+  if (lastRow === undefined) return false;
+  const last = Number(lastRow.last_seq);
+  let after = await lockedThrough(conn, dialect, tenantId);
+  if (after === undefined) {
+    await startWatermark.execute(conn, { tenant: tenantId });
+    after = (await lockedThrough(conn, dialect, tenantId)) ?? 0;
   }
-  if (last <= through) return false;
-  const events = await conn
-    .selectFrom('events')
-    .select(['seq', 'time', 'request_id', 'access_delta'])
-    .where('tenant_id', '=', tenantId)
-    .where('seq', '>', through)
-    .where('seq', '<=', last)
-    .where('access_delta', 'is not', null)
-    .orderBy('seq')
-    .limit(BATCH_EVENTS)
-    .execute();
+  if (last <= after) return false;
+  const events = await pendingEvents.execute(conn, { tenant: tenantId, after, last });
   const deltas = events.map((e) => decodeAccessDelta(e.access_delta!, Number(e.seq), e.time, e.request_id));
   await applyDeltas(conn, dialect, tenantId, deltas);
   const reached = events.length === BATCH_EVENTS ? Number(events[events.length - 1]!.seq) : last;
-  await conn.updateTable('history_projection').set({ through: reached }).where('tenant_id', '=', tenantId).execute();
+  await moveWatermark.execute(conn, { tenant: tenantId, through: reached });
   return reached < last;
 }
 
 /** Whether the tenant has events past its watermark (one read, no lock). */
 export async function isBehind(db: Kysely<Database>, tenantId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('event_sequences as s')
-    .leftJoin('history_projection as h', 'h.tenant_id', 's.tenant_id')
-    .select(['s.last_seq', 'h.through'])
-    .where('s.tenant_id', '=', tenantId)
-    .executeTakeFirst();
+  const row = await behind.first(db, { tenant: tenantId });
   return row !== undefined && Number(row.last_seq) > Number(row.through ?? 0);
 }
 
