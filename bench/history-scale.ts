@@ -26,6 +26,7 @@ import { accessCsv } from '../src/service/access-csv.js';
 import { collectAccess, openAccessReport, readUserTimeline } from '../src/service/access-report.js';
 import { roleKey } from '../src/store/history-port.js';
 import { openStore } from '../src/store/open.js';
+import { ACCESS_HISTORY_COLUMNS } from '../src/store/sql/history-projector.js';
 import { createTenant } from '../src/tenancy/tenants.js';
 
 export interface ScaleOptions {
@@ -56,22 +57,6 @@ const START = Date.parse('2021-01-01T00:00:00.000Z');
 const FIVE_YEARS = 5 * 365 * 86_400_000;
 const DAY = 86_400_000;
 const ROLES = 50;
-const COLUMNS = [
-  'tenant_id',
-  'user_id',
-  'seq',
-  'ord',
-  'at',
-  'request_id',
-  'kind',
-  'user_name',
-  'detail',
-  'span',
-  'span_key',
-  'name_fold',
-  'active',
-  'valid_to',
-] as const;
 type Row = unknown[];
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -145,11 +130,13 @@ function bulkLoad(file: string, tenantId: string, users: number): number {
       .all() as { name: string; sql: string }[];
     for (const index of indexes) db.exec(`drop index ${index.name}`);
     const perStatement = 50;
-    const placeholders = `(${COLUMNS.map(() => '?').join(',')})`;
+    const placeholders = `(${ACCESS_HISTORY_COLUMNS.map(() => '?').join(',')})`;
     const insert = db.prepare(
-      `insert into access_history (${COLUMNS.join(',')}) values ${Array(perStatement).fill(placeholders).join(',')}`,
+      `insert into access_history (${ACCESS_HISTORY_COLUMNS.join(',')}) values ${Array(perStatement).fill(placeholders).join(',')}`,
     );
-    const insertOne = db.prepare(`insert into access_history (${COLUMNS.join(',')}) values ${placeholders}`);
+    const insertOne = db.prepare(
+      `insert into access_history (${ACCESS_HISTORY_COLUMNS.join(',')}) values ${placeholders}`,
+    );
     let buffer: unknown[] = [];
     let pending = 0;
     let rows = 0;
@@ -170,7 +157,8 @@ function bulkLoad(file: string, tenantId: string, users: number): number {
       rows += batch.length;
     }
     db.transaction(() => {
-      for (let i = 0; i < pending; i++) insertOne.run(buffer.slice(i * COLUMNS.length, (i + 1) * COLUMNS.length));
+      for (let i = 0; i < pending; i++)
+        insertOne.run(buffer.slice(i * ACCESS_HISTORY_COLUMNS.length, (i + 1) * ACCESS_HISTORY_COLUMNS.length));
     })();
     for (const index of indexes) db.exec(index.sql);
     db.exec('analyze');

@@ -217,39 +217,31 @@ async function main(): Promise<void> {
 
   if (options.build) compileScimd(REPO_ROOT, log);
 
-  if (options.metricsCost) {
-    const rows = await runMetricsCost(settings, context, running, () => aborted);
+  /** A cost mode's report: the run's directory removed, the Markdown written and printed. */
+  const writeCostReport = (mode: string, markdown: string) => {
     rmSync(tmpDir, { recursive: true, force: true });
-    const markdown = renderMetricsCost(rows, settings);
     mkdirSync(options.outDir, { recursive: true });
-    const file = join(options.outDir, `${new Date().toISOString().slice(0, 10)}-metrics-cost-${settings.profile}.md`);
+    const file = join(options.outDir, `${new Date().toISOString().slice(0, 10)}-${mode}-${settings.profile}.md`);
     writeFileSync(file, markdown);
     process.stdout.write(`${markdown}\n`);
     log(`report written to ${file}`);
+  };
+
+  if (options.metricsCost) {
+    const rows = await runMetricsCost(settings, context, running, () => aborted);
+    writeCostReport('metrics-cost', renderMetricsCost(rows, settings));
     return;
   }
 
   if (options.historyCost) {
     const rows = await runHistoryCost(settings, context, running, () => aborted);
-    rmSync(tmpDir, { recursive: true, force: true });
-    const markdown = renderHistoryCost(rows, settings, [loadAtStart, loadavg()[0]!]);
-    mkdirSync(options.outDir, { recursive: true });
-    const file = join(options.outDir, `${new Date().toISOString().slice(0, 10)}-history-cost-${settings.profile}.md`);
-    writeFileSync(file, markdown);
-    process.stdout.write(`${markdown}\n`);
-    log(`report written to ${file}`);
+    writeCostReport('history-cost', renderHistoryCost(rows, settings, [loadAtStart, loadavg()[0]!]));
     return;
   }
 
   if (options.preparedCost) {
     const rows = await runPreparedCost(settings, context, running, () => aborted);
-    rmSync(tmpDir, { recursive: true, force: true });
-    const markdown = renderPreparedCost(rows, settings, [loadAtStart, loadavg()[0]!]);
-    mkdirSync(options.outDir, { recursive: true });
-    const file = join(options.outDir, `${new Date().toISOString().slice(0, 10)}-prepared-cost-${settings.profile}.md`);
-    writeFileSync(file, markdown);
-    process.stdout.write(`${markdown}\n`);
-    log(`report written to ${file}`);
+    writeCostReport('prepared-cost', renderPreparedCost(rows, settings, [loadAtStart, loadavg()[0]!]));
     return;
   }
 

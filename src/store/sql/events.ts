@@ -20,9 +20,8 @@ export function streamId(endpointId: string, tenantId: string): string {
   return `${endpointId}:${tenantId}`;
 }
 
-/** The columns of the change feed: every column but `access_delta`, which the feed never shows. */
-const FEED_COLUMNS = [
-  'tenant_id',
+/** The columns an event is stored with, besides its tenant and the write's access delta. */
+const EVENT_FIELDS = [
   'seq',
   'type',
   'resource_type',
@@ -34,6 +33,9 @@ const FEED_COLUMNS = [
   'time',
   'request_id',
 ] as const;
+
+/** The columns of the change feed: every column but `access_delta`, which the feed never shows. */
+const FEED_COLUMNS = ['tenant_id', ...EVENT_FIELDS] as const;
 
 function toChangeEvent(
   row: Pick<Selectable<EventsTable>, (typeof FEED_COLUMNS)[number]>,
@@ -69,19 +71,7 @@ const allocate = template<'tenant' | 'n', { last_seq: number | string; held_seq:
     .returning(['last_seq', 'held_seq']),
 );
 
-const EVENT_COLUMNS = [
-  'seq',
-  'type',
-  'resource_type',
-  'resource_id',
-  'changed_attributes',
-  'snapshot',
-  'member_id',
-  'member_type',
-  'time',
-  'request_id',
-  'access_delta',
-] as const;
+const EVENT_COLUMNS = [...EVENT_FIELDS, 'access_delta'] as const;
 
 /** INSERT of `n` events of one tenant, each column bound as `<column><i>`. */
 const insertEvents = templateFamily<number, string, never>(

@@ -198,11 +198,12 @@ export async function applyDeltas(
   }
   for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
     const part = rows.slice(from, from + ROWS_PER_INSERT);
-    await insertRows(part.length).execute(conn, rowValues(ROW_COLUMNS, part));
+    await insertRows(part.length).execute(conn, rowValues(ACCESS_HISTORY_COLUMNS, part));
   }
 }
 
-const ROW_COLUMNS = [
+/** Every column of an `access_history` row, in the order the projector's INSERTs bind them. */
+export const ACCESS_HISTORY_COLUMNS = [
   'tenant_id',
   'user_id',
   'seq',
@@ -227,7 +228,7 @@ const ROW_COLUMNS = [
 const ROWS_PER_INSERT = 100;
 
 const insertRows = templateFamily<number, string, never>(
-  (n, db, slot) => db.insertInto('access_history').values(rowSlots(ROW_COLUMNS, n, slot)),
+  (n, db, slot) => db.insertInto('access_history').values(rowSlots(ACCESS_HISTORY_COLUMNS, n, slot)),
   { keep: (n) => n <= ROWS_PER_INSERT },
 );
 

@@ -52,6 +52,33 @@ export function describePostgres(name: string, fn: (baseUrl: string) => void): v
   }
 }
 
+/** A statement sent through node-postgres, and the name it was sent under (none: unnamed). */
+export interface SentQuery {
+  readonly text: string;
+  readonly name: string | undefined;
+}
+
+/** The statements `fn` sends: every `pg.Client#query` while it runs (each one round trip). */
+export async function recordQueries(fn: () => Promise<unknown>): Promise<SentQuery[]> {
+  const query = pg.Client.prototype.query;
+  const sent: SentQuery[] = [];
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const first = args[0];
+    if (typeof first === 'string') sent.push({ text: first, name: undefined });
+    else if (typeof first === 'object' && first !== null && 'text' in first) {
+      const config = first as { text: string; name?: string };
+      sent.push({ text: config.text, name: config.name });
+    }
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  try {
+    await fn();
+  } finally {
+    pg.Client.prototype.query = query;
+  }
+  return sent;
+}
+
 /** `url` with `-c search_path=<schema>` added to its `options` parameter (libpq's). */
 export function withSearchPath(url: string, schema: string): string {
   const parsed = new URL(url);

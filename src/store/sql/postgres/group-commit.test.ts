@@ -7,13 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import pg from 'pg';
 import { ScimError } from '../../../scim/errors.js';
 import type { NewChangeEvent } from '../../events-port.js';
 import { openStore } from '../../open.js';
 import type { Store, TenantWriter } from '../../store.js';
 import { T0, tenantRecord, userBody } from '../../test-support/fixtures.js';
-import { createTestSchema, describePostgres, type TestSchema } from '../../test-support/postgres.js';
+import { createTestSchema, describePostgres, recordQueries, type TestSchema } from '../../test-support/postgres.js';
 import { MAX_UNITS_PER_COMMIT } from '../group-commit.js';
 
 /** Creates a user and its event, as a SCIM create does. */
@@ -42,22 +41,9 @@ function outcomes(settled: readonly PromiseSettledResult<unknown>[]): string[] {
   });
 }
 
-/** Round trips (`pg.Client#query` calls) of `fn`, as their first words. */
+/** Round trips (`pg.Client#query` calls) of `fn`, their text on one line. */
 async function recordRoundTrips(fn: () => Promise<unknown>): Promise<string[]> {
-  const query = pg.Client.prototype.query;
-  const seen: string[] = [];
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const first = args[0];
-    const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
-    if (text !== undefined) seen.push(text.replace(/\s+/g, ' ').trim());
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-  try {
-    await fn();
-  } finally {
-    pg.Client.prototype.query = query;
-  }
-  return seen;
+  return (await recordQueries(fn)).map((q) => q.text.replace(/\s+/g, ' ').trim());
 }
 
 /** A statement's kind: its first words, or the table it writes. */

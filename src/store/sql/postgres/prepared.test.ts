@@ -10,35 +10,15 @@ import pg from 'pg';
 import { openStore } from '../../open.js';
 import type { Store } from '../../store.js';
 import { T0, tenantRecord, userBody } from '../../test-support/fixtures.js';
-import { createTestSchema, describePostgres, type TestSchema } from '../../test-support/postgres.js';
+import {
+  createTestSchema,
+  describePostgres,
+  recordQueries,
+  type SentQuery,
+  type TestSchema,
+} from '../../test-support/postgres.js';
 
-interface Sent {
-  readonly text: string;
-  readonly name: string | undefined;
-}
-
-/** The statements `fn` sends, with the name each was sent under (none: unnamed). */
-async function recordSent(fn: () => Promise<unknown>): Promise<Sent[]> {
-  const query = pg.Client.prototype.query;
-  const sent: Sent[] = [];
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const first = args[0];
-    if (typeof first === 'string') sent.push({ text: first, name: undefined });
-    else if (typeof first === 'object' && first !== null && 'text' in first) {
-      const config = first as { text: string; name?: string };
-      sent.push({ text: config.text, name: config.name });
-    }
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-  try {
-    await fn();
-  } finally {
-    pg.Client.prototype.query = query;
-  }
-  return sent;
-}
-
-const insertOf = (sent: readonly Sent[]) => sent.find((s) => /^insert into "resources"/.test(s.text));
+const insertOf = (sent: readonly SentQuery[]) => sent.find((s) => /^insert into "resources"/.test(s.text));
 
 describePostgres('PostgreSQL named prepared statements', (url) => {
   let schema: TestSchema;
@@ -67,8 +47,8 @@ describePostgres('PostgreSQL named prepared statements', (url) => {
   it('sends the statements of templates under one name each, and others unnamed', async () => {
     const store = await open();
     await store.tenants.create(tenantRecord('t1'));
-    const first = await recordSent(() => createUser(store, 't1'));
-    const second = await recordSent(() => createUser(store, 't1'));
+    const first = await recordQueries(() => createUser(store, 't1'));
+    const second = await recordQueries(() => createUser(store, 't1'));
     const name = insertOf(first)?.name;
     assert.match(name ?? '', /^scimd_\d+$/);
     assert.equal(insertOf(second)?.name, name);
@@ -92,7 +72,7 @@ describePostgres('PostgreSQL named prepared statements', (url) => {
     } finally {
       await admin.end();
     }
-    const after = await recordSent(() => createUser(store, 't2'));
+    const after = await recordQueries(() => createUser(store, 't2'));
     assert.match(insertOf(after)?.name ?? '', /^scimd_\d+$/);
     const page = await store.forTenant('t2').query('User', { startIndex: 1, count: 10 });
     assert.equal(page.resources.length, 2);
@@ -101,7 +81,7 @@ describePostgres('PostgreSQL named prepared statements', (url) => {
   it('names nothing with preparedStatements: false', async () => {
     const store = await open({ preparedStatements: false });
     await store.tenants.create(tenantRecord('t3'));
-    const sent = await recordSent(() => createUser(store, 't3'));
+    const sent = await recordQueries(() => createUser(store, 't3'));
     assert.ok(insertOf(sent), 'the create sent its INSERT');
     assert.deepEqual(
       sent.filter((s) => s.name !== undefined),
