@@ -20,8 +20,15 @@
  * throughput over the run's time plus the drain's. The workload's clean-up (the creates'
  * deletion) is drained too before the next side runs, so that no side's projection runs during
  * another side's measurement.
+ *
+ * With `--profile` every process runs under `--cpu-prof`: the profiles are kept in
+ * KEPT_PROFILES and the report gives, per side, the share of busy time spent in the history's
+ * own code (the delta's derivation, the projector, the history store), and where the busy time
+ * of `on` and `off` differ most, by owner (bench/lib/profile.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   COST_SIDES,
   type CostSide,
@@ -31,6 +38,7 @@ import {
   type SideSetup,
 } from './cost-sides.js';
 import { pinLoadGenerator } from './pinning.js';
+import { busyTimeByOwner, KEPT_PROFILES, type ProfileFrame, profileFileOf, shareOfBusyTime } from './profile.js';
 import type { Settings } from './results.js';
 import { median } from './results.js';
 import type { RunningSystem } from './system.js';
@@ -83,6 +91,46 @@ function drained(w: Workload, times: Map<RunningSystem, number[]>): Workload {
     },
   };
 }
+/** The history's own code: the delta's derivation, the projector and the history store. */
+const HISTORY_CODE = /\/(events\/access-delta|service\/access-history|store\/sql\/history[a-z-]*)\.[jt]s$/;
+
+const isHistoryWork = (stack: readonly ProfileFrame[]) => stack.some((frame) => HISTORY_CODE.test(frame.url));
+
+/** What the CPU profiles of a row's processes say (`--profile`). */
+export interface HistoryCostProfile {
+  /** Percent of each side's busy time spent in the history's own code, callees included. */
+  readonly historyShare: Readonly<Record<CostSide, number>>;
+  /** Owners of busy time (bench/lib/profile.ts) whose share differs most between `on` and `off`. */
+  readonly owners: readonly { owner: string; on: number; off: number }[];
+}
+
+function profileOf(
+  dir: string,
+  systems: Readonly<Record<CostSide, RunningSystem>>,
+  name: string,
+  repoRoot: string,
+): HistoryCostProfile | undefined {
+  const files = {} as Record<CostSide, string>;
+  mkdirSync(KEPT_PROFILES, { recursive: true });
+  for (const side of COST_SIDES) {
+    const file = profileFileOf(dir, systems[side].pid);
+    if (file === undefined) return undefined;
+    // Kept for a closer look (Chrome DevTools, speedscope); the run's directory is removed.
+    files[side] = join(KEPT_PROFILES, `history-cost-${name}-${side}.cpuprofile`);
+    copyFileSync(file, files[side]);
+  }
+  const shares = Object.fromEntries(
+    COST_SIDES.map((side) => [side, shareOfBusyTime(files[side], isHistoryWork)]),
+  ) as Record<CostSide, number>;
+  const on = new Map(busyTimeByOwner(files.on, repoRoot).map((o) => [o.owner, o.percent]));
+  const off = new Map(busyTimeByOwner(files.off, repoRoot).map((o) => [o.owner, o.percent]));
+  const owners = [...new Set([...on.keys(), ...off.keys()])]
+    .map((owner) => ({ owner, on: on.get(owner) ?? 0, off: off.get(owner) ?? 0 }))
+    .sort((a, b) => Math.abs(b.on - b.off) - Math.abs(a.on - a.off))
+    .slice(0, 8);
+  return { historyShare: shares, owners };
+}
+
 export type HistoryCostBackend = 'SQLite' | 'PostgreSQL';
 
 export interface HistoryCostRow extends SideFigures {
@@ -93,6 +141,7 @@ export interface HistoryCostRow extends SideFigures {
   readonly drainMs: Readonly<Record<CostSide, number>>;
   /** on / off, each side's throughput over its run's time plus its drain. */
   readonly drainedRatio: number;
+  readonly profile?: HistoryCostProfile | undefined;
 }
 
 export async function runHistoryCost(
@@ -136,13 +185,18 @@ async function costOf(
   isAborted: () => boolean,
 ): Promise<HistoryCostRow> {
   const drains = new Map<RunningSystem, number[]>();
+  // Fresh processes per row, so that each profile covers one backend and workload.
+  const profileDir =
+    context.profileDir === undefined ? undefined : join(context.tmpDir, `history-cost-profiles-${backend}-${w.id}`);
+  if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
+  const started = { ...context, profileDir };
   const { figures, systems } = await measureStartedSides(
     SIDES,
     ({ side, env }) => {
       const name = `history_${side}_${w.id}`;
       return backend === 'SQLite'
-        ? startScimdSqlite(size, context, env, name)
-        : startScimdPostgres(size, context, env, name);
+        ? startScimdSqlite(size, started, env, name)
+        : startScimdPostgres(size, started, env, name);
     },
     pinning,
     running,
@@ -163,6 +217,8 @@ async function costOf(
     pinned: pinning !== undefined,
     drainMs,
     drainedRatio: withDrain('on') / withDrain('off'),
+    profile:
+      profileDir === undefined ? undefined : profileOf(profileDir, systems, `${backend}-${w.id}`, context.repoRoot),
   };
   context.log(
     `  ${backend} ${w.id}: off ${throughput.off.toFixed(0)}, control ${throughput.control.toFixed(0)}, on ${throughput.on.toFixed(0)} req/s; on/off ${row.ratio.toFixed(3)} (with drain ${row.drainedRatio.toFixed(3)}), control/off ${row.controlRatio.toFixed(3)}; drain ms off ${drainMs.off.toFixed(1)}, control ${drainMs.control.toFixed(1)}, on ${drainMs.on.toFixed(1)}`,
@@ -192,6 +248,28 @@ export function renderHistoryCost(
         `| ${r.backend} | ${r.workload} | ${r.throughput.off.toFixed(0)} | ${r.throughput.control.toFixed(0)} | ${r.throughput.on.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.drainedRatio.toFixed(3)} | ${r.controlRatio.toFixed(3)} | ${r.drainMs.off.toFixed(1)} / ${r.drainMs.control.toFixed(1)} / ${r.drainMs.on.toFixed(1)} | ${r.cpu.off.toFixed(3)} / ${r.cpu.control.toFixed(3)} / ${r.cpu.on.toFixed(3)} | ${r.rounds} |`,
     ),
     '',
+    ...profileLines(rows),
   ];
   return lines.join('\n');
+}
+
+/** The `--profile` part of the report: the history's share of busy time and the owners that moved. */
+function profileLines(rows: readonly HistoryCostRow[]): string[] {
+  const profiled = rows.filter((r) => r.profile !== undefined);
+  if (profiled.length === 0) return [];
+  const pct = (x: number) => `${x.toFixed(1)} %`;
+  return [
+    `CPU profiles (every process under \`--cpu-prof\`, kept in ${KEPT_PROFILES}): the history's own code`,
+    "(access-delta, access-history, store/sql/history*) as a share of each side's busy time, and the",
+    'owners of busy time whose share differs most between on and off.',
+    '',
+    '| backend | workload | history code off / control / on | owners: on vs off |',
+    '| --- | --- | --- | --- |',
+    ...profiled.map((r) => {
+      const p = r.profile!;
+      const owners = p.owners.map((o) => `${o.owner} ${pct(o.on)} vs ${pct(o.off)}`).join('; ');
+      return `| ${r.backend} | ${r.workload} | ${pct(p.historyShare.off)} / ${pct(p.historyShare.control)} / ${pct(p.historyShare.on)} | ${owners} |`;
+    }),
+    '',
+  ];
 }

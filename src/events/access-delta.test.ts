@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { roleKey, rolesOf } from '../store/history-port.js';
 import type { StoredResource } from '../store/store.js';
 import { accessDeltaForChange, accessDeltaForDeletion, isEmptyDelta } from './access-delta.js';
-import { eventsForChange } from './change-events.js';
+import { changedAttributes, eventsForChange } from './change-events.js';
 
 const CTX = { time: '2026-01-01T00:00:00.000Z', requestId: 'req-1', seq: 7 };
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -180,6 +180,10 @@ describe('access delta', () => {
           const members = type === 'Group' ? { added, removed } : undefined;
           const delta = accessDeltaForChange(change, members, CTX);
           const events = eventsForChange({ resourceType: type, ...change, members }, CTX);
+          // The outbox derives an update's changed attributes once for both: the same answers.
+          const changed = change.before && changedAttributes(change.before.body, change.after.body);
+          assert.deepEqual(accessDeltaForChange({ ...change, changed }, members, CTX), delta);
+          assert.deepEqual(eventsForChange({ resourceType: type, ...change, members, changed }, CTX), events);
           return isEmptyDelta(delta) || events.length > 0;
         },
       ),

@@ -44,9 +44,9 @@ function valueAt(body: ScimObject, name: string): unknown {
 }
 
 /** The changed attributes with their new values, roles and `active` left to their own rows. */
-function changesOf(before: ScimObject, after: ScimObject): Record<string, unknown> {
+function changesOf(changed: readonly string[], after: ScimObject): Record<string, unknown> {
   const changes: Record<string, unknown> = {};
-  for (const name of changedAttributes(before, after)) {
+  for (const name of changed) {
     if (name === 'roles' || name === 'active') continue;
     changes[name] = valueAt(after, name);
   }
@@ -92,12 +92,19 @@ function userCreated(user: StoredResource, ctx: AccessContext): UnsequencedAcces
 /**
  * A user replaced or patched: `updated` with the changed attributes' new values, `activated` /
  * `deactivated` when `active` flipped, and the roles granted and removed. The user span (name
- * and active) starts again when either changed, on the last of those rows.
+ * and active) starts again when either changed, on the last of those rows. `changed` (the
+ * changed attribute names) says which of these to look at: most updates touch neither `active`,
+ * `userName` nor `roles`.
  */
-function userUpdated(before: StoredResource, after: StoredResource, ctx: AccessContext): UnsequencedAccessDelta {
-  const changes = changesOf(before.body, after.body);
-  const flipped = isActive(before.body) !== isActive(after.body);
-  const renamed = userNameOf(before.body) !== userNameOf(after.body);
+function userUpdated(
+  before: StoredResource,
+  after: StoredResource,
+  changed: readonly string[],
+  ctx: AccessContext,
+): UnsequencedAccessDelta {
+  const changes = changesOf(changed, after.body);
+  const flipped = changed.includes('active') && isActive(before.body) !== isActive(after.body);
+  const renamed = changed.includes('userName') && userNameOf(before.body) !== userNameOf(after.body);
   const rows: NewAccessRow[] = [];
   const close: SpanClose[] = [];
   if (Object.keys(changes).length > 0) {
@@ -109,6 +116,7 @@ function userUpdated(before: StoredResource, after: StoredResource, ctx: AccessC
     rows.push({ ...userRow(after, kind, {}), span: userSpan(after.body) });
   }
   if (flipped || renamed) close.push({ userId: after.id, kind: 'user', key: '' });
+  if (!changed.includes('roles')) return { ...ctx, close, rows };
   const was = new Map(rolesOf(before.body).map((r) => [roleKey(r), r]));
   const is = new Map(rolesOf(after.body).map((r) => [roleKey(r), r]));
   const removed = [...was].filter(([key]) => !is.has(key)).map(([, r]) => r);
@@ -140,16 +148,24 @@ function membershipChanged(group: StoredResource, members: MemberChanges, ctx: A
   };
 }
 
-/** The delta of a creation (`after` only) or an update (both), with a group's member changes. */
+/**
+ * The delta of a creation (`after` only) or an update (both), with a group's member changes.
+ * `change.changed` is the update's `changedAttributes`, when the caller has it already.
+ */
 export function accessDeltaForChange(
-  change: { readonly before?: StoredResource | undefined; readonly after?: StoredResource | undefined },
+  change: {
+    readonly before?: StoredResource | undefined;
+    readonly after?: StoredResource | undefined;
+    readonly changed?: readonly string[] | undefined;
+  },
   members: MemberChanges | undefined,
   ctx: AccessContext,
 ): UnsequencedAccessDelta {
   const { before, after } = change;
   if (after === undefined) return empty(ctx);
   if (after.resourceType === 'Group') return members ? membershipChanged(after, members, ctx) : empty(ctx);
-  return before === undefined ? userCreated(after, ctx) : userUpdated(before, after, ctx);
+  if (before === undefined) return userCreated(after, ctx);
+  return userUpdated(before, after, change.changed ?? changedAttributes(before.body, after.body), ctx);
 }
 
 /**

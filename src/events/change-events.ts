@@ -50,6 +50,11 @@ export interface ResourceChange {
   readonly after?: StoredResource | undefined;
   /** Groups: the net membership changes (`tx.takeMemberChanges(id)`). */
   readonly members?: MemberChanges | undefined;
+  /**
+   * An update's `changedAttributes(before.body, after.body)`, when the caller has it already:
+   * the outbox derives it once for the events and the access history's delta.
+   */
+  readonly changed?: readonly string[] | undefined;
 }
 
 /** The resource as events carry it: body, `id` and `meta`; never `members` or `groups`. */
@@ -147,8 +152,12 @@ export function memberEvents(group: StoredResource, members: MemberChanges, ctx:
   ];
 }
 
-function userUpdateEvents(before: StoredResource, after: StoredResource, ctx: ChangeContext): NewChangeEvent[] {
-  const changed = changedAttributes(before.body, after.body);
+function userUpdateEvents(
+  before: StoredResource,
+  after: StoredResource,
+  changed: readonly string[],
+  ctx: ChangeContext,
+): NewChangeEvent[] {
   const flipped = isActive(before.body) !== isActive(after.body);
   const rest = changed.filter((name) => name !== 'roles' && !(flipped && name === 'active'));
   const events: NewChangeEvent[] = [];
@@ -175,8 +184,9 @@ export function eventsForChange(change: ResourceChange, ctx: ChangeContext): New
     const set = changedAttributes({}, after.body);
     return [event(`${prefix}.created`, after, set, ctx), ...memberEvents(after, members, ctx)];
   }
-  if (change.resourceType === 'User') return userUpdateEvents(before, after, ctx);
-  const changed = changedAttributes(before.body, after.body).filter((name) => name !== 'members');
+  const all = change.changed ?? changedAttributes(before.body, after.body);
+  if (change.resourceType === 'User') return userUpdateEvents(before, after, all, ctx);
+  const changed = all.filter((name) => name !== 'members');
   return [
     ...(changed.length > 0 ? [event('group.updated', after, changed, ctx)] : []),
     ...memberEvents(after, members, ctx),

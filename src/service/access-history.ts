@@ -28,7 +28,11 @@ function kept(ctx: RequestContext, delta: () => UnsequencedAccessDelta): Unseque
 /** A creation or update's delta; `members` are a group's member changes. Undefined: nothing to record. */
 export function accessChangeDelta(
   ctx: RequestContext,
-  change: { readonly before?: StoredResource | undefined; readonly after?: StoredResource | undefined },
+  change: {
+    readonly before?: StoredResource | undefined;
+    readonly after?: StoredResource | undefined;
+    readonly changed?: readonly string[] | undefined;
+  },
   members: MemberChanges | undefined,
 ): UnsequencedAccessDelta | undefined {
   return kept(ctx, () => accessDeltaForChange(change, members, accessContext(ctx)));

@@ -4,7 +4,13 @@
  * its access history delta (access-history.ts), commit with it or not at all (a failed write
  * emits nothing).
  */
-import { type ChangeContext, eventsForChange, memberEvents, type ResourceChange } from '../events/change-events.js';
+import {
+  type ChangeContext,
+  changedAttributes,
+  eventsForChange,
+  memberEvents,
+  type ResourceChange,
+} from '../events/change-events.js';
 import type { MemberRef } from '../store/shapes.js';
 import type { StoredResource, TenantWriter } from '../store/store.js';
 import { accessChangeDelta, accessDeletionDelta, recordWithoutEvents } from './access-history.js';
@@ -28,8 +34,11 @@ export async function recordChange(
   const resource = change.after ?? change.before;
   if (resource === undefined) return;
   const members = resource.resourceType === 'Group' ? tx.takeMemberChanges(resource.id) : undefined;
-  const events = eventsForChange({ ...change, members }, changeContext(ctx));
-  const access = accessChangeDelta(ctx, change, members);
+  // An update's changed attributes, derived once for its events and its access history delta.
+  const { before, after } = change;
+  const changed = before && after ? changedAttributes(before.body, after.body) : undefined;
+  const events = eventsForChange({ ...change, members, changed }, changeContext(ctx));
+  const access = accessChangeDelta(ctx, { before, after, changed }, members);
   // The deprovision guard sees the change first (docs/guard.md); no statement unless it must.
   if (events.length > 0) await appendGuarded(ctx, tx, change, events, access);
   else await recordWithoutEvents(tx, access);

@@ -13,7 +13,7 @@ import type { MemberRef } from '../shapes.js';
 import type { SqlDialect } from './dialect.js';
 import { chunk, type SqlScope } from './scope.js';
 import type { Database, EventsTable } from './tables.js';
-import { idSlots, idValues, rowSlots, rowValues, SMALL_LISTS, template, templateFamily } from './template.js';
+import { idSlots, idValues, rowSlots, SMALL_LISTS, template, templateFamily } from './template.js';
 
 /** A stream id: one per endpoint × tenant, derived so that concurrent creations agree. */
 export function streamId(endpointId: string, tenantId: string): string {
@@ -75,7 +75,7 @@ const EVENT_COLUMNS = [...EVENT_FIELDS, 'access_delta'] as const;
 
 /** INSERT of `n` events of one tenant, each column bound as `<column><i>`. */
 const insertEvents = templateFamily<number, string, never>(
-  (n, db, slot) => db.insertInto('events').values(rowSlots(EVENT_COLUMNS, n, slot, { tenant_id: slot('tenant') })),
+  (n, db, slot) => db.insertInto('events').values(rowSlots(EVENT_COLUMNS, n, { tenant_id: slot('tenant') })),
   SMALL_LISTS,
 );
 
@@ -117,8 +117,7 @@ export async function appendEvents(
       request_id: e.requestId,
       access_delta: e.seq === first ? accessDelta : null,
     }));
-    const values = rowValues(EVENT_COLUMNS, rows, { tenant: tenantId });
-    await insertEvents(part.length).execute(db, values);
+    await insertEvents(part.length).execute(db, { tenant: tenantId }, rows);
   }
   await ensureStreams.execute(db, {
     tenant: tenantId,

@@ -89,7 +89,7 @@ const MAX_ROWS_PER_UPSERT = 64;
 const upsertBuckets = templateFamily<number, string, never>((n, db, slot) =>
   db
     .insertInto('health_buckets')
-    .values(rowSlots(BUCKET_COLUMNS, n, slot))
+    .values(rowSlots(BUCKET_COLUMNS, n))
     .onConflict((oc) =>
       oc.columns(['tenant_id', 'hour', 'idp']).doUpdateSet({
         ...Object.fromEntries(
@@ -105,7 +105,7 @@ const upsertBuckets = templateFamily<number, string, never>((n, db, slot) =>
 const upsertAttributes = templateFamily<number, string, never>((n, db, slot) =>
   db
     .insertInto('health_attributes')
-    .values(rowSlots(ATTRIBUTE_COLUMNS, n, slot))
+    .values(rowSlots(ATTRIBUTE_COLUMNS, n))
     .onConflict((oc) =>
       oc.columns(['tenant_id', 'attribute']).doUpdateSet({
         count: sql`health_attributes.count + excluded.count`,

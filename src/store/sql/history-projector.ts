@@ -32,7 +32,7 @@ import type {
 import type { SqlDialect } from './dialect.js';
 import { endGroupSpans, endSpans } from './history.js';
 import type { AccessHistoryTable, Database } from './tables.js';
-import { rowSlots, rowValues, template, templateFamily } from './template.js';
+import { rowSlots, template, templateFamily } from './template.js';
 
 /** Most events read and applied in one transaction. */
 export const BATCH_EVENTS = 1000;
@@ -198,7 +198,7 @@ export async function applyDeltas(
   }
   for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
     const part = rows.slice(from, from + ROWS_PER_INSERT);
-    await insertRows(part.length).execute(conn, rowValues(ACCESS_HISTORY_COLUMNS, part));
+    await insertRows(part.length).execute(conn, {}, part);
   }
 }
 
@@ -228,7 +228,7 @@ export const ACCESS_HISTORY_COLUMNS = [
 const ROWS_PER_INSERT = 100;
 
 const insertRows = templateFamily<number, string, never>(
-  (n, db, slot) => db.insertInto('access_history').values(rowSlots(ACCESS_HISTORY_COLUMNS, n, slot)),
+  (n, db, slot) => db.insertInto('access_history').values(rowSlots(ACCESS_HISTORY_COLUMNS, n)),
   { keep: (n) => n <= ROWS_PER_INSERT },
 );
 

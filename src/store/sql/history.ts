@@ -54,7 +54,7 @@ const ROW_COLUMNS = [
 /** INSERT of `n` rows of one write: tenant, seq, time and request id are the write's. */
 const buildInsert = (db: Kysely<Database>, n: number) =>
   db.insertInto('access_history').values(
-    rowSlots(ROW_COLUMNS, n, (name) => new Slot(name) as never, {
+    rowSlots(ROW_COLUMNS, n, {
       tenant_id: new Slot('tenant') as never,
       seq: new Slot('seq') as never,
       at: new Slot('at') as never,

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import type { MemberRef } from '../shapes.js';
 import type { GroupRef, MemberView } from '../store.js';
 import { chunk, type SqlScope } from './scope.js';
-import { idSlots, idValues, rowSlots, rowValues, SMALL_LISTS, template, templateFamily } from './template.js';
+import { idSlots, idValues, rowSlots, SMALL_LISTS, template, templateFamily } from './template.js';
 
 // The statements of member reads and changes run on hot paths: templates (template.ts).
 
@@ -54,7 +54,7 @@ const insertMembers = templateFamily<number, string, never>(
   (n, db, slot) =>
     db
       .insertInto('group_members')
-      .values(rowSlots(MEMBER_COLUMNS, n, slot, { tenant_id: slot('tenant'), group_id: slot('group') }))
+      .values(rowSlots(MEMBER_COLUMNS, n, { tenant_id: slot('tenant'), group_id: slot('group') }))
       .onConflict((oc) => oc.columns(['tenant_id', 'group_id', 'member_id']).doNothing()),
   SMALL_LISTS,
 );
@@ -142,8 +142,7 @@ export async function addMembers(
   let added = 0;
   for (const part of chunk(members, 5, dialect.fragments.maxParameters)) {
     const rows = part.map((m) => ({ member_id: m.value, member_type: m.type, added_seq: ++seq }));
-    const values = rowValues(MEMBER_COLUMNS, rows, { tenant: tenantId, group: groupId });
-    added += await insertMembers(part.length).changes(db, values);
+    added += await insertMembers(part.length).changes(db, { tenant: tenantId, group: groupId }, rows);
   }
   return added;
 }

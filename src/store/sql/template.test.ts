@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import { connect, MEMORY } from './sqlite/connect.js';
 import type { Database } from './tables.js';
-import { bind, Slot, template, templateFamily, templateTexts } from './template.js';
+import { bind, RowSlot, rowSlots, rowValues, Slot, template, templateFamily, templateTexts } from './template.js';
 
 const db = connect(MEMORY);
 after(() => db.destroy());
@@ -67,6 +67,42 @@ describe('statement templates', () => {
     };
     assert.deepEqual(bind(compiled, { a: 'A', b: null }).parameters, [null, 7, 'A']);
     assert.equal(compiled.parameters[0] instanceof Slot, true, 'the template itself is untouched');
+  });
+
+  it("binds a multi-row statement's slots from the rows by position, or by name without them", async () => {
+    const compiled = {
+      query: {} as never,
+      queryId: { queryId: 'q' },
+      sql: 'values (?, ?, ?), (?, ?, ?)',
+      parameters: [
+        new RowSlot('id', 0),
+        new Slot('tenant'),
+        new RowSlot('name', 0),
+        new RowSlot('id', 1),
+        3,
+        new RowSlot('name', 1),
+      ],
+    };
+    const rows = [
+      { id: 'x', name: 'Ex' },
+      { id: 'y', name: null },
+    ];
+    const expected = ['x', 'T', 'Ex', 'y', 3, null];
+    assert.deepEqual(bind(compiled, { tenant: 'T' }, rows).parameters, expected);
+    assert.deepEqual(bind(compiled, rowValues(['id', 'name'], rows, { tenant: 'T' })).parameters, expected);
+    assert.throws(() => bind(compiled, { tenant: 'T' }, [{ id: 'x', name: 'Ex' }]), /no value for slot "id1"/);
+
+    const insertTenants = templateFamily<number, never, never>((n, k) =>
+      k.insertInto('tenants').values(rowSlots(['id', 'name'], n)),
+    );
+    assert.equal(
+      await insertTenants(2).changes(db, {}, [
+        { id: 'r1', name: 'Row 1' },
+        { id: 'r2', name: 'Row 2' },
+      ]),
+      2,
+    );
+    assert.deepEqual(await tenantName.first(db, { id: 'r2' }), { name: 'Row 2' });
   });
 
   it('compiles separately for each dialect', async () => {

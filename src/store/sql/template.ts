@@ -17,16 +17,44 @@ export class Slot {
   constructor(readonly name: string) {}
 }
 
+/**
+ * A value of a multi-row statement (`rowSlots`): column `column` of row `row`. Bound by position
+ * from the rows themselves when the call gives them (`Template.execute`'s `rows`), and by its
+ * name, `<column><row>`, otherwise.
+ */
+export class RowSlot extends Slot {
+  constructor(
+    readonly column: string,
+    readonly row: number,
+  ) {
+    super(`${column}${row}`);
+  }
+}
+
+/** The rows of a multi-row statement, each holding every slotted column. */
+type Rows = readonly object[];
+
 /** Anything Kysely can compile: a query builder or a `sql` template. */
 interface Compilable<R> {
   compile(): CompiledQuery<R>;
 }
 
-/** Replaces every `Slot` among `compiled`'s parameters with its value in `values`. */
-export function bind<R>(compiled: CompiledQuery<R>, values: Readonly<Record<string, unknown>>): CompiledQuery<R> {
+/**
+ * Replaces every `Slot` among `compiled`'s parameters with its value in `values`, and every
+ * `RowSlot` with its row's column in `rows` when given (naming a thousand values `<column><i>`
+ * to look each up again cost more than the rest of a batch's binding).
+ */
+export function bind<R>(
+  compiled: CompiledQuery<R>,
+  values: Readonly<Record<string, unknown>>,
+  rows?: Rows,
+): CompiledQuery<R> {
   const parameters = compiled.parameters.map((p) => {
     if (!(p instanceof Slot)) return p;
-    const value = values[p.name];
+    const value =
+      rows !== undefined && p instanceof RowSlot
+        ? (rows[p.row] as Readonly<Record<string, unknown>> | undefined)?.[p.column]
+        : values[p.name];
     // A missing value is a bug in the caller, never something to send to the database as NULL.
     if (value === undefined) throw new Error(`statement template: no value for slot "${p.name}"`);
     return value;
@@ -35,12 +63,15 @@ export function bind<R>(compiled: CompiledQuery<R>, values: Readonly<Record<stri
 }
 
 interface Template<V extends string, R> {
-  /** Runs the statement on `db` (the store's Kysely or a unit of work's connection). */
-  execute(db: Kysely<Database>, values: Readonly<Record<V, unknown>>): Promise<R[]>;
+  /**
+   * Runs the statement on `db` (the store's Kysely or a unit of work's connection); `rows` are
+   * the rows of a multi-row statement (`rowSlots`), each holding every slotted column.
+   */
+  execute(db: Kysely<Database>, values: Readonly<Record<V, unknown>>, rows?: Rows): Promise<R[]>;
   /** The first row, if any. */
-  first(db: Kysely<Database>, values: Readonly<Record<V, unknown>>): Promise<R | undefined>;
+  first(db: Kysely<Database>, values: Readonly<Record<V, unknown>>, rows?: Rows): Promise<R | undefined>;
   /** Rows changed (INSERT, UPDATE, DELETE without RETURNING). */
-  changes(db: Kysely<Database>, values: Readonly<Record<V, unknown>>): Promise<number>;
+  changes(db: Kysely<Database>, values: Readonly<Record<V, unknown>>, rows?: Rows): Promise<number>;
 }
 
 /**
@@ -53,12 +84,12 @@ export function template<V extends string, R>(
 ): Template<V, R> {
   const compiled = statementCache(1);
   const slot = (name: V) => new Slot(name) as never;
-  const run = (db: Kysely<Database>, values: Readonly<Record<V, unknown>>) =>
-    db.executeQuery(bind(compiled(db, '', () => build(db, slot)) as CompiledQuery<R>, values));
+  const run = (db: Kysely<Database>, values: Readonly<Record<V, unknown>>, rows?: Rows) =>
+    db.executeQuery(bind(compiled(db, '', () => build(db, slot)) as CompiledQuery<R>, values, rows));
   return {
-    execute: async (db, values) => (await run(db, values)).rows,
-    first: async (db, values) => (await run(db, values)).rows[0],
-    changes: async (db, values) => Number((await run(db, values)).numAffectedRows ?? 0),
+    execute: async (db, values, rows) => (await run(db, values, rows)).rows,
+    first: async (db, values, rows) => (await run(db, values, rows)).rows[0],
+    changes: async (db, values, rows) => Number((await run(db, values, rows)).numAffectedRows ?? 0),
   };
 }
 
@@ -160,18 +191,18 @@ export function idValues(tenantId: string, ids: readonly string[]): Record<'tena
 }
 
 /**
- * The rows of a multi-row INSERT of `n` rows: each column slotted as `<column><i>` (values:
- * `rowValues`), plus the `same` columns every row shares, slotted by the caller.
+ * The rows of a multi-row INSERT of `n` rows: each column a `RowSlot` (its values: the rows
+ * given to `execute`, or by name, `rowValues`), plus the `same` columns every row shares,
+ * slotted by the caller.
  */
 export function rowSlots<C extends string>(
   columns: readonly C[],
   n: number,
-  slot: (name: string) => never,
   same: Record<string, never> = {},
 ): never[] {
   return Array.from({ length: n }, (_, i) => {
     const row: Record<string, never> = { ...same };
-    for (const column of columns) row[column] = slot(`${column}${i}`);
+    for (const column of columns) row[column] = new RowSlot(column, i) as never;
     return row as never;
   });
 }
