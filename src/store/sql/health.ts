@@ -86,7 +86,7 @@ const ATTRIBUTE_COLUMNS = ['tenant_id', 'attribute', 'count', 'last_seen'] as co
 const MAX_ROWS_PER_UPSERT = 64;
 
 /** Upsert of `n` buckets: counters added, the latest time and the largest latency kept. */
-const upsertBuckets = templateFamily<number, string, never>((n, db, slot) =>
+const upsertBuckets = templateFamily<number, string, never>((n, db) =>
   db
     .insertInto('health_buckets')
     .values(rowSlots(BUCKET_COLUMNS, n))
@@ -102,7 +102,7 @@ const upsertBuckets = templateFamily<number, string, never>((n, db, slot) =>
 );
 
 /** Upsert of `n` undeclared attributes' counts. */
-const upsertAttributes = templateFamily<number, string, never>((n, db, slot) =>
+const upsertAttributes = templateFamily<number, string, never>((n, db) =>
   db
     .insertInto('health_attributes')
     .values(rowSlots(ATTRIBUTE_COLUMNS, n))

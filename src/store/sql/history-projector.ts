@@ -228,7 +228,7 @@ export const ACCESS_HISTORY_COLUMNS = [
 const ROWS_PER_INSERT = 100;
 
 const insertRows = templateFamily<number, string, never>(
-  (n, db, slot) => db.insertInto('access_history').values(rowSlots(ACCESS_HISTORY_COLUMNS, n)),
+  (n, db) => db.insertInto('access_history').values(rowSlots(ACCESS_HISTORY_COLUMNS, n)),
   { keep: (n) => n <= ROWS_PER_INSERT },
 );
 

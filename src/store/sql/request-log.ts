@@ -95,7 +95,7 @@ const COLUMNS_WITHOUT_BODIES = LOG_COLUMNS.filter((c) => c !== 'request_body' &&
  * compiling a 200-row INSERT anew for each batch costs more than SQLite takes to write it.
  */
 const insertEntries = templateFamily<number, string, never>(
-  (n, db, slot) => db.insertInto('request_log').values(rowSlots(LOG_COLUMNS, n)),
+  (n, db) => db.insertInto('request_log').values(rowSlots(LOG_COLUMNS, n)),
   SMALL_LISTS,
 );
 
