@@ -28,7 +28,7 @@ import {
 import { resolveMembers } from './members.js';
 import { recordChange } from './outbox.js';
 import { checkIfMatch } from './preconditions.js';
-import { type Rendered, render, renderInUnit } from './resource-view.js';
+import { type Rendered, render, returnsGroups } from './resource-view.js';
 import { loadOrThrow } from './resources.js';
 import { loadRoleCatalogue, touchesRoles, withResolvedRoles } from './roles.js';
 
@@ -72,8 +72,8 @@ export async function patchResource(
   const { operations, ignored } = sievePatchOperations(type, parsed, unknownAttributeMode(ctx));
   noteIgnoredAttributes(ctx, ignored);
   const catalogue = await loadRoleCatalogue(ctx, typeName, touchesRoles(operations));
-  const written = await ctx.store.transaction(async (tx) => {
-    const current = await loadOrThrow(tx, typeName, id);
+  return ctx.store.transaction(async (tx) => {
+    const { current, groups } = await loadOrThrow(tx, typeName, id, returnsGroups(ctx, typeName, projection));
     checkIfMatch(ifMatch, current.version);
     const result = applyPatch(type, current.body, operations);
     const body = withResolvedRoles(result.body, catalogue, current.body);
@@ -90,14 +90,6 @@ export async function patchResource(
     for (const change of result.memberChanges) memberRows += await executeMemberChange(tx, id, change);
     if (memberRows > 0 && !bodyChanged) stored = (await tx.touchResource(typeName, id, now)) ?? current;
     await recordChange(ctx, tx, { resourceType: typeName, before: current, after: stored });
-    return {
-      stored,
-      rendered: await renderInUnit(ctx, tx, stored, projection),
-      changed: bodyChanged || memberRows > 0,
-    };
+    return { rendered: await render(ctx, tx, stored, projection, groups), changed: bodyChanged || memberRows > 0 };
   });
-  return {
-    rendered: written.rendered ?? (await render(ctx, ctx.store, written.stored, projection)),
-    changed: written.changed,
-  };
 }

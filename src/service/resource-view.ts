@@ -57,30 +57,28 @@ async function derivedOf(
   return returns(ctx, stored, projection, 'groups') ? { groups: await groupsOf(stored.id) } : {};
 }
 
+/**
+ * Renders `stored`, reading what the projection needs from `reader`; `groups` are the user's
+ * groups when the caller read them with the resource already (`loadOrThrow`).
+ */
 export async function render(
   ctx: RequestContext,
   reader: TenantReader,
   stored: StoredResource,
   projection: Projection,
+  groups?: readonly GroupRef[],
 ): Promise<Rendered> {
-  const derived = await derivedOf(ctx, reader, stored, projection, (id) => reader.listGroupsOf(id));
+  const derived = await derivedOf(ctx, reader, stored, projection, (id) => groups ?? reader.listGroupsOf(id));
   return renderWith(ctx, stored, projection, derived);
 }
 
 /**
- * A written resource's representation, where it must be read inside the write's unit of work: a
- * group's members are part of the write. A user's groups are not (no write of the user changes
- * them), so a user is rendered after the commit instead (`undefined` here, then `render` with the
- * store): on PostgreSQL a unit of work holds its tenant's lock, and reading the groups inside it
- * would keep the tenant's other writers waiting one round trip longer.
+ * Whether rendering a resource of `type` with `projection` needs its groups (a user's `groups`
+ * attribute): a use case then reads them with the resource (`TenantReader.getResourceWithGroups`,
+ * one round trip on PostgreSQL) instead of after it.
  */
-export function renderInUnit(
-  ctx: RequestContext,
-  tx: TenantReader,
-  stored: StoredResource,
-  projection: Projection,
-): Promise<Rendered | undefined> {
-  return stored.resourceType === 'Group' ? render(ctx, tx, stored, projection) : Promise.resolve(undefined);
+export function returnsGroups(ctx: RequestContext, type: ResourceTypeName, projection: Projection): boolean {
+  return type !== 'Group' && projectionIncludes(ctx.registry.resourceType(type), projection, 'groups');
 }
 
 /**

@@ -10,7 +10,7 @@ import { checkResourceLimits } from '../scim/resource/limits.js';
 import type { Projection } from '../scim/resource/project.js';
 import { prepareResourceBody } from '../scim/resource/validate.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from '../scim/schema/types.js';
-import type { StoredResource, TenantWriter } from '../store/store.js';
+import type { GroupRef, StoredResource, TenantReader } from '../store/store.js';
 import {
   noteIgnoredAttributes,
   type RequestContext,
@@ -21,18 +21,38 @@ import {
 import { resolveMembers } from './members.js';
 import { recordChange, recordDeletion } from './outbox.js';
 import { checkIfMatch } from './preconditions.js';
-import { type Rendered, render, renderInUnit } from './resource-view.js';
+import { type Rendered, render, returnsGroups } from './resource-view.js';
 import { loadRoleCatalogue, mentionsRoles, withResolvedRoles } from './roles.js';
 
 function missing(type: ResourceTypeName, id: string) {
   return notFound(`${type} "${id}" not found.`);
 }
 
-/** Reads a resource inside a transaction or throws 404. */
-export async function loadOrThrow(tx: TenantWriter, type: ResourceTypeName, id: string): Promise<StoredResource> {
-  const stored = await tx.getResource(type, id);
-  if (!stored) throw missing(type, id);
-  return stored;
+/** A resource as a write found it, with its groups when they were asked for. */
+interface Loaded {
+  readonly current: StoredResource;
+  readonly groups?: readonly GroupRef[];
+}
+
+/**
+ * Reads a resource inside a transaction or throws 404; with the groups it is a direct member
+ * of when `withGroups` (read with it: one round trip on PostgreSQL). No write of a user changes
+ * its groups, so they are also its groups after the write.
+ */
+export async function loadOrThrow(
+  tx: TenantReader,
+  type: ResourceTypeName,
+  id: string,
+  withGroups = false,
+): Promise<Loaded> {
+  if (!withGroups) {
+    const current = await tx.getResource(type, id);
+    if (!current) throw missing(type, id);
+    return { current };
+  }
+  const found = await tx.getResourceWithGroups(type, id);
+  if (!found) throw missing(type, id);
+  return { current: found.resource, groups: found.groups };
 }
 
 /** A POST/PUT body normalised (IdP quirks) and without undeclared attributes, which are noted. */
@@ -71,9 +91,8 @@ export async function getResource(
   id: string,
   projection: Projection,
 ): Promise<Rendered> {
-  const stored = await ctx.store.getResource(typeName, id);
-  if (!stored) throw missing(typeName, id);
-  return render(ctx, ctx.store, stored, projection);
+  const { current, groups } = await loadOrThrow(ctx.store, typeName, id, returnsGroups(ctx, typeName, projection));
+  return render(ctx, ctx.store, current, projection, groups);
 }
 
 /**
@@ -92,8 +111,8 @@ export async function replaceResource(
   const type = ctx.registry.resourceType(typeName);
   const normalized = admitBody(ctx, type, input);
   const catalogue = await loadRoleCatalogue(ctx, typeName, mentionsRoles(normalized));
-  const written = await ctx.store.transaction(async (tx) => {
-    const current = await loadOrThrow(tx, typeName, id);
+  return ctx.store.transaction(async (tx) => {
+    const { current, groups } = await loadOrThrow(tx, typeName, id, returnsGroups(ctx, typeName, projection));
     checkIfMatch(ifMatch, current.version);
     const prepared = prepareResourceBody(type, normalized, current.body);
     const body = withResolvedRoles(prepared.body, catalogue, current.body);
@@ -107,9 +126,8 @@ export async function replaceResource(
       stored = (await tx.getResource(typeName, id)) ?? stored;
     }
     await recordChange(ctx, tx, { resourceType: typeName, before: current, after: stored });
-    return { stored, rendered: await renderInUnit(ctx, tx, stored, projection) };
+    return render(ctx, tx, stored, projection, groups);
   });
-  return written.rendered ?? render(ctx, ctx.store, written.stored, projection);
 }
 
 /** DELETE: removes the resource and every membership naming it; a second DELETE is 404. */
@@ -120,9 +138,8 @@ export async function deleteResource(
   ifMatch: string | undefined,
 ): Promise<void> {
   await ctx.store.transaction(async (tx) => {
-    const current = await loadOrThrow(tx, typeName, id);
+    const { current, groups = [] } = await loadOrThrow(tx, typeName, id, true);
     checkIfMatch(ifMatch, current.version);
-    const groups = await tx.listGroupsOf(id);
     await tx.deleteResource(typeName, id);
     // The groups it belonged to changed: bump their versions so ETags stay truthful.
     const now = timestamp(ctx);

@@ -111,6 +111,17 @@ export interface TenantReader {
   listGroupsOfEach(memberIds: readonly string[]): Promise<ReadonlyMap<string, readonly GroupRef[]>>;
   /** Which of `ids` exist in this tenant, and as what type. */
   findTypes(ids: readonly string[]): Promise<ReadonlyMap<string, ResourceTypeName>>;
+  /**
+   * `getResource` and `listGroupsOf` of the same resource together: on PostgreSQL one statement,
+   * so a user's GET, PATCH, PUT or DELETE reads its groups without a round trip of their own.
+   */
+  getResourceWithGroups(type: ResourceTypeName, id: string): Promise<ResourceWithGroups | undefined>;
+}
+
+export interface ResourceWithGroups {
+  readonly resource: StoredResource;
+  /** The groups the resource is a direct member of, ordered by display name (`listGroupsOf`). */
+  readonly groups: readonly GroupRef[];
 }
 
 /** Writes, available only inside `TenantStore.transaction`; the outbox half is in events-port.ts. */

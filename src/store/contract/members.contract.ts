@@ -112,6 +112,37 @@ export function membersContract(open: OpenStore): void {
       });
     });
 
+    it('reads a resource with its groups as getResource and listGroupsOf do, in and out of a unit of work', async () => {
+      await withTenants(open, async (a, b) => {
+        await seed(a);
+        await insert(b, 'User', 'u1', userBody('other'));
+        await insert(a, 'Group', 'g4', { ...groupBody('x'), displayName: undefined });
+        for (const g of ['g3', 'g1', 'g2', 'g4']) {
+          await a.transaction((tx) => tx.addMembers(g, [{ value: 'u1', type: 'User' }]));
+        }
+        await a.transaction((tx) => tx.addMembers('g2', [{ value: 'g1', type: 'Group' }]));
+        for (const [type, id] of [
+          ['User', 'u1'],
+          ['User', 'u2'],
+          ['Group', 'g1'],
+        ] as const) {
+          const expected = { resource: await a.getResource(type, id), groups: await a.listGroupsOf(id) };
+          assert.deepEqual(await a.getResourceWithGroups(type, id), expected);
+          assert.deepEqual(await a.transaction((tx) => tx.getResourceWithGroups(type, id)), expected);
+        }
+        assert.deepEqual((await a.getResourceWithGroups('User', 'u1'))?.groups, [
+          { value: 'g4', display: '' },
+          { value: 'g1', display: 'Sales' },
+          { value: 'g3', display: 'Zeta' },
+          { value: 'g2', display: 'admins' },
+        ]);
+        assert.equal(await a.getResourceWithGroups('Group', 'u1'), undefined);
+        assert.equal(await a.getResourceWithGroups('User', 'nobody'), undefined);
+        // Tenant b's u1 has no groups; tenant a's memberships are not its own.
+        assert.deepEqual((await b.getResourceWithGroups('User', 'u1'))?.groups, []);
+      });
+    });
+
     it('drops memberships both ways when a resource is deleted', async () => {
       await withTenants(open, async (a) => {
         await seed(a);

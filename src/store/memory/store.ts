@@ -47,6 +47,7 @@ export function createMemoryStore(): Store {
       listGroupsOf: (memberId) => locked(() => reader.listGroupsOf(memberId)),
       listGroupsOfEach: (memberIds) => locked(() => reader.listGroupsOfEach(memberIds)),
       findTypes: (ids) => locked(() => reader.findTypes(ids)),
+      getResourceWithGroups: (type, id) => locked(() => reader.getResourceWithGroups(type, id)),
       roleCatalogue: () =>
         locked(() => ({ roles: roles.list(), allowedRoles: tenants.get(tenantId)?.allowedRoles ?? null })),
       transaction(fn) {

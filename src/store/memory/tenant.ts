@@ -34,6 +34,11 @@ export function createMemoryReader(tenantId: string, state: StateSource): Tenant
     async listGroupsOfEach(memberIds) {
       return new Map(memberIds.map((id) => [id, listGroupsOfMember(state(), id)]));
     },
+    async getResourceWithGroups(type, id) {
+      const row = state()?.rows.get(id);
+      if (row?.resource.resourceType !== type) return undefined;
+      return { resource: copyOut(row.resource), groups: listGroupsOfMember(state(), id) };
+    },
     async findTypes(ids) {
       const found = new Map<string, ResourceTypeName>();
       const rows = state()?.rows;

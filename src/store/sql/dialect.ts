@@ -65,6 +65,13 @@ export interface SqlFragments {
    * is a value returned by another travel to the database as one (events.ts).
    */
   readonly dataModifyingCtes: boolean;
+  /**
+   * Every statement is a network round trip (PostgreSQL): reads that go together are worth one
+   * statement, even one the database works harder for (a resource with its groups as JSON).
+   * SQLite runs statements in-process, where two plain statements cost less than one that
+   * builds JSON.
+   */
+  readonly statementsAreRoundTrips: boolean;
   /** Bound parameters allowed in one statement; bulk statements are chunked below this. */
   readonly maxParameters: number;
   /**

@@ -3,13 +3,14 @@
  * columns `projectColumns` derives (uniqueness of userName / Group displayName is the
  * `resources_unique_name` constraint, mapped to the `uniqueness` SCIM error).
  */
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { conflict, uniqueness } from '../../scim/errors.js';
 import type { ResourceTypeName } from '../../scim/schema/types.js';
 import { normalizeTimestamp, projectColumns, uniquenessMessage } from '../project-columns.js';
 import type { ScimObject } from '../shapes.js';
-import type { NewResource, StoredResource } from '../store.js';
+import type { GroupRef, NewResource, ResourceWithGroups, StoredResource } from '../store.js';
 import type { SqlDialect } from './dialect.js';
+import { listGroupsOfEach } from './members.js';
 import { chunk, type SqlScope } from './scope.js';
 import type { Database, ResourcesTable } from './tables.js';
 import { idSlots, idValues, SMALL_LISTS, template, templateFamily } from './template.js';
@@ -80,6 +81,41 @@ export async function getResource(
 ): Promise<StoredResource | undefined> {
   const row = await selectById.first(db, { tenant: tenantId, id, type });
   return row && toStoredResource(row, dialect);
+}
+
+/**
+ * `selectById` with the resource's groups as a JSON array of [id, display] pairs, in
+ * `listGroupsOf`'s order (display, then id): PostgreSQL only (`statementsAreRoundTrips`).
+ */
+const selectWithGroups = template<'tenant' | 'id' | 'type', ResourceRow & { groups: unknown }>((db, slot) =>
+  db
+    .selectFrom('resources as r')
+    .select(RESOURCE_COLUMNS)
+    .select(
+      sql`(select coalesce(json_agg(json_build_array(g.id, coalesce(g.display, '')) order by coalesce(g.display, ''), g.id), '[]'::json)
+        from group_members gm join resources g on g.tenant_id = gm.tenant_id and g.id = gm.group_id
+        where gm.tenant_id = r.tenant_id and gm.member_id = r.id)`.as('groups'),
+    )
+    .where('r.tenant_id', '=', slot('tenant'))
+    .where('r.id', '=', slot('id'))
+    .where('r.resource_type', '=', slot('type')),
+);
+
+export async function getResourceWithGroups(
+  scope: SqlScope,
+  type: ResourceTypeName,
+  id: string,
+): Promise<ResourceWithGroups | undefined> {
+  const { db, dialect, tenantId } = scope;
+  if (!dialect.fragments.statementsAreRoundTrips) {
+    const resource = await getResource(scope, type, id);
+    return resource && { resource, groups: (await listGroupsOfEach(scope, [id])).get(id)! };
+  }
+  const row = await selectWithGroups.first(db, { tenant: tenantId, id, type });
+  if (row === undefined) return undefined;
+  const pairs = (typeof row.groups === 'string' ? JSON.parse(row.groups) : row.groups) as [string, string][];
+  const groups = pairs.map(([value, display]): GroupRef => ({ value, display }));
+  return { resource: toStoredResource(row, dialect), groups };
 }
 
 const typesAmong = templateFamily<number, `id${number}` | 'tenant', { id: string; resource_type: string }>(

@@ -35,7 +35,14 @@ import { migrateToLatest } from './migrations/migrate.js';
 import { queryResources } from './query.js';
 import { createReadCache } from './read-cache.js';
 import { createRequestLogRepository } from './request-log.js';
-import { deleteResource, findTypes, getResource, insertResource, updateResource } from './resources.js';
+import {
+  deleteResource,
+  findTypes,
+  getResource,
+  getResourceWithGroups,
+  insertResource,
+  updateResource,
+} from './resources.js';
 import { createRoleRepository, readRoleCatalogue } from './roles.js';
 import type { SqlScope } from './scope.js';
 import type { Database } from './tables.js';
@@ -60,6 +67,7 @@ function createReader(scope: SqlScope): TenantReader {
     listGroupsOf: async (memberId) => (await listGroupsOfEach(scope, [memberId])).get(memberId)!,
     listGroupsOfEach: (memberIds) => listGroupsOfEach(scope, memberIds),
     findTypes: (ids) => findTypes(scope, ids),
+    getResourceWithGroups: (type, id) => getResourceWithGroups(scope, type, id),
   };
 }
 
@@ -198,6 +206,9 @@ class SqlTenantStore implements TenantStore, SqlScope {
   }
   findTypes(ids: readonly string[]) {
     return findTypes(this, ids);
+  }
+  getResourceWithGroups(type: ResourceTypeName, id: string) {
+    return getResourceWithGroups(this, type, id);
   }
   transaction<T>(fn: (tx: TenantWriter) => Promise<T>): Promise<T> {
     const { groupCommit, oneConnection, projector } = this.shared;

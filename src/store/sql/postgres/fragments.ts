@@ -87,6 +87,7 @@ const resourceCountTriggers = [
 export const fragments: SqlFragments = {
   resourceCountTriggers,
   dataModifyingCtes: true,
+  statementsAreRoundTrips: true,
   // The protocol counts bind parameters in 16 bits (at most 65535); stay below.
   maxParameters: 60000,
   rowLocking: true,

@@ -34,6 +34,7 @@ const resourceCountTriggers = [
 export const fragments: SqlFragments = {
   resourceCountTriggers,
   dataModifyingCtes: false,
+  statementsAreRoundTrips: false,
   foldedBody: {
     store: (jsonText) => sql`jsonb(${jsonText})`,
     elementRows: true,
