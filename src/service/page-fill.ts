@@ -15,7 +15,7 @@ import type { Projection } from '../scim/resource/project.js';
 import type { ResourceTypeName } from '../scim/schema/types.js';
 import type { KeysetPosition, ResourceQuery } from '../store/store.js';
 import type { RequestContext } from './context.js';
-import { renderPage } from './resource-view.js';
+import { renderPage, returnsGroups } from './resource-view.js';
 
 /** Serialized bytes of resources after which a page stops (SCIMD_LIST_MAX_PAGE_BYTES). */
 export const DEFAULT_PAGE_BYTES = 1024 * 1024;
@@ -94,12 +94,13 @@ export async function fillPage(
       startIndex: from.startIndex,
       count: chunk + 1,
       withPositions: true,
+      withGroups: returnsGroups(ctx, typeName, projection),
       // Later chunks of the page only continue it: the first chunk's count stands.
       ...(totalResults === undefined ? {} : { countTotal: false }),
     });
     totalResults ??= result.totalResults;
     const rows = result.resources.slice(0, chunk);
-    const rendered = await renderPage(ctx, ctx.store, rows, () => projection);
+    const rendered = await renderPage(ctx, ctx.store, rows, () => projection, result.groups);
     for (const [i, resource] of rendered.entries()) {
       const size = Buffer.byteLength(JSON.stringify(resource));
       if (budget.items > 0 && budget.used + size > budget.limit) {

@@ -83,19 +83,20 @@ export function returnsGroups(ctx: RequestContext, type: ResourceTypeName, proje
 
 /**
  * Renders a page of resources (of one or several types), each type with its own projection;
- * the groups of all its users come from one read.
+ * the groups of all its users come from one read, or with the page (`known`, QueryResult.groups).
  */
 export async function renderPage(
   ctx: RequestContext,
   reader: TenantReader,
   page: readonly StoredResource[],
   projectionOf: (type: ResourceTypeName) => Projection,
+  known?: ReadonlyMap<string, readonly GroupRef[]>,
 ): Promise<Record<string, unknown>[]> {
   const withGroups = page.filter(
     (s) => s.resourceType !== 'Group' && returns(ctx, s, projectionOf(s.resourceType), 'groups'),
   );
   const groups: ReadonlyMap<string, readonly GroupRef[]> =
-    withGroups.length === 0 ? new Map() : await reader.listGroupsOfEach(withGroups.map((s) => s.id));
+    withGroups.length === 0 ? new Map() : (known ?? (await reader.listGroupsOfEach(withGroups.map((s) => s.id))));
   const out: Record<string, unknown>[] = [];
   for (const stored of page) {
     const projection = projectionOf(stored.resourceType);

@@ -71,6 +71,12 @@ export interface ResourceQuery {
    * may then skip counting and answer any number there.
    */
   readonly countTotal?: boolean;
+  /**
+   * The caller will render the returned resources' groups: a store that can read them with the
+   * page, in the same statement (PostgreSQL), returns them (`QueryResult.groups`); otherwise the
+   * caller reads them (`listGroupsOfEach`).
+   */
+  readonly withGroups?: boolean;
 }
 
 /**
@@ -88,6 +94,8 @@ export interface QueryResult {
   readonly resources: readonly StoredResource[];
   /** With `withPositions`: the position of each returned resource, in the same order. */
   readonly positions?: readonly KeysetPosition[];
+  /** With `withGroups`, where the store read them with the page: each returned resource's groups. */
+  readonly groups?: ReadonlyMap<string, readonly GroupRef[]>;
 }
 
 export interface NewResource {

@@ -140,6 +140,16 @@ export function membersContract(open: OpenStore): void {
         assert.equal(await a.getResourceWithGroups('User', 'nobody'), undefined);
         // Tenant b's u1 has no groups; tenant a's memberships are not its own.
         assert.deepEqual((await b.getResourceWithGroups('User', 'u1'))?.groups, []);
+        // A page asked for with its groups: where the store reads them with it, they are the same.
+        for (const type of ['User', 'Group'] as const) {
+          const page = await a.query(type, { startIndex: 1, count: 10, withGroups: true });
+          if (page.groups === undefined) continue;
+          assert.deepEqual(
+            [...page.groups.keys()],
+            page.resources.map((r) => r.id),
+          );
+          for (const r of page.resources) assert.deepEqual(page.groups.get(r.id), await a.listGroupsOf(r.id));
+        }
       });
     });
 

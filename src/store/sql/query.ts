@@ -17,7 +17,7 @@ import { resourceType } from '../../scim/schema/registry.js';
 import type { ResourceTypeDefinition, ResourceTypeName } from '../../scim/schema/types.js';
 import type { KeysetPosition, QueryResult, ResourceQuery } from '../store.js';
 import { compileFilterParts } from './filter-sql.js';
-import { RESOURCE_COLUMNS, toStoredResource } from './resources.js';
+import { GROUPS_OF_R, groupsFromColumn, RESOURCE_COLUMNS, toStoredResource } from './resources.js';
 import type { SqlScope } from './scope.js';
 import { compileSort } from './sort-sql.js';
 import type { Database } from './tables.js';
@@ -109,6 +109,8 @@ export async function queryResources(
   const where: RawBuilder<SqlBool> | undefined = compiled?.where;
   const filter = where?.compile(db);
   const sort = compileSort(query.sortBy, query.sortOrder, type, dialect);
+  // Each row's groups as a column of the page (no round trip of their own), where worth it.
+  const withGroups = query.withGroups === true && dialect.fragments.statementsAreRoundTrips;
   const after = query.after;
   const start = Math.max(query.startIndex, 1) - 1;
   const count = Math.max(query.count, 0);
@@ -173,27 +175,29 @@ export async function queryResources(
         .$if(after !== undefined, (q) => q.where(sort.after(afterForm === 'null' ? { ...AFTER, key: null } : AFTER)))
         .$if(seek, (q) => q.where(sql<SqlBool>`(r.created, r.id) >= (${firstRowAt(conn)})`))
         .select(RESOURCE_COLUMNS)
-        .$if(query.withPositions === true, (q) => q.select((sort.key ?? sql`null`).as('sort_key')));
+        .$if(query.withPositions === true, (q) => q.select((sort.key ?? sql`null`).as('sort_key')))
+        .$if(withGroups, (q) => q.select(GROUPS_OF_R.as('groups')));
       for (const [expression, direction] of sort.order) qb = qb.orderBy(expression, direction);
       return seek ? qb.limit(sql.lit(count)) : qb.limit(sql.lit(count)).offset(OFFSET as never);
     };
     const statement = statementFor(
       conn,
-      ['page', shape, seek ? 'seek' : afterForm, query.withPositions === true, count].join('\u0000'),
+      ['page', shape, seek ? 'seek' : afterForm, query.withPositions === true, withGroups, count].join('\u0000'),
       page,
       filterValues,
       values,
     );
-    const { rows } = await conn.executeQuery<Parameters<typeof toStoredResource>[0] & { sort_key?: unknown }>(
-      statement,
-    );
+    const { rows } = await conn.executeQuery<
+      Parameters<typeof toStoredResource>[0] & { sort_key?: unknown; groups?: unknown }
+    >(statement);
     // A first page that is not full holds every match: no COUNT needed. This is the common case
     // of an IdP's matching lookups (Entra's Test Connection and userName/externalId probes).
     const firstPageHoldsAll = after === undefined && start === 0 && rows.length < count;
     const totalResults = firstPageHoldsAll || query.countTotal === false ? rows.length : await countAll(conn);
     const resources = rows.map((row) => toStoredResource(row, dialect));
-    if (!query.withPositions) return { totalResults, resources };
+    const groups = withGroups ? { groups: new Map(rows.map((row) => [row.id, groupsFromColumn(row.groups)])) } : {};
+    if (!query.withPositions) return { totalResults, resources, ...groups };
     const positions: KeysetPosition[] = rows.map((row) => ({ key: row.sort_key ?? null, id: row.id }));
-    return { totalResults, resources, positions };
+    return { totalResults, resources, positions, ...groups };
   });
 }

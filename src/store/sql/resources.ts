@@ -84,18 +84,25 @@ export async function getResource(
 }
 
 /**
- * `selectById` with the resource's groups as a JSON array of [id, display] pairs, in
- * `listGroupsOf`'s order (display, then id): PostgreSQL only (`statementsAreRoundTrips`).
+ * The groups of the resource `r` as a JSON array of [id, display] pairs, in `listGroupsOf`'s
+ * order (display, then id): PostgreSQL only (`statementsAreRoundTrips`), a column of a read of
+ * the resource itself (here and query.ts) instead of a round trip of its own.
  */
+export const GROUPS_OF_R = sql<unknown>`(select coalesce(json_agg(json_build_array(g.id, coalesce(g.display, '')) order by coalesce(g.display, ''), g.id), '[]'::json)
+  from group_members gm join resources g on g.tenant_id = gm.tenant_id and g.id = gm.group_id
+  where gm.tenant_id = r.tenant_id and gm.member_id = r.id)`;
+
+/** `GROUPS_OF_R` as read back. */
+export function groupsFromColumn(raw: unknown): GroupRef[] {
+  const pairs = (typeof raw === 'string' ? JSON.parse(raw) : raw) as [string, string][];
+  return pairs.map(([value, display]) => ({ value, display }));
+}
+
 const selectWithGroups = template<'tenant' | 'id' | 'type', ResourceRow & { groups: unknown }>((db, slot) =>
   db
     .selectFrom('resources as r')
     .select(RESOURCE_COLUMNS)
-    .select(
-      sql`(select coalesce(json_agg(json_build_array(g.id, coalesce(g.display, '')) order by coalesce(g.display, ''), g.id), '[]'::json)
-        from group_members gm join resources g on g.tenant_id = gm.tenant_id and g.id = gm.group_id
-        where gm.tenant_id = r.tenant_id and gm.member_id = r.id)`.as('groups'),
-    )
+    .select(GROUPS_OF_R.as('groups'))
     .where('r.tenant_id', '=', slot('tenant'))
     .where('r.id', '=', slot('id'))
     .where('r.resource_type', '=', slot('type')),
@@ -112,10 +119,7 @@ export async function getResourceWithGroups(
     return resource && { resource, groups: (await listGroupsOfEach(scope, [id])).get(id)! };
   }
   const row = await selectWithGroups.first(db, { tenant: tenantId, id, type });
-  if (row === undefined) return undefined;
-  const pairs = (typeof row.groups === 'string' ? JSON.parse(row.groups) : row.groups) as [string, string][];
-  const groups = pairs.map(([value, display]): GroupRef => ({ value, display }));
-  return { resource: toStoredResource(row, dialect), groups };
+  return row && { resource: toStoredResource(row, dialect), groups: groupsFromColumn(row.groups) };
 }
 
 const typesAmong = templateFamily<number, `id${number}` | 'tenant', { id: string; resource_type: string }>(

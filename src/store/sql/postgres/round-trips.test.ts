@@ -34,6 +34,7 @@ import { describePostgres } from '../../test-support/postgres.js';
  */
 const EXPECTED = {
   'GET /Users?filter=userName eq (no match)': 1, // the page (a first page not full needs no COUNT)
+  'GET /Users?filter=userName eq (a match)': 1, // the page, with each user's groups
   'GET /Users/{id}': 1, // the resource with its groups
   'POST /Users (Entra create)': 4, // begin+lock, insert, event (and history delta), commit (a new user has no groups)
   'PATCH /Users/{id} (Entra update)': 5, // begin+lock, read (with groups), update, event, commit
@@ -145,6 +146,11 @@ describePostgres('round trips to PostgreSQL per SCIM request', (url) => {
       () => h.request('GET', '/scim/v2/Users?filter=userName%20eq%20%22nobody%40contoso.com%22'),
       200,
     );
+    await measure(
+      'GET /Users?filter=userName eq (a match)',
+      () => h.request('GET', `/scim/v2/Users?filter=userName%20eq%20%22${encodeURIComponent(ENTRA_USER.userName)}%22`),
+      200,
+    );
     await measure('GET /Users/{id}', () => h.request('GET', `/scim/v2/Users/${userId}`), 200);
     await measure(
       'POST /Users (Entra create)',
@@ -193,7 +199,12 @@ describePostgres('round trips to PostgreSQL per SCIM request', (url) => {
     });
     assert.deepEqual(under, []);
     // A user's groups, for the response or the delete, come with the read of the user itself.
-    for (const name of ['GET /Users/{id}', 'PATCH /Users/{id} (Entra update)', 'DELETE /Users/{id}'] as const) {
+    for (const name of [
+      'GET /Users?filter=userName eq (a match)',
+      'GET /Users/{id}',
+      'PATCH /Users/{id} (Entra update)',
+      'DELETE /Users/{id}',
+    ] as const) {
       const reads = (measured.get(name) ?? []).filter((text) => /"group_members"|group_members gm/.test(text));
       assert.equal(reads.length, 1, name);
       assert.match(reads[0]!, /^select .*json_agg/, name);
