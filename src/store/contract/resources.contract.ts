@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ScimError } from '../../scim/errors.js';
+import type { NewChangeEvent } from '../events-port.js';
 import {
   assertScimError,
   at,
@@ -15,6 +16,71 @@ import {
 
 export function resourcesContract(open: OpenStore): void {
   describe('resources', () => {
+    // On PostgreSQL a write waits for its event and goes in the event's statement (held-write.ts):
+    // what it answers is predicted, and must be exactly what reads back.
+    it('answers every write with the resource exactly as it reads back, with or without an event', async () => {
+      await withTenants(open, async (a, _b, store) => {
+        const event = (id: string, time: string): NewChangeEvent => ({
+          type: 'user.updated',
+          resourceType: 'User',
+          resourceId: id,
+          changedAttributes: ['title'],
+          snapshot: { id },
+          member: null,
+          time,
+          requestId: null,
+        });
+        const body = userBody('ann', { name: { givenName: 'Ann', familyName: 'Lee' }, emails: [{ value: 'a@x.com' }] });
+        const created = await a.transaction(async (tx) => {
+          const stored = await tx.insertResource({ id: 'u1', resourceType: 'User', body, now: at(1) });
+          await tx.appendEvents([event('u1', at(1))]);
+          return stored;
+        });
+        assert.deepEqual(await a.getResource('User', 'u1'), created);
+        const replaced = await a.transaction(async (tx) => {
+          await tx.getResource('User', 'u1');
+          const stored = await tx.replaceResource('User', 'u1', { ...body, title: 'Boss' }, at(2));
+          await tx.appendEvents([event('u1', at(2))]);
+          return stored;
+        });
+        assert.equal(replaced?.version, 2);
+        assert.deepEqual(await a.getResource('User', 'u1'), replaced);
+        const touched = await a.transaction(async (tx) => {
+          await tx.getResourceWithGroups('User', 'u1');
+          const stored = await tx.touchResource('User', 'u1', at(3));
+          await tx.appendEvents([event('u1', at(3))]);
+          return stored;
+        });
+        assert.deepEqual([touched?.version, touched?.lastModified, touched?.body], [3, at(3), replaced?.body]);
+        assert.deepEqual(await a.getResource('User', 'u1'), touched);
+        // Without an event; an update of a row the unit did not read; a read after a write.
+        const [written, read] = await a.transaction(async (tx) => {
+          await tx.getResource('User', 'u1');
+          await tx.replaceResource('User', 'u1', body, at(4));
+          const again = await tx.replaceResource('User', 'u1', { ...body, title: 'x' }, at(5));
+          return [again, await tx.getResource('User', 'u1')];
+        });
+        assert.equal(written?.version, 5);
+        assert.deepEqual(written, read);
+        const unread = await a.transaction((tx) => tx.replaceResource('User', 'u1', body, at(6)));
+        assert.deepEqual(await a.getResource('User', 'u1'), unread);
+        assert.equal(unread?.version, 6);
+        // A clash surfaces as the same SCIM error, the event with it is not appended, nothing is written.
+        const seen = (await store.events.list('tenant-a', 0, 100)).events.length;
+        await assertScimError(
+          a.transaction(async (tx) => {
+            await tx.insertResource({ id: 'u2', resourceType: 'User', body: userBody('ANN'), now: at(7) });
+            await tx.appendEvents([event('u2', at(7))]);
+          }),
+          409,
+          'uniqueness',
+          'userName',
+        );
+        assert.equal(await a.getResource('User', 'u2'), undefined);
+        assert.equal((await store.events.list('tenant-a', 0, 100)).events.length, seen);
+      });
+    });
+
     it('inserts at version 1 and reads back the same body', async () => {
       await withTenants(open, async (a) => {
         const body = userBody('bjensen', {

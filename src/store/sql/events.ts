@@ -11,9 +11,11 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ChangeEvent, EventPage, EventSubjectType, NewChangeEvent } from '../events-port.js';
 import type { MemberRef } from '../shapes.js';
 import type { SqlDialect } from './dialect.js';
+import { type ResourceWrite, type ResourceWriteKind, resourceWriteQuery } from './resources.js';
 import { chunk, type SqlScope } from './scope.js';
 import type { Database, EventsTable } from './tables.js';
 import { idSlots, idValues, rowSlots, SMALL_LISTS, template, templateFamily } from './template.js';
+import { mapUniqueViolations } from './unique.js';
 
 /** A stream id: one per endpoint × tenant, derived so that concurrent creations agree. */
 export function streamId(endpointId: string, tenantId: string): string {
@@ -95,7 +97,7 @@ export async function appendEvents(
   const { db, dialect, tenantId } = scope;
   if (events.length === 0) return [];
   if (events.length === 1 && dialect.fragments.dataModifyingCtes)
-    return [await appendOne(scope, events[0]!, onHold, accessDelta)];
+    return [await appendOneEvent(scope, events[0]!, onHold, accessDelta)];
   const n = events.length;
   const allocated = await allocate.first(db, { tenant: tenantId, n });
   if (allocated === undefined) throw new Error('event sequence upsert returned no row');
@@ -130,78 +132,102 @@ export async function appendEvents(
 
 type OneEventSlot = 'tenant' | 'streamSuffix' | 'now' | (typeof EVENT_COLUMNS)[number];
 
+/** The slot of the written resource's value `name` (its own names would clash: `type`). */
+const writeSlot = (name: string) => `w_${name}`;
+
 /**
  * `appendEvents` of a single event as one statement (where `WITH` may hold INSERT … RETURNING):
  * the sequence number allocated, the event inserted with it, and the missing streams created
  * behind it, in one round trip instead of three; each write holds its tenant's lock meanwhile.
+ * With a resource write of `kind` (resources.ts, `ResourceWrite`) that write leads the
+ * statement as the `written` CTE: the resource and its event travel together, and `written`
+ * says how many rows it wrote.
  */
-const appendOneStatement = template<OneEventSlot, { seq: number | string; held_seq: number | string | null }>(
-  (db, slot) => {
-    const text = (name: OneEventSlot) => sql`cast(${slot(name)} as text)`;
-    return db
-      .with('allocated', (w) =>
-        w
-          .insertInto('event_sequences')
-          .values({ tenant_id: slot('tenant'), last_seq: 1, pruned_through: 0 })
-          .onConflict((oc) =>
-            oc.column('tenant_id').doUpdateSet((eb) => ({ last_seq: eb(eb.ref('event_sequences.last_seq'), '+', 1) })),
-          )
-          .returning(['last_seq as seq', 'held_seq']),
-      )
-      .with('event', (w) =>
-        w
-          .insertInto('events')
-          .columns(['tenant_id', ...EVENT_COLUMNS])
-          .expression((eb) =>
-            eb
-              .selectFrom('allocated')
-              .select([
-                text('tenant').as('tenant_id'),
-                'allocated.seq',
-                text('type').as('type'),
-                text('resource_type').as('resource_type'),
-                text('resource_id').as('resource_id'),
-                sql`cast(${slot('changed_attributes')} as jsonb)`.as('changed_attributes'),
-                sql`cast(${slot('snapshot')} as jsonb)`.as('snapshot'),
-                text('member_id').as('member_id'),
-                text('member_type').as('member_type'),
-                text('time').as('time'),
-                text('request_id').as('request_id'),
-                text('access_delta').as('access_delta'),
-              ]),
-          ),
-      )
-      .with('streams', (w) =>
-        w
-          .insertInto('event_streams')
-          .columns(['id', 'endpoint_id', 'tenant_id', 'delivered_seq', 'attempts', 'next_attempt_at'])
-          .expression((eb) =>
-            eb
-              .selectFrom(['event_endpoints as e', 'allocated'])
-              .select((s) => [
-                sql<string>`${s.ref('e.id')} || ${text('streamSuffix')}`.as('id'),
-                'e.id as endpoint_id',
-                text('tenant').as('tenant_id'),
-                sql<number>`allocated.seq - 1`.as('delivered_seq'),
-                sql<number>`0`.as('attempts'),
-                text('now').as('next_attempt_at'),
-              ])
-              .where((x) => x.or([x('e.tenant_id', '=', slot('tenant')), x('e.tenant_id', 'is', null)])),
-          )
-          .onConflict((oc) => oc.doNothing()),
-      )
-      .selectFrom('allocated')
-      .select(['allocated.seq', 'allocated.held_seq']);
-  },
-);
+const appendOneStatement = templateFamily<
+  ResourceWriteKind | 'event only',
+  string,
+  { seq: number | string; held_seq: number | string | null; written: number | string | null }
+>((kind, db, slot) => {
+  const text = (name: OneEventSlot) => sql`cast(${slot(name)} as text)`;
+  const start =
+    kind === 'event only'
+      ? db
+      : (db.with('written', (w) =>
+          resourceWriteQuery(kind, w, (name) => slot(writeSlot(name))),
+        ) as unknown as typeof db);
+  return start
+    .with('allocated', (w) =>
+      w
+        .insertInto('event_sequences')
+        .values({ tenant_id: slot('tenant'), last_seq: 1, pruned_through: 0 })
+        .onConflict((oc) =>
+          oc.column('tenant_id').doUpdateSet((eb) => ({ last_seq: eb(eb.ref('event_sequences.last_seq'), '+', 1) })),
+        )
+        .returning(['last_seq as seq', 'held_seq']),
+    )
+    .with('event', (w) =>
+      w
+        .insertInto('events')
+        .columns(['tenant_id', ...EVENT_COLUMNS])
+        .expression((eb) =>
+          eb
+            .selectFrom('allocated')
+            .select([
+              text('tenant').as('tenant_id'),
+              'allocated.seq',
+              text('type').as('type'),
+              text('resource_type').as('resource_type'),
+              text('resource_id').as('resource_id'),
+              sql`cast(${slot('changed_attributes')} as jsonb)`.as('changed_attributes'),
+              sql`cast(${slot('snapshot')} as jsonb)`.as('snapshot'),
+              text('member_id').as('member_id'),
+              text('member_type').as('member_type'),
+              text('time').as('time'),
+              text('request_id').as('request_id'),
+              text('access_delta').as('access_delta'),
+            ]),
+        ),
+    )
+    .with('streams', (w) =>
+      w
+        .insertInto('event_streams')
+        .columns(['id', 'endpoint_id', 'tenant_id', 'delivered_seq', 'attempts', 'next_attempt_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom(['event_endpoints as e', 'allocated'])
+            .select((s) => [
+              sql<string>`${s.ref('e.id')} || ${text('streamSuffix')}`.as('id'),
+              'e.id as endpoint_id',
+              text('tenant').as('tenant_id'),
+              sql<number>`allocated.seq - 1`.as('delivered_seq'),
+              sql<number>`0`.as('attempts'),
+              text('now').as('next_attempt_at'),
+            ])
+            .where((x) => x.or([x('e.tenant_id', '=', slot('tenant')), x('e.tenant_id', 'is', null)])),
+        )
+        .onConflict((oc) => oc.doNothing()),
+    )
+    .selectFrom('allocated')
+    .select([
+      'allocated.seq',
+      'allocated.held_seq',
+      kind === 'event only' ? sql<null>`null`.as('written') : sql<number>`(select count(*) from written)`.as('written'),
+    ]);
+});
 
-async function appendOne(
+/**
+ * One event, appended by one statement (`appendOneStatement`), after `write` in the same
+ * statement when given. A resource write that changed no row (an update of a row that is gone)
+ * throws: the caller predicted its result.
+ */
+export async function appendOneEvent(
   { db, dialect, tenantId }: SqlScope,
   event: NewChangeEvent,
   onHold: ((heldSeq: number | null) => void) | undefined,
   accessDelta: string | null,
+  write?: ResourceWrite,
 ): Promise<ChangeEvent> {
-  const row = await appendOneStatement.first(db, {
+  const values: Record<string, unknown> = {
     tenant: tenantId,
     streamSuffix: `:${tenantId}`,
     now: event.time,
@@ -216,8 +242,16 @@ async function appendOne(
     time: event.time,
     request_id: event.requestId,
     access_delta: accessDelta,
-  });
+  };
+  for (const [name, value] of Object.entries(write?.values ?? {})) values[writeSlot(name)] = value;
+  const statement = appendOneStatement(write?.kind ?? 'event only');
+  const row = await (write === undefined
+    ? statement.first(db, values)
+    : mapUniqueViolations(dialect, write.errors, () => statement.first(db, values)));
   if (row === undefined) throw new Error('event sequence upsert returned no row');
+  if (write !== undefined && Number(row.written) !== 1) {
+    throw new Error(`resource ${JSON.stringify(write.id)} was not written with its event`);
+  }
   onHold?.(row.held_seq === null ? null : Number(row.held_seq));
   return { ...event, tenantId, seq: Number(row.seq) };
 }

@@ -3,7 +3,7 @@
  * columns `projectColumns` derives (uniqueness of userName / Group displayName is the
  * `resources_unique_name` constraint, mapped to the `uniqueness` SCIM error).
  */
-import { type Kysely, type Selectable, sql } from 'kysely';
+import { type QueryCreator, type Selectable, sql } from 'kysely';
 import { conflict, uniqueness } from '../../scim/errors.js';
 import type { ResourceTypeName } from '../../scim/schema/types.js';
 import { normalizeTimestamp, projectColumns, uniquenessMessage } from '../project-columns.js';
@@ -158,67 +158,119 @@ function bodySlots(slot: (name: BodyColumn) => never): Record<string, never> {
   };
 }
 
-const insertRow = template<'tenant' | 'id' | 'type' | 'now' | BodyColumn, ResourceRow>((db, slot) =>
-  db
-    .insertInto('resources')
-    .values({
-      tenant_id: slot('tenant'),
-      id: slot('id'),
-      resource_type: slot('type'),
-      version: 1,
-      created: slot('now'),
-      last_modified: slot('now'),
-      ...bodySlots(slot),
-    })
-    .returning(RETURNED),
-);
-
-export async function insertResource({ db, dialect, tenantId }: SqlScope, input: NewResource): Promise<StoredResource> {
-  const now = normalizeTimestamp(input.now);
-  const row = await mapUniqueViolations(dialect, uniquenessErrors(input.resourceType, input.id, input.body), () =>
-    insertRow.first(db, {
-      tenant: tenantId,
-      id: input.id,
-      type: input.resourceType,
-      now,
-      ...bodyColumns(dialect, input.resourceType, input.body),
-    }),
-  );
-  if (row === undefined) throw new Error('INSERT … RETURNING returned no row');
-  return toStoredResource(row, dialect);
-}
-
 type Key = 'tenant' | 'id' | 'type' | 'now';
 
-/** The UPDATE that bumps version and lastModified, and sets `columns` too. */
-function updateWith(db: Kysely<Database>, slot: (name: Key) => never, columns: Record<string, never>) {
+/** What a resource write does: its statement (`resourceWriteQuery`) and how it ends. */
+export type ResourceWriteKind = 'insert' | 'replace' | 'touch';
+
+/**
+ * A resource write ready to run: alone (`runResourceWrite`), or as the `written` CTE of the
+ * statement that appends the write's event (events.ts, `appendOneEvent`), one round trip for
+ * both on PostgreSQL (sql-store.ts holds the write back until it knows what comes next).
+ */
+export interface ResourceWrite {
+  readonly kind: ResourceWriteKind;
+  readonly type: ResourceTypeName;
+  readonly id: string;
+  /** The statement's slot values. */
+  readonly values: Readonly<Record<string, unknown>>;
+  /** The SCIM errors its unique constraints stand for. */
+  readonly errors: ReturnType<typeof uniquenessErrors>;
+}
+
+/** The statement of a write of `kind`, returning the row as written. */
+export function resourceWriteQuery(
+  kind: ResourceWriteKind,
+  db: QueryCreator<Database>,
+  slot: (name: Key | BodyColumn) => never,
+) {
+  if (kind === 'insert') {
+    return db
+      .insertInto('resources')
+      .values({
+        tenant_id: slot('tenant'),
+        id: slot('id'),
+        resource_type: slot('type'),
+        version: 1,
+        created: slot('now'),
+        last_modified: slot('now'),
+        ...bodySlots(slot),
+      })
+      .returning(RETURNED);
+  }
+  // Bumps version and lastModified, and replaces the body's columns when there is a body.
   return db
     .updateTable('resources')
-    .set((eb) => ({ version: eb('version', '+', 1), last_modified: slot('now'), ...columns }))
+    .set((eb) => ({
+      version: eb('version', '+', 1),
+      last_modified: slot('now'),
+      ...(kind === 'replace' ? bodySlots(slot) : {}),
+    }))
     .where('tenant_id', '=', slot('tenant'))
     .where('id', '=', slot('id'))
     .where('resource_type', '=', slot('type'))
     .returning(RETURNED);
 }
 
-const replaceRow = template<Key | BodyColumn, ResourceRow>((db, slot) => updateWith(db, slot, bodySlots(slot)));
-const touchRow = template<Key, ResourceRow>((db, slot) => updateWith(db, slot, {}));
+const writeRow = templateFamily<ResourceWriteKind, Key | BodyColumn, ResourceRow>((kind, db, slot) =>
+  resourceWriteQuery(kind, db, slot),
+);
+
+/** The INSERT of a new resource (version 1, created and lastModified `input.now`). */
+export function insertWrite({ dialect, tenantId }: SqlScope, input: NewResource): ResourceWrite {
+  const { resourceType: type, id, body } = input;
+  return {
+    kind: 'insert',
+    type,
+    id,
+    values: { tenant: tenantId, id, type, now: normalizeTimestamp(input.now), ...bodyColumns(dialect, type, body) },
+    errors: uniquenessErrors(type, id, body),
+  };
+}
+
+/** The UPDATE that bumps version and lastModified, replacing the body when one is given. */
+export function updateWrite(
+  { dialect, tenantId }: SqlScope,
+  type: ResourceTypeName,
+  id: string,
+  body: ScimObject | undefined,
+  now: string,
+): ResourceWrite {
+  const key = { tenant: tenantId, id, type, now: normalizeTimestamp(now) };
+  return body === undefined
+    ? { kind: 'touch', type, id, values: key, errors: uniquenessErrors(type, id, {}) }
+    : {
+        kind: 'replace',
+        type,
+        id,
+        values: { ...key, ...bodyColumns(dialect, type, body) },
+        errors: uniquenessErrors(type, id, body),
+      };
+}
+
+/** Runs `write` alone; undefined when an update found no row. */
+export async function runResourceWrite(
+  { db, dialect }: SqlScope,
+  write: ResourceWrite,
+): Promise<StoredResource | undefined> {
+  const row = await mapUniqueViolations(dialect, write.errors, () => writeRow(write.kind).first(db, write.values));
+  if (row === undefined && write.kind === 'insert') throw new Error('INSERT … RETURNING returned no row');
+  return row && toStoredResource(row, dialect);
+}
+
+export async function insertResource(scope: SqlScope, input: NewResource): Promise<StoredResource> {
+  return (await runResourceWrite(scope, insertWrite(scope, input)))!;
+}
 
 /** Bumps version and lastModified, replacing the body (and its columns) when one is given. */
-export async function updateResource(
-  { db, dialect, tenantId }: SqlScope,
+export function updateResource(
+  scope: SqlScope,
   type: ResourceTypeName,
   id: string,
   body: ScimObject | undefined,
   now: string,
 ): Promise<StoredResource | undefined> {
-  const key = { tenant: tenantId, id, type, now: normalizeTimestamp(now) };
-  const row = await mapUniqueViolations(dialect, uniquenessErrors(type, id, body ?? {}), () =>
-    body === undefined
-      ? touchRow.first(db, key)
-      : replaceRow.first(db, { ...key, ...bodyColumns(dialect, type, body) }),
-  );
-  return row && toStoredResource(row, dialect);
+  return runResourceWrite(scope, updateWrite(scope, type, id, body, now));
 }
 
 const deleteRow = template<'tenant' | 'id' | 'type', never>((db, slot) =>

@@ -18,11 +18,12 @@ import type {
 import { createConsoleRepositories } from './console.js';
 import { type SqlDialect, servesOneConnection } from './dialect.js';
 import { createEndpointRepository } from './event-endpoints.js';
-import { appendEvents, listEvents, membersAmong, pruneEvents } from './events.js';
+import { appendEvents, appendOneEvent, listEvents, membersAmong, pruneEvents } from './events.js';
 import { backfillFoldedBodies } from './folded-body.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
 import { createGuardRepository, createGuardWriter } from './guard.js';
 import { createHealthRepository, swapHealthState } from './health.js';
+import { flushingFirst, HeldWrite } from './held-write.js';
 import { appendAccessHistory, createHistoryRepository } from './history.js';
 import {
   createHistoryProjector,
@@ -71,29 +72,53 @@ function createReader(scope: SqlScope): TenantReader {
   };
 }
 
-/** `storedDelta`: the unit stored an access history delta for the projector. */
-function createWriter(scope: SqlScope, storedDelta: () => void): TenantWriter {
+/** The writer methods that deal with a held write themselves (held-write.ts). */
+const HOLD_AWARE = new Set(['insertResource', 'replaceResource', 'touchResource', 'appendEvents', 'takeMemberChanges']);
+const GUARD_WITHOUT_STATEMENT = new Set(['deliveryHold']);
+
+/**
+ * A unit of work's writer; `finish` runs what it still holds (held-write.ts) and must be awaited
+ * before the unit ends. `storedDelta`: the unit stored an access history delta for the projector.
+ */
+function createWriter(scope: SqlScope, storedDelta: () => void): { writer: TenantWriter; finish(): Promise<void> } {
   // Resources created by this unit of work that no membership added since can belong to no
   // group: a create's response needs no query for its groups (one round trip on PostgreSQL).
   const fresh = new Set<string>();
+  // Where a statement is a round trip (PostgreSQL), a resource write waits to go with its event.
+  const held = scope.dialect.fragments.dataModifyingCtes ? new HeldWrite(scope) : undefined;
   const reader = createReader(scope);
   const groupsOfEach: TenantReader['listGroupsOfEach'] = async (memberIds) =>
     memberIds.every((id) => fresh.has(id))
       ? new Map(memberIds.map((id) => [id, []]))
       : listGroupsOfEach(scope, memberIds);
   let hold: number | null | undefined;
+  const guard = createGuardWriter(scope, () => hold);
   const core: CoreTenantWriter = {
     ...reader,
+    getResource: async (type, id) => {
+      const found = await getResource(scope, type, id);
+      return held ? held.noteRead(found) : found;
+    },
+    getResourceWithGroups: async (type, id) => {
+      const found = await getResourceWithGroups(scope, type, id);
+      held?.noteRead(found?.resource);
+      return found;
+    },
     listGroupsOf: async (memberId) => (await groupsOfEach([memberId])).get(memberId)!,
     listGroupsOfEach: groupsOfEach,
     insertResource: async (resource) => {
-      const stored = await insertResource(scope, resource);
+      const stored = held ? await held.insert(resource) : await insertResource(scope, resource);
       fresh.add(stored.id);
       return stored;
     },
-    replaceResource: (type, id, body, now) => updateResource(scope, type, id, body, now),
-    touchResource: (type, id, now) => updateResource(scope, type, id, undefined, now),
-    deleteResource: (type, id) => deleteResource(scope, type, id),
+    replaceResource: (type, id, body, now) =>
+      held ? held.update(type, id, body, now) : updateResource(scope, type, id, body, now),
+    touchResource: (type, id, now) =>
+      held ? held.update(type, id, undefined, now) : updateResource(scope, type, id, undefined, now),
+    deleteResource: (type, id) => {
+      held?.noteDeleted(id);
+      return deleteResource(scope, type, id);
+    },
     addMembers: (groupId, members) => {
       fresh.clear();
       return addMembers(scope, groupId, members);
@@ -106,18 +131,25 @@ function createWriter(scope: SqlScope, storedDelta: () => void): TenantWriter {
       await projectWithin(scope.db, scope.dialect, scope.tenantId);
       await appendAccessHistory(scope, delta);
     },
-    guard: createGuardWriter(scope, () => hold),
+    guard: held ? flushingFirst(guard, held, GUARD_WITHOUT_STATEMENT) : guard,
   };
-  return withOutbox(core, {
-    appendEvents: (events, access) => {
+  const writer = withOutbox(core, {
+    appendEvents: async (events, access) => {
       if (access !== undefined && events.length > 0) storedDelta();
       const onHold = (heldSeq: number | null) => {
         hold = heldSeq;
       };
-      return appendEvents(scope, events, onHold, access === undefined ? null : encodeAccessDelta(access));
+      const delta = access === undefined ? null : encodeAccessDelta(access);
+      // The held resource write and its one event: one statement.
+      const write = events.length === 1 ? held?.take() : undefined;
+      if (write !== undefined) return [await appendOneEvent(scope, events[0]!, onHold, delta, write)];
+      await held?.flush();
+      return appendEvents(scope, events, onHold, delta);
     },
     membersAmong: (groupId, ids) => membersAmong(scope, groupId, ids),
   });
+  if (held === undefined) return { writer, finish: () => Promise.resolve() };
+  return { writer: flushingFirst(writer, held, HOLD_AWARE), finish: held.flush };
 }
 
 const tenantExists = template<'id', { id: string }>((db, slot) =>
@@ -137,7 +169,10 @@ async function runUnit<T>(
     const tenant = await tenantExists.first(conn, { id: tenantId });
     if (!tenant) throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
   }
-  return fn(createWriter({ db: conn, dialect, tenantId }, storedDelta));
+  const { writer, finish } = createWriter({ db: conn, dialect, tenantId }, storedDelta);
+  const result = await fn(writer);
+  await finish();
+  return result;
 }
 
 /**

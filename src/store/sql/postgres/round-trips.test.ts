@@ -25,6 +25,7 @@ import { describePostgres } from '../../test-support/postgres.js';
  * and count its window (three). The access history's rows are written later by its projector
  * (history-projector.ts), which took one round trip of each write (a delete: two) before. A
  * user's groups come with the read of the user (`getResourceWithGroups`), in the same statement.
+ * A resource's INSERT or UPDATE travels with its event in one statement (held-write.ts).
  * Before issue #18: 1, 2, 9, 10, 13, 10 (without the access history and the guard).
  *
  * These are the counts of a write that has its tenant's transaction to itself. Writes of a
@@ -36,9 +37,9 @@ const EXPECTED = {
   'GET /Users?filter=userName eq (no match)': 1, // the page (a first page not full needs no COUNT)
   'GET /Users?filter=userName eq (a match)': 1, // the page, with each user's groups
   'GET /Users/{id}': 1, // the resource with its groups
-  'POST /Users (Entra create)': 4, // begin+lock, insert, event (and history delta), commit (a new user has no groups)
-  'PATCH /Users/{id} (Entra update)': 5, // begin+lock, read (with groups), update, event, commit
-  'PATCH /Groups/{id} add member': 8, // begin+lock, read, member types, already members, insert, touch, event, commit
+  'POST /Users (Entra create)': 3, // begin+lock, insert with its event (and history delta), commit (a new user has no groups)
+  'PATCH /Users/{id} (Entra update)': 4, // begin+lock, read (with groups), update with its event, commit
+  'PATCH /Groups/{id} add member': 7, // begin+lock, read, member types, already members, insert, touch with its event, commit
   'DELETE /Users/{id}': 8, // begin+lock, read (with groups), delete, guard (settings, note, count), event, commit
 } as const;
 
@@ -231,7 +232,7 @@ describePostgres('round trips to PostgreSQL per SCIM request', (url) => {
     assert.ok(batches >= 1, 'no transaction');
     assert.equal(count(/^commit$/), batches);
     assert.equal(count(/^savepoint unit_of_work$/), k - batches);
-    // Each create's own statements: insert, event (EXPECTED less BEGIN and COMMIT).
+    // Each create's own statement: the insert with its event (EXPECTED less BEGIN and COMMIT).
     const own = EXPECTED['POST /Users (Entra create)'] - 2;
     assert.equal(statements.length, k * own + 2 * batches + (k - batches), statements.join('\n'));
   });
