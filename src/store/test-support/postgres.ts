@@ -56,6 +56,8 @@ export function describePostgres(name: string, fn: (baseUrl: string) => void): v
 export interface SentQuery {
   readonly text: string;
   readonly name: string | undefined;
+  /** The connection it went on. */
+  readonly client: pg.Client;
 }
 
 /** The statements `fn` sends: every `pg.Client#query` while it runs (each one round trip). */
@@ -64,10 +66,10 @@ export async function recordQueries(fn: () => Promise<unknown>): Promise<SentQue
   const sent: SentQuery[] = [];
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const first = args[0];
-    if (typeof first === 'string') sent.push({ text: first, name: undefined });
+    if (typeof first === 'string') sent.push({ text: first, name: undefined, client: this });
     else if (typeof first === 'object' && first !== null && 'text' in first) {
       const config = first as { text: string; name?: string };
-      sent.push({ text: config.text, name: config.name });
+      sent.push({ text: config.text, name: config.name, client: this });
     }
     return (query as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof query;
