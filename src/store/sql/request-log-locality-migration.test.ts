@@ -140,7 +140,7 @@ describe('migration 0015-request-log-locality (SQLite)', () => {
     try {
       await writeBefore0015(db, sqliteDialect);
       await assertFilters(db, sqliteDialect);
-      assert.deepEqual(await migrateToLatest(db, sqliteDialect), ['0015-request-log-locality']);
+      assert.deepEqual((await migrateToLatest(db, sqliteDialect)).slice(0, 1), ['0015-request-log-locality']);
       assert.deepEqual(await indexes(db), EXPECTED);
       await assertFilters(db, sqliteDialect);
       // Again over its own result (tests rewind migration records): nothing fails, nothing changes.
@@ -219,7 +219,7 @@ describePostgres('migration 0015-request-log-locality (PostgreSQL)', (baseUrl) =
     try {
       await writeBefore0015(db, postgresDialect, schema.schema);
       await assertFilters(db, postgresDialect);
-      assert.deepEqual(await migrateToLatest(db, postgresDialect), ['0015-request-log-locality']);
+      assert.deepEqual((await migrateToLatest(db, postgresDialect)).slice(0, 1), ['0015-request-log-locality']);
       assert.deepEqual(await indexes(db), EXPECTED);
       await assertFilters(db, postgresDialect);
       await requestLogLocalityMigration().up(db as Kysely<unknown>);
