@@ -2,7 +2,7 @@
  * The provisioning log in SQL: batched appends, newest-first queries on indexed columns, and
  * retention by age and by count per tenant.
  */
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import {
   DEFAULT_UNAUTHENTICATED_LOG_ENTRIES,
   type RequestLogEntry,
@@ -10,6 +10,7 @@ import {
 } from '../events-port.js';
 import type { SqlDialect } from './dialect.js';
 import { recordRollup } from './health.js';
+import { FAILURE_STATUS } from './migrations/0015-request-log-locality.js';
 import { chunk } from './scope.js';
 import type { Database, RequestLogTable } from './tables.js';
 import { rowSlots, rowValues, SMALL_LISTS, templateFamily } from './template.js';
@@ -137,6 +138,11 @@ export function createRequestLogRepository(db: Kysely<Database>, dialect: SqlDia
       if (q.since !== undefined) query = query.where('time', '>=', q.since);
       if (q.until !== undefined) query = query.where('time', '<', q.until);
       if (q.minStatus !== undefined) query = query.where('status', '>=', q.minStatus);
+      // Failures have an index of their own (0015-request-log-locality.ts); the planner can tell
+      // it applies from a literal bound only, never from a parameter.
+      if (q.minStatus !== undefined && q.minStatus >= FAILURE_STATUS) {
+        query = query.where(sql<boolean>`status >= ${sql.lit(FAILURE_STATUS)}`);
+      }
       if (q.maxStatus !== undefined) query = query.where('status', '<=', q.maxStatus);
       if (q.resourceId !== undefined) query = query.where('resource_id', '=', q.resourceId);
       if (q.method !== undefined) query = query.where('method', '=', q.method);

@@ -19,6 +19,7 @@ import { scanLayoutMigration } from './0011-scan-layout.js';
 import { elementScanMigration } from './0012-element-scan.js';
 import { credentialGenerationMigration } from './0013-credential-generation.js';
 import { historyProjectionMigration } from './0014-history-projection.js';
+import { requestLogLocalityMigration } from './0015-request-log-locality.js';
 
 export const MIGRATION_TABLE = 'scimd_migrations';
 export const MIGRATION_LOCK_TABLE = 'scimd_migrations_lock';
@@ -40,6 +41,7 @@ export function listMigrations(dialect: SqlDialect): Record<string, Migration> {
     '0012-element-scan': elementScanMigration(dialect),
     '0013-credential-generation': credentialGenerationMigration(dialect),
     '0014-history-projection': historyProjectionMigration(dialect),
+    '0015-request-log-locality': requestLogLocalityMigration(),
   };
 }
 
