@@ -90,7 +90,8 @@ async function assertWatermarks(db: Kysely<Database>): Promise<void> {
 }
 
 async function assertProjectsOnlyLaterWrites(url: string, db: Kysely<Database>, dialect: SqlDialect): Promise<void> {
-  assert.deepEqual(await migrateToLatest(db, dialect), ['0014-history-projection']);
+  // The first migration applied is this one (later ones follow it).
+  assert.deepEqual((await migrateToLatest(db, dialect)).slice(0, 1), ['0014-history-projection']);
   await assertWatermarks(db);
   // Again over its own result (tests rewind migration records): nothing fails, nothing changes.
   await historyProjectionMigration(dialect).up(db as Kysely<unknown>);
