@@ -28,7 +28,7 @@ import {
 import { resolveMembers } from './members.js';
 import { recordChange } from './outbox.js';
 import { checkIfMatch } from './preconditions.js';
-import { type Rendered, render, returnsGroups } from './resource-view.js';
+import { type Rendered, renderWritten, returnsGroups } from './resource-view.js';
 import { loadOrThrow } from './resources.js';
 import { loadRoleCatalogue, touchesRoles, withResolvedRoles } from './roles.js';
 
@@ -72,24 +72,29 @@ export async function patchResource(
   const { operations, ignored } = sievePatchOperations(type, parsed, unknownAttributeMode(ctx));
   noteIgnoredAttributes(ctx, ignored);
   const catalogue = await loadRoleCatalogue(ctx, typeName, touchesRoles(operations));
-  return ctx.store.transaction(async (tx) => {
-    const { current, groups } = await loadOrThrow(tx, typeName, id, returnsGroups(ctx, typeName, projection));
-    checkIfMatch(ifMatch, current.version);
-    const result = applyPatch(type, current.body, operations);
-    const body = withResolvedRoles(result.body, catalogue, current.body);
-    const now = timestamp(ctx);
-    // Resolved roles may equal the stored ones although the engine saw a change (a role sent by
-    // its display name): compare the bodies so a repeated PATCH keeps the version.
-    const bodyChanged =
-      result.changedAttributes.some((name) => name !== 'members') &&
-      (catalogue === undefined || !deepEqual(body, current.body));
-    if (bodyChanged) checkResourceLimits(body, resourceLimits(ctx), current.body);
-    let stored = current;
-    if (bodyChanged) stored = (await tx.replaceResource(typeName, id, body, now)) ?? current;
-    let memberRows = 0;
-    for (const change of result.memberChanges) memberRows += await executeMemberChange(tx, id, change);
-    if (memberRows > 0 && !bodyChanged) stored = (await tx.touchResource(typeName, id, now)) ?? current;
-    await recordChange(ctx, tx, { resourceType: typeName, before: current, after: stored });
-    return { rendered: await render(ctx, tx, stored, projection, groups), changed: bodyChanged || memberRows > 0 };
-  });
+  const { rendered, written } = await renderWritten(
+    ctx,
+    async (tx) => {
+      const { current, groups } = await loadOrThrow(tx, typeName, id, returnsGroups(ctx, typeName, projection));
+      checkIfMatch(ifMatch, current.version);
+      const result = applyPatch(type, current.body, operations);
+      const body = withResolvedRoles(result.body, catalogue, current.body);
+      const now = timestamp(ctx);
+      // Resolved roles may equal the stored ones although the engine saw a change (a role sent by
+      // its display name): compare the bodies so a repeated PATCH keeps the version.
+      const bodyChanged =
+        result.changedAttributes.some((name) => name !== 'members') &&
+        (catalogue === undefined || !deepEqual(body, current.body));
+      if (bodyChanged) checkResourceLimits(body, resourceLimits(ctx), current.body);
+      let stored = current;
+      if (bodyChanged) stored = (await tx.replaceResource(typeName, id, body, now)) ?? current;
+      let memberRows = 0;
+      for (const change of result.memberChanges) memberRows += await executeMemberChange(tx, id, change);
+      if (memberRows > 0 && !bodyChanged) stored = (await tx.touchResource(typeName, id, now)) ?? current;
+      await recordChange(ctx, tx, { resourceType: typeName, before: current, after: stored });
+      return { stored, groups, changed: bodyChanged || memberRows > 0 };
+    },
+    projection,
+  );
+  return { rendered, changed: written.changed };
 }

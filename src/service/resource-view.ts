@@ -7,7 +7,7 @@
 import { applyProjection, type Projection, projectionIncludes } from '../scim/resource/project.js';
 import { toRepresentation, versionTag } from '../scim/resource/record-to-resource.js';
 import type { ResourceTypeName } from '../scim/schema/types.js';
-import type { GroupRef, StoredResource, TenantReader } from '../store/store.js';
+import type { GroupRef, StoredResource, TenantReader, TenantWriter } from '../store/store.js';
 import type { RequestContext } from './context.js';
 
 export interface Rendered {
@@ -70,6 +70,28 @@ export async function render(
 ): Promise<Rendered> {
   const derived = await derivedOf(ctx, reader, stored, projection, (id) => groups ?? reader.listGroupsOf(id));
   return renderWith(ctx, stored, projection, derived);
+}
+
+/**
+ * A written resource's representation. A group's is rendered inside the write's unit of work
+ * (`tx`): its members are part of the write. A user's after the commit, from what the unit read
+ * (`groups`, `loadOrThrow`): no write of a user changes its groups, and rendering is CPU the
+ * tenant's other writers would otherwise wait for while the unit holds the tenant's lock.
+ */
+export async function renderWritten<W extends { stored: StoredResource; groups?: readonly GroupRef[] | undefined }>(
+  ctx: RequestContext,
+  write: (tx: TenantWriter) => Promise<W>,
+  projection: Projection,
+): Promise<{ rendered: Rendered; written: W }> {
+  const { written, rendered } = await ctx.store.transaction(async (tx) => {
+    const result = await write(tx);
+    const stored = result.stored;
+    return {
+      written: result,
+      rendered: stored.resourceType === 'Group' ? await render(ctx, tx, stored, projection) : undefined,
+    };
+  });
+  return { written, rendered: rendered ?? (await render(ctx, ctx.store, written.stored, projection, written.groups)) };
 }
 
 /**

@@ -21,7 +21,7 @@ import {
 import { resolveMembers } from './members.js';
 import { recordChange, recordDeletion } from './outbox.js';
 import { checkIfMatch } from './preconditions.js';
-import { type Rendered, render, returnsGroups } from './resource-view.js';
+import { type Rendered, render, renderWritten, returnsGroups } from './resource-view.js';
 import { loadRoleCatalogue, mentionsRoles, withResolvedRoles } from './roles.js';
 
 function missing(type: ResourceTypeName, id: string) {
@@ -73,16 +73,22 @@ export async function createResource(
   const catalogue = await loadRoleCatalogue(ctx, typeName, mentionsRoles(prepared.body));
   const body = withResolvedRoles(prepared.body, catalogue, undefined);
   checkResourceLimits(body, resourceLimits(ctx));
-  return ctx.store.transaction(async (tx) => {
-    const id = crypto.randomUUID();
-    let stored = await tx.insertResource({ id, resourceType: typeName, body, now: timestamp(ctx) });
-    if (prepared.members && prepared.members.length > 0) {
-      await tx.addMembers(id, await resolveMembers(tx, id, prepared.members));
-      stored = (await tx.getResource(typeName, id)) ?? stored;
-    }
-    await recordChange(ctx, tx, { resourceType: typeName, after: stored });
-    return render(ctx, tx, stored, projection);
-  });
+  const { rendered } = await renderWritten(
+    ctx,
+    async (tx) => {
+      const id = crypto.randomUUID();
+      let stored = await tx.insertResource({ id, resourceType: typeName, body, now: timestamp(ctx) });
+      if (prepared.members && prepared.members.length > 0) {
+        await tx.addMembers(id, await resolveMembers(tx, id, prepared.members));
+        stored = (await tx.getResource(typeName, id)) ?? stored;
+      }
+      await recordChange(ctx, tx, { resourceType: typeName, after: stored });
+      // A resource just created is in no group yet.
+      return { stored, groups: [] };
+    },
+    projection,
+  );
+  return rendered;
 }
 
 export async function getResource(
@@ -111,23 +117,28 @@ export async function replaceResource(
   const type = ctx.registry.resourceType(typeName);
   const normalized = admitBody(ctx, type, input);
   const catalogue = await loadRoleCatalogue(ctx, typeName, mentionsRoles(normalized));
-  return ctx.store.transaction(async (tx) => {
-    const { current, groups } = await loadOrThrow(tx, typeName, id, returnsGroups(ctx, typeName, projection));
-    checkIfMatch(ifMatch, current.version);
-    const prepared = prepareResourceBody(type, normalized, current.body);
-    const body = withResolvedRoles(prepared.body, catalogue, current.body);
-    checkResourceLimits(body, resourceLimits(ctx));
-    const now = timestamp(ctx);
-    let stored = (await tx.replaceResource(typeName, id, body, now)) ?? current;
-    if (prepared.members) {
-      const members = await resolveMembers(tx, id, prepared.members);
-      await tx.clearMembers(id);
-      await tx.addMembers(id, members);
-      stored = (await tx.getResource(typeName, id)) ?? stored;
-    }
-    await recordChange(ctx, tx, { resourceType: typeName, before: current, after: stored });
-    return render(ctx, tx, stored, projection, groups);
-  });
+  const { rendered } = await renderWritten(
+    ctx,
+    async (tx) => {
+      const { current, groups } = await loadOrThrow(tx, typeName, id, returnsGroups(ctx, typeName, projection));
+      checkIfMatch(ifMatch, current.version);
+      const prepared = prepareResourceBody(type, normalized, current.body);
+      const body = withResolvedRoles(prepared.body, catalogue, current.body);
+      checkResourceLimits(body, resourceLimits(ctx));
+      const now = timestamp(ctx);
+      let stored = (await tx.replaceResource(typeName, id, body, now)) ?? current;
+      if (prepared.members) {
+        const members = await resolveMembers(tx, id, prepared.members);
+        await tx.clearMembers(id);
+        await tx.addMembers(id, members);
+        stored = (await tx.getResource(typeName, id)) ?? stored;
+      }
+      await recordChange(ctx, tx, { resourceType: typeName, before: current, after: stored });
+      return { stored, groups };
+    },
+    projection,
+  );
+  return rendered;
 }
 
 /** DELETE: removes the resource and every membership naming it; a second DELETE is 404. */
