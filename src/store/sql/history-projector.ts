@@ -119,8 +119,8 @@ const matches = (row: Row, c: SpanClose) =>
 
 /**
  * Applies `deltas` (in sequence order) to the tenant's history on `conn`, inside its transaction:
- * what `appendAccessHistory` does for each, with the batch's own rows kept in memory until the
- * end and inserted together.
+ * closes spans of earlier rows by SQL (history.ts), the batch's own rows in memory, and inserts
+ * the batch's rows together at the end. `TenantWriter.appendAccessHistory` is a batch of one.
  */
 export async function applyDeltas(
   conn: Kysely<Database>,

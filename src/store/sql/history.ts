@@ -4,7 +4,7 @@
  * writes at a time: multi-row INSERTs, an UPDATE when spans end (a role removed, a group left,
  * a deactivation, a deletion), an INSERT … SELECT when a group is deleted; nothing is read first.
  */
-import { type CompiledQuery, type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import {
   type AccessDelta,
   type AccessEventKind,
@@ -21,86 +21,14 @@ import {
   sortRoles,
 } from '../history-port.js';
 import type { SqlDialect } from './dialect.js';
-import { chunk, type SqlScope } from './scope.js';
+import { chunk } from './scope.js';
 import type { Database } from './tables.js';
-import {
-  idSlots,
-  idValues,
-  rowSlots,
-  Slot,
-  SMALL_LISTS,
-  statementCache,
-  template,
-  templateFamily,
-} from './template.js';
+import { idSlots, idValues, SMALL_LISTS, template, templateFamily } from './template.js';
 
 // Literals, not parameters: SQLite uses a partial index only when the query's terms imply its WHERE.
 const GROUP = sql.lit('group') as unknown as string;
 const USER = sql.lit('user') as unknown as string;
 const ROLE = sql.lit('role') as unknown as string;
-
-const ROW_COLUMNS = [
-  'user_id',
-  'ord',
-  'kind',
-  'user_name',
-  'detail',
-  'span',
-  'span_key',
-  'name_fold',
-  'active',
-] as const;
-
-/** INSERT of `n` rows of one write: tenant, seq, time and request id are the write's. */
-const buildInsert = (db: Kysely<Database>, n: number) =>
-  db.insertInto('access_history').values(
-    rowSlots(ROW_COLUMNS, n, {
-      tenant_id: new Slot('tenant') as never,
-      seq: new Slot('seq') as never,
-      at: new Slot('at') as never,
-      request_id: new Slot('request') as never,
-      valid_to: null as never,
-    }),
-  );
-
-const SMALL_INSERTS = 200;
-const insertStatements = statementCache(SMALL_INSERTS);
-/** Per compiled INSERT: each parameter's source, a place in the rows' flat values or a write slot. */
-const insertPlans = new WeakMap<CompiledQuery, readonly (number | WriteSlot | null)[]>();
-type WriteSlot = 'tenant' | 'seq' | 'at' | 'request';
-
-function insertPlan(compiled: CompiledQuery): readonly (number | WriteSlot | null)[] {
-  let plan = insertPlans.get(compiled);
-  if (plan === undefined) {
-    plan = compiled.parameters.map((p) => {
-      if (!(p instanceof Slot)) return null;
-      const [, column, row] = /^(\D+)(\d*)$/.exec(p.name)!;
-      if (row === '') return p.name as WriteSlot;
-      return Number(row) * ROW_COLUMNS.length + ROW_COLUMNS.indexOf(column as (typeof ROW_COLUMNS)[number]);
-    });
-    insertPlans.set(compiled, plan);
-  }
-  return plan;
-}
-
-/**
- * The write's rows in one INSERT, its parameters placed by position (binding them by name,
- * `rowValues`, cost about 15 µs a write, most of the JavaScript the history spent).
- */
-async function insertRows(
-  db: Kysely<Database>,
-  write: Readonly<Record<WriteSlot, unknown>>,
-  flat: readonly unknown[],
-): Promise<void> {
-  const n = flat.length / ROW_COLUMNS.length;
-  const compiled =
-    n <= SMALL_INSERTS ? insertStatements(db, String(n), () => buildInsert(db, n)) : buildInsert(db, n).compile();
-  const plan = insertPlan(compiled);
-  const parameters = plan.map((source, i) =>
-    source === null ? compiled.parameters[i] : typeof source === 'number' ? flat[source] : write[source],
-  );
-  await db.executeQuery({ ...compiled, parameters });
-}
 
 /** Each user with an open span of the deleted group gets `group_left`. */
 const insertGroupLeft = template<'tenant' | 'group' | 'seq' | 'at' | 'request' | 'detail', never>((db, slot) =>
@@ -222,35 +150,6 @@ export async function endSpans(
   for (const part of chunk(closes, 3, dialect.fragments.maxParameters)) {
     const terms = closeTerms(part);
     await closeSpans(shapeOf(terms)).execute(db, closeValues(terms, { tenant: tenantId, at }));
-  }
-}
-
-/** Records a delta at once (`TenantWriter.appendAccessHistory`; writes go through the projector). */
-export async function appendAccessHistory(scope: SqlScope, delta: AccessDelta): Promise<void> {
-  const { db, dialect, tenantId } = scope;
-  const write = { tenant: tenantId, seq: delta.seq, at: delta.time, request: delta.requestId };
-  if (delta.groupDeleted) await endGroupSpans(db, tenantId, delta, delta.groupDeleted);
-  if (delta.close.length > 0) await endSpans(db, dialect, tenantId, delta.close, delta.time);
-  const flat: unknown[] = [];
-  delta.rows.forEach((row, ord) => {
-    const span = row.span;
-    flat.push(
-      row.userId,
-      ord,
-      row.kind,
-      row.userName,
-      JSON.stringify(row.detail),
-      span?.kind ?? null,
-      span?.key ?? null,
-      span?.nameFold ?? null,
-      span?.kind === 'user' ? (span.active === false ? 0 : 1) : null,
-    );
-  });
-  // Each row binds its columns and the write's four values (and a null `valid_to`).
-  const perStatement = Math.max(1, Math.floor((dialect.fragments.maxParameters - 16) / (ROW_COLUMNS.length + 5)));
-  const width = perStatement * ROW_COLUMNS.length;
-  for (let from = 0; from < flat.length; from += width) {
-    await insertRows(db, write, from === 0 && flat.length <= width ? flat : flat.slice(from, from + width));
   }
 }
 

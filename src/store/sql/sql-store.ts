@@ -24,8 +24,9 @@ import { createGroupCommit, type GroupCommit } from './group-commit.js';
 import { createGuardRepository, createGuardWriter } from './guard.js';
 import { createHealthRepository, swapHealthState } from './health.js';
 import { flushingFirst, HeldWrite } from './held-write.js';
-import { appendAccessHistory, createHistoryRepository } from './history.js';
+import { createHistoryRepository } from './history.js';
 import {
+  applyDeltas,
   createHistoryProjector,
   encodeAccessDelta,
   type HistoryProjector,
@@ -129,7 +130,8 @@ function createWriter(scope: SqlScope, storedDelta: () => void): { writer: Tenan
     appendAccessHistory: async (delta) => {
       // After the tenant's earlier writes, whose deltas may still wait for the projector.
       await projectWithin(scope.db, scope.dialect, scope.tenantId);
-      await appendAccessHistory(scope, delta);
+      // Recorded at once: the projector's own statements, for a batch of one.
+      await applyDeltas(scope.db, scope.dialect, scope.tenantId, [delta]);
     },
     guard: held ? flushingFirst(guard, held, GUARD_WITHOUT_STATEMENT) : guard,
   };
