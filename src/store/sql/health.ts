@@ -18,7 +18,7 @@ import { rollupOf } from '../health-rollup.js';
 import { FAILURE_COLUMNS } from './migrations/0006-health.js';
 import type { SqlScope } from './scope.js';
 import type { Database, HealthBucketsTable } from './tables.js';
-import { rowSlots, rowValues, templateFamily } from './template.js';
+import { rowSlots, templateFamily } from './template.js';
 
 /** Column of each failure cause, in FAILURE_CAUSES order. */
 const CAUSE_COLUMNS: Readonly<Record<FailureCause, (typeof FAILURE_COLUMNS)[number]>> = {
@@ -141,7 +141,7 @@ export function powerOfTwoChunks<T>(rows: readonly T[]): T[][] {
 export async function recordRollup(db: Kysely<Database>, entries: readonly RequestLogEntry[]): Promise<void> {
   const rollup = rollupOf(entries);
   for (const chunk of powerOfTwoChunks(rollup.buckets.map(toRow))) {
-    await upsertBuckets(chunk.length).execute(db, rowValues(BUCKET_COLUMNS, chunk));
+    await upsertBuckets(chunk.length).execute(db, {}, chunk);
   }
   const attributes = rollup.attributes.map((a) => ({
     tenant_id: a.tenantId,
@@ -150,7 +150,7 @@ export async function recordRollup(db: Kysely<Database>, entries: readonly Reque
     last_seen: a.lastSeen,
   }));
   for (const chunk of powerOfTwoChunks(attributes)) {
-    await upsertAttributes(chunk.length).execute(db, rowValues(ATTRIBUTE_COLUMNS, chunk));
+    await upsertAttributes(chunk.length).execute(db, {}, chunk);
   }
 }
 

@@ -13,7 +13,7 @@ import { recordRollup } from './health.js';
 import { FAILURE_STATUS } from './migrations/0015-request-log-locality.js';
 import { chunk } from './scope.js';
 import type { Database, RequestLogTable } from './tables.js';
-import { rowSlots, rowValues, SMALL_LISTS, templateFamily } from './template.js';
+import { rowSlots, SMALL_LISTS, templateFamily } from './template.js';
 
 function toEntry(row: Selectable<RequestLogTable>): RequestLogEntry {
   return {
@@ -105,11 +105,11 @@ export function createRequestLogRepository(db: Kysely<Database>, dialect: SqlDia
   function insert(entries: readonly RequestLogEntry[]): Promise<void> {
     return db.transaction().execute(async (trx) => {
       for (const part of chunk(entries, LOG_COLUMNS.length, dialect.fragments.maxParameters)) {
-        const values = rowValues(
-          LOG_COLUMNS,
+        await insertEntries(part.length).execute(
+          trx,
+          {},
           part.map((e) => toRow(e, dialect)),
         );
-        await insertEntries(part.length).execute(trx, values);
       }
       await recordRollup(trx, entries);
     });

@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import { connect, MEMORY } from './sqlite/connect.js';
 import type { Database } from './tables.js';
-import { bind, RowSlot, rowSlots, rowValues, Slot, template, templateFamily, templateTexts } from './template.js';
+import { bind, RowSlot, rowSlots, Slot, template, templateFamily, templateTexts } from './template.js';
 
 const db = connect(MEMORY);
 after(() => db.destroy());
@@ -89,7 +89,8 @@ describe('statement templates', () => {
     ];
     const expected = ['x', 'T', 'Ex', 'y', 3, null];
     assert.deepEqual(bind(compiled, { tenant: 'T' }, rows).parameters, expected);
-    assert.deepEqual(bind(compiled, rowValues(['id', 'name'], rows, { tenant: 'T' })).parameters, expected);
+    const byName = { tenant: 'T', id0: 'x', name0: 'Ex', id1: 'y', name1: null };
+    assert.deepEqual(bind(compiled, byName).parameters, expected);
     assert.throws(() => bind(compiled, { tenant: 'T' }, [{ id: 'x', name: 'Ex' }]), /no value for slot "id1"/);
 
     const insertTenants = templateFamily<number, never, never>((n, k) =>

@@ -20,7 +20,7 @@ export class Slot {
 /**
  * A value of a multi-row statement (`rowSlots`): column `column` of row `row`. Bound by position
  * from the rows themselves when the call gives them (`Template.execute`'s `rows`), and by its
- * name, `<column><row>`, otherwise.
+ * name, `<column><row>`, from the values otherwise.
  */
 export class RowSlot extends Slot {
   constructor(
@@ -192,8 +192,7 @@ export function idValues(tenantId: string, ids: readonly string[]): Record<'tena
 
 /**
  * The rows of a multi-row INSERT of `n` rows: each column a `RowSlot` (its values: the rows
- * given to `execute`, or by name, `rowValues`), plus the `same` columns every row shares,
- * slotted by the caller.
+ * given to `execute`), plus the `same` columns every row shares, slotted by the caller.
  */
 export function rowSlots<C extends string>(
   columns: readonly C[],
@@ -205,18 +204,6 @@ export function rowSlots<C extends string>(
     for (const column of columns) row[column] = new RowSlot(column, i) as never;
     return row as never;
   });
-}
-
-/** The values `rowSlots` names, for `rows` (each holding every column), added to `values`. */
-export function rowValues<C extends string>(
-  columns: readonly C[],
-  rows: readonly Readonly<Record<C, unknown>>[],
-  values: Record<string, unknown> = {},
-): Record<string, unknown> {
-  rows.forEach((row, i) => {
-    for (const column of columns) values[`${column}${i}`] = row[column];
-  });
-  return values;
 }
 
 /** For families keyed by a row or value count: keep statements of up to 200 (a default page). */
