@@ -114,9 +114,7 @@ export async function renderPage(
   projectionOf: (type: ResourceTypeName) => Projection,
   known?: ReadonlyMap<string, readonly GroupRef[]>,
 ): Promise<Record<string, unknown>[]> {
-  const withGroups = page.filter(
-    (s) => s.resourceType !== 'Group' && returns(ctx, s, projectionOf(s.resourceType), 'groups'),
-  );
+  const withGroups = page.filter((s) => returnsGroups(ctx, s.resourceType, projectionOf(s.resourceType)));
   const groups: ReadonlyMap<string, readonly GroupRef[]> =
     withGroups.length === 0 ? new Map() : (known ?? (await reader.listGroupsOfEach(withGroups.map((s) => s.id))));
   const out: Record<string, unknown>[] = [];
