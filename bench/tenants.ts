@@ -41,14 +41,7 @@ import { compileScimd } from './lib/build.js';
 import { readRss } from './lib/child.js';
 import { databaseCpu } from './lib/database-cpu.js';
 import { type LoadResult, runLoad } from './lib/load.js';
-import {
-  busyTimeByOwner,
-  KEPT_PROFILES,
-  type ProfileWindow,
-  profileClockUs,
-  profileFileOf,
-  summariseProfile,
-} from './lib/profile.js';
+import { busyTimeByOwner, keepProfile, type ProfileWindow, profileClockUs, summariseProfile } from './lib/profile.js';
 import { median, writeReport } from './lib/results.js';
 import { mapConcurrently } from './lib/system.js';
 import { adminQuery, type HarnessContext, startScimd, withDatabase } from './lib/systems.js';
@@ -431,22 +424,23 @@ async function warmEveryTenant(system: Started, connections: number): Promise<vo
 /** After `system` stopped (its profile is written at exit): where its time went in each workload. */
 function profileRows(system: Started, backend: Backend, shape: Shape, log: (line: string) => void): ProfileRow[] {
   if (system.profileDir === undefined) return [];
-  const file = profileFileOf(system.profileDir, system.pid);
-  if (file === undefined) {
+  const kept = keepProfile(
+    system.profileDir,
+    system.pid,
+    `tenants-${backend}-${shape.tenants}x${shape.users}-${system.side}`,
+  );
+  if (kept === undefined) {
     log(`  no CPU profile from the ${system.side} process`);
     return [];
   }
-  mkdirSync(KEPT_PROFILES, { recursive: true });
-  const kept = join(KEPT_PROFILES, `tenants-${backend}-${shape.tenants}x${shape.users}-${system.side}.cpuprofile`);
-  copyFileSync(file, kept);
   log(`  CPU profile of the ${system.side} process kept as ${kept}`);
   return [...system.windows].map(([workload, window]) => ({
     backend,
     shape,
     side: system.side,
     workload,
-    owners: busyTimeByOwner(file, REPO_ROOT, window).slice(0, 12),
-    functions: summariseProfile(file, REPO_ROOT, 15, window),
+    owners: busyTimeByOwner(kept, REPO_ROOT, window).slice(0, 12),
+    functions: summariseProfile(kept, REPO_ROOT, 15, window),
   }));
 }
 

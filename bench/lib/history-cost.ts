@@ -27,7 +27,7 @@
  * of `on` and `off` differ most, by owner (bench/lib/profile.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   COST_SIDES,
@@ -38,7 +38,7 @@ import {
   type SideSetup,
 } from './cost-sides.js';
 import { pinLoadGenerator } from './pinning.js';
-import { busyTimeByOwner, KEPT_PROFILES, type ProfileFrame, profileFileOf, shareOfBusyTime } from './profile.js';
+import { busyTimeByOwner, KEPT_PROFILES, keepProfile, type ProfileFrame, shareOfBusyTime } from './profile.js';
 import type { Settings } from './results.js';
 import { median } from './results.js';
 import type { RunningSystem } from './system.js';
@@ -111,13 +111,10 @@ function profileOf(
   repoRoot: string,
 ): HistoryCostProfile | undefined {
   const files = {} as Record<CostSide, string>;
-  mkdirSync(KEPT_PROFILES, { recursive: true });
   for (const side of COST_SIDES) {
-    const file = profileFileOf(dir, systems[side].pid);
-    if (file === undefined) return undefined;
-    // Kept for a closer look (Chrome DevTools, speedscope); the run's directory is removed.
-    files[side] = join(KEPT_PROFILES, `history-cost-${name}-${side}.cpuprofile`);
-    copyFileSync(file, files[side]);
+    const kept = keepProfile(dir, systems[side].pid, `history-cost-${name}-${side}`);
+    if (kept === undefined) return undefined;
+    files[side] = kept;
   }
   const shares = Object.fromEntries(
     COST_SIDES.map((side) => [side, shareOfBusyTime(files[side], isHistoryWork)]),

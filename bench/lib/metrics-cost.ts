@@ -19,11 +19,11 @@
  * on CPU 0 and every scimd on CPU 1, so a server never competes with the generator for a core
  * and its throughput is bounded by its own CPU cost, which is what the ratio is about.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CostSide, measureSides, measureStartedSides, type SideFigures, type SideSetup } from './cost-sides.js';
 import { pinLoadGenerator } from './pinning.js';
-import { KEPT_PROFILES, type ProfileFrame, profileFileOf, shareOfBusyTime } from './profile.js';
+import { keepProfile, type ProfileFrame, shareOfBusyTime } from './profile.js';
 import type { Settings } from './results.js';
 import type { RunningSystem } from './system.js';
 import { type HarnessContext, startScimdSqlite } from './systems.js';
@@ -113,12 +113,8 @@ async function costOf(
     (started) => measureSides(started, w, size, rounds, settings, log, '', isAborted),
   );
   const share = (side: CostSide) => {
-    const file = profileFileOf(profileDir, systems[side].pid);
-    if (file === undefined) return undefined;
-    // Kept for a closer look (Chrome DevTools, speedscope); the run's directory is removed.
-    mkdirSync(KEPT_PROFILES, { recursive: true });
-    copyFileSync(file, join(KEPT_PROFILES, `metrics-cost-${w.id}-${side}.cpuprofile`));
-    return shareOfBusyTime(file, isMetricsWork);
+    const kept = keepProfile(profileDir, systems[side].pid, `metrics-cost-${w.id}-${side}`);
+    return kept === undefined ? undefined : shareOfBusyTime(kept, isMetricsWork);
   };
   const { throughput } = figures;
   const row: MetricsCostRow = {

@@ -2,7 +2,7 @@
  * Reads the V8 CPU profiles (`node --cpu-prof`) the scimd children wrote and ranks functions by
  * self time, as a share of the time the process was busy (idle time excluded).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -36,6 +36,20 @@ export const KEPT_PROFILES = join(tmpdir(), 'scimd-bench-profiles');
 export function profileFileOf(dir: string, pid: number): string | undefined {
   const name = readdirSync(dir).find((file) => file.endsWith('.cpuprofile') && file.split('.').includes(String(pid)));
   return name === undefined ? undefined : join(dir, name);
+}
+
+/**
+ * Copies the profile the process with `pid` wrote into `dir` to KEPT_PROFILES as
+ * `<name>.cpuprofile`, for a closer look (Chrome DevTools, speedscope) after the run's own
+ * directory is removed. Returns the kept file, or undefined when the process wrote none.
+ */
+export function keepProfile(dir: string, pid: number, name: string): string | undefined {
+  const file = profileFileOf(dir, pid);
+  if (file === undefined) return undefined;
+  mkdirSync(KEPT_PROFILES, { recursive: true });
+  const kept = join(KEPT_PROFILES, `${name}.cpuprofile`);
+  copyFileSync(file, kept);
+  return kept;
 }
 
 /**
