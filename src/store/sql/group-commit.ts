@@ -46,7 +46,9 @@ export type BeginBatch<B> = (conn: Kysely<Database>, lane: string) => Promise<B>
 // (PostgreSQL), a unit that succeeds keeps its savepoint: the next unit's nests inside it (at
 // most MAX_UNITS_PER_COMMIT - 1 deep) and COMMIT releases them all. Where it is a function call
 // (SQLite), each is released at once, so that only one savepoint is ever open.
-const savepoint = template<never, never>((db) => ({ compile: () => sql`savepoint unit_of_work`.compile(db) }));
+/** A unit's savepoint (PostgreSQL sends it with the unit's first statement, postgres/prepared.ts). */
+export const SAVEPOINT_TEXT = 'savepoint unit_of_work';
+const savepoint = template<never, never>((db) => ({ compile: () => sql.raw(SAVEPOINT_TEXT).compile(db) }));
 const release = template<never, never>((db) => ({ compile: () => sql`release unit_of_work`.compile(db) }));
 const rollbackTo = template<never, never>((db) => ({ compile: () => sql`rollback to unit_of_work`.compile(db) }));
 const commit = template<never, never>((db) => ({ compile: () => sql`commit`.compile(db) }));

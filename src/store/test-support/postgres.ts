@@ -54,10 +54,22 @@ export function describePostgres(name: string, fn: (baseUrl: string) => void): v
 
 /** A statement sent through node-postgres, and the name it was sent under (none: unnamed). */
 export interface SentQuery {
+  /** The statement; one that carried a held SAVEPOINT (postgres/prepared.ts) reads `savepoint unit_of_work + <text>`. */
   readonly text: string;
   readonly name: string | undefined;
   /** The connection it went on. */
   readonly client: pg.Client;
+}
+
+/** How a recorder spells a statement sent with a SAVEPOINT in front (one round trip for both). */
+export const WITH_SAVEPOINT = 'savepoint unit_of_work + ';
+
+/** The text of a `pg.Client#query` call's first argument, as `SentQuery` spells it. */
+export function sentText(first: unknown): string | undefined {
+  if (typeof first === 'string') return first;
+  if (typeof first !== 'object' || first === null || !('text' in first)) return undefined;
+  const { text } = first as { text: string };
+  return 'savepoint' in first ? `${WITH_SAVEPOINT}${text}` : text;
 }
 
 /** The statements `fn` sends: every `pg.Client#query` while it runs (each one round trip). */
@@ -65,11 +77,11 @@ export async function recordQueries(fn: () => Promise<unknown>): Promise<SentQue
   const query = pg.Client.prototype.query;
   const sent: SentQuery[] = [];
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const first = args[0];
-    if (typeof first === 'string') sent.push({ text: first, name: undefined, client: this });
-    else if (typeof first === 'object' && first !== null && 'text' in first) {
-      const config = first as { text: string; name?: string };
-      sent.push({ text: config.text, name: config.name, client: this });
+    const [first] = args;
+    const text = sentText(first);
+    if (text !== undefined) {
+      const name = typeof first === 'object' ? (first as { name?: string }).name : undefined;
+      sent.push({ text, name, client: this });
     }
     return (query as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof query;
