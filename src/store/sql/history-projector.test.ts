@@ -18,7 +18,15 @@ import { at, tenantRecord } from '../test-support/fixtures.js';
 import { createTestSchema, describePostgres } from '../test-support/postgres.js';
 import type { SqlDialect } from './dialect.js';
 import { pruneEvents } from './events.js';
-import { BATCH_EVENTS, createHistoryProjector, encodeAccessDelta } from './history-projector.js';
+import {
+  BATCH_EVENTS,
+  createHistoryProjector,
+  encodeAccessDelta,
+  MAX_DELAY_MS,
+  MAX_PENDING,
+  projectionDueIn,
+  QUIET_MS,
+} from './history-projector.js';
 import { connect as connectPostgres } from './postgres/connect.js';
 import { dialect as postgresDialect } from './postgres/dialect.js';
 import { openSqlStore } from './sql-store.js';
@@ -334,6 +342,27 @@ function projectorSuite(makeSite: () => Promise<Site>, separateProcesses: boolea
     }
   });
 }
+
+describe('when the background projection starts (projectionDueIn)', () => {
+  it('waits for a pause of QUIET_MS after the last write', () => {
+    assert.equal(projectionDueIn(1000, 1000, 1000, 1), QUIET_MS);
+    assert.equal(projectionDueIn(1000 + QUIET_MS, 1000, 1000, 1), 0);
+    // A write 60 ms later moves the pause on.
+    assert.equal(projectionDueIn(1100, 1000, 1060, 2), 1060 + QUIET_MS - 1100);
+  });
+
+  it('starts MAX_DELAY_MS after the first write of a burst that never pauses', () => {
+    const first = 5000;
+    const last = first + MAX_DELAY_MS - 10; // a write every few ms since the first
+    assert.equal(projectionDueIn(last, first, last, 100), 10);
+    assert.equal(projectionDueIn(first + MAX_DELAY_MS, first, first + MAX_DELAY_MS, 100), 0);
+  });
+
+  it('starts at once when MAX_PENDING writes wait, paused or not', () => {
+    assert.ok(projectionDueIn(2000, 2000, 2000, MAX_PENDING - 1) > 0);
+    assert.equal(projectionDueIn(2000, 2000, 2000, MAX_PENDING), 0);
+  });
+});
 
 describe('history projector (SQLite)', () => {
   projectorSuite(async () => {

@@ -38,14 +38,23 @@ import { rowSlots, template, templateFamily } from './template.js';
 export const BATCH_EVENTS = 1000;
 
 /**
- * The background projection starts once no write stored a delta for `QUIET_MS`, or `MAX_DELAY_MS`
- * after the first that waits, whichever is first: writes arriving meanwhile join the batch, and
- * the projection keeps off the writes' way while they come in a burst. Larger batches write each
- * index page once for many writes (what the projector is for). A read never waits for this: it
- * projects at once.
+ * When the background projection starts: once no write stored a delta for `QUIET_MS` (a pause
+ * in the writes), and during a burst that never pauses, `MAX_DELAY_MS` after the first write that
+ * waits or once `MAX_PENDING` writes wait, whichever comes first. Writes arriving meanwhile join
+ * the batch, so the projection keeps off the writes' way while an IdP's cycle runs and does its
+ * work in the pause after it (docs/history.md "Cost"); larger batches also write each index page
+ * once for many writes. The bounds keep a long burst's backlog, which the next read of the
+ * history projects before answering (a read never waits for this), to about a second of
+ * projection. Returns how many milliseconds to wait still; 0 or less: start now.
  */
 export const QUIET_MS = 100;
-export const MAX_DELAY_MS = 1000;
+export const MAX_DELAY_MS = 30_000;
+export const MAX_PENDING = 20_000;
+
+export function projectionDueIn(now: number, firstWrite: number, lastWrite: number, pending: number): number {
+  if (pending >= MAX_PENDING) return 0;
+  return Math.min(lastWrite + QUIET_MS, firstWrite + MAX_DELAY_MS) - now;
+}
 
 // The delta as stored: compact JSON, positional. Time, request id and sequence number are the
 // event row's own columns.
@@ -358,6 +367,8 @@ export function createHistoryProjector(
   let timer: NodeJS.Timeout | undefined;
   let firstWrite = 0;
   let lastWrite = 0;
+  /** Writes that stored a delta since the last background projection started. */
+  let pending = 0;
   let closing = false;
 
   async function project(tenantId: string): Promise<void> {
@@ -389,13 +400,13 @@ export function createHistoryProjector(
   const quietly = (tenantId: string) => void catchUp(tenantId).catch(() => undefined);
 
   function flush(): void {
-    const now = performance.now();
-    const wait = Math.min(lastWrite + QUIET_MS, firstWrite + MAX_DELAY_MS) - now;
+    const wait = projectionDueIn(performance.now(), firstWrite, lastWrite, pending);
     if (wait > 0) {
       timer = setTimeout(flush, wait);
       return;
     }
     timer = undefined;
+    pending = 0;
     const tenants = [...dirty];
     dirty.clear();
     for (const tenantId of tenants) quietly(tenantId);
@@ -425,7 +436,14 @@ export function createHistoryProjector(
       if (!background || closing) return;
       dirty.add(tenantId);
       lastWrite = performance.now();
-      if (timer !== undefined) return;
+      pending++;
+      if (timer !== undefined) {
+        if (pending === MAX_PENDING) {
+          clearTimeout(timer);
+          timer = setTimeout(flush, 0);
+        }
+        return;
+      }
       firstWrite = lastWrite;
       timer = setTimeout(flush, QUIET_MS);
     },
