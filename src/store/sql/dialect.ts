@@ -121,6 +121,12 @@ export interface SqlLifecycle {
    * need not ask again.
    */
   begin(conn: Kysely<Database>, tenantId: string): Promise<boolean>;
+  /**
+   * Optional: `begin`'s own error in what a unit of work threw, as the store reports it
+   * (PostgreSQL's `begin` travels with the unit's first statement, postgres/prepared.ts, so a
+   * tenant that does not exist fails that statement). Undefined for any other error.
+   */
+  beginError?(error: unknown, tenantId: string): Error | undefined;
   /** Optional: DDL that `begin` relies on, created by migration 0009-store-costs. */
   readonly ddl?: readonly string[];
   /**

@@ -193,11 +193,15 @@ function runTransaction<T>(
   projector: HistoryProjector,
 ): Promise<T> {
   let stored = false;
-  const unit = groupCommit.run(oneConnection ? '' : tenantId, (conn, checked) =>
-    runUnit(conn, dialect, tenantId, fn, checked, () => {
-      stored = true;
-    }),
-  );
+  const unit = groupCommit
+    .run(oneConnection ? '' : tenantId, (conn, checked) =>
+      runUnit(conn, dialect, tenantId, fn, checked, () => {
+        stored = true;
+      }),
+    )
+    .catch((error: unknown) => {
+      throw dialect.lifecycle.beginError?.(error, tenantId) ?? error;
+    });
   // Settled after COMMIT: the projector then sees the write's delta.
   return unit.finally(() => {
     if (stored) projector.schedule(tenantId);

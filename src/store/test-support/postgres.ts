@@ -54,22 +54,29 @@ export function describePostgres(name: string, fn: (baseUrl: string) => void): v
 
 /** A statement sent through node-postgres, and the name it was sent under (none: unnamed). */
 export interface SentQuery {
-  /** The statement; one that carried a held SAVEPOINT (postgres/prepared.ts) reads `savepoint unit_of_work + <text>`. */
+  /**
+   * The statement. One that carried held statements (BEGIN, the tenant's lock, a SAVEPOINT:
+   * postgres/prepared.ts) reads `<held> + … + <text>`, all in one round trip.
+   */
   readonly text: string;
   readonly name: string | undefined;
   /** The connection it went on. */
   readonly client: pg.Client;
 }
 
-/** How a recorder spells a statement sent with a SAVEPOINT in front (one round trip for both). */
-export const WITH_SAVEPOINT = 'savepoint unit_of_work + ';
+/** How a recorder joins held statements to the one they travel with. */
+export const CARRIED_BY = ' + ';
+/** The text of a unit's BEGIN with its tenant's lock, as held statements. */
+export const BEGIN_AND_LOCK = `begin${CARRIED_BY}select scimd_lock_tenant($1, $2, $3)`;
+/** A statement that carries a SAVEPOINT starts with this. */
+export const WITH_SAVEPOINT = `savepoint unit_of_work${CARRIED_BY}`;
 
 /** The text of a `pg.Client#query` call's first argument, as `SentQuery` spells it. */
 export function sentText(first: unknown): string | undefined {
   if (typeof first === 'string') return first;
   if (typeof first !== 'object' || first === null || !('text' in first)) return undefined;
-  const { text } = first as { text: string };
-  return 'savepoint' in first ? `${WITH_SAVEPOINT}${text}` : text;
+  const { text, held } = first as { text: string; held?: readonly { text: string }[] };
+  return held === undefined ? text : [...held.map((h) => h.text), text].join(CARRIED_BY);
 }
 
 /** The statements `fn` sends: every `pg.Client#query` while it runs (each one round trip). */

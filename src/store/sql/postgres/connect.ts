@@ -25,7 +25,7 @@ import pg from 'pg';
 import type { StoreObserver } from '../../observer-port.js';
 import { statementLogger } from '../statement-log.js';
 import type { Database } from '../tables.js';
-import { forgetHeldSavepoint, PreparingClient } from './prepared.js';
+import { forgetHeld, PipeliningClient, PreparingClient } from './prepared.js';
 
 /** Connections per process when `SCIMD_DATABASE_POOL_SIZE` is not given. */
 const DEFAULT_POOL_SIZE = 10;
@@ -65,12 +65,12 @@ function createPool(url: string, options: PostgresOptions = {}): pg.Pool {
     connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     application_name: 'scimd',
     keepAlive: true,
-    ...(options.preparedStatements === false ? {} : { Client: PreparingClient }),
+    Client: options.preparedStatements === false ? PipeliningClient : PreparingClient,
   });
   // An idle connection that breaks (server restart, network) is reported here and dropped from
   // the pool, which opens a new one on demand. Unhandled, the event would end the process.
   pool.on('error', () => undefined);
-  pool.on('release', (_error: Error | undefined, client: pg.PoolClient) => forgetHeldSavepoint(client));
+  pool.on('release', (_error: Error | undefined, client: pg.PoolClient) => forgetHeld(client));
   return pool;
 }
 

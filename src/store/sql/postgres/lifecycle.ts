@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { SqlLifecycle } from '../dialect.js';
 import type { Database } from '../tables.js';
+import { template } from '../template.js';
 
 /** First key of the two-key advisory locks that serialise one tenant's writers ("5c1d"). */
 export const TENANT_LOCK_CLASS = 0x5c1d;
@@ -62,8 +63,8 @@ async function withMigrationLock<T>(db: Kysely<Database>, migrate: (conn: Kysely
 const NO_SUCH_TENANT = 'SC404';
 
 /**
- * Takes the tenant's lock, then checks that the tenant exists: both in the one round trip that
- * also opens the transaction (`begin`), where they took three.
+ * Takes the tenant's lock, then checks that the tenant exists: one statement, which travels
+ * with BEGIN in front of the unit's first statement (`begin`), where they took three round trips.
  */
 const ddl = [
   `create function scimd_lock_tenant(lock_class integer, lock_key integer, tenant text) returns void
@@ -76,30 +77,39 @@ const ddl = [
    end $$`,
 ];
 
-/** A string as an SQL literal (standard_conforming_strings, PostgreSQL's default since 9.1). */
-function literal(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
+/** A unit of work's first two statements, which the pool's clients hold for its next (prepared.ts). */
+export const BEGIN_TEXT = 'begin';
+export const LOCK_TEXT = 'select scimd_lock_tenant($1, $2, $3)';
+const beginStatement = template<never, never>((db) => ({ compile: () => sql.raw(BEGIN_TEXT).compile(db) }));
+const lockStatement = template<'lockClass' | 'key' | 'tenantId', never>((db, slot) => ({
+  compile: () => sql`select scimd_lock_tenant(${slot('lockClass')}, ${slot('key')}, ${slot('tenantId')})`.compile(db),
+}));
+
+function beginError(error: unknown, tenantId: string): Error | undefined {
+  return (error as { code?: unknown } | undefined)?.code === NO_SUCH_TENANT
+    ? new Error(`tenant ${JSON.stringify(tenantId)} does not exist`)
+    : undefined;
 }
 
 export const lifecycle: SqlLifecycle = {
   prepare,
   ddl,
   async begin(conn, tenantId) {
-    // Without bound parameters, one message may hold several statements (the simple protocol):
-    // BEGIN and the lock travel together. The key and class are numbers, the id a literal.
-    const lock = `select scimd_lock_tenant(${TENANT_LOCK_CLASS}, ${tenantLockKey(tenantId)}, ${literal(tenantId)})`;
+    // Both are held by the connection's client and travel with the unit's first statement
+    // (prepared.ts): they cost no round trip of their own, and the lock's error for a tenant
+    // that does not exist comes with that statement's answer.
+    // A connection that has not prepared them yet sends them alone, once.
     try {
-      await sql.raw(`begin; ${lock}`).execute(conn);
+      await beginStatement.execute(conn, {});
+      await lockStatement.execute(conn, { lockClass: TENANT_LOCK_CLASS, key: tenantLockKey(tenantId), tenantId });
     } catch (error) {
       // Never hand a connection back to the pool inside a failed transaction.
       await sql`rollback`.execute(conn).catch(() => undefined);
-      if ((error as { code?: unknown }).code === NO_SUCH_TENANT) {
-        throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
-      }
-      throw error;
+      throw beginError(error, tenantId) ?? error;
     }
     return true;
   },
+  beginError,
   withMigrationLock,
   currentSchema,
 };

@@ -12,6 +12,8 @@ import { openStore } from '../../open.js';
 import type { Store } from '../../store.js';
 import { T0, tenantRecord, userBody } from '../../test-support/fixtures.js';
 import {
+  BEGIN_AND_LOCK,
+  CARRIED_BY,
   createTestSchema,
   describePostgres,
   recordQueries,
@@ -21,9 +23,10 @@ import {
 } from '../../test-support/postgres.js';
 import { SAVEPOINT_TEXT } from '../group-commit.js';
 import { templateTexts } from '../template.js';
+import { BEGIN_TEXT, LOCK_TEXT, TENANT_LOCK_CLASS, tenantLockKey } from './lifecycle.js';
 import { PreparingClient } from './prepared.js';
 
-const insertOf = (sent: readonly SentQuery[]) => sent.find((s) => /^insert into "resources"/.test(s.text));
+const insertOf = (sent: readonly SentQuery[]) => sent.find((s) => /insert into "resources"/.test(s.text));
 
 describePostgres('PostgreSQL named prepared statements', (url) => {
   let schema: TestSchema;
@@ -57,10 +60,10 @@ describePostgres('PostgreSQL named prepared statements', (url) => {
     const name = insertOf(first)?.name;
     assert.match(name ?? '', /^scimd_\d+$/);
     assert.equal(insertOf(second)?.name, name);
-    // BEGIN with the tenant's lock is two statements in one text, which cannot be prepared.
-    assert.deepEqual(
-      first.filter((s) => /^begin/i.test(s.text)).map((s) => s.name),
-      [undefined],
+    // BEGIN and the tenant's lock are held and travel, unnamed, with the INSERT.
+    assert.match(
+      insertOf(second)?.text ?? '',
+      /^begin \+ select scimd_lock_tenant\(\$1, \$2, \$3\) \+ insert into "resources"/,
     );
     const stored = await store.forTenant('t1').getResource('User', `u${users}`);
     assert.equal(stored?.body['userName'], `u${users}`);
@@ -104,22 +107,25 @@ describePostgres('PostgreSQL named prepared statements', (url) => {
     const query = (text: string, values: unknown[] = []) =>
       client.query(text, values) as Promise<pg.QueryResult<{ n: number }>>;
     const texts = (sent: readonly SentQuery[]) => sent.map((s) => s.text);
+    const parsed = () =>
+      (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements;
 
     before(async () => {
       client = new PreparingClient({ connectionString: schema.url });
       await client.connect();
-      // The connection prepares the SAVEPOINT the first time, sent alone.
-      await query('begin');
-      assert.deepEqual(texts(await recordQueries(() => query(SAVEPOINT_TEXT))), [SAVEPOINT_TEXT]);
-      await query('rollback');
+      // Only a statement the connection has prepared carries held ones.
       for (const text of [SELECT, DIVIDE, ROLLBACK_TO]) {
         await query('begin');
+        await query('savepoint unit_of_work');
         await query(text, text === ROLLBACK_TO ? [] : [1]).catch(() => undefined);
         await query('rollback');
       }
     });
     after(() => client?.end());
-    beforeEach(() => query('begin'));
+    beforeEach(async () => {
+      await query('begin'); // held too: a first statement carries it
+      await query('select 1');
+    });
     afterEach(() => query('rollback'));
 
     it('answers at once and sends it in front of the next prepared statement, in one round trip', async () => {
@@ -148,13 +154,67 @@ describePostgres('PostgreSQL named prepared statements', (url) => {
       await assert.rejects(query(SELECT, [1]), /current transaction is aborted/);
     });
 
-    it('sends it alone first when the next statement is not a template', async () => {
+    it('carries it with a statement that is not a template, unnamed', async () => {
       const sent = await recordQueries(async () => {
         await query(SAVEPOINT_TEXT);
         assert.deepEqual((await query('select 2 as n')).rows, [{ n: 2 }]);
       });
-      assert.deepEqual(texts(sent), [SAVEPOINT_TEXT, 'select 2 as n']);
+      assert.deepEqual(texts(sent), [`${WITH_SAVEPOINT}select 2 as n`]);
       await query(ROLLBACK_TO);
+    });
+
+    it('sends it alone first before several statements in one text', async () => {
+      const sent = await recordQueries(async () => {
+        await query(SAVEPOINT_TEXT);
+        await query('select 3 as n; select 4 as n');
+      });
+      assert.deepEqual(texts(sent), [SAVEPOINT_TEXT, 'select 3 as n; select 4 as n']);
+      await query(ROLLBACK_TO);
+    });
+
+    it('carries it with a template the connection has not prepared, which it prepares', async () => {
+      const NEW_TEMPLATE = 'select $1::int + 1 as n';
+      templateTexts.note(NEW_TEMPLATE);
+      const name = templateTexts.nameOf(NEW_TEMPLATE)!;
+      const sent = await recordQueries(async () => {
+        await query(SAVEPOINT_TEXT);
+        assert.deepEqual((await query(NEW_TEMPLATE, [4])).rows, [{ n: 5 }]);
+      });
+      assert.deepEqual(texts(sent), [`${WITH_SAVEPOINT}${NEW_TEMPLATE}`]);
+      assert.equal(parsed()[name], NEW_TEMPLATE);
+      await query(ROLLBACK_TO);
+      assert.deepEqual((await query(NEW_TEMPLATE, [5])).rows, [{ n: 6 }]);
+    });
+
+    it('records nothing as prepared when the parse of a template it carries fails', async () => {
+      const BROKEN = 'select no_such_column + $1::int as n';
+      templateTexts.note(BROKEN);
+      const name = templateTexts.nameOf(BROKEN)!;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        await query(SAVEPOINT_TEXT);
+        // The same error both times: never "prepared statement … does not exist".
+        await assert.rejects(query(BROKEN, [1]), /column "no_such_column" does not exist/);
+        assert.equal(parsed()[name], undefined);
+        await query('rollback');
+        await query('begin');
+        await query('select 1');
+      }
+    });
+
+    it('carries BEGIN and the lock the same way, and a failing lock fails the statement with its error', async () => {
+      await query('rollback');
+      const sent = await recordQueries(async () => {
+        await query(BEGIN_TEXT);
+        await query(LOCK_TEXT, [TENANT_LOCK_CLASS, tenantLockKey('t1'), 't1']);
+        assert.deepEqual((await query(SELECT, [8])).rows, [{ n: 8 }]);
+      });
+      assert.deepEqual(texts(sent), [`${BEGIN_AND_LOCK}${CARRIED_BY}${SELECT}`]);
+      await query('rollback');
+      await query(BEGIN_TEXT);
+      await query(LOCK_TEXT, [TENANT_LOCK_CLASS, tenantLockKey('nobody'), 'nobody']);
+      await assert.rejects(query(SELECT, [9]), (error: { code?: string }) => error.code === 'SC404');
+      await query('rollback');
+      await query('begin'); // for afterEach
     });
   });
 });

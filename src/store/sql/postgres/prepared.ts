@@ -1,120 +1,180 @@
 /**
- * Named prepared statements for the statement templates (template.ts): a connection parses and
- * plans a template's text once and then only binds and runs it, where an unnamed statement is
- * parsed, analysed and planned on every run. Measured on this project's machine: about 45 % less
- * server CPU and 25–30 % less time per statement for the point reads and writes of a SCIM request
- * (docs/postgres.md, "Prepared statements"). Any other statement (a filter's own SQL, the
- * console's queries, migrations) runs unnamed as before.
+ * The pg clients of the pool: named prepared statements, and statements held back to travel with
+ * the next one.
  *
- * A unit's SAVEPOINT (group-commit.ts) travels with the unit's next statement: once a connection
- * has prepared it, the SAVEPOINT is answered at once and held back, and the next template sent
- * on that connection goes as one message with it in front (Bind and Execute of the SAVEPOINT,
- * then the statement's own, one Sync). The server runs them in order and answers both in one
- * round trip; if the SAVEPOINT fails the statement is not run and fails with its error. In a
- * batch of a tenant's writes, which hold the tenant's lock across every round trip, that is one
- * round trip less per write but the first (docs/postgres.md, "Round trips per request").
+ * Named prepared statements (`PreparingClient`): the statement templates (template.ts) run named,
+ * so a connection parses and plans a template's text once and then only binds and runs it,
+ * where an unnamed statement is parsed, analysed and planned on every run. Measured on this
+ * project's machine: about 45 % less server CPU and 25–30 % less time per statement for the
+ * point reads and writes of a SCIM request (docs/postgres.md, "Prepared statements"). Any other
+ * statement (a filter's own SQL, the console's queries, migrations) runs unnamed as before.
+ * `SCIMD_DATABASE_PREPARED_STATEMENTS=off` (`PipeliningClient` alone) names nothing, for a
+ * pooler that cannot keep named statements (PgBouncer before 1.21 in transaction mode, or
+ * without `max_prepared_statements`).
  *
- * `SCIMD_DATABASE_PREPARED_STATEMENTS=off` sends every statement unnamed and alone, for a pooler
- * that cannot keep named statements (PgBouncer before 1.21 in transaction mode, or without
- * `max_prepared_statements`).
+ * Held statements (both clients): a unit of work's `BEGIN`, its tenant's lock (lifecycle.ts) and
+ * a `SAVEPOINT` (group-commit.ts) need no answer before the next statement: the client answers
+ * them at once and sends them in front of the next statement, in the same message (each one's
+ * Parse, Bind and Execute, unnamed, then the statement's own, one Sync). The server
+ * runs them in order and answers all in one round trip; if one fails, the rest are not run and
+ * the statement fails with that error. A write holds its tenant's lock across every round trip,
+ * so this is one round trip less per write alone and per write of a batch (docs/postgres.md,
+ * "Round trips per request"). Before a text that cannot carry them (several statements in one
+ * text, sent with the simple protocol) they go alone, as before.
  */
 import pg from 'pg';
 import { SAVEPOINT_TEXT } from '../group-commit.js';
 import { templateTexts } from '../template.js';
+import { BEGIN_TEXT, LOCK_TEXT } from './lifecycle.js';
 
 /** What node-pg's Connection offers a query while it is sent (the calls pg's own Query makes). */
 interface WireConnection {
   readonly parsedStatements: Record<string, string>;
-  bind(config: { portal: string; statement: string; values: unknown[] }): void;
+  readonly submittedNamedStatements: Record<string, string>;
+  parse(config: { text: string; name: string; types: unknown[] }): void;
+  bind(config: { portal: string; statement: string; values: (string | null)[] }): void;
   execute(config: { portal: string; rows: number }): void;
 }
 
-/** node-pg's Query, with the two methods this file extends (not in its type declarations). */
+/** node-pg's Query, with the methods this file extends (not in its type declarations). */
 declare class PgQuery {
   constructor(config: pg.QueryConfig & { queryMode?: 'extended' });
   callback: ((error: Error | null, result?: pg.QueryResult) => void) | undefined;
+  readonly name: string | undefined;
+  readonly text: string;
+  hasBeenParsed(connection: WireConnection): boolean;
   prepare(connection: WireConnection): void;
   handleCommandComplete(message: unknown, connection: WireConnection): void;
+  handleDataRow(message: unknown): void;
 }
 const Query = pg.Query as unknown as typeof PgQuery;
 
-/** The held SAVEPOINT's answer to Kysely, which reads `command`, `rowCount` and `rows`. */
-const SAVEPOINT_ANSWER = { command: 'SAVEPOINT', rowCount: null, rows: [], fields: [], oid: 0 };
+/** What a held statement answers at once: Kysely reads `command`, `rowCount` and `rows`. */
+const HOLDABLE = new Map<string, string>([
+  [BEGIN_TEXT, 'BEGIN'],
+  [LOCK_TEXT, 'SELECT'],
+  [SAVEPOINT_TEXT, 'SAVEPOINT'],
+]);
 
-/** A statement with a prepared SAVEPOINT in front of it, both in one round trip. */
-class SavepointFirst extends Query {
-  #savepointAnswered = false;
+/** Held statements are never named: they are parsed in the message that runs them (they are short). */
+interface HeldStatement {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
+/** A held statement's parameters as text (they are numbers and strings). */
+const textValues = (values: readonly unknown[]) => values.map((v) => (v === null ? null : String(v)));
+
+/** A statement with the held statements in front of it, all in one round trip. */
+class HeldFirst extends Query {
+  /** Answers of held statements still to come: they are not the statement's. */
+  #heldAnswers: number;
 
   constructor(
     config: pg.QueryConfig,
-    /** The SAVEPOINT's prepared statement on this connection (also read by test recorders). */
-    readonly savepoint: string,
+    /** Also read by test recorders. */
+    readonly held: readonly HeldStatement[],
   ) {
-    // Extended protocol even without values: the SAVEPOINT's messages go before the statement's.
+    // Extended protocol even without values: the held statements' messages go first.
     super({ ...config, queryMode: 'extended' });
+    this.#heldAnswers = held.length;
   }
 
   override prepare(connection: WireConnection): void {
-    // No Describe: the SAVEPOINT answers BindComplete and CommandComplete, no rows. Both use the
-    // unnamed portal; the statement's Bind replaces the SAVEPOINT's, which has run by then.
-    connection.bind({ portal: '', statement: this.savepoint, values: [] });
-    connection.execute({ portal: '', rows: 0 });
+    // A named statement this connection has not prepared is parsed first: its ParseComplete is
+    // then the first, which node-pg records as the statement's (it records every ParseComplete
+    // under the query's name); if its parse fails, nothing after it runs and nothing is recorded.
+    if (this.name && !this.hasBeenParsed(connection)) {
+      connection.parse({ text: this.text, name: this.name, types: [] });
+      connection.submittedNamedStatements[this.name] = this.text;
+    }
+    // No Describe: each answers ParseComplete, BindComplete, its rows if any and
+    // CommandComplete. All use the unnamed statement and portal, each replacing the one run
+    // before it; the statement's own Parse or Bind replaces the last.
+    for (const { text, values } of this.held) {
+      connection.parse({ text, name: '', types: [] });
+      connection.bind({ portal: '', statement: '', values: textValues(values) });
+      connection.execute({ portal: '', rows: 0 });
+    }
     super.prepare(connection);
   }
 
+  override handleDataRow(message: unknown): void {
+    if (this.#heldAnswers === 0) super.handleDataRow(message); // the lock's row is nobody's
+  }
+
   override handleCommandComplete(message: unknown, connection: WireConnection): void {
-    if (this.#savepointAnswered) {
-      super.handleCommandComplete(message, connection);
-      return;
-    }
-    this.#savepointAnswered = true;
+    if (this.#heldAnswers === 0) super.handleCommandComplete(message, connection);
+    else this.#heldAnswers--;
   }
 }
 
-/** A pg client that runs the texts of templates as named statements. */
-export class PreparingClient extends pg.Client {
-  /** A SAVEPOINT answered but not sent yet: its prepared statement's name. */
-  heldSavepoint: string | undefined;
+/** A pg client that holds BEGIN, the tenant's lock and SAVEPOINT for the next statement. */
+export class PipeliningClient extends pg.Client {
+  /** Whether templates run as named prepared statements. */
+  protected readonly names: boolean = false;
+  /** Statements answered but not sent yet, in order. */
+  held: HeldStatement[] = [];
+}
+
+/** A `PipeliningClient` that runs the texts of templates as named prepared statements. */
+export class PreparingClient extends PipeliningClient {
+  protected override readonly names = true;
 }
 
 type QueryFunction = (this: pg.Client, ...args: unknown[]) => unknown;
 
 /** Sends `query` (a pg Query) and answers with its result, as pg's `query(text, values)` does. */
-function submit(client: pg.Client, base: QueryFunction, query: SavepointFirst): Promise<pg.QueryResult> {
+function submit(client: pg.Client, base: QueryFunction, query: HeldFirst): Promise<pg.QueryResult> {
   return new Promise((resolve, reject) => {
     query.callback = (error, result) => (error ? reject(error) : resolve(result!));
     base.call(client, query);
   });
 }
 
-// node-pg's `query` has many overloads; only the one Kysely uses, (text, values), is named. The
-// base method is looked up per call, so whatever wraps pg.Client's (a test's recorder) still runs.
-PreparingClient.prototype.query = function query(this: PreparingClient, ...args: unknown[]) {
+/**
+ * Sends the held statements alone, then the statement. pg sends one after the other; if a held
+ * statement fails, so does the statement (the transaction is aborted), with the held one's
+ * error; a ROLLBACK succeeds, as it should.
+ */
+function sendAlone(client: pg.Client, base: QueryFunction, held: readonly HeldStatement[], send: () => unknown) {
+  const sent = held.map(({ text, values }) => {
+    const run = base.call(client, { text, values: [...values] }) as Promise<unknown>;
+    run.catch(() => undefined);
+    return run;
+  });
+  const result = send();
+  if (sent.length === 0 || !(result instanceof Promise)) return result;
+  return result.catch(async (error: unknown) => {
+    for (const run of sent) await run; // throws the first held statement's error
+    throw error;
+  });
+}
+
+// node-pg's `query` has many overloads; only the one Kysely uses, (text, values), is named and
+// held. The base method is looked up per call, so whatever wraps pg.Client's (a test's
+// recorder) still runs.
+PipeliningClient.prototype.query = function query(this: PipeliningClient, ...args: unknown[]) {
   const base = pg.Client.prototype.query as QueryFunction;
   const [text, values] = args;
-  const name =
-    args.length === 2 && typeof text === 'string' && Array.isArray(values) ? templateTexts.nameOf(text) : undefined;
-  const parsed =
-    name !== undefined && (this.connection as unknown as WireConnection).parsedStatements[name] !== undefined;
-  const held = this.heldSavepoint;
-  this.heldSavepoint = undefined;
-  if (text === SAVEPOINT_TEXT && parsed && held === undefined) {
-    this.heldSavepoint = name;
-    return Promise.resolve(SAVEPOINT_ANSWER);
+  const plain = args.length === 2 && typeof text === 'string' && Array.isArray(values);
+  const answer = plain ? HOLDABLE.get(text) : undefined;
+  if (answer !== undefined) {
+    this.held.push({ text: text as string, values: values as unknown[] });
+    return Promise.resolve({ command: answer, rowCount: null, rows: [], fields: [], oid: 0 });
   }
-  const config = name === undefined ? undefined : { name, text: text as string, values: values as unknown[] };
-  // Only a statement the connection has prepared carries the SAVEPOINT: one parsed in the same
-  // message would be recorded by node-pg as prepared even if its parse failed.
-  if (held !== undefined && config !== undefined && parsed) return submit(this, base, new SavepointFirst(config, held));
-  // Otherwise a held SAVEPOINT goes first, alone. pg sends one statement after the other; if the
-  // SAVEPOINT fails, so does the statement (the transaction is aborted), unless it is a
-  // ROLLBACK, which is then right to succeed.
-  if (held !== undefined)
-    (base.call(this, { name: held, text: SAVEPOINT_TEXT }) as Promise<unknown>).catch(() => undefined);
-  return config === undefined ? base.apply(this, args) : base.call(this, config);
+  const name = plain && this.names ? templateTexts.nameOf(text) : undefined;
+  const held = this.held;
+  this.held = [];
+  const config = plain ? { text: text as string, values: values as unknown[], ...(name ? { name } : {}) } : undefined;
+  // Several statements in one text (the simple protocol's) cannot travel in the extended protocol.
+  if (held.length > 0 && config !== undefined && !config.text.includes(';')) {
+    return submit(this, base, new HeldFirst(config, held));
+  }
+  return sendAlone(this, base, held, () => (config === undefined ? base.apply(this, args) : base.call(this, config)));
 } as pg.Client['query'];
 
-/** Forgets a held SAVEPOINT of a connection going back to the pool (a unit always ends with a statement that carries it). */
-export function forgetHeldSavepoint(client: pg.PoolClient): void {
-  if (client instanceof PreparingClient) client.heldSavepoint = undefined;
+/** Forgets what a connection going back to the pool held (a unit always ends with a statement that carries it). */
+export function forgetHeld(client: pg.PoolClient): void {
+  if (client instanceof PipeliningClient) client.held = [];
 }

@@ -257,26 +257,30 @@ describePostgres('PostgreSQL tenant write serialisation and pool', (url) => {
     });
     const events: string[] = [];
     const first = one.forTenant('t1').transaction(async (tx) => {
+      // The unit's first statement takes the lock (BEGIN and the lock travel with it).
+      await tx.getResource('User', 'u1');
       events.push('first started');
       await tx.insertResource({ id: 'u1', resourceType: 'User', body: userBody('one'), now: '2024-01-01T00:00:00Z' });
       await gate;
       events.push('first commits');
     });
     await until(() => events.includes('first started'), 'the first transaction holds the lock');
+    // The second unit's JavaScript may start; its first statement waits for the lock.
     const sameTenant = two.forTenant('t1').transaction(async (tx) => {
-      events.push('second started');
-      return (await tx.getResource('User', 'u1'))?.body['userName'];
+      const read = await tx.getResource('User', 'u1');
+      events.push('second read');
+      return read?.body['userName'];
     });
     const otherTenant = two.forTenant('t2').transaction(async () => {
       events.push('other tenant ran');
     });
     await otherTenant;
-    await sleep(200); // the second transaction of t1 had time to start, and must not have
+    await sleep(200); // the second transaction of t1 had time to read, and must not have
     assert.deepEqual(events, ['first started', 'other tenant ran']);
     release();
     await first;
     assert.equal(await sameTenant, 'one', 'the waiting transaction sees the committed row');
-    assert.deepEqual(events, ['first started', 'other tenant ran', 'first commits', 'second started']);
+    assert.deepEqual(events, ['first started', 'other tenant ran', 'first commits', 'second read']);
   });
 
   it('uses at most SCIMD_DATABASE_POOL_SIZE connections', async () => {
