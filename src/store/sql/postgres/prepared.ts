@@ -36,11 +36,12 @@ interface WireConnection {
   execute(config: { portal: string; rows: number }): void;
 }
 
-/** node-pg's Query, with the methods this file extends (not in its type declarations). */
+/** node-pg's Query, with the members this file uses (not all in its type declarations). */
 declare class PgQuery {
-  constructor(config: pg.QueryConfig & { queryMode?: 'extended' });
+  constructor(text: string, values: unknown[]);
   callback: ((error: Error | null, result?: pg.QueryResult) => void) | undefined;
-  readonly name: string | undefined;
+  name: string | undefined;
+  queryMode: 'extended' | undefined;
   readonly text: string;
   hasBeenParsed(connection: WireConnection): boolean;
   prepare(connection: WireConnection): void;
@@ -65,18 +66,25 @@ interface HeldStatement {
 /** A held statement's parameters as text (they are numbers and strings). */
 const textValues = (values: readonly unknown[]) => values.map((v) => (v === null ? null : String(v)));
 
-/** A statement with the held statements in front of it, all in one round trip. */
+/**
+ * A statement with the held statements (often none) in front of it, all in one round trip. Made
+ * from its text and values, not a config object, which node-pg would copy property by property.
+ */
 class HeldFirst extends Query {
   /** Answers of held statements still to come: they are not the statement's. */
   #heldAnswers: number;
 
   constructor(
-    config: pg.QueryConfig,
+    text: string,
+    values: unknown[],
+    name: string | undefined,
     /** Also read by test recorders. */
     readonly held: readonly HeldStatement[],
   ) {
+    super(text, values);
+    this.name = name;
     // Extended protocol even without values: the held statements' messages go first.
-    super({ ...config, queryMode: 'extended' });
+    this.queryMode = 'extended';
     this.#heldAnswers = held.length;
   }
 
@@ -157,21 +165,20 @@ function sendAlone(client: pg.Client, base: QueryFunction, held: readonly HeldSt
 PipeliningClient.prototype.query = function query(this: PipeliningClient, ...args: unknown[]) {
   const base = pg.Client.prototype.query as QueryFunction;
   const [text, values] = args;
-  const plain = args.length === 2 && typeof text === 'string' && Array.isArray(values);
-  const answer = plain ? HOLDABLE.get(text) : undefined;
+  const held = this.held;
+  // Several statements in one text (the simple protocol's) cannot travel in the extended protocol.
+  if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values) || text.includes(';')) {
+    this.held = [];
+    return sendAlone(this, base, held, () => base.apply(this, args));
+  }
+  const answer = HOLDABLE.get(text);
   if (answer !== undefined) {
-    this.held.push({ text: text as string, values: values as unknown[] });
+    held.push({ text, values });
     return Promise.resolve({ command: answer, rowCount: null, rows: [], fields: [], oid: 0 });
   }
-  const name = plain && this.names ? templateTexts.nameOf(text) : undefined;
-  const held = this.held;
   this.held = [];
-  const config = plain ? { text: text as string, values: values as unknown[], ...(name ? { name } : {}) } : undefined;
-  // Several statements in one text (the simple protocol's) cannot travel in the extended protocol.
-  if (held.length > 0 && config !== undefined && !config.text.includes(';')) {
-    return submit(this, base, new HeldFirst(config, held));
-  }
-  return sendAlone(this, base, held, () => (config === undefined ? base.apply(this, args) : base.call(this, config)));
+  const name = this.names ? templateTexts.nameOf(text) : undefined;
+  return submit(this, base, new HeldFirst(text, values, name, held));
 } as pg.Client['query'];
 
 /** Forgets what a connection going back to the pool held (a unit always ends with a statement that carries it). */
