@@ -230,8 +230,13 @@ export function sqliteTimeByCallPath(
   const sqlite = (stack: readonly ProfileFrame[]) => isSqliteExecution(stack[0]);
   const commit = (stack: readonly ProfileFrame[]) =>
     sqlite(stack) && stack.some((f) => f.functionName === 'commitTransaction' || f.functionName === 'beginTransaction');
-  const inTransaction = (stack: readonly ProfileFrame[]) =>
-    sqlite(stack) && !commit(stack) && stack.some((f) => f.url.endsWith('/kysely/dist/esm/kysely.js'));
+  // A transaction's statement reaches Kysely's executor through the transaction's own
+  // provideConnection (in kysely.js); any other statement through a connection provider.
+  const inTransaction = (stack: readonly ProfileFrame[]) => {
+    if (!sqlite(stack) || commit(stack)) return false;
+    const executor = stack.findIndex((f) => f.url.endsWith('/query-executor/query-executor-base.js'));
+    return executor >= 0 && (stack[executor + 1]?.url.endsWith('/kysely/dist/esm/kysely.js') ?? false);
+  };
   const all = shareOfBusyTime(file, sqlite, window);
   const c = shareOfBusyTime(file, commit, window);
   const t = shareOfBusyTime(file, inTransaction, window);
