@@ -21,8 +21,11 @@
  *                             (its cost is measured on its own by bench:health-pass)
  *   --profile                 run every scimd under --cpu-prof and report, per process and workload,
  *                             where its busy time went (the samples of that workload's runs only,
- *                             by owner and by function); the profiles are kept in the temporary directory
- *                             bench/lib/profile.ts names (KEPT_PROFILES)
+ *                             by owner and by function, each share also in ms of the CPU per request;
+ *                             on SQLite the statement execution split into reads outside a transaction,
+ *                             statements in one, BEGIN/COMMIT); the profiles are kept in the temporary
+ *                             directory bench/lib/profile.ts names (KEPT_PROFILES); the report's .json
+ *                             has each process's pid and the window of each workload on the profile's clock
  *   --workloads=lookup,create      which workloads (default: all three)
  *   --cold                    skip the warm-up that sends one lookup to every tenant before the
  *                             first workload: without it, the first request of each of 10,000 tokens
@@ -41,7 +44,14 @@ import { compileScimd } from './lib/build.js';
 import { readRss } from './lib/child.js';
 import { databaseCpu } from './lib/database-cpu.js';
 import { type LoadResult, runLoad } from './lib/load.js';
-import { busyTimeByOwner, keepProfile, type ProfileWindow, profileClockUs, summariseProfile } from './lib/profile.js';
+import {
+  busyTimeByOwner,
+  keepProfile,
+  type ProfileWindow,
+  profileClockUs,
+  sqliteTimeByCallPath,
+  summariseProfile,
+} from './lib/profile.js';
 import { median, writeReport } from './lib/results.js';
 import { mapConcurrently } from './lib/system.js';
 import { adminQuery, type HarnessContext, startScimd, withDatabase } from './lib/systems.js';
@@ -213,7 +223,11 @@ interface ProfileRow {
   readonly shape: Shape;
   readonly side: Side;
   readonly workload: TenantWorkloadId;
+  /** When the workload's runs went, on the profile's clock (for a closer look at the kept profile). */
+  readonly window: ProfileWindow;
   readonly owners: { owner: string; percent: number }[];
+  /** SQLite's statement execution by how it was called (percent of busy time), SQLite only. */
+  readonly sqlite?: { commit: number; inTransaction: number; outside: number };
   readonly functions: { fn: string; percent: number }[];
 }
 
@@ -439,7 +453,9 @@ function profileRows(system: Started, backend: Backend, shape: Shape, log: (line
     shape,
     side: system.side,
     workload,
+    window,
     owners: busyTimeByOwner(kept, REPO_ROOT, window).slice(0, 12),
+    ...(backend === 'sqlite' ? { sqlite: sqliteTimeByCallPath(kept, window) } : {}),
     functions: summariseProfile(kept, REPO_ROOT, 15, window),
   }));
 }
@@ -550,17 +566,17 @@ function render(
       `| ${r.backend} | ${whole(r.shape.tenants)} × ${whole(r.shape.users)} | ${r.workload} | ${io(r.one)} | ${io(r.many)} | ${io(r.baseline)} | ${io(r.control)} |`,
     );
   }
-  if (profiles.length > 0) out.push(...renderProfiles(profiles));
+  if (profiles.length > 0) out.push(...renderProfiles(profiles, rows));
   return `${out.join('\n')}\n`;
 }
 
 /** Per workload, the processes side by side: busy time by owner, then each one's hottest functions. */
-function renderProfiles(profiles: readonly ProfileRow[]): string[] {
+function renderProfiles(profiles: readonly ProfileRow[], rows: readonly Row[]): string[] {
   const out = [
     '',
     "## Where the busy time went (--cpu-prof, the samples of each workload's runs)",
     '',
-    "Percent of the process's busy time (idle excluded) by owner: the package or source directory of the innermost frame with a script, so native work (SQLite executing a statement) counts for its caller's package.",
+    "Percent of the process's busy time (idle excluded) by owner: the package or source directory of the innermost frame with a script, so native work (SQLite executing a statement) counts for its caller's package. After the share, that share of the process's CPU per request, in ms (the profile sees the main thread only: an estimate).",
   ];
   const groups = new Map<string, ProfileRow[]>();
   for (const p of profiles) {
@@ -568,15 +584,34 @@ function renderProfiles(profiles: readonly ProfileRow[]): string[] {
     groups.set(key, [...(groups.get(key) ?? []), p]);
   }
   for (const [key, group] of groups) {
+    const first = group[0]!;
+    const row = rows.find(
+      (r) => r.backend === first.backend && r.shape === first.shape && r.workload === first.workload,
+    );
+    const cpuOf = (p: ProfileRow) => {
+      const figure = row?.[p.side];
+      return figure !== undefined && isFigure(figure) ? figure.cpuMsPerRequest : undefined;
+    };
+    const cell = (p: ProfileRow, share: number | undefined) => {
+      if (share === undefined) return '–';
+      const cpu = cpuOf(p);
+      return `${share.toFixed(1)} %${cpu === undefined ? '' : ` · ${((share / 100) * cpu).toFixed(3)}`}`;
+    };
     const owners = [...new Set(group.flatMap((p) => p.owners.map((o) => o.owner)))];
     out.push('', `### ${key}`, '', `| owner | ${group.map((p) => p.side).join(' | ')} |`);
     out.push(`| --- | ${group.map(() => '---:').join(' | ')} |`);
     for (const owner of owners) {
-      const cells = group.map((p) => {
-        const share = p.owners.find((o) => o.owner === owner)?.percent;
-        return share === undefined ? '–' : `${share.toFixed(1)} %`;
-      });
+      const cells = group.map((p) => cell(p, p.owners.find((o) => o.owner === owner)?.percent));
       out.push(`| ${owner} | ${cells.join(' | ')} |`);
+    }
+    if (group.some((p) => p.sqlite !== undefined)) {
+      const split = [
+        ['SQLite: statements outside a transaction', 'outside'],
+        ['SQLite: statements in a transaction', 'inTransaction'],
+        ['SQLite: BEGIN and COMMIT (WAL writes, checkpoints)', 'commit'],
+      ] as const;
+      for (const [label, part] of split)
+        out.push(`| ${label} | ${group.map((p) => cell(p, p.sqlite?.[part])).join(' | ')} |`);
     }
     for (const p of group) {
       out.push('', `${p.side}, hottest functions (self time):`, '');
@@ -616,6 +651,9 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const served: (Served & { backend: Backend; side: Side })[] = [];
   const profiles: ProfileRow[] = [];
+  /** When each process ran each workload (monotonic microseconds), for a closer look afterwards. */
+  const windows: { backend: Backend; side: Side; pid: number; workload: TenantWorkloadId; window: ProfileWindow }[] =
+    [];
   try {
     for (const backend of settings.backends) {
       for (const shape of settings.shapes) {
@@ -674,6 +712,9 @@ async function main(): Promise<void> {
             `  ${workload.id}: one ${line(a)}; many ${line(b)}${d ? `; baseline ${line(d)}` : ''}${c ? `; control ${line(c)}` : ''}`,
           );
         }
+        for (const s of systems)
+          for (const [workload, window] of s.windows)
+            windows.push({ backend, side: s.side, pid: s.pid, workload, window });
         for (const s of systems) {
           await s.stop();
           up.delete(s);
@@ -686,7 +727,7 @@ async function main(): Promise<void> {
   }
   const markdown = render(settings, rows, served, profiles);
   const name = `${new Date().toISOString().slice(0, 10)}-tenants-${settings.mode}`;
-  const file = writeReport(settings.outDir, name, markdown, { settings, served, rows, profiles });
+  const file = writeReport(settings.outDir, name, markdown, { settings, served, rows, profiles, windows });
   process.stdout.write(markdown);
   log(`report written to ${file} and .json`);
 }

@@ -210,3 +210,35 @@ function ownerOfScript(url: string, repoRoot: string): string {
   const parts = compiled >= 0 ? ['src', ...path.slice(compiled + 6).split('/')] : relative(repoRoot, path).split('/');
   return parts.slice(0, Math.min(3, parts.length - 1)).join('/');
 }
+
+/** Where better-sqlite3 runs a statement: Kysely's SQLite driver (the statement's native work has no frame). */
+const isSqliteExecution = (frame: ProfileFrame | undefined) =>
+  frame?.functionName === 'executeQuery' && frame.url.endsWith('/sqlite-driver.js');
+
+/**
+ * SQLite's statement execution split by how Kysely called it, in percent of busy time: the COMMIT
+ * of a transaction (with SQLite's WAL writes and any automatic checkpoint), the statements of a
+ * transaction (Kysely's `Transaction`: on scimd's SQLite the provisioning log's flush and the
+ * units of work), and the statements outside one (a request's reads). The profile loses the
+ * caller beyond Kysely's executor (an await), so the SQL text is not known here; the bench's
+ * report names what runs in each.
+ */
+export function sqliteTimeByCallPath(
+  file: string,
+  window?: ProfileWindow,
+): { commit: number; inTransaction: number; outside: number } {
+  const sqlite = (stack: readonly ProfileFrame[]) => isSqliteExecution(stack[0]);
+  const commit = (stack: readonly ProfileFrame[]) =>
+    sqlite(stack) && stack.some((f) => f.functionName === 'commitTransaction' || f.functionName === 'beginTransaction');
+  // A transaction's statement reaches Kysely's executor through the transaction's own
+  // provideConnection (in kysely.js); any other statement through a connection provider.
+  const inTransaction = (stack: readonly ProfileFrame[]) => {
+    if (!sqlite(stack) || commit(stack)) return false;
+    const executor = stack.findIndex((f) => f.url.endsWith('/query-executor/query-executor-base.js'));
+    return executor >= 0 && (stack[executor + 1]?.url.endsWith('/kysely/dist/esm/kysely.js') ?? false);
+  };
+  const all = shareOfBusyTime(file, sqlite, window);
+  const c = shareOfBusyTime(file, commit, window);
+  const t = shareOfBusyTime(file, inTransaction, window);
+  return { commit: c, inTransaction: t, outside: all - c - t };
+}
