@@ -26,7 +26,6 @@
  * own code (the delta's derivation, the projector, the history store), and where the busy time
  * of `on` and `off` differ most, by owner (bench/lib/profile.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -42,35 +41,16 @@ import { busyTimeByOwner, KEPT_PROFILES, keepProfile, type ProfileFrame, shareOf
 import type { Settings } from './results.js';
 import { median } from './results.js';
 import type { RunningSystem } from './system.js';
-import { type HarnessContext, startScimdPostgres, startScimdSqlite } from './systems.js';
+import { drainHistory, type HarnessContext, startScimdPostgres, startScimdSqlite } from './systems.js';
 import { type Workload, workload } from './workloads.js';
 
 const WORKLOADS = [workload('post-user'), workload('patch-user')];
 
-/** The admin API's token of every side (the drain's read), as its hash in the environment. */
-const ADMIN_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
-const ADMIN = { SCIMD_ADMIN_TOKEN_HASH: `sha256:${createHash('sha256').update(ADMIN_TOKEN).digest('hex')}` };
-
 const SIDES: readonly SideSetup[] = [
-  { side: 'off', env: { SCIMD_HISTORY: 'off', ...ADMIN } },
-  { side: 'control', env: { SCIMD_HISTORY: 'off', ...ADMIN } },
-  { side: 'on', env: { SCIMD_HISTORY: 'on', ...ADMIN } },
+  { side: 'off', env: { SCIMD_HISTORY: 'off' } },
+  { side: 'control', env: { SCIMD_HISTORY: 'off' } },
+  { side: 'on', env: { SCIMD_HISTORY: 'on' } },
 ];
-
-/**
- * Reads one (absent) user's timeline: the store projects the tenant's pending history first,
- * so the answer comes once the backlog is drained. Returns the milliseconds it took.
- */
-async function drain(system: RunningSystem): Promise<number> {
-  const slug = /^\/t\/([^/]+)\//.exec(system.scimPath)?.[1] ?? 'bench';
-  const since = performance.now();
-  const response = await fetch(`${system.origin}/admin/v1/tenants/${slug}/history/users/nobody-${Date.now()}`, {
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-  });
-  await response.text();
-  if (response.status !== 404 && response.status !== 200) throw new Error(`history read: HTTP ${response.status}`);
-  return performance.now() - since;
-}
 
 /** `w` with a drain after its runs (timed) and after its clean-up (not timed). */
 function drained(w: Workload, times: Map<RunningSystem, number[]>): Workload {
@@ -82,10 +62,10 @@ function drained(w: Workload, times: Map<RunningSystem, number[]>): Workload {
       return {
         ...prepared,
         async restore() {
-          const ms = await drain(system);
+          const ms = await drainHistory(system);
           times.set(system, [...(times.get(system) ?? []), ms]);
           await prepared.restore?.();
-          await drain(system);
+          await drainHistory(system);
         },
       };
     },

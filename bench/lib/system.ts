@@ -26,6 +26,12 @@ export interface RunningSystem {
   readonly seedMethod: string;
   /** CPU of the database server's backends (PostgreSQL on this machine); undefined otherwise. */
   readonly databaseCpu?: DatabaseCpu;
+  /**
+   * Finishes the background work that writes leave (scimd: the access history's projection,
+   * which waits for a pause in the writes), so that the next workload's figures do not carry
+   * it. Resolves with the milliseconds it took.
+   */
+  settle?(): Promise<number>;
   stop(): Promise<void>;
 }
 

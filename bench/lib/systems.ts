@@ -3,7 +3,7 @@
  * free loopback port, stopped (and its data files removed) when the harness is done with it.
  * The peers (SCIMMY, Better Auth) are in peers.ts.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -13,7 +13,7 @@ import { startChild } from './child.js';
 import { databaseCpu } from './database-cpu.js';
 import { deterministicDirectory } from './directory.js';
 import { betterAuth, scimmy } from './peers.js';
-import { type HarnessContext, node, running, type SystemSpec, seconds } from './system.js';
+import { type HarnessContext, node, type RunningSystem, running, type SystemSpec, seconds } from './system.js';
 
 export type { HarnessContext, SystemSpec } from './system.js';
 
@@ -30,6 +30,26 @@ export const floor: SystemSpec = {
     );
   },
 };
+
+/** The admin API's token of every scimd the benches start (the history's drain), as its hash in the environment. */
+const ADMIN_TOKEN = `bench-${randomBytes(16).toString('hex')}`;
+const ADMIN_TOKEN_HASH = `sha256:${createHash('sha256').update(ADMIN_TOKEN).digest('hex')}`;
+
+/**
+ * Reads one (absent) user's access history: the store projects everything pending for the
+ * tenant first (docs/history.md), so the answer comes once the backlog is drained. Returns the
+ * milliseconds it took.
+ */
+export async function drainHistory(system: Pick<RunningSystem, 'origin' | 'scimPath'>): Promise<number> {
+  const slug = /^\/t\/([^/]+)\//.exec(system.scimPath)?.[1] ?? 'bench';
+  const since = performance.now();
+  const response = await fetch(`${system.origin}/admin/v1/tenants/${slug}/history/users/nobody-${Date.now()}`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  await response.text();
+  if (response.status !== 404 && response.status !== 200) throw new Error(`history read: HTTP ${response.status}`);
+  return performance.now() - since;
+}
 
 export function startScimd(context: HarnessContext, databaseUrl: string, env: Readonly<Record<string, string>> = {}) {
   const profile = context.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${context.profileDir}`];
@@ -59,6 +79,7 @@ export function startScimd(context: HarnessContext, databaseUrl: string, env: Re
       // busy machine: the run would then count cheap 503s as requests (2026-12-05: 3,277 of
       // them at 100,000 users on SQLite). Shedding is measured by bench:overload instead.
       SCIMD_SHED_EVENT_LOOP_DELAY_MS: '0',
+      SCIMD_ADMIN_TOKEN_HASH: ADMIN_TOKEN_HASH,
       NODE_ENV: 'production',
       ...env,
     },
@@ -90,6 +111,7 @@ export async function startScimdSqlite(
       directory: deterministicDirectory(size),
       seedSeconds,
       seedMethod: 'bulk SQL inserts (better-sqlite3)',
+      settle: () => drainHistory({ origin: child.url, scimPath: '/t/bench/scim/v2' }),
     },
     child,
     () => {
@@ -180,6 +202,7 @@ export async function startScimdPostgres(
         seedSeconds,
         seedMethod: 'bulk SQL inserts (unnest), then ANALYZE',
         databaseCpu: backends,
+        settle: () => drainHistory({ origin: child.url, scimPath: '/t/bench/scim/v2' }),
       },
       child,
       async () => {
