@@ -95,10 +95,9 @@ export const lifecycle: SqlLifecycle = {
   prepare,
   ddl,
   async begin(conn, tenantId) {
-    // Both are held by the connection's client and travel with the unit's first statement
-    // (prepared.ts): they cost no round trip of their own, and the lock's error for a tenant
-    // that does not exist comes with that statement's answer.
-    // A connection that has not prepared them yet sends them alone, once.
+    // The pool's clients hold both, and send them with the unit's first statement (prepared.ts):
+    // they cost no round trip of their own, and the lock's error for a tenant that does not
+    // exist comes with that statement's answer (`beginError`). Any other client runs them here.
     try {
       await beginStatement.execute(conn, {});
       await lockStatement.execute(conn, { lockClass: TENANT_LOCK_CLASS, key: tenantLockKey(tenantId), tenantId });
