@@ -141,22 +141,30 @@ function submit(client: pg.Client, base: QueryFunction, query: HeldFirst): Promi
 }
 
 /**
- * Sends the held statements alone, then the statement. pg sends one after the other; if a held
- * statement fails, so does the statement (the transaction is aborted), with the held one's
- * error; a ROLLBACK succeeds, as it should.
+ * Sends the held statements alone, one after the other, then the statement. If a held statement
+ * fails, so does the statement (the transaction is aborted), with the held one's error; a
+ * ROLLBACK succeeds, as it should.
  */
-function sendAlone(client: pg.Client, base: QueryFunction, held: readonly HeldStatement[], send: () => unknown) {
-  const sent = held.map(({ text, values }) => {
-    const run = base.call(client, { text, values: [...values] }) as Promise<unknown>;
-    run.catch(() => undefined);
-    return run;
-  });
-  const result = send();
-  if (sent.length === 0 || !(result instanceof Promise)) return result;
-  return result.catch(async (error: unknown) => {
-    for (const run of sent) await run; // throws the first held statement's error
-    throw error;
-  });
+async function sendAlone(
+  client: pg.Client,
+  base: QueryFunction,
+  held: readonly HeldStatement[],
+  text: string,
+  values: unknown[],
+): Promise<unknown> {
+  let failure: unknown;
+  for (const statement of held) {
+    try {
+      await base.call(client, statement.text, [...statement.values]);
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  try {
+    return await base.call(client, text, values);
+  } catch (error) {
+    throw failure ?? error;
+  }
 }
 
 // node-pg's `query` has many overloads; only the one Kysely uses, (text, values), is named and
@@ -166,10 +174,17 @@ PipeliningClient.prototype.query = function query(this: PipeliningClient, ...arg
   const base = pg.Client.prototype.query as QueryFunction;
   const [text, values] = args;
   const held = this.held;
-  // Several statements in one text (the simple protocol's) cannot travel in the extended protocol.
-  if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values) || text.includes(';')) {
+  if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values)) {
+    // Another overload (a callback, a cursor): nothing of scimd's; whatever is held goes first.
     this.held = [];
-    return sendAlone(this, base, held, () => base.apply(this, args));
+    for (const statement of held)
+      (base.call(this, statement.text, [...statement.values]) as Promise<unknown>).catch(() => undefined);
+    return base.apply(this, args);
+  }
+  // Several statements in one text (the simple protocol's) cannot travel in the extended protocol.
+  if (text.includes(';')) {
+    this.held = [];
+    return sendAlone(this, base, held, text, values);
   }
   const answer = HOLDABLE.get(text);
   if (answer !== undefined) {
