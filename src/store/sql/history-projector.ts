@@ -44,12 +44,13 @@ export const BATCH_EVENTS = 1000;
  * the batch, so the projection keeps off the writes' way while an IdP's cycle runs and does its
  * work in the pause after it (docs/history.md "Cost"); larger batches also write each index page
  * once for many writes. The bounds keep a long burst's backlog, which the next read of the
- * history projects before answering (a read never waits for this), to about a second of
- * projection. Returns how many milliseconds to wait still; 0 or less: start now.
+ * history projects before answering (a read never waits for this), to one or two seconds of
+ * projection (0.1–0.17 ms a write measured, docs/history.md). Returns how many milliseconds to
+ * wait still; 0 or less: start now.
  */
 export const QUIET_MS = 100;
 export const MAX_DELAY_MS = 30_000;
-export const MAX_PENDING = 20_000;
+export const MAX_PENDING = 10_000;
 
 export function projectionDueIn(now: number, firstWrite: number, lastWrite: number, pending: number): number {
   if (pending >= MAX_PENDING) return 0;
