@@ -1,10 +1,10 @@
 /**
  * Per-tenant group commit on PostgreSQL (group-commit.ts, issue #18.1): writes of one tenant
  * that queue up while its transaction is in flight share the next one (one BEGIN with the
- * tenant's lock, a SAVEPOINT per unit but the first, sent with the unit's first statement, one
- * COMMIT), and every guarantee of a lone
- * unit of work holds: a unit that fails fails alone and leaves no trace, events keep their
- * order without gaps, other tenants never wait, and a small pool cannot deadlock.
+ * tenant's lock, a SAVEPOINT per unit but the first, each sent with a unit's first statement;
+ * one COMMIT), and every guarantee of a lone unit of work holds: a unit that fails fails alone
+ * and leaves no trace, events keep their order without gaps, other tenants never wait, and a
+ * small pool cannot deadlock.
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
