@@ -15,8 +15,8 @@
  */
 import type { ResourceChange } from '../events/change-events.js';
 import { guardTrippedEvent } from '../events/guard-events.js';
-import type { ChangeEvent, NewChangeEvent } from '../store/events-port.js';
-import type { GuardBeforeState, GuardCapture, GuardRecord, GuardSettings } from '../store/guard-port.js';
+import type { NewChangeEvent } from '../store/events-port.js';
+import type { GuardBeforeState, GuardRecord, GuardSettings } from '../store/guard-port.js';
 import type { UnsequencedAccessDelta } from '../store/history-port.js';
 import type { StoredResource, TenantWriter } from '../store/store.js';
 import { type RequestContext, timestamp } from './context.js';
@@ -169,22 +169,17 @@ export async function appendGuarded(
   change: ResourceChange,
   events: readonly NewChangeEvent[],
   access?: UnsequencedAccessDelta,
-): Promise<readonly ChangeEvent[]> {
+): Promise<void> {
   const userId = deprovisionedUser(change);
   if (userId !== undefined) await noteDeprovision(ctx, tx, userId);
-  const appended = await tx.appendEvents(events, access);
-  const first = appended[0];
-  if (first === undefined || (tx.guard.deliveryHold() ?? null) === null) return appended;
   const resource = change.after ?? change.before;
-  if (resource === undefined) return appended;
-  const capture: GuardCapture = {
-    resourceType: resource.resourceType,
-    resourceId: resource.id,
-    seq: first.seq,
-    before: beforeState(change.before),
-  };
-  await tx.guard.capture([capture]);
-  return appended;
+  const capture =
+    resource === undefined
+      ? undefined
+      : { resourceType: resource.resourceType, resourceId: resource.id, before: beforeState(change.before) };
+  // Captured by the store when the append finds deliveries held: the append answers nothing, so
+  // it may travel with the commit (events-port.ts, `appendFinal`).
+  await tx.appendFinal(events, access, capture);
 }
 
 /** The global settings from configuration (`SCIMD_GUARD_*`); absent values take the defaults. */

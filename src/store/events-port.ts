@@ -7,6 +7,7 @@
  * strings with milliseconds (UTC), so they compare lexically.
  */
 import type { ResourceTypeName } from '../scim/schema/types.js';
+import type { GuardCapture } from './guard-port.js';
 import type { UnsequencedAccessDelta } from './history-port.js';
 import type { MemberRef, ScimObject } from './shapes.js';
 
@@ -52,6 +53,19 @@ export interface OutboxWriter {
    * event and ordered by its sequence number; it needs at least one event to ride on.
    */
   appendEvents(events: readonly NewChangeEvent[], access?: UnsequencedAccessDelta): Promise<readonly ChangeEvent[]>;
+  /**
+   * `appendEvents` of a write's events, with the deprovision guard's `capture` of the resource
+   * (its sequence number that of the first event) when the append finds the tenant's deliveries
+   * held (guard-port.ts). It answers nothing, so a backend may send it unanswered when it is the
+   * last thing the unit of work does (PostgreSQL: with the COMMIT or the next unit's first
+   * statement, postgres/prepared.ts); its failure (a uniqueness clash of the write it carries)
+   * then fails the unit of work all the same.
+   */
+  appendFinal(
+    events: readonly NewChangeEvent[],
+    access: UnsequencedAccessDelta | undefined,
+    capture: Omit<GuardCapture, 'seq'> | undefined,
+  ): Promise<void>;
   /**
    * The net membership changes `addMembers` / `removeMembers` / `clearMembers` made to `groupId`
    * since the unit of work began or since the last call for that group, which it resets.

@@ -14,6 +14,8 @@ export type CoreTenantWriter = Omit<TenantWriter, keyof OutboxWriter>;
 
 interface OutboxBackend {
   appendEvents(events: readonly NewChangeEvent[], access?: UnsequencedAccessDelta): Promise<readonly ChangeEvent[]>;
+  /** The backend's own `appendFinal`; by default `appendEvents`, then the capture when held. */
+  appendFinal?: OutboxWriter['appendFinal'];
   /** Which of `ids` (every member when undefined) are members of `groupId` now, with their type. */
   membersAmong(groupId: string, ids: readonly string[] | undefined): Promise<ReadonlyMap<string, MemberRef['type']>>;
 }
@@ -80,6 +82,13 @@ export function withOutbox(core: CoreTenantWriter, backend: OutboxBackend): Tena
       return removed;
     },
     appendEvents: (events, access) => backend.appendEvents(events, access),
+    appendFinal:
+      backend.appendFinal ??
+      (async (events, access, capture) => {
+        const [first] = await backend.appendEvents(events, access);
+        if (capture === undefined || first === undefined || (core.guard.deliveryHold() ?? null) === null) return;
+        await core.guard.capture([{ ...capture, seq: first.seq }]);
+      }),
     takeMemberChanges(groupId): MemberChanges {
       const entries = journal.get(groupId);
       journal.delete(groupId);

@@ -58,6 +58,8 @@ export interface HarnessOptions {
   readonly clock?: () => Date;
   /** Told every SQL statement (statement-count tests); ignored with `metrics`. */
   readonly observer?: StoreObserver;
+  /** The store's pool size (PostgreSQL); default the store's. */
+  readonly poolSize?: number;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -69,6 +71,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   // PostgreSQL gets a throwaway schema per harness, so harnesses may share one test database.
   const store = await options.backend.openStore({
     onDisk: options.onDisk,
+    ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
     ...(options.metrics ? { observer: options.metrics.store } : options.observer ? { observer: options.observer } : {}),
   });
   await createTenant(store, { slug: 'acme', name: 'Acme Corp' }, NOW);

@@ -9,13 +9,15 @@
  */
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ChangeEvent, EventPage, EventSubjectType, NewChangeEvent } from '../events-port.js';
+import type { GuardCapture } from '../guard-port.js';
 import type { MemberRef } from '../shapes.js';
 import type { SqlDialect } from './dialect.js';
 import { type ResourceWrite, type ResourceWriteKind, resourceWriteQuery } from './resources.js';
 import { chunk, type SqlScope } from './scope.js';
 import type { Database, EventsTable } from './tables.js';
 import { idSlots, idValues, rowSlots, SMALL_LISTS, template, templateFamily } from './template.js';
-import { mapUniqueViolations } from './unique.js';
+import { outcomeOf } from './unanswered.js';
+import { mapUniqueViolations, uniqueViolationAs } from './unique.js';
 
 /** A stream id: one per endpoint × tenant, derived so that concurrent creations agree. */
 export function streamId(endpointId: string, tenantId: string): string {
@@ -143,11 +145,68 @@ const writeSlot = (name: string) => `w_${name}`;
  * statement as the `written` CTE: the resource and its event travel together, and `written`
  * says how many rows it wrote.
  */
+type OneEventKind = ResourceWriteKind | 'event only';
+
 const appendOneStatement = templateFamily<
-  ResourceWriteKind | 'event only',
+  OneEventKind,
   string,
   { seq: number | string; held_seq: number | string | null; written: number | string | null }
->((kind, db, slot) => {
+>((kind, db, slot) =>
+  oneEventQuery(kind, db, slot)
+    .selectFrom('allocated')
+    .select([
+      'allocated.seq',
+      'allocated.held_seq',
+      kind === 'event only' ? sql<null>`null`.as('written') : sql<number>`(select count(*) from written)`.as('written'),
+    ]),
+);
+
+/** The capture's values of `appendFinalStatement`. */
+type CaptureSlot = 'cap_resource_type' | 'cap_resource_id' | 'cap_before';
+
+/**
+ * `appendOneStatement` as a unit of work's last statement, which may go unanswered
+ * (unanswered.ts): what its caller would do with the answer happens in the statement. The
+ * deprovision guard's capture is inserted when the append finds the tenant's deliveries held
+ * (`captured`, the caller's `tx.guard.capture` after `deliveryHold()`), and a resource write
+ * that changed no row fails the statement (a division by zero, which `appendFinalEvent` reports
+ * as the error `appendOneEvent` throws).
+ */
+const appendFinalStatement = templateFamily<OneEventKind, string, { checked: number | string }>(
+  (kind, db, slot) => {
+    const text = (name: CaptureSlot) => sql`cast(${slot(name)} as text)`;
+    return oneEventQuery(kind, db, slot)
+      .with('captured', (w) =>
+        w
+          .insertInto('guard_captures')
+          .columns(['tenant_id', 'resource_id', 'resource_type', 'seq', 'before'])
+          .expression((eb) =>
+            eb
+              .selectFrom('allocated')
+              .select([
+                sql`cast(${slot('tenant')} as text)`.as('tenant_id'),
+                text('cap_resource_id').as('resource_id'),
+                text('cap_resource_type').as('resource_type'),
+                'allocated.seq',
+                text('cap_before').as('before'),
+              ])
+              .where('allocated.held_seq', 'is not', null)
+              .where(sql<boolean>`${text('cap_resource_id')} is not null`),
+          )
+          .onConflict((oc) => oc.columns(['tenant_id', 'resource_id']).doNothing()),
+      )
+      .selectFrom('allocated')
+      .select(
+        kind === 'event only'
+          ? sql<number>`1`.as('checked')
+          : sql<number>`1 / (select count(*) from written)`.as('checked'),
+      );
+  },
+  { unanswered: true },
+);
+
+/** The statement both `appendOneStatement` and `appendFinalStatement` select from. */
+function oneEventQuery(kind: OneEventKind, db: Kysely<Database>, slot: (name: string) => never) {
   const text = (name: OneEventSlot) => sql`cast(${slot(name)} as text)`;
   const start =
     kind === 'event only'
@@ -206,14 +265,8 @@ const appendOneStatement = templateFamily<
             .where((x) => x.or([x('e.tenant_id', '=', slot('tenant')), x('e.tenant_id', 'is', null)])),
         )
         .onConflict((oc) => oc.doNothing()),
-    )
-    .selectFrom('allocated')
-    .select([
-      'allocated.seq',
-      'allocated.held_seq',
-      kind === 'event only' ? sql<null>`null`.as('written') : sql<number>`(select count(*) from written)`.as('written'),
-    ]);
-});
+    );
+}
 
 /**
  * One event, appended by one statement (`appendOneStatement`), after `write` in the same
@@ -221,12 +274,72 @@ const appendOneStatement = templateFamily<
  * throws: the caller predicted its result.
  */
 export async function appendOneEvent(
-  { db, dialect, tenantId }: SqlScope,
+  scope: SqlScope,
   event: NewChangeEvent,
   onHold: ((heldSeq: number | null) => void) | undefined,
   accessDelta: string | null,
   write?: ResourceWrite,
 ): Promise<ChangeEvent> {
+  const values = oneEventValues(scope, event, accessDelta, write);
+  const statement = appendOneStatement(write?.kind ?? 'event only');
+  const row = await (write === undefined
+    ? statement.first(scope.db, values)
+    : mapUniqueViolations(scope.dialect, write.errors, () => statement.first(scope.db, values)));
+  if (row === undefined) throw new Error('event sequence upsert returned no row');
+  if (write !== undefined && Number(row.written) !== 1) throw notWritten(write);
+  onHold?.(row.held_seq === null ? null : Number(row.held_seq));
+  return { ...event, tenantId: scope.tenantId, seq: Number(row.seq) };
+}
+
+const notWritten = (write: ResourceWrite) =>
+  new Error(`resource ${JSON.stringify(write.id)} was not written with its event`);
+
+/**
+ * `appendOneEvent` as the unit of work's last statement, with the guard's `capture` (events-port.ts,
+ * `appendFinal`): answers with the statement's `outcome`, which settles when the statement
+ * has run, at once or, when the client held it (unanswered.ts), with the statement it travels
+ * with. Its failure is the error `appendOneEvent` would throw.
+ */
+export async function appendFinalEvent(
+  scope: SqlScope,
+  event: NewChangeEvent,
+  accessDelta: string | null,
+  write: ResourceWrite | undefined,
+  capture: Omit<GuardCapture, 'seq'> | undefined,
+): Promise<{ readonly outcome: Promise<void> }> {
+  const values: Record<string, unknown> = oneEventValues(scope, event, accessDelta, write);
+  values['cap_resource_type'] = capture?.resourceType ?? null;
+  values['cap_resource_id'] = capture?.resourceId ?? null;
+  values['cap_before'] = capture === undefined ? null : JSON.stringify(capture.before);
+  const failure = (error: unknown) => {
+    if (write === undefined) return error;
+    if ((error as { code?: unknown }).code === DIVISION_BY_ZERO) return notWritten(write);
+    return uniqueViolationAs(scope.dialect, write.errors, error);
+  };
+  let row: object | undefined;
+  try {
+    row = await appendFinalStatement(write?.kind ?? 'event only').first(scope.db, values);
+  } catch (error) {
+    throw failure(error);
+  }
+  if (row === undefined) throw new Error('event sequence upsert returned no row');
+  const outcome = outcomeOf(row) ?? Promise.resolve();
+  return {
+    outcome: outcome.catch((error: unknown) => {
+      throw failure(error);
+    }),
+  };
+}
+
+/** PostgreSQL's SQLSTATE for a division by zero: `appendFinalStatement`'s write changed no row. */
+const DIVISION_BY_ZERO = '22012';
+
+function oneEventValues(
+  { tenantId, dialect }: SqlScope,
+  event: NewChangeEvent,
+  accessDelta: string | null,
+  write: ResourceWrite | undefined,
+): Record<string, unknown> {
   const values: Record<string, unknown> = {
     tenant: tenantId,
     streamSuffix: `:${tenantId}`,
@@ -244,16 +357,7 @@ export async function appendOneEvent(
     access_delta: accessDelta,
   };
   for (const [name, value] of Object.entries(write?.values ?? {})) values[writeSlot(name)] = value;
-  const statement = appendOneStatement(write?.kind ?? 'event only');
-  const row = await (write === undefined
-    ? statement.first(db, values)
-    : mapUniqueViolations(dialect, write.errors, () => statement.first(db, values)));
-  if (row === undefined) throw new Error('event sequence upsert returned no row');
-  if (write !== undefined && Number(row.written) !== 1) {
-    throw new Error(`resource ${JSON.stringify(write.id)} was not written with its event`);
-  }
-  onHold?.(row.held_seq === null ? null : Number(row.held_seq));
-  return { ...event, tenantId, seq: Number(row.seq) };
+  return values;
 }
 
 /** Creates the missing streams of endpoints covering the tenant, positioned at `delivered`. */

@@ -24,18 +24,22 @@ import { template } from './template.js';
 /** Most units in one transaction: bounds how long a batch keeps readers (and its lane) waiting. */
 export const MAX_UNITS_PER_COMMIT = 16;
 
+/**
+ * A unit's work: `begun` is what `begin` returned for the transaction; `later` takes the outcome
+ * of the unit's last statement when it went unanswered (unanswered.ts): the unit succeeds only if
+ * that does too.
+ */
+export type UnitWork<B, T> = (conn: Kysely<Database>, begun: B, later: (outcome: Promise<void>) => void) => Promise<T>;
+
 interface Unit<B> {
-  readonly work: (conn: Kysely<Database>, begun: B) => Promise<unknown>;
+  readonly work: UnitWork<B, unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
 
 export interface GroupCommit<B> {
-  /**
-   * Runs `work` in a transaction shared with other units of `lane`; settles after that
-   * transaction's COMMIT. `work` receives what `begin` returned for the transaction.
-   */
-  run<T>(lane: string, work: (conn: Kysely<Database>, begun: B) => Promise<T>): Promise<T>;
+  /** Runs `work` in a transaction shared with other units of `lane`; settles after that transaction's COMMIT. */
+  run<T>(lane: string, work: UnitWork<B, T>): Promise<T>;
 }
 
 /** Opens a lane's transaction on `conn` (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN and the tenant lock). */
@@ -44,20 +48,26 @@ export type BeginBatch<B> = (conn: Kysely<Database>, lane: string) => Promise<B>
 // Savepoints of one batch all have the same name; ROLLBACK TO and RELEASE act on the most recent
 // of that name (the failing unit's). Where a statement is a round trip inside the tenant's lock
 // (PostgreSQL), a unit that succeeds keeps its savepoint: the next unit's nests inside it (at
-// most MAX_UNITS_PER_COMMIT - 1 deep) and COMMIT releases them all. Where it is a function call
+// most MAX_UNITS_PER_COMMIT deep) and COMMIT releases them all. Where it is a function call
 // (SQLite), each is released at once, so that only one savepoint is ever open.
 /** A unit's savepoint (PostgreSQL sends it with the unit's first statement, postgres/prepared.ts). */
 export const SAVEPOINT_TEXT = 'savepoint unit_of_work';
+/** Back to the most recent unit's savepoint (PostgreSQL's clients send it when a unit's unanswered last statement failed). */
+export const ROLLBACK_TO_TEXT = 'rollback to unit_of_work';
 const savepoint = template<never, never>((db) => ({ compile: () => sql.raw(SAVEPOINT_TEXT).compile(db) }));
 const release = template<never, never>((db) => ({ compile: () => sql`release unit_of_work`.compile(db) }));
-const rollbackTo = template<never, never>((db) => ({ compile: () => sql`rollback to unit_of_work`.compile(db) }));
+const rollbackTo = template<never, never>((db) => ({ compile: () => sql.raw(ROLLBACK_TO_TEXT).compile(db) }));
 const commit = template<never, never>((db) => ({ compile: () => sql`commit`.compile(db) }));
 
 /** One turn of the event loop: requests that arrived meanwhile get to queue their units. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface GroupCommitOptions {
-  /** RELEASE each unit's savepoint when it succeeds (see above). */
+  /**
+   * RELEASE each unit's savepoint when it succeeds (see above). Otherwise the first unit has a
+   * savepoint too: its last statement may go unanswered (unanswered.ts), and fail when the next
+   * statement's answer comes, which is then rolled back to that savepoint.
+   */
   readonly releaseEachUnit: boolean;
 }
 
@@ -80,7 +90,8 @@ export function createGroupCommit<B>(
       for (const unit of queue.splice(0)) unit.reject(error);
       return;
     }
-    const done: { unit: Unit<B>; value: unknown }[] = [];
+    // `failure`: what the unit's unanswered last statement failed with, once it has answered.
+    const done: { unit: Unit<B>; value: unknown; failure?: Promise<{ error: unknown } | undefined> }[] = [];
     let ran = 0;
     let current: Unit<B> | undefined;
     try {
@@ -94,15 +105,23 @@ export function createGroupCommit<B>(
           if (queue.length === 0) break;
         }
         current = queue.shift()!;
-        // The first unit needs no savepoint: if it throws, the whole transaction is its own, and
-        // a lone unit (the common case when a lane is quiet) costs no more than it did alone.
+        // The first unit needs no savepoint where statements are answered at once: if it throws,
+        // the whole transaction is its own, and a lone unit (the common case when a lane is
+        // quiet) costs no more than it did alone.
         const first = ran === 0;
         ran++;
-        if (!first) await savepoint.execute(conn, {});
+        if (!first || !releaseEachUnit) await savepoint.execute(conn, {});
         try {
-          const value = await current.work(conn, begun);
+          let last: Promise<void> | undefined;
+          const value = await current.work(conn, begun, (outcome) => {
+            last = outcome;
+          });
           if (!first && releaseEachUnit) await release.execute(conn, {});
-          done.push({ unit: current, value });
+          const failure = last?.then(
+            () => undefined,
+            (error: unknown) => ({ error }),
+          );
+          done.push({ unit: current, value, ...(failure && { failure }) });
         } catch (error) {
           if (first) {
             // The original error matters more than a failed rollback (SQLite may already have
@@ -127,7 +146,12 @@ export function createGroupCommit<B>(
       for (const { unit } of done) unit.reject(error);
       return;
     }
-    for (const { unit, value } of done) unit.resolve(value);
+    // Every unanswered statement has answered by now: it travelled with a later one or the COMMIT.
+    for (const { unit, value, failure } of done) {
+      const failed = await failure;
+      if (failed === undefined) unit.resolve(value);
+      else unit.reject(failed.error);
+    }
   }
 
   async function drain(lane: string, queue: Unit<B>[]): Promise<void> {
@@ -142,7 +166,7 @@ export function createGroupCommit<B>(
   }
 
   return {
-    run<T>(lane: string, work: (conn: Kysely<Database>, begun: B) => Promise<T>): Promise<T> {
+    run<T>(lane: string, work: UnitWork<B, T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         const unit: Unit<B> = { work, resolve: resolve as (value: unknown) => void, reject };
         const queue = lanes.get(lane);

@@ -12,6 +12,11 @@
  * (under the tenant's lock, so nobody else changed it since) one version on. An update of a row
  * the unit has not read runs at once, as before. A unique violation surfaces when the held write
  * runs, still inside the unit, as the same SCIM error.
+ *
+ * The write's events may also be the unit's last statement (`holdFinal`, from
+ * `TenantWriter.appendFinal`): held until the unit ends, they are then sent as its last
+ * statement (`finish`), which PostgreSQL's clients send unanswered with the next one
+ * (unanswered.ts); anything the unit does before it ends runs them first, answered.
  */
 
 import type { ResourceTypeName } from '../../scim/schema/types.js';
@@ -21,8 +26,20 @@ import type { NewResource, StoredResource } from '../store.js';
 import { insertWrite, type ResourceWrite, runResourceWrite, updateWrite } from './resources.js';
 import type { SqlScope } from './scope.js';
 
+/**
+ * A write's events as the unit's last statement (`TenantWriter.appendFinal`), held to see
+ * whether anything follows it in the unit.
+ */
+export interface FinalAppend {
+  /** Runs it now and waits for its answer: something followed it in the unit. */
+  run(): Promise<void>;
+  /** Sends it as the unit's last statement, whose outcome may settle later (unanswered.ts). */
+  send(): Promise<{ readonly outcome: Promise<void> }>;
+}
+
 export class HeldWrite {
   private held: ResourceWrite | undefined;
+  private final: FinalAppend | undefined;
   /** Resources as this unit read or wrote them, by id. */
   private readonly known = new Map<string, StoredResource>();
 
@@ -70,27 +87,56 @@ export class HeldWrite {
     return write;
   }
 
-  /** Runs the held write alone, if any; calls meanwhile wait for the same run. */
+  /** Holds the unit's final append (it holds the write it carries, taken with `take`). */
+  holdFinal(final: FinalAppend): void {
+    this.final = final;
+  }
+
+  /** Runs what is held (the final append, or the write alone), if anything; calls meanwhile wait for the same run. */
   readonly flush = (): Promise<void> => {
-    const write = this.take();
-    if (write !== undefined) {
-      const run: Promise<void> = runResourceWrite(this.scope, write)
-        .then((row) => {
-          if (row === undefined) throw new Error(`resource ${JSON.stringify(write.id)} was not written`);
-        })
-        .finally(() => {
-          if (this.inFlight === run) this.inFlight = undefined;
-        });
+    const started = this.runHeld();
+    if (started !== undefined) {
+      const run: Promise<void> = started.finally(() => {
+        if (this.inFlight === run) this.inFlight = undefined;
+      });
       this.inFlight = run;
     }
     return this.inFlight ?? Promise.resolve();
   };
 
+  /**
+   * Ends the unit: a final append still held is the unit's last statement and is sent as such,
+   * answering with its outcome; anything else held runs first, answered.
+   */
+  async finish(): Promise<{ readonly outcome: Promise<void> } | undefined> {
+    await this.inFlight;
+    const final = this.final;
+    if (final === undefined) {
+      await this.flush();
+      return undefined;
+    }
+    this.final = undefined;
+    return final.send();
+  }
+
+  private runHeld(): Promise<void> | undefined {
+    const final = this.final;
+    if (final !== undefined) {
+      this.final = undefined;
+      return final.run();
+    }
+    const write = this.take();
+    if (write === undefined) return undefined;
+    return runResourceWrite(this.scope, write).then((row) => {
+      if (row === undefined) throw new Error(`resource ${JSON.stringify(write.id)} was not written`);
+    });
+  }
+
   private inFlight: Promise<void> | undefined;
 
   /** Nothing held and nothing running: the unit's statements may go straight on. */
   get idle(): boolean {
-    return this.held === undefined && this.inFlight === undefined;
+    return this.held === undefined && this.final === undefined && this.inFlight === undefined;
   }
 
   private hold(

@@ -5,6 +5,8 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { ResourceTypeName } from '../../scim/schema/types.js';
+import type { ChangeEvent, OutboxWriter } from '../events-port.js';
+import type { GuardCapture } from '../guard-port.js';
 import { type CoreTenantWriter, withOutbox } from '../outbox-writer.js';
 import type {
   ResourceQuery,
@@ -18,7 +20,7 @@ import type {
 import { createConsoleRepositories } from './console.js';
 import { type SqlDialect, servesOneConnection } from './dialect.js';
 import { createEndpointRepository } from './event-endpoints.js';
-import { appendEvents, appendOneEvent, listEvents, membersAmong, pruneEvents } from './events.js';
+import { appendEvents, appendFinalEvent, appendOneEvent, listEvents, membersAmong, pruneEvents } from './events.js';
 import { backfillFoldedBodies } from './folded-body.js';
 import { createGroupCommit, type GroupCommit } from './group-commit.js';
 import { createGuardRepository, createGuardWriter } from './guard.js';
@@ -74,14 +76,26 @@ function createReader(scope: SqlScope): TenantReader {
 }
 
 /** The writer methods that deal with a held write themselves (held-write.ts). */
-const HOLD_AWARE = new Set(['insertResource', 'replaceResource', 'touchResource', 'appendEvents', 'takeMemberChanges']);
+const HOLD_AWARE = new Set([
+  'insertResource',
+  'replaceResource',
+  'touchResource',
+  'appendEvents',
+  'appendFinal',
+  'takeMemberChanges',
+]);
 const GUARD_WITHOUT_STATEMENT = new Set(['deliveryHold']);
 
 /**
  * A unit of work's writer; `finish` runs what it still holds (held-write.ts) and must be awaited
- * before the unit ends. `storedDelta`: the unit stored an access history delta for the projector.
+ * before the unit ends: it answers with the outcome of the unit's last statement when that went
+ * unanswered (unanswered.ts). `storedDelta`: the unit stored an access history delta for the
+ * projector.
  */
-function createWriter(scope: SqlScope, storedDelta: () => void): { writer: TenantWriter; finish(): Promise<void> } {
+function createWriter(
+  scope: SqlScope,
+  storedDelta: () => void,
+): { writer: TenantWriter; finish(): Promise<{ readonly outcome: Promise<void> } | undefined> } {
   // Resources created by this unit of work that no membership added since can belong to no
   // group: a create's response needs no query for its groups (one round trip on PostgreSQL).
   const fresh = new Set<string>();
@@ -135,45 +149,72 @@ function createWriter(scope: SqlScope, storedDelta: () => void): { writer: Tenan
     },
     guard: held ? flushingFirst(guard, held, GUARD_WITHOUT_STATEMENT) : guard,
   };
+  const onHold = (heldSeq: number | null) => {
+    hold = heldSeq;
+  };
+  const append: OutboxWriter['appendEvents'] = async (events, access) => {
+    if (access !== undefined && events.length > 0) storedDelta();
+    const delta = access === undefined ? null : encodeAccessDelta(access);
+    // The held resource write and its one event: one statement.
+    const write = events.length === 1 ? held?.take() : undefined;
+    if (write !== undefined) return [await appendOneEvent(scope, events[0]!, onHold, delta, write)];
+    await held?.flush();
+    return appendEvents(scope, events, onHold, delta);
+  };
+  // The guard itself, not its flushing wrapper: this runs inside the flush of a final append.
+  const captureIfHeld = async (first: ChangeEvent | undefined, capture: Omit<GuardCapture, 'seq'> | undefined) => {
+    if (capture === undefined || first === undefined || (hold ?? null) === null) return;
+    await guard.capture([{ ...capture, seq: first.seq }]);
+  };
   const writer = withOutbox(core, {
-    appendEvents: async (events, access) => {
-      if (access !== undefined && events.length > 0) storedDelta();
-      const onHold = (heldSeq: number | null) => {
-        hold = heldSeq;
-      };
-      const delta = access === undefined ? null : encodeAccessDelta(access);
-      // The held resource write and its one event: one statement.
-      const write = events.length === 1 ? held?.take() : undefined;
-      if (write !== undefined) return [await appendOneEvent(scope, events[0]!, onHold, delta, write)];
-      await held?.flush();
-      return appendEvents(scope, events, onHold, delta);
-    },
+    appendEvents: append,
     membersAmong: (groupId, ids) => membersAmong(scope, groupId, ids),
+    ...(held && {
+      // A write's one event is held as the unit's possible last statement (held-write.ts).
+      appendFinal: async (events, access, capture) => {
+        const [event] = events;
+        if (event === undefined || events.length > 1) {
+          const [first] = await append(events, access);
+          return captureIfHeld(first, capture);
+        }
+        if (access !== undefined) storedDelta();
+        const delta = access === undefined ? null : encodeAccessDelta(access);
+        const write = held.take();
+        held.holdFinal({
+          run: async () => captureIfHeld(await appendOneEvent(scope, event, onHold, delta, write), capture),
+          send: () => appendFinalEvent(scope, event, delta, write, capture),
+        });
+      },
+    }),
   });
-  if (held === undefined) return { writer, finish: () => Promise.resolve() };
-  return { writer: flushingFirst(writer, held, HOLD_AWARE), finish: held.flush };
+  if (held === undefined) return { writer, finish: () => Promise.resolve(undefined) };
+  return { writer: flushingFirst(writer, held, HOLD_AWARE), finish: () => held.finish() };
 }
 
 const tenantExists = template<'id', { id: string }>((db, slot) =>
   db.selectFrom('tenants').select('id').where('id', '=', slot('id')),
 );
 
-/** The unit of work itself, on the connection of its transaction (`checked`: the tenant is known to exist). */
+/**
+ * The unit of work itself, on the connection of its transaction (`checked`: the tenant is known
+ * to exist). `later` receives the outcome of its last statement when that went unanswered.
+ */
 async function runUnit<T>(
   conn: Kysely<Database>,
   dialect: SqlDialect,
   tenantId: string,
   fn: (tx: TenantWriter) => Promise<T>,
-  checked: boolean,
+  unit: { readonly checked: boolean; later(outcome: Promise<void>): void },
   storedDelta: () => void,
 ): Promise<T> {
-  if (!checked) {
+  if (!unit.checked) {
     const tenant = await tenantExists.first(conn, { id: tenantId });
     if (!tenant) throw new Error(`tenant ${JSON.stringify(tenantId)} does not exist`);
   }
   const { writer, finish } = createWriter({ db: conn, dialect, tenantId }, storedDelta);
   const result = await fn(writer);
-  await finish();
+  const last = await finish();
+  if (last !== undefined) unit.later(last.outcome);
   return result;
 }
 
@@ -194,8 +235,8 @@ function runTransaction<T>(
 ): Promise<T> {
   let stored = false;
   const unit = groupCommit
-    .run(oneConnection ? '' : tenantId, (conn, checked) =>
-      runUnit(conn, dialect, tenantId, fn, checked, () => {
+    .run(oneConnection ? '' : tenantId, (conn, checked, later) =>
+      runUnit(conn, dialect, tenantId, fn, { checked, later }, () => {
         stored = true;
       }),
     )

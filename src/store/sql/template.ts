@@ -11,6 +11,7 @@
  */
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { Database } from './tables.js';
+import { unansweredTexts } from './unanswered.js';
 
 /** A value to be given at run time, by name. */
 export class Slot {
@@ -62,6 +63,11 @@ export function bind<R>(
   return { ...compiled, parameters };
 }
 
+interface TemplateOptions {
+  /** The statement may be sent unanswered, as a unit of work's last (unanswered.ts). */
+  readonly unanswered?: boolean;
+}
+
 interface Template<V extends string, R> {
   /**
    * Runs the statement on `db` (the store's Kysely or a unit of work's connection); `rows` are
@@ -81,8 +87,9 @@ interface Template<V extends string, R> {
  */
 export function template<V extends string, R>(
   build: (db: Kysely<Database>, slot: (name: V) => never) => Compilable<R>,
+  options: TemplateOptions = {},
 ): Template<V, R> {
-  const compiled = statementCache(1);
+  const compiled = statementCache(1, options.unanswered ? unansweredTexts.note : undefined);
   const slot = (name: V) => new Slot(name) as never;
   const run = (db: Kysely<Database>, values: Readonly<Record<V, unknown>>, rows?: Rows) =>
     db.executeQuery(bind(compiled(db, '', () => build(db, slot)) as CompiledQuery<R>, values, rows));
@@ -124,7 +131,7 @@ export const templateTexts = (() => {
  * tests do), so statements are kept per adapter. At most `maxShapes` are kept per dialect (the
  * oldest go first); the bound only keeps a misbehaving caller from growing it without end.
  */
-export function statementCache(maxShapes: number) {
+export function statementCache(maxShapes: number, onCompiled?: (text: string) => void) {
   const byAdapter = new WeakMap<object, Map<string, CompiledQuery>>();
   return (db: Kysely<Database>, key: string, build: () => Compilable<unknown>): CompiledQuery => {
     const adapter = db.getExecutor().adapter;
@@ -137,6 +144,7 @@ export function statementCache(maxShapes: number) {
     if (statement === undefined) {
       statement = build().compile();
       templateTexts.note(statement.sql);
+      onCompiled?.(statement.sql);
       if (shapes.size >= maxShapes) shapes.delete(shapes.keys().next().value as string);
       shapes.set(key, statement);
     }
@@ -144,7 +152,7 @@ export function statementCache(maxShapes: number) {
   };
 }
 
-interface FamilyOptions<K> {
+interface FamilyOptions<K> extends TemplateOptions {
   /** Whether to keep the template of `key` for later calls (default: always). */
   readonly keep?: (key: K) => boolean;
 }
@@ -159,7 +167,7 @@ export function templateFamily<K, V extends string, R>(
   options: FamilyOptions<K> = {},
 ): (key: K) => Template<V, R> {
   const made = new Map<K, Template<V, R>>();
-  const maker = (key: K) => template<V, R>((db, slot) => build(key, db, slot));
+  const maker = (key: K) => template<V, R>((db, slot) => build(key, db, slot), options);
   return (key) => {
     if (options.keep?.(key) === false) return maker(key);
     let t = made.get(key);

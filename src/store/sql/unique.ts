@@ -15,11 +15,20 @@ export async function mapUniqueViolations<T>(
   try {
     return await write();
   } catch (error) {
-    const name = dialect.errors.uniqueViolation(error);
-    const build = name === undefined ? undefined : errors[name];
-    if (!build) throw error;
-    const mapped = build();
-    (mapped as { cause?: unknown }).cause = error;
-    throw mapped;
+    throw uniqueViolationAs(dialect, errors, error);
   }
+}
+
+/** `error` as `mapUniqueViolations` would throw it. */
+export function uniqueViolationAs(
+  dialect: SqlDialect,
+  errors: Partial<Record<UniqueConstraintName, () => ScimError>>,
+  error: unknown,
+): unknown {
+  const name = dialect.errors.uniqueViolation(error);
+  const build = name === undefined ? undefined : errors[name];
+  if (!build) return error;
+  const mapped = build();
+  (mapped as { cause?: unknown }).cause = error;
+  return mapped;
 }

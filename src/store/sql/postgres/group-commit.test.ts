@@ -1,8 +1,8 @@
 /**
  * Per-tenant group commit on PostgreSQL (group-commit.ts, issue #18.1): writes of one tenant
  * that queue up while its transaction is in flight share the next one (one BEGIN with the
- * tenant's lock, a SAVEPOINT per unit but the first, each sent with a unit's first statement;
- * one COMMIT), and every guarantee of a lone unit of work holds: a unit that fails fails alone
+ * tenant's lock, a SAVEPOINT per unit, each sent with a unit's first statement; one COMMIT;
+ * a unit's last statement unanswered, sent with the next one), and every guarantee of a lone unit of work holds: a unit that fails fails alone
  * and leaves no trace, events keep their order without gaps, other tenants never wait, and a
  * small pool cannot deadlock.
  */
@@ -24,8 +24,11 @@ import {
 } from '../../test-support/postgres.js';
 import { MAX_UNITS_PER_COMMIT } from '../group-commit.js';
 
-/** Creates a user and its event, as a SCIM create does. */
-async function create(tx: TenantWriter, id: string, userName = id): Promise<string> {
+/**
+ * Creates a user and its event, as a SCIM create does: the event as the unit's last statement
+ * (`appendFinal`), which may go unanswered; or, `answered`, with `appendEvents`.
+ */
+async function create(tx: TenantWriter, id: string, userName = id, answered = false): Promise<string> {
   await tx.insertResource({ id, resourceType: 'User', body: userBody(userName), now: T0 });
   const event: NewChangeEvent = {
     type: 'user.created',
@@ -37,7 +40,8 @@ async function create(tx: TenantWriter, id: string, userName = id): Promise<stri
     time: T0,
     requestId: null,
   };
-  await tx.appendEvents([event]);
+  if (answered) await tx.appendEvents([event]);
+  else await tx.appendFinal([event], undefined, undefined);
   return id;
 }
 
@@ -75,14 +79,33 @@ async function recordRoundTrips(fn: () => Promise<unknown>): Promise<string[]> {
 
 const LOCK = 'select scimd_lock_tenant($1, $2, $3)';
 
-/** A statement's kind: its first words, or the table it writes; held statements it carries first. */
+/** Held statements a message may carry in front of its own, by their kind. */
+const HELD_KINDS: readonly [RegExp, string][] = [
+  [new RegExp(`^${escapeRegExp(BEGIN_AND_LOCK + CARRIED_BY)}`), 'begin+lock'],
+  [new RegExp(`^${escapeRegExp(WITH_SAVEPOINT)}`), 'savepoint'],
+  [new RegExp(`^rollback to unit_of_work${escapeRegExp(CARRIED_BY)}`), 'rollback to'],
+  // A unit's last statement, unanswered: a user written with its event.
+  [
+    new RegExp(
+      `^with "written" as \\(insert into "resources".*? as "checked" from "allocated"${escapeRegExp(CARRIED_BY)}`,
+    ),
+    'last',
+  ],
+];
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A message's statements by kind (its first words, or the table it writes), held ones first. */
 function kind(text: string): string {
-  if (text.startsWith(`${BEGIN_AND_LOCK}${CARRIED_BY}`)) {
-    return `begin+lock + ${kind(text.slice(BEGIN_AND_LOCK.length + CARRIED_BY.length))}`;
+  for (const [pattern, name] of HELD_KINDS) {
+    const match = pattern.exec(text);
+    if (match) return `${name} + ${kind(text.slice(match[0].length))}`;
   }
-  if (text.startsWith(WITH_SAVEPOINT)) return `savepoint + ${kind(text.slice(WITH_SAVEPOINT.length))}`;
   if (text === LOCK) return 'lock';
   // A resource written with its event (held-write.ts) leads the event's statement.
+  if (/^with "written" as \(insert into "resources".* as "checked" from "allocated"$/.test(text)) return 'last';
   if (/^with "written" as \(insert into "resources".*"allocated" as \(insert into "event_sequences"/.test(text)) {
     return 'insert resources with its event';
   }
@@ -121,17 +144,15 @@ describePostgres('PostgreSQL group commit per tenant', (url) => {
   it('runs writes that queue up together in one transaction: one BEGIN and lock, one COMMIT', async () => {
     const store = await open({ poolSize: 1 });
     const tenant = await newTenant(store);
-    const batch = (names: string[]) =>
-      Promise.all(names.map((id) => store.forTenant(tenant).transaction((tx) => create(tx, id))));
-    const unit = 'insert resources with its event';
-    // The connection's first batch: the same shape (a statement it has not prepared yet is
-    // parsed first in the same message).
+    const batch = (names: string[], answered = false) =>
+      Promise.all(names.map((id) => store.forTenant(tenant).transaction((tx) => create(tx, id, id, answered))));
+    // The connection's first batch: the first unit's last statement runs answered, which
+    // prepares it; from then on it travels unanswered with the next one, here the next unit's
+    // first statement and the COMMIT.
     const first = ['a', 'b', 'c'];
     assert.deepEqual((await recordRoundTrips(() => batch(first))).map(kind), [
-      `begin+lock + ${unit}`,
-      `savepoint + ${unit}`,
-      `savepoint + ${unit}`,
-      'commit',
+      'begin+lock + savepoint + last',
+      'savepoint + last + savepoint + last + commit',
     ]);
     const names = ['d', 'e', 'f', 'g', 'h'];
     let results: string[] = [];
@@ -139,18 +160,68 @@ describePostgres('PostgreSQL group commit per tenant', (url) => {
       results = await batch(names);
     });
     assert.deepEqual(results, names);
-    // Per batch: BEGIN with the lock, carried by the first unit's first statement, and COMMIT;
-    // per unit: its own statements, the first of them carrying a SAVEPOINT for each unit but the
-    // first, in one round trip (docs/postgres.md, "Round trips per request").
+    // A batch of creates is one round trip: BEGIN with the lock, each unit's SAVEPOINT and its
+    // last statement, the COMMIT (docs/postgres.md, "Round trips per request").
     assert.deepEqual(statements.map(kind), [
-      `begin+lock + ${unit}`,
-      ...names.slice(1).map(() => `savepoint + ${unit}`),
+      `begin+lock + ${names.map(() => 'savepoint + last').join(' + ')} + commit`,
+    ]);
+    // Answered (`appendEvents`): one round trip per unit, each carrying its SAVEPOINT.
+    const answered = ['i', 'j', 'k'];
+    const unit = 'insert resources with its event';
+    assert.deepEqual((await recordRoundTrips(() => batch(answered, true))).map(kind), [
+      `begin+lock + savepoint + ${unit}`,
+      `savepoint + ${unit}`,
+      `savepoint + ${unit}`,
       'commit',
     ]);
     assert.deepEqual(
       await eventLog(store, tenant),
-      [...first, ...names].map((id, i) => `${i + 1} ${id}`),
+      [...first, ...names, ...answered].map((id, i) => `${i + 1} ${id}`),
     );
+  });
+
+  it('fails a unit whose unanswered last statement breaks uniqueness alone, and runs what travelled behind it', async () => {
+    const store = await open({ poolSize: 1 });
+    const tenant = await newTenant(store);
+    await store.forTenant(tenant).transaction((tx) => create(tx, 'u0', 'zoe')); // prepares the statement
+    let settled: PromiseSettledResult<string>[] = [];
+    const statements = await recordRoundTrips(async () => {
+      settled = await Promise.allSettled([
+        store.forTenant(tenant).transaction((tx) => create(tx, 'u1', 'alice')),
+        // Clashes with u1, a unit before it in the same message: fails there.
+        store.forTenant(tenant).transaction((tx) => create(tx, 'u2', 'ALICE')),
+        store.forTenant(tenant).transaction((tx) => create(tx, 'u3', 'bob')),
+        // The last unit clashes too: it fails in the message of the COMMIT, which is sent again.
+        store.forTenant(tenant).transaction((tx) => create(tx, 'u4', 'Bob')),
+      ]);
+    });
+    assert.deepEqual(outcomes(settled), ['ok u1', '409 uniqueness', 'ok u3', '409 uniqueness']);
+    assert.deepEqual(statements.map(kind), [
+      'begin+lock + savepoint + last + savepoint + last + savepoint + last + savepoint + last + commit',
+      // u2 failed: back to its savepoint, and what followed it again.
+      'rollback to + savepoint + last + savepoint + last + commit',
+      'rollback to + commit',
+    ]);
+    assert.deepEqual(await userIds(store, tenant), ['u0', 'u1', 'u3']);
+    // The failed units' sequence numbers were rolled back with them: no gap.
+    assert.deepEqual(await eventLog(store, tenant), ['1 u0', '2 u1', '3 u3']);
+  });
+
+  it('fails the first unit of a batch alone when its unanswered last statement breaks, and the next unit reads without it', async () => {
+    const store = await open({ poolSize: 1 });
+    const tenant = await newTenant(store);
+    await store.forTenant(tenant).transaction((tx) => create(tx, 'u0', 'alice'));
+    const settled = await Promise.allSettled([
+      store.forTenant(tenant).transaction((tx) => create(tx, 'u1', 'Alice')),
+      // Its first statement carries u1's last one, which fails: it runs again, after u1 is undone.
+      store.forTenant(tenant).transaction(async (tx) => {
+        const seen = await tx.getResource('User', 'u1');
+        return seen === undefined ? create(tx, 'u2', 'bob') : 'saw u1';
+      }),
+    ]);
+    assert.deepEqual(outcomes(settled), ['409 uniqueness', 'ok u2']);
+    assert.deepEqual(await userIds(store, tenant), ['u0', 'u2']);
+    assert.deepEqual(await eventLog(store, tenant), ['1 u0', '2 u2']);
   });
 
   it('fails a unit that breaks uniqueness mid-batch alone, and keeps nothing of it', async () => {
@@ -200,7 +271,7 @@ describePostgres('PostgreSQL group commit per tenant', (url) => {
     })();
     assert.deepEqual(created, ids);
     assert.equal(statements.filter((s) => s.startsWith('begin')).length, 3);
-    assert.equal(statements.filter((s) => s === 'commit').length, 3);
+    assert.equal(statements.filter((s) => s === 'commit' || s.endsWith(`${CARRIED_BY}commit`)).length, 3);
     assert.deepEqual(
       await eventLog(store, tenant),
       ids.map((id, i) => `${i + 1} ${id}`),

@@ -23,8 +23,9 @@ import {
 } from '../../test-support/postgres.js';
 import { SAVEPOINT_TEXT } from '../group-commit.js';
 import { templateTexts } from '../template.js';
+import { outcomeOf, unansweredTexts } from '../unanswered.js';
 import { BEGIN_TEXT, LOCK_TEXT, TENANT_LOCK_CLASS, tenantLockKey } from './lifecycle.js';
-import { PreparingClient } from './prepared.js';
+import { forgetHeld, PreparingClient } from './prepared.js';
 
 const insertOf = (sent: readonly SentQuery[]) => sent.find((s) => /insert into "resources"/.test(s.text));
 
@@ -63,7 +64,7 @@ describePostgres('PostgreSQL named prepared statements', (url) => {
     // BEGIN and the tenant's lock are held and travel, unnamed, with the INSERT.
     assert.match(
       insertOf(second)?.text ?? '',
-      /^begin \+ select scimd_lock_tenant\(\$1, \$2, \$3\) \+ insert into "resources"/,
+      /^begin \+ select scimd_lock_tenant\(\$1, \$2, \$3\) \+ savepoint unit_of_work \+ insert into "resources"/,
     );
     const stored = await store.forTenant('t1').getResource('User', `u${users}`);
     assert.equal(stored?.body['userName'], `u${users}`);
@@ -199,6 +200,67 @@ describePostgres('PostgreSQL named prepared statements', (url) => {
         await query('begin');
         await query('select 1');
       }
+    });
+
+    describe("a unit's last statement, unanswered (unanswered.ts)", () => {
+      const LAST = 'select 10 / $1::int as checked';
+      templateTexts.note(LAST);
+      unansweredTexts.note(LAST);
+      const outcome = (result: pg.QueryResult) => outcomeOf(result.rows[0] as object);
+
+      it('runs it answered on a connection that has not prepared it, which prepares it', async () => {
+        const sent = await recordQueries(async () => {
+          const result = await query(LAST, [2]);
+          assert.deepEqual(result.rows, [{ checked: 5 }]);
+          assert.equal(outcome(result), undefined);
+        });
+        assert.deepEqual(texts(sent), [LAST]);
+        assert.equal(parsed()[templateTexts.nameOf(LAST)!], LAST);
+      });
+
+      it('then holds it, answering its outcome, and sends it by name in front of the next statement', async () => {
+        const sent = await recordQueries(async () => {
+          await query(SAVEPOINT_TEXT);
+          const pending = outcome(await query(LAST, [5]));
+          assert.ok(pending, 'held: an outcome, not rows');
+          assert.deepEqual((await query(SELECT, [3])).rows, [{ n: 3 }]);
+          await pending;
+        });
+        assert.deepEqual(texts(sent), [`${WITH_SAVEPOINT}${LAST}${CARRIED_BY}${SELECT}`]);
+      });
+
+      it('fails its outcome alone when it breaks: back to the savepoint, and the next statement runs again', async () => {
+        await query(SAVEPOINT_TEXT);
+        const pending = outcome(await query(LAST, [0]));
+        const failed = assert.rejects(pending!, /division by zero/);
+        const sent = await recordQueries(async () => {
+          assert.deepEqual((await query(SELECT, [4])).rows, [{ n: 4 }]);
+        });
+        await failed;
+        assert.deepEqual(texts(sent), [
+          `${WITH_SAVEPOINT}${LAST}${CARRIED_BY}${SELECT}`,
+          `${ROLLBACK_TO}${CARRIED_BY}${SELECT}`,
+        ]);
+        // The transaction goes on.
+        assert.deepEqual((await query(SELECT, [5])).rows, [{ n: 5 }]);
+      });
+
+      it('settles each of several it carries: a failed one alone, the next run again, the statement with its own error', async () => {
+        await query(SAVEPOINT_TEXT);
+        const first = assert.rejects(outcome(await query(LAST, [0]))!, /division by zero/);
+        const second = outcome(await query(LAST, [1]));
+        // The first fails and is rolled back; the second runs again behind the ROLLBACK TO, and
+        // the statement that carried them fails on its own.
+        await assert.rejects(query(DIVIDE, [0]), /division by zero/);
+        await first;
+        await second;
+      });
+
+      it('fails its outcome when the connection goes back to the pool with it', async () => {
+        const pending = outcome(await query(LAST, [1]));
+        forgetHeld(client as unknown as pg.PoolClient);
+        await assert.rejects(pending!, /released before the statement was sent/);
+      });
     });
 
     it('carries BEGIN and the lock the same way, and a failing lock fails the statement with its error', async () => {
