@@ -155,6 +155,12 @@ export interface HistoryRepository {
    * many rows were removed.
    */
   prune(before: string): Promise<number>;
+  /**
+   * Writes whose access history waits for the projector, over every tenant: the change events
+   * that carry a delta past their tenant's projection (docs/history.md). Always 0 where deltas
+   * are recorded at once (the in-memory store).
+   */
+  backlog(): Promise<number>;
 }
 
 /** The key of a role span: value, type and display together; a change of any is a removal and a grant. */

@@ -33,4 +33,6 @@ export interface StoreObserver {
   pool?(read: () => PoolUse): void;
   /** Called once at open: `read` queries the change events not yet delivered, whenever asked. */
   backlog?(read: () => Promise<readonly EndpointBacklog[]>): void;
+  /** Called once at open: `read` queries the writes whose access history is not projected yet. */
+  historyBacklog?(read: () => Promise<number>): void;
 }

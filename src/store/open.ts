@@ -98,6 +98,7 @@ export async function openStore(databaseUrl: string, options: OpenStoreOptions =
     ? await openSqlStore({ db: target.connect(), dialect: target.dialect, capabilities: target.capabilities })
     : createMemoryStore();
   options.observer?.backlog?.(() => store.endpoints.backlog());
+  options.observer?.historyBacklog?.(() => store.history.backlog());
   return store;
 }
 

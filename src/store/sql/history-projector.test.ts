@@ -176,6 +176,8 @@ function projectorSuite(makeSite: () => Promise<Site>, separateProcesses: boolea
         ],
       );
       assert.deepEqual(await historyRows(db, 't1'), []);
+      // One write waits for the projector (its second event carries no delta).
+      assert.equal(await store.history.backlog(), 1);
       // The change feed never shows the column.
       const page = await store.events.list('t1', 0, 10);
       assert.deepEqual(Object.keys(page.events[0]!).sort(), [
@@ -199,6 +201,7 @@ function projectorSuite(makeSite: () => Promise<Site>, separateProcesses: boolea
       );
       assert.equal((await historyRows(db, 't1')).length, 2);
       assert.equal(await watermark(db, 't1'), 2);
+      assert.equal(await store.history.backlog(), 0);
     } finally {
       await db.destroy();
       await store.close();

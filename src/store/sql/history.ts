@@ -397,5 +397,18 @@ export function createHistoryRepository(
         .executeTakeFirst();
       return Number(events.numDeletedRows) + Number(ended.numDeletedRows);
     },
+    async backlog() {
+      // Per tenant, the events past its watermark, through the events' primary key.
+      const row = await db
+        .selectFrom('event_sequences as s')
+        .leftJoin('history_projection as h', 'h.tenant_id', 's.tenant_id')
+        .innerJoin('events as e', (join) =>
+          join.onRef('e.tenant_id', '=', 's.tenant_id').on('e.seq', '>', sql<number>`coalesce(h.through, 0)`),
+        )
+        .where('e.access_delta', 'is not', null)
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
   };
 }
