@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import pg from 'pg';
+import type { ScimError } from '../../../scim/errors.js';
+import type { NewChangeEvent } from '../../events-port.js';
 import { openStore } from '../../open.js';
 import type { Store } from '../../store.js';
 import { T0, tenantRecord, userBody } from '../../test-support/fixtures.js';
@@ -95,6 +97,41 @@ describePostgres('PostgreSQL named prepared statements', (url) => {
     assert.deepEqual(
       sent.filter((s) => s.name !== undefined),
       [],
+    );
+  });
+
+  it("sends a write's last statement unanswered and unnamed with preparedStatements: false", async () => {
+    const store = await open({ preparedStatements: false });
+    await store.tenants.create(tenantRecord('t4'));
+    const create = (id: string, userName: string) =>
+      store.forTenant('t4').transaction(async (tx) => {
+        await tx.insertResource({ id, resourceType: 'User', body: userBody(userName), now: T0 });
+        const event: NewChangeEvent = {
+          type: 'user.created',
+          resourceType: 'User',
+          resourceId: id,
+          changedAttributes: [],
+          snapshot: userBody(userName),
+          member: null,
+          time: T0,
+          requestId: null,
+        };
+        await tx.appendFinal([event], undefined, undefined);
+        return id;
+      });
+    const sent = await recordQueries(() => create('f1', 'frank'));
+    // One message: BEGIN, the lock, the SAVEPOINT, the create with its event, the COMMIT.
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]!.name, undefined);
+    assert.match(sent[0]!.text, /^begin \+ .* as "checked" from "allocated" \+ commit$/);
+    await assert.rejects(create('f2', 'FRANK'), (error: unknown) => (error as ScimError).scimType === 'uniqueness');
+    assert.deepEqual(
+      (await store.forTenant('t4').query('User', { startIndex: 1, count: 10 })).resources.map((r) => r.id),
+      ['f1'],
+    );
+    assert.deepEqual(
+      (await store.events.list('t4', 0, 10)).events.map((e) => `${e.seq} ${e.resourceId}`),
+      ['1 f1'],
     );
   });
 
