@@ -7,6 +7,7 @@ import { parseFilter } from '../../scim/filter/parse.js';
 import { resourceType, USER_RESOURCE_TYPE } from '../../scim/schema/registry.js';
 import { attribute, type ResourceTypeDefinition, type ResourceTypeName } from '../../scim/schema/types.js';
 import { URN } from '../../scim/schema/urns.js';
+import type { NewChangeEvent } from '../events-port.js';
 import type { ScimObject } from '../shapes.js';
 import type { Store, StoredResource, TenantRecord, TenantStore, TokenRecord } from '../store.js';
 
@@ -44,6 +45,20 @@ export function userBody(userName: string, extra: ScimObject = {}): ScimObject {
 
 export function groupBody(displayName: string, extra: ScimObject = {}): ScimObject {
   return { schemas: [URN.group], displayName, ...extra };
+}
+
+/** The `user.created` event of a user created with `userBody(userName)`, as a SCIM create appends it. */
+export function userCreatedEvent(id: string, userName: string): NewChangeEvent {
+  return {
+    type: 'user.created',
+    resourceType: 'User',
+    resourceId: id,
+    changedAttributes: [],
+    snapshot: userBody(userName),
+    member: null,
+    time: T0,
+    requestId: null,
+  };
 }
 
 /** Opens a store, runs `fn`, always closes. */

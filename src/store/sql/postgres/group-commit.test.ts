@@ -9,10 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { ScimError } from '../../../scim/errors.js';
-import type { NewChangeEvent } from '../../events-port.js';
 import { openStore } from '../../open.js';
 import type { Store, TenantWriter } from '../../store.js';
-import { T0, tenantRecord, userBody } from '../../test-support/fixtures.js';
+import { T0, tenantRecord, userBody, userCreatedEvent } from '../../test-support/fixtures.js';
 import {
   BEGIN_AND_LOCK,
   CARRIED_BY,
@@ -30,16 +29,7 @@ import { MAX_UNITS_PER_COMMIT } from '../group-commit.js';
  */
 async function create(tx: TenantWriter, id: string, userName = id, answered = false): Promise<string> {
   await tx.insertResource({ id, resourceType: 'User', body: userBody(userName), now: T0 });
-  const event: NewChangeEvent = {
-    type: 'user.created',
-    resourceType: 'User',
-    resourceId: id,
-    changedAttributes: [],
-    snapshot: userBody(userName),
-    member: null,
-    time: T0,
-    requestId: null,
-  };
+  const event = userCreatedEvent(id, userName);
   if (answered) await tx.appendEvents([event]);
   else await tx.appendFinal([event], undefined, undefined);
   return id;

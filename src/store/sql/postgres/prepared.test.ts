@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import pg from 'pg';
 import type { ScimError } from '../../../scim/errors.js';
-import type { NewChangeEvent } from '../../events-port.js';
 import { openStore } from '../../open.js';
 import type { Store } from '../../store.js';
-import { T0, tenantRecord, userBody } from '../../test-support/fixtures.js';
+import { T0, tenantRecord, userBody, userCreatedEvent } from '../../test-support/fixtures.js';
 import {
   BEGIN_AND_LOCK,
   CARRIED_BY,
@@ -106,17 +105,7 @@ describePostgres('PostgreSQL named prepared statements', (url) => {
     const create = (id: string, userName: string) =>
       store.forTenant('t4').transaction(async (tx) => {
         await tx.insertResource({ id, resourceType: 'User', body: userBody(userName), now: T0 });
-        const event: NewChangeEvent = {
-          type: 'user.created',
-          resourceType: 'User',
-          resourceId: id,
-          changedAttributes: [],
-          snapshot: userBody(userName),
-          member: null,
-          time: T0,
-          requestId: null,
-        };
-        await tx.appendFinal([event], undefined, undefined);
+        await tx.appendFinal([userCreatedEvent(id, userName)], undefined, undefined);
         return id;
       });
     const sent = await recordQueries(() => create('f1', 'frank'));
