@@ -134,6 +134,8 @@ export async function appendEvents(
 
 type OneEventSlot = 'tenant' | 'streamSuffix' | 'now' | (typeof EVENT_COLUMNS)[number];
 
+type OneEventKind = ResourceWriteKind | 'event only';
+
 /** The slot of the written resource's value `name` (its own names would clash: `type`). */
 const writeSlot = (name: string) => `w_${name}`;
 
@@ -145,8 +147,6 @@ const writeSlot = (name: string) => `w_${name}`;
  * statement as the `written` CTE: the resource and its event travel together, and `written`
  * says how many rows it wrote.
  */
-type OneEventKind = ResourceWriteKind | 'event only';
-
 const appendOneStatement = templateFamily<
   OneEventKind,
   string,
