@@ -5,6 +5,7 @@
  * appends events and which ids are currently members of a group.
  */
 import type { ChangeEvent, MemberChanges, NewChangeEvent, OutboxWriter } from './events-port.js';
+import type { GuardCapture, GuardWriter } from './guard-port.js';
 import type { UnsequencedAccessDelta } from './history-port.js';
 import type { MemberRef } from './shapes.js';
 import type { TenantWriter } from './store.js';
@@ -25,6 +26,19 @@ interface JournalEntry {
   /** Member when the journal first saw it. */
   readonly was: boolean;
   is: boolean;
+}
+
+/**
+ * `appendFinal`'s capture after an answered append: the guard's capture of the resource, with
+ * the first event's sequence number, when the append found the tenant's deliveries held.
+ */
+export async function captureWhenHeld(
+  guard: GuardWriter,
+  first: ChangeEvent | undefined,
+  capture: Omit<GuardCapture, 'seq'> | undefined,
+): Promise<void> {
+  if (capture === undefined || first === undefined || (guard.deliveryHold() ?? null) === null) return;
+  await guard.capture([{ ...capture, seq: first.seq }]);
 }
 
 export function withOutbox(core: CoreTenantWriter, backend: OutboxBackend): TenantWriter {
@@ -86,8 +100,7 @@ export function withOutbox(core: CoreTenantWriter, backend: OutboxBackend): Tena
       backend.appendFinal ??
       (async (events, access, capture) => {
         const [first] = await backend.appendEvents(events, access);
-        if (capture === undefined || first === undefined || (core.guard.deliveryHold() ?? null) === null) return;
-        await core.guard.capture([{ ...capture, seq: first.seq }]);
+        await captureWhenHeld(core.guard, first, capture);
       }),
     takeMemberChanges(groupId): MemberChanges {
       const entries = journal.get(groupId);

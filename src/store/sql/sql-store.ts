@@ -5,9 +5,8 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { ResourceTypeName } from '../../scim/schema/types.js';
-import type { ChangeEvent, OutboxWriter } from '../events-port.js';
-import type { GuardCapture } from '../guard-port.js';
-import { type CoreTenantWriter, withOutbox } from '../outbox-writer.js';
+import type { OutboxWriter } from '../events-port.js';
+import { type CoreTenantWriter, captureWhenHeld, withOutbox } from '../outbox-writer.js';
 import type {
   ResourceQuery,
   Store,
@@ -161,11 +160,6 @@ function createWriter(
     await held?.flush();
     return appendEvents(scope, events, onHold, delta);
   };
-  // The guard itself, not its flushing wrapper: this runs inside the flush of a final append.
-  const captureIfHeld = async (first: ChangeEvent | undefined, capture: Omit<GuardCapture, 'seq'> | undefined) => {
-    if (capture === undefined || first === undefined || (hold ?? null) === null) return;
-    await guard.capture([{ ...capture, seq: first.seq }]);
-  };
   const writer = withOutbox(core, {
     appendEvents: append,
     membersAmong: (groupId, ids) => membersAmong(scope, groupId, ids),
@@ -175,13 +169,14 @@ function createWriter(
         const [event] = events;
         if (event === undefined || events.length > 1) {
           const [first] = await append(events, access);
-          return captureIfHeld(first, capture);
+          return captureWhenHeld(guard, first, capture);
         }
         if (access !== undefined) storedDelta();
         const delta = access === undefined ? null : encodeAccessDelta(access);
         const write = held.take();
         held.holdFinal({
-          run: async () => captureIfHeld(await appendOneEvent(scope, event, onHold, delta, write), capture),
+          // The guard itself, not its flushing wrapper: this runs inside the flush of a final append.
+          run: async () => captureWhenHeld(guard, await appendOneEvent(scope, event, onHold, delta, write), capture),
           send: () => appendFinalEvent(scope, event, delta, write, capture),
         });
       },
